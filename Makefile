@@ -1,0 +1,137 @@
+# cimsim -- build, test, sanitize, benchmark, document, install.
+#
+#   make            build/libcimsim.a, build/libcimsim.so, build/cimsim
+#   make demo       the README's main job on configs/
+#   make test       the Criterion suite (builds first)
+#   make check      the suite under AddressSanitizer + UndefinedBehaviorSanitizer, in build/check
+#   make bench      benchmarks, each printed as a ratio against a reference run alongside
+#   make docs       docs/config.md from the parameter tables
+#   make install PREFIX=/usr/local    library, headers, cimsim.pc, the cimsim program
+#   make deps       install the Debian packages below (only those missing)
+#
+# Every target that compiles depends on `deps`, so a fresh Debian machine with only gcc and make
+# needs nothing else.  Library flags come from pkg-config, evaluated lazily (after deps ran).
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+
+# What the build, the tests and the references need.  Later issues append to this list.
+DEBIAN_PKGS := pkg-config libgsl-dev libconfig-dev libcriterion-dev libopenblas-dev libjansson-dev \
+               ngspice gnuplot-nox
+
+# Fixed flags live here, not in CFLAGS, so `make CFLAGS=...` (as `check` does) keeps them.
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
+PKGS := gsl libconfig jansson
+
+# Lazy, evaluated once: on a fresh machine pkg-config only exists after `deps` has run.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+# GSL's BLAS calls go to OpenBLAS: link -lopenblas in place of GSL's reference -lgslcblas.
+PKG_LIBS   = $(eval PKG_LIBS := $$(filter-out -lgslcblas,$$(shell pkg-config --libs $(PKGS))) \
+               $$(shell pkg-config --libs openblas))$(PKG_LIBS)
+CRIT_FLAGS = $(eval CRIT_FLAGS := $$(shell pkg-config --cflags --libs criterion))$(CRIT_FLAGS)
+
+CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS)
+
+LIB_DIRS := core device crossbar periph snn energy exp
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC  := $(wildcard cli/*.c)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+HEADERS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.h))
+
+LIB_A  := $(BUILD)/libcimsim.a
+LIB_SO := $(BUILD)/libcimsim.so
+CIMSIM := $(BUILD)/cimsim
+
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+.PHONY: all deps demo test check bench docs install layers clean FORCE
+all: $(LIB_A) $(LIB_SO) $(CIMSIM)
+
+deps:
+	@missing=""; for p in $(DEBIAN_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: these Debian packages are missing; run as root:$$missing" >&2; exit 1; fi; \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# The revision is baked into version.o; the stamp changes only when the revision does.
+$(BUILD)/gitrev.stamp: FORCE
+	@mkdir -p $(@D); echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
+$(BUILD)/core/version.o: CPPFLAGS += -DCIM_GIT_REV='"$(GIT_REV)"'
+$(BUILD)/core/version.o: $(BUILD)/gitrev.stamp
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(CIMSIM): $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) -lm
+
+# Tests find the program and the source tree through these (absolute, so any cwd works).
+$(BUILD)/tests/%: tests/%.c $(LIB_A) $(CIMSIM) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DCIM_BIN='"$(abspath $(CIMSIM))"' -DCIM_SRC='"$(CURDIR)"' \
+	    $< -o $@ $(LIB_A) $(LDFLAGS) $(PKG_LIBS) $(CRIT_FLAGS) -lm
+
+$(BUILD)/bench/%: bench/%.c $(LIB_A) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DCIM_SRC='"$(CURDIR)"' $< -o $@ $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lm
+
+demo: all
+	@mkdir -p $(BUILD)/demo
+	$(CIMSIM) mvm configs/mvm/circuit.cfg -o $(BUILD)/demo/I.csv
+	@echo; echo "first lines of $(BUILD)/demo/I.csv after its provenance header:"; \
+	 grep -v '^#' $(BUILD)/demo/I.csv | head -n 5
+
+test: $(TEST_BIN) layers
+	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; $$t --jobs=2 || fail=1; done; \
+	 if [ $$fail = 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED"; exit 1; fi
+
+check:
+	$(MAKE) BUILD=build/check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" test
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+docs: $(CIMSIM)
+	$(CIMSIM) config --docs -o docs/config.md
+
+# Layers point down only: device <- crossbar <- periph <- snn; exp and cli sit on top.
+layers:
+	@! grep -rn '#include "\(crossbar\|periph\|snn\|exp\|cli\)/' core device energy || { echo "layer violation"; exit 1; }
+	@! grep -rn '#include "\(periph\|snn\|exp\|cli\)/' crossbar || { echo "layer violation"; exit 1; }
+	@! grep -rn '#include "\(snn\|exp\|cli\)/' periph || { echo "layer violation"; exit 1; }
+	@! grep -rn '#include "\(exp\|cli\)/' snn || { echo "layer violation"; exit 1; }
+	@! grep -rn '#include "cli/' exp || { echo "layer violation"; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(CIMSIM) $(DESTDIR)$(PREFIX)/bin/
+	for h in $(HEADERS); do install -D -m 644 $$h $(DESTDIR)$(PREFIX)/include/cimsim/$$h; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define CIM_VERSION "\(.*\)"/\1/p' core/version.h)|' \
+	    cimsim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cimsim.pc
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d)

@@ -1,0 +1,85 @@
+/* cli/cli.h -- the `cimsim` program: one command table, one option parser, one error printer.
+ *
+ * A command is a row in cli_commands[] (cli/main.c) pointing at a cli_command defined in its own
+ * file (cli/cmd_<name>.c).  A command parses nothing itself: cli_parse handles the options every
+ * command shares (--set, -o, --seed, --format, --quiet, --help) plus the command's own, listed in
+ * its option table.  Commands call the library, print through cli_* helpers and return a status;
+ * main turns it into the exit code (0 ok, 1 simulation failure, 2 bad input or usage).
+ */
+#ifndef CIM_CLI_H
+#define CIM_CLI_H
+
+#include "core/cfg.h"
+#include "core/param.h"
+#include "core/progress.h"
+#include "core/prov.h"
+#include "core/strbuf.h"
+
+#include <jansson.h>
+
+#define CLI_MAX_OPTIONS 16
+
+typedef struct cli_option {
+    const char *name; /* long option, without "--"; NULL ends a table */
+    const char *arg;  /* name of its argument ("FILE"), or NULL for a flag */
+    const char *help; /* one line */
+} cli_option;
+
+typedef enum cli_format { CLI_FORMAT_CSV, CLI_FORMAT_JSON } cli_format;
+
+typedef struct cli_args {
+    const char *config;                   /* the CONFIG argument, or NULL */
+    const char *output;                   /* -o PATH, or NULL for standard output */
+    const char **sets;                    /* --set KEY=VALUE, in order */
+    size_t n_sets;
+    const char *seed;                     /* --seed N as given, or NULL */
+    cli_format format;                    /* --format */
+    int quiet;                            /* --quiet */
+    int help;                             /* --help */
+    const char *opt[CLI_MAX_OPTIONS];     /* the command's own options: argument, or "" for a given flag */
+    char *invocation;                     /* the command line, quoted, for provenance */
+} cli_args;
+
+typedef struct cli_command {
+    const char *name;                     /* "mvm" */
+    const char *summary;                  /* one line for `cimsim --help` */
+    const char *usage;                    /* arguments after the name: "[options] CONFIG" */
+    const char *description;              /* paragraphs for `cimsim NAME --help` */
+    const cli_option *options;            /* the command's own options */
+    int config_required;                  /* 1 if CONFIG must be given */
+    const param_group *const *groups;     /* configuration groups it reads (NULL-terminated) */
+    int (*run)(const struct cli_command *cmd, cli_args *a);
+} cli_command;
+
+/* The registry, NULL-terminated (cli/main.c). */
+extern const cli_command *const cli_commands[];
+const cli_command *cli_find(const char *name);
+
+/* Parses argv (after the command name).  CIM_EUSAGE with a message on bad options. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a);
+void cli_args_free(cli_args *a);
+
+/* Value of the command's own option `name` (NULL if not given). */
+const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name);
+
+/* Prints `cimsim NAME --help`. */
+void cli_print_help(const cli_command *cmd);
+
+/* Reads a->config into c (groups already bound), applies --set then --seed, resolves. */
+int cli_load_config(cli_args *a, cfg *c);
+
+/* The progress sink to use: stderr when it is a terminal and --quiet is off, else silent. */
+void cli_progress(const cli_args *a, progress *p);
+
+/* Writes a result atomically to -o (or standard output): in CSV, the provenance comment block
+ * followed by csv_body; in JSON, {"provenance": ..., then every member of json_body}. */
+int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, json_t *json_body);
+
+/* Where human-readable summaries go: stdout if the result went to a file, stderr if the result
+ * itself went to stdout, nowhere with --quiet. */
+FILE *cli_summary_stream(const cli_args *a);
+
+extern const cli_command cmd_config;
+extern const cli_command cmd_mvm;
+
+#endif

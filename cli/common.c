@@ -1,0 +1,218 @@
+/* cli/common.c -- option parsing, configuration loading and output writing shared by commands. */
+#include "cli/cli.h"
+#include "core/afile.h"
+#include "core/status.h"
+#include "core/xalloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- parsing ----------------------------------------------------------------------------------- */
+
+enum { OPT_SET = 256, OPT_SEED, OPT_FORMAT, OPT_OWN = 512 };
+
+static void quote_arg(strbuf *b, const char *s)
+{
+    if (s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") == strlen(s)) {
+        strbuf_puts(b, s);
+        return;
+    }
+    strbuf_puts(b, "'");
+    for (; *s; s++) {
+        if (*s == '\'')
+            strbuf_puts(b, "'\\''");
+        else
+            strbuf_putn(b, s, 1);
+    }
+    strbuf_puts(b, "'");
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    strbuf inv;
+    strbuf_init(&inv);
+    strbuf_printf(&inv, "cimsim %s", cmd->name);
+    for (int i = 1; i < argc; i++) {
+        strbuf_puts(&inv, " ");
+        quote_arg(&inv, argv[i]);
+    }
+    a->invocation = inv.s; /* ownership moves to a */
+
+    struct option longopts[CLI_MAX_OPTIONS + 8];
+    size_t n = 0;
+    longopts[n++] = (struct option){"set", required_argument, NULL, OPT_SET};
+    longopts[n++] = (struct option){"output", required_argument, NULL, 'o'};
+    longopts[n++] = (struct option){"seed", required_argument, NULL, OPT_SEED};
+    longopts[n++] = (struct option){"format", required_argument, NULL, OPT_FORMAT};
+    longopts[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
+    longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    for (size_t k = 0; cmd->options && cmd->options[k].name; k++)
+        longopts[n++] = (struct option){cmd->options[k].name, cmd->options[k].arg ? required_argument : no_argument,
+                                        NULL, OPT_OWN + (int)k};
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+
+    opterr = 0; /* we write our own messages */
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_SET: {
+            void *p = a->sets;
+            size_t cap = a->n_sets;
+            xgrow(&p, &cap, a->n_sets + 1, sizeof *a->sets);
+            a->sets = p;
+            a->sets[a->n_sets++] = optarg;
+            break;
+        }
+        case 'o': a->output = optarg; break;
+        case OPT_SEED: a->seed = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "csv") == 0)
+                a->format = CLI_FORMAT_CSV;
+            else if (strcmp(optarg, "json") == 0)
+                a->format = CLI_FORMAT_JSON;
+            else
+                return cim_error(CIM_EUSAGE, "%s: --format %s: expected csv or json", cmd->name, optarg);
+            break;
+        case 'q': a->quiet = 1; break;
+        case 'h': a->help = 1; break;
+        case ':':
+            return cim_error(CIM_EUSAGE, "%s: option %s needs an argument", cmd->name, argv[optind - 1]);
+        case '?':
+            if (optopt != 0)
+                return cim_error(CIM_EUSAGE, "%s: unknown option -%c", cmd->name, optopt);
+            return cim_error(CIM_EUSAGE, "%s: unknown option %s", cmd->name, argv[optind - 1]);
+        default: a->opt[c - OPT_OWN] = optarg ? optarg : ""; break;
+        }
+    }
+    if (a->help)
+        return CIM_OK;
+    int npos = argc - optind;
+    if (npos > 1)
+        return cim_error(CIM_EUSAGE, "%s: expected one CONFIG file, got %d arguments (%s, %s%s)", cmd->name, npos,
+                         argv[optind], argv[optind + 1], npos > 2 ? ", ..." : "");
+    if (npos == 1)
+        a->config = argv[optind];
+    if (cmd->config_required && a->config == NULL)
+        return cim_error(CIM_EUSAGE, "%s: missing CONFIG file", cmd->name);
+    return CIM_OK;
+}
+
+void cli_args_free(cli_args *a)
+{
+    free(a->sets);
+    free(a->invocation);
+    memset(a, 0, sizeof *a);
+}
+
+const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name)
+{
+    for (size_t k = 0; cmd->options && cmd->options[k].name; k++)
+        if (strcmp(cmd->options[k].name, name) == 0)
+            return a->opt[k];
+    return NULL;
+}
+
+/* ---- help -------------------------------------------------------------------------------------- */
+
+void cli_print_help(const cli_command *cmd)
+{
+    printf("usage: cimsim %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->description);
+    if (cmd->options && cmd->options[0].name) {
+        printf("\n%s options:\n", cmd->name);
+        for (size_t k = 0; cmd->options[k].name; k++) {
+            char left[64];
+            snprintf(left, sizeof left, "--%s%s%s", cmd->options[k].name, cmd->options[k].arg ? " " : "",
+                     cmd->options[k].arg ? cmd->options[k].arg : "");
+            printf("  %-26s %s\n", left, cmd->options[k].help);
+        }
+    }
+    printf("\ncommon options:\n"
+           "  --set KEY=VALUE            override a configuration value (repeatable), e.g. --set crossbar.rows=128\n"
+           "  --seed N                   run seed (same as --set run.seed=N; applied after every --set)\n"
+           "  -o, --output PATH          write the result to PATH (atomically) instead of standard output\n"
+           "  --format csv|json          format of the result (default csv)\n"
+           "  -q, --quiet                print no summary and no progress bar\n"
+           "  -h, --help                 show this help\n");
+    if (cmd->groups && cmd->groups[0]) {
+        printf("\nconfiguration groups read:");
+        for (size_t k = 0; cmd->groups[k]; k++)
+            printf(" %s", cmd->groups[k]->path);
+        printf("  (keys: cimsim config --docs)\n");
+    }
+}
+
+/* ---- configuration ----------------------------------------------------------------------------- */
+
+int cli_load_config(cli_args *a, cfg *c)
+{
+    int st = cfg_read_file(c, a->config);
+    for (size_t i = 0; st == CIM_OK && i < a->n_sets; i++)
+        st = cfg_set(c, a->sets[i]);
+    if (st == CIM_OK && a->seed != NULL) {
+        char *end;
+        errno = 0;
+        long long s = strtoll(a->seed, &end, 10);
+        if (end == a->seed || *end != '\0' || errno == ERANGE || s < 0 || (double)s > PARAM_INT_LIMIT)
+            return cim_error(CIM_EUSAGE, "--seed %s: expected an integer in [0, 9007199254740992]", a->seed);
+        char buf[64];
+        snprintf(buf, sizeof buf, "run.seed=%lld", s);
+        st = cfg_set(c, buf);
+    }
+    if (st == CIM_OK)
+        st = cfg_resolve(c);
+    return st;
+}
+
+/* ---- output ------------------------------------------------------------------------------------ */
+
+static void tty_sink(void *ctx, const char *line)
+{
+    (void)ctx;
+    fputs(line, stderr);
+    fflush(stderr);
+}
+
+void cli_progress(const cli_args *a, progress *p)
+{
+    int show = !a->quiet && isatty(STDERR_FILENO);
+    progress_start(p, "", 1, show ? tty_sink : NULL, NULL);
+}
+
+int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, json_t *json_body)
+{
+    const char *path = a->output ? a->output : "-";
+    if (a->format == CLI_FORMAT_JSON) {
+        json_t *root = json_object();
+        json_object_set_new(root, "provenance", prov_json(pv));
+        json_object_update(root, json_body);
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        size_t n = strlen(text);
+        text = xrealloc(text, n + 2);
+        text[n] = '\n';
+        text[n + 1] = '\0';
+        int st = afile_write_all(path, text, n + 1);
+        free(text);
+        return st;
+    }
+    strbuf b;
+    strbuf_init(&b);
+    prov_csv_comment(pv, &b);
+    strbuf_puts(&b, csv_body);
+    int st = afile_write_all(path, b.s, b.len);
+    strbuf_destroy(&b);
+    return st;
+}
+
+FILE *cli_summary_stream(const cli_args *a)
+{
+    if (a->quiet)
+        return NULL;
+    return (a->output && strcmp(a->output, "-") != 0) ? stdout : stderr;
+}
