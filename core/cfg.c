@@ -22,12 +22,14 @@ void cfg_init(cfg *c)
     config_init(&c->lc);
     config_set_auto_convert(&c->lc, CONFIG_TRUE); /* so `g_max_S = 1;` loads into a double */
     c->file = xstrdup("<none>");
+    c->include_prefix = xstrdup("");
 }
 
 void cfg_destroy(cfg *c)
 {
     config_destroy(&c->lc);
     free(c->file);
+    free(c->include_prefix);
     for (size_t i = 0; i < c->n_groups; i++)
         free(c->is_set[i]);
     for (size_t i = 0; i < c->n_sets; i++)
@@ -158,13 +160,25 @@ const char *cfg_suggest(const cfg *c, const char *path)
 
 /* ---- messages ---------------------------------------------------------------------------------- */
 
+/* libconfig names an included file as written in @include; report it as a path a user can open. */
+static void source_name(const cfg *c, const char *f, char *out, size_t n)
+{
+    if (f == NULL)
+        snprintf(out, n, "%s", c->file);
+    else if (strcmp(f, c->file) == 0 || f[0] == '/')
+        snprintf(out, n, "%s", f);
+    else
+        snprintf(out, n, "%s%s", c->include_prefix, f);
+}
+
 /* "FILE:LINE" for a setting read from a file, "--set KEY=VALUE" for an override. */
 static void where(const cfg *c, const config_setting_t *s, const char *path, char *out, size_t n)
 {
     unsigned line = s ? config_setting_source_line(s) : 0;
     if (s != NULL && line > 0) {
-        const char *f = config_setting_source_file(s);
-        snprintf(out, n, "%s:%u", f ? f : c->file, line);
+        char name[PATH_MAX_LEN];
+        source_name(c, config_setting_source_file(s), name, sizeof name);
+        snprintf(out, n, "%s:%u", name, line);
         return;
     }
     size_t plen = strlen(path);
@@ -223,12 +237,11 @@ static int unknown_key(const cfg *c, const config_setting_t *s, const char *path
 
 static int read_error(cfg *c)
 {
-    const char *f = config_error_file(&c->lc);
+    char name[PATH_MAX_LEN];
+    source_name(c, config_error_file(&c->lc), name, sizeof name);
     if (config_error_type(&c->lc) == CONFIG_ERR_FILE_IO)
-        return cim_error(CIM_EIO, "cannot read %s: %s", f ? f : c->file,
-                         errno ? strerror(errno) : config_error_text(&c->lc));
-    return cim_error(CIM_ECONFIG, "%s:%d: %s", f ? f : c->file, config_error_line(&c->lc),
-                     config_error_text(&c->lc));
+        return cim_error(CIM_EIO, "cannot read %s: %s", name, errno ? strerror(errno) : config_error_text(&c->lc));
+    return cim_error(CIM_ECONFIG, "%s:%d: %s", name, config_error_line(&c->lc), config_error_text(&c->lc));
 }
 
 int cfg_read_file(cfg *c, const char *path)
@@ -242,9 +255,11 @@ int cfg_read_file(cfg *c, const char *path)
         slash[1] = '\0';
         config_set_include_dir(&c->lc, dir);
     } else {
+        dir[0] = '\0';
         config_set_include_dir(&c->lc, ".");
     }
-    free(dir);
+    free(c->include_prefix);
+    c->include_prefix = dir;
     FILE *fp = fopen(path, "r");
     if (fp == NULL)
         return cim_error(CIM_EIO, "cannot read %s: %s", path, strerror(errno));

@@ -25,6 +25,7 @@
 typedef struct cfg {
     config_t lc;                                /* libconfig tree: the file plus --set overrides */
     char *file;                                 /* config file name as given (used in messages) */
+    char *include_prefix;                       /* folder of file with a trailing '/', or "" */
     size_t n_groups;                            /* bound groups */
     const param_group *groups[CFG_MAX_GROUPS];  /* tables, in bind order */
     void *values[CFG_MAX_GROUPS];               /* caller's structs, filled by cfg_resolve */

@@ -1,0 +1,278 @@
+/* tests/test_cli.c -- the cimsim program as a user meets it: the bad-input catalogue (tests/bad/),
+ * exit codes, outputs and their provenance, reproducibility, and the generated reference. */
+#include "core/csv.h"
+#include "core/status.h"
+#include "tests/util.h"
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <jansson.h>
+#include <math.h>
+
+#define BAD_DIR CIM_SRC "/tests/bad"
+#define MVM_CFG CIM_SRC "/configs/mvm/circuit.cfg"
+#define MAX_CASES 256
+
+/* Sorted names of the catalogue's case folders. */
+static size_t bad_cases(char names[][256])
+{
+    DIR *d = opendir(BAD_DIR);
+    size_t n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char args[512];
+        struct stat st;
+        snprintf(args, sizeof args, "%s/%s/args", BAD_DIR, e->d_name);
+        if (e->d_name[0] != '.' && stat(args, &st) == 0 && n < MAX_CASES)
+            snprintf(names[n++], 256, "%s", e->d_name);
+    }
+    if (d)
+        closedir(d);
+    qsort(names, n, 256, (int (*)(const void *, const void *))strcmp);
+    return n;
+}
+
+ParameterizedTestParameters(cli, bad_input_catalogue)
+{
+    static char names[MAX_CASES][256];
+    static size_t ids[MAX_CASES];
+    size_t n = bad_cases(names);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = i;
+    return cr_make_param_array(size_t, ids, n);
+}
+
+ParameterizedTest(size_t *index, cli, bad_input_catalogue)
+{
+    static char names[MAX_CASES][256];
+    bad_cases(names);
+    const char *name = names[*index];
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/%s", BAD_DIR, name);
+    snprintf(path, sizeof path, "%s/args", dir);
+    char *args = util_slurp(path, NULL);
+    snprintf(path, sizeof path, "%s/expected_stderr", dir);
+    char *expected = util_slurp(path, NULL);
+    snprintf(path, sizeof path, "%s/expected_status", dir);
+    char *status_text = util_slurp(path, NULL);
+    cr_assert(args && expected && status_text, "%s: args, expected_stderr and expected_status are required", name);
+    char *out, *err;
+    int status = util_run_cli(dir, args, &out, &err);
+    cr_expect_eq(status, atoi(status_text), "%s: exit status %d, expected %s", name, status, status_text);
+    cr_expect_str_eq(err, expected, "%s: stderr differs", name);
+    cr_expect_str_eq(out, "", "%s: nothing may go to stdout on failure", name);
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    struct stat st;
+    int wrote = stat(path, &st) == 0;
+    unlink(path);
+    cr_expect(!wrote, "%s: a failed run left out.csv behind", name);
+    cr_expect_eq(util_count_prefix(dir, ".out.csv.tmp"), 0, "%s: a temporary file was left behind", name);
+    free(args), free(expected), free(status_text), free(out), free(err);
+}
+
+Test(cli, catalogue_has_at_least_twenty_cases)
+{
+    static char names[MAX_CASES][256];
+    cr_expect_geq(bad_cases(names), 20);
+}
+
+/* ---- successful runs ------------------------------------------------------------------------- */
+
+static csv_table read_result(const char *path)
+{
+    csv_table t;
+    csv_read_opts o = csv_opts_any();
+    int st = csv_read(path, &o, &t);
+    cr_assert_eq(st, CIM_OK, "%s", cim_errmsg());
+    return t;
+}
+
+Test(cli, mvm_from_files_matches_independent_sum)
+{
+    char *dir = util_tmpdir();
+    char args[1024], path[600];
+    snprintf(args, sizeof args,
+             "mvm %s --conductances %s/configs/mvm/G_4x3.csv --voltages %s/configs/mvm/v_4.csv -o I.csv", MVM_CFG,
+             CIM_SRC, CIM_SRC);
+    char *out, *err;
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "4 x 3 ideal crossbar") != NULL, "summary goes to stdout when -o is given: %s", out);
+    snprintf(path, sizeof path, "%s/I.csv", dir);
+    csv_table I = read_result(path);
+    csv_table G = read_result(CIM_SRC "/configs/mvm/G_4x3.csv"), v = read_result(CIM_SRC "/configs/mvm/v_4.csv");
+    cr_assert_eq(I.rows, 3);
+    cr_assert_eq(I.cols, 1);
+    for (size_t j = 0; j < 3; j++) {
+        long double sum = 0, mag = 0; /* extended precision reference */
+        for (size_t i = 0; i < 4; i++) {
+            sum += (long double)G.data[i * 3 + j] * v.data[i];
+            mag += fabsl((long double)G.data[i * 3 + j] * v.data[i]);
+        }
+        cr_expect_leq(fabsl(I.data[j] - sum), 4 * 2.2e-16L * mag, "column %zu: %.17g vs %.17Lg", j, I.data[j], sum);
+    }
+    csv_table_free(&I), csv_table_free(&G), csv_table_free(&v);
+    free(out), free(err), free(dir);
+}
+
+Test(cli, mvm_matches_conformance_ideal_16x16)
+{
+    char *dir = util_tmpdir();
+    char args[1024], path[600];
+    const char *c = CIM_SRC "/tests/conformance/crossbar/ideal_16x16";
+    snprintf(args, sizeof args, "mvm %s --conductances %s/G.csv --voltages %s/v.csv -o I.csv -q", MVM_CFG, c, c);
+    char *out, *err;
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect_str_eq(out, "", "--quiet prints nothing");
+    snprintf(path, sizeof path, "%s/I.csv", dir);
+    csv_table I = read_result(path), ref = read_result(CIM_SRC "/tests/conformance/crossbar/ideal_16x16/I_ref.csv");
+    cr_assert_eq(I.rows, ref.rows);
+    for (size_t j = 0; j < I.rows; j++)
+        cr_expect_leq(fabs(I.data[j] - ref.data[j]), 1e-12 * fabs(ref.data[j]), "column %zu", j);
+    csv_table_free(&I), csv_table_free(&ref);
+    free(out), free(err), free(dir);
+}
+
+Test(cli, same_seed_same_bytes_other_seed_other_numbers)
+{
+    char *dir = util_tmpdir();
+    char args[1024], a[600], b[600], c[600];
+    snprintf(args, sizeof args, "mvm %s --seed 11 -o a.csv -q", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "mvm %s --seed 11 -o b.csv -q", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "mvm %s --seed 12 -o c.csv -q", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    snprintf(c, sizeof c, "%s/c.csv", dir);
+    csv_table ta = read_result(a), tb = read_result(b), tc = read_result(c);
+    cr_assert_eq(ta.rows, 64);
+    cr_expect_eq(memcmp(ta.data, tb.data, ta.rows * sizeof(double)), 0, "same seed, same currents");
+    cr_expect_neq(memcmp(ta.data, tc.data, ta.rows * sizeof(double)), 0, "another seed, other currents");
+    char *text = util_slurp(a, NULL);
+    cr_expect(strstr(text, "# seed: 11\n") != NULL, "the seed is recorded");
+    free(text);
+    csv_table_free(&ta), csv_table_free(&tb), csv_table_free(&tc);
+    free(dir);
+}
+
+Test(cli, set_overrides_and_provenance_reproduces_the_run)
+{
+    char *dir = util_tmpdir();
+    char args[1024], path[600];
+    snprintf(args, sizeof args, "mvm %s --set crossbar.rows=5 --set crossbar.cols=7 --set mvm.v_max_V=1 -o a.csv -q",
+             MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    char *text = util_slurp(path, NULL);
+    cr_expect(strstr(text, "cimsim 0.") != NULL, "version recorded");
+    cr_expect(strstr(text, "rows = 5;") != NULL && strstr(text, "cols = 7;") != NULL, "overrides recorded");
+    /* The "#   " lines of the header are a config file that reproduces the run. */
+    char *cfgtext = calloc(strlen(text) + 1, 1);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (strncmp(line, "#   ", 4) == 0) {
+            strcat(cfgtext, line + 4);
+            strcat(cfgtext, "\n");
+        }
+    snprintf(path, sizeof path, "%s/replay.cfg", dir);
+    util_write(path, cfgtext);
+    cr_assert_eq(util_run_cli(dir, "mvm replay.cfg -o b.csv -q", NULL, NULL), 0);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    csv_table ta = read_result(path);
+    snprintf(path, sizeof path, "%s/b.csv", dir);
+    csv_table tb = read_result(path);
+    cr_assert_eq(ta.rows, 7);
+    cr_assert_eq(tb.rows, 7);
+    cr_expect_eq(memcmp(ta.data, tb.data, 7 * sizeof(double)), 0, "replayed config gives identical currents");
+    csv_table_free(&ta), csv_table_free(&tb);
+    free(text), free(cfgtext), free(dir);
+}
+
+Test(cli, json_output_carries_provenance_and_full_precision)
+{
+    char *dir = util_tmpdir();
+    char args[1024], path[600];
+    snprintf(args, sizeof args, "mvm %s --format json -o r.json -q --seed 5", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "mvm %s -o r.csv -q --seed 5", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    cr_assert_not_null(root, "invalid JSON: %s line %d", jerr.text, jerr.line);
+    json_t *pv = json_object_get(root, "provenance");
+    cr_expect_eq(json_integer_value(json_object_get(pv, "seed")), 5);
+    cr_expect_not_null(json_object_get(pv, "cimsim_version"));
+    json_t *cfgj = json_object_get(pv, "config");
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(cfgj, "crossbar"), "rows")), 64);
+    cr_expect_eq(json_real_value(json_object_get(json_object_get(cfgj, "mvm"), "v_max_V")), 0.2);
+    json_t *arr = json_object_get(root, "column_current_A");
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    csv_table t = read_result(path);
+    cr_assert_eq(json_array_size(arr), t.rows);
+    for (size_t j = 0; j < t.rows; j++) /* both formats hold the same doubles exactly */
+        cr_expect_eq(json_real_value(json_array_get(arr, j)), t.data[j], "column %zu", j);
+    csv_table_free(&t);
+    json_decref(root);
+    free(dir);
+}
+
+Test(cli, failed_run_leaves_existing_output_untouched)
+{
+    char *dir = util_tmpdir();
+    char path[600], args[1024];
+    snprintf(path, sizeof path, "%s/I.csv", dir);
+    util_write(path, "previous result\n");
+    snprintf(args, sizeof args, "mvm %s --set crossbar.rows=0 -o I.csv", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 2);
+    char *text = util_slurp(path, NULL);
+    cr_expect_str_eq(text, "previous result\n");
+    cr_expect_eq(util_count_prefix(dir, ".I.csv.tmp"), 0);
+    free(text), free(dir);
+}
+
+Test(cli, help_and_version_succeed)
+{
+    char *out, *err;
+    cr_expect_eq(util_run_cli(NULL, "--help", &out, &err), 0);
+    cr_expect(strstr(out, "mvm") && strstr(out, "config"), "commands listed: %s", out);
+    free(out), free(err);
+    cr_expect_eq(util_run_cli(NULL, "mvm --help", &out, &err), 0);
+    cr_expect(strstr(out, "--conductances") && strstr(out, "--set KEY=VALUE"), "%s", out);
+    free(out), free(err);
+    cr_expect_eq(util_run_cli(NULL, "help config", &out, &err), 0);
+    cr_expect(strstr(out, "--docs") != NULL, "%s", out);
+    free(out), free(err);
+    cr_expect_eq(util_run_cli(NULL, "--version", &out, &err), 0);
+    cr_expect(strstr(out, "cimsim 0.") && strstr(out, "OpenBLAS"), "GSL's BLAS is OpenBLAS: %s", out);
+    free(out), free(err);
+    cr_expect_eq(util_run_cli(NULL, "", &out, &err), 2, "no command is a usage error");
+    free(out), free(err);
+}
+
+Test(cli, config_dump_is_a_fixpoint)
+{
+    char *dir = util_tmpdir();
+    char args[1024], a[600], b[600];
+    snprintf(args, sizeof args, "config --dump %s --set mvm.g_max_S=3.3e-5 -o a.cfg", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    cr_assert_eq(util_run_cli(dir, "config --dump a.cfg -o b.cfg", NULL, NULL), 0);
+    snprintf(a, sizeof a, "%s/a.cfg", dir);
+    snprintf(b, sizeof b, "%s/b.cfg", dir);
+    char *ta = util_slurp(a, NULL), *tb = util_slurp(b, NULL);
+    cr_expect(strstr(ta, "g_max_S = 3.3e-05;") != NULL, "override resolved: %s", ta);
+    cr_expect(strstr(ta, "v_min_V = 0.0;") != NULL, "defaults filled in");
+    /* Identical apart from the first line, which names the source file. */
+    cr_expect_str_eq(strchr(ta, '\n'), strchr(tb, '\n'));
+    free(ta), free(tb), free(dir);
+}
+
+Test(cli, docs_config_md_is_up_to_date)
+{
+    char *out, *err;
+    cr_assert_eq(util_run_cli(NULL, "config --docs", &out, &err), 0, "%s", err);
+    char *committed = util_slurp(CIM_SRC "/docs/config.md", NULL);
+    cr_assert_not_null(committed, "docs/config.md is missing: run make docs");
+    cr_expect_str_eq(out, committed, "docs/config.md is stale: run make docs");
+    cr_expect(strstr(out, "`crossbar.rows`") && strstr(out, "`mvm.g_max_S`"), "every key documented");
+    free(out), free(err), free(committed);
+}

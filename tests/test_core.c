@@ -1,0 +1,130 @@
+/* tests/test_core.c -- RNG streams, atomic files, progress, strings and statuses. */
+#include "core/afile.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "core/strbuf.h"
+#include "tests/util.h"
+
+#include <criterion/criterion.h>
+#include <time.h>
+
+Test(rng, fnv1a64_matches_published_check_values)
+{
+    /* Check values from the FNV reference (Fowler, Noll, Vo; draft-eastlake-fnv). */
+    cr_expect_eq(rng_fnv1a64(RNG_FNV_OFFSET, "", 0), 0xcbf29ce484222325ULL);
+    cr_expect_eq(rng_fnv1a64(RNG_FNV_OFFSET, "a", 1), 0xaf63dc4c8601ec8cULL);
+    cr_expect_eq(rng_fnv1a64(RNG_FNV_OFFSET, "foobar", 6), 0x85944171f73967e8ULL);
+}
+
+Test(rng, same_seed_and_stream_give_the_same_draws)
+{
+    gsl_rng *a = rng_alloc(42, "crossbar.G"), *b = rng_alloc(42, "crossbar.G");
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(gsl_rng_get(a), gsl_rng_get(b));
+    rng_free(a), rng_free(b);
+}
+
+Test(rng, streams_and_seeds_are_distinct)
+{
+    cr_expect_neq(rng_stream_seed(42, "a"), rng_stream_seed(42, "b"));
+    cr_expect_neq(rng_stream_seed(42, "a"), rng_stream_seed(43, "a"));
+    gsl_rng *a = rng_alloc(42, "mvm.G"), *b = rng_alloc(42, "mvm.v");
+    int same = 0;
+    for (int i = 0; i < 1000; i++)
+        same += gsl_rng_get(a) == gsl_rng_get(b);
+    cr_expect_lt(same, 3, "two streams should not coincide");
+    rng_free(a), rng_free(b);
+    rng_free(NULL);
+}
+
+Test(afile, commit_publishes_and_abort_leaves_nothing)
+{
+    char *dir = util_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    afile f;
+    cr_assert_eq(afile_open(&f, path), CIM_OK);
+    fputs("partial", f.fp);
+    cr_expect_eq(access(path, F_OK), -1, "nothing visible before commit");
+    afile_abort(&f);
+    cr_expect_eq(access(path, F_OK), -1);
+    cr_expect_eq(util_count_prefix(dir, "."), 2, "only . and .. remain");
+
+    util_write(path, "old\n");
+    cr_assert_eq(afile_open(&f, path), CIM_OK);
+    fputs("new\n", f.fp);
+    char *mid = util_slurp(path, NULL);
+    cr_expect_str_eq(mid, "old\n", "the old result stays whole until commit");
+    cr_assert_eq(afile_commit(&f), CIM_OK);
+    char *now = util_slurp(path, NULL);
+    cr_expect_str_eq(now, "new\n");
+    cr_expect_eq(util_count_prefix(dir, ".out"), 0, "no temporary left");
+    free(mid), free(now), free(dir);
+}
+
+Test(afile, missing_folder_is_reported)
+{
+    afile f;
+    cr_expect_eq(afile_open(&f, "/nonexistent-dir/x.csv"), CIM_EIO);
+    cr_expect_str_eq(cim_errmsg(), "cannot write /nonexistent-dir/x.csv: No such file or directory");
+    afile_abort(&f); /* safe after a failed open */
+}
+
+static int n_lines;
+static char last_line[256];
+static void sink(void *ctx, const char *line)
+{
+    (void)ctx;
+    n_lines++;
+    snprintf(last_line, sizeof last_line, "%s", line);
+}
+
+Test(progress, quiet_for_short_work_then_shows_eta)
+{
+    progress p;
+    n_lines = 0;
+    progress_start(&p, "work", 100, sink, NULL);
+    for (int i = 0; i < 100; i++)
+        progress_update(&p, i);
+    progress_finish(&p);
+    cr_expect_eq(n_lines, 0, "work under a second shows nothing");
+
+    progress_start(&p, "work", 100, sink, NULL);
+    struct timespec ts = {1, 100000000};
+    nanosleep(&ts, NULL); /* past the one-second threshold */
+    progress_update(&p, 50);
+    cr_expect_eq(n_lines, 1);
+    cr_expect(strstr(last_line, " 50% ETA ") != NULL, "%s", last_line);
+    progress_update(&p, 51); /* too soon to redraw */
+    cr_expect_eq(n_lines, 1);
+    progress_finish(&p);
+    cr_expect_eq(n_lines, 2);
+    cr_expect(strstr(last_line, "100% done in ") != NULL, "%s", last_line);
+    progress_update(NULL, 1); /* NULL progress is accepted */
+}
+
+Test(strbuf, prefixes_lines_and_grows)
+{
+    strbuf b;
+    strbuf_init(&b);
+    strbuf_prefix_lines(&b, "# ", "a\nb\n\nc");
+    cr_expect_str_eq(b.s, "# a\n# b\n# \n# c\n");
+    strbuf_clear(&b);
+    for (int i = 0; i < 10000; i++)
+        strbuf_printf(&b, "%d,", i % 10);
+    cr_expect_eq(b.len, 20000);
+    strbuf_destroy(&b);
+}
+
+Test(status, exit_codes_and_prefixes)
+{
+    cr_expect_eq(cim_exit_code(CIM_OK), 0);
+    cr_expect_eq(cim_exit_code(CIM_ESIM), 1);
+    cr_expect_eq(cim_exit_code(CIM_EINVAL), 2);
+    cr_expect_eq(cim_exit_code(CIM_ECONFIG), 2);
+    cr_expect_eq(cim_exit_code(CIM_EIO), 2);
+    cr_expect_eq(cim_exit_code(CIM_EUSAGE), 2);
+    cr_expect_eq(cim_error(CIM_EINVAL, "bad %d", 3), CIM_EINVAL);
+    cr_expect_eq(cim_error_prefix(CIM_EINVAL, "f.csv: "), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "f.csv: bad 3");
+}
