@@ -79,6 +79,9 @@ int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, js
  * itself went to stdout, nowhere with --quiet. */
 FILE *cli_summary_stream(const cli_args *a);
 
+/* x with an SI prefix and unit, 4 significant digits ("100 µS", "-2.5 mV"); buf >= 32 bytes. */
+const char *cli_si(char *buf, double x, const char *unit);
+
 extern const cli_command cmd_config;
 extern const cli_command cmd_mvm;
 

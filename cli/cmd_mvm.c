@@ -25,10 +25,10 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
     int st = cli_load_config(a, &c);
     if (st == CIM_OK) {
         prov_init(&pv, "mvm", a->invocation, &c, e.run.seed);
-        st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv);
+        cli_progress(a, &prog);
+        st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv, &prog);
     }
     if (st == CIM_OK) {
-        cli_progress(a, &prog);
         exp_mvm_run(&e, &prog);
         json_t *summary = exp_mvm_summary(&e);
         strbuf body;
@@ -50,13 +50,17 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             json_t *i = json_object_get(summary, "column_current_A");
             fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
                     e.rows, e.cols);
-            fprintf(out, "  conductances    %.4g .. %.4g S (%s)\n", json_real_value(json_object_get(g, "min")),
-                    json_real_value(json_object_get(g, "max")), e.g_source ? e.g_source : "drawn from the seed");
-            fprintf(out, "  input voltages  %.4g .. %.4g V (%s)\n", json_real_value(json_object_get(v, "min")),
-                    json_real_value(json_object_get(v, "max")), e.v_source ? e.v_source : "drawn from the seed");
-            fprintf(out, "  column currents %.4g .. %.4g A, mean %.4g A\n", json_real_value(json_object_get(i, "min")),
-                    json_real_value(json_object_get(i, "max")), json_real_value(json_object_get(i, "mean")));
-            fprintf(out, "  array power     %.4g W dissipated in the cells\n", e.p_W);
+            char s1[32], s2[32], s3[32];
+            fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, json_real_value(json_object_get(g, "min")), "S"),
+                    cli_si(s2, json_real_value(json_object_get(g, "max")), "S"),
+                    e.g_source ? e.g_source : "drawn from the seed");
+            fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, json_real_value(json_object_get(v, "min")), "V"),
+                    cli_si(s2, json_real_value(json_object_get(v, "max")), "V"),
+                    e.v_source ? e.v_source : "drawn from the seed");
+            fprintf(out, "  column currents %s .. %s, mean %s\n", cli_si(s1, json_real_value(json_object_get(i, "min")), "A"),
+                    cli_si(s2, json_real_value(json_object_get(i, "max")), "A"),
+                    cli_si(s3, json_real_value(json_object_get(i, "mean")), "A"));
+            fprintf(out, "  array power     %s dissipated in the cells\n", cli_si(s1, e.p_W, "W"));
             fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
                     e.blas_dev);
             if (a->output)

@@ -5,6 +5,7 @@
 #include "core/xalloc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +216,20 @@ FILE *cli_summary_stream(const cli_args *a)
     if (a->quiet)
         return NULL;
     return (a->output && strcmp(a->output, "-") != 0) ? stdout : stderr;
+}
+
+const char *cli_si(char *buf, double x, const char *unit)
+{
+    static const char *const prefix[] = {"f", "p", "n", "µ", "m", "", "k", "M", "G", "T"};
+    double a = fabs(x);
+    int k = 5; /* index of "" */
+    if (a != 0 && isfinite(a)) {
+        k = 5 + (int)floor(log10(a) / 3);
+        if (k < 0)
+            k = 0;
+        if (k > 9)
+            k = 9;
+    }
+    snprintf(buf, 32, "%.4g %s%s", x / pow(10.0, 3 * (k - 5)), prefix[k], unit);
+    return buf;
 }

@@ -26,6 +26,13 @@ void progress_start(progress *p, const char *label, double total, progress_sink 
     p->total = total > 0 ? total : 1;
     p->t0_s = progress_now_s();
     p->t_drawn_s = 0;
+    p->base = 0;
+}
+
+void progress_set_base(progress *p, double base)
+{
+    if (p != NULL)
+        p->base = base;
 }
 
 static void clock_text(char *out, size_t n, double s)
@@ -74,7 +81,7 @@ void progress_update(progress *p, double done)
     double now = progress_now_s();
     if (now - p->t0_s < SHOW_AFTER_S || now - p->t_drawn_s < REDRAW_EVERY_S)
         return;
-    draw(p, done, now, 0);
+    draw(p, p->base + done, now, 0);
 }
 
 void progress_finish(progress *p)

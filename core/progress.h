@@ -19,10 +19,13 @@ typedef struct progress {
     double total;       /* units of work in all */
     double t0_s;        /* monotonic start time */
     double t_drawn_s;   /* time of the last redraw, 0 if never drawn */
+    double base;        /* added to every `done`, so a later phase can count on from an earlier one */
 } progress;
 
 void progress_start(progress *p, const char *label, double total, progress_sink sink, void *ctx);
 void progress_update(progress *p, double done);
+/* Makes later updates count from base (work already done by earlier phases). */
+void progress_set_base(progress *p, double base);
 /* Draws the final state with the elapsed time and a newline, if anything was drawn. */
 void progress_finish(progress *p);
 

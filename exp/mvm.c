@@ -52,9 +52,13 @@ void exp_mvm_init(exp_mvm *e, cfg *c)
 
 /* ---- inputs ------------------------------------------------------------------------------------ */
 
-int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv)
+int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, progress *prog)
 {
     int st;
+    /* Work units: one per row generated, one per row multiplied. */
+    double rows_planned = g_path ? 0 : (double)e->xb.rows;
+    if (prog != NULL)
+        progress_start(prog, "mvm", 2 * rows_planned, prog->sink, prog->ctx);
     if (g_path != NULL) {
         csv_read_opts o = {CSV_HEADER_AUTO, "conductance", "S", 0.0, HUGE_VAL, 0};
         csv_table t;
@@ -75,7 +79,10 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv)
         e->cols = (size_t)e->xb.cols;
         e->g_S = xmalloc(e->rows * e->cols * sizeof *e->g_S);
         gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "mvm.G");
-        crossbar_fill_uniform(e->g_S, e->rows * e->cols, e->p.g_min_S, e->p.g_max_S, r);
+        for (size_t i = 0; i < e->rows; i++) {
+            crossbar_fill_uniform(e->g_S + i * e->cols, e->cols, e->p.g_min_S, e->p.g_max_S, r);
+            progress_update(prog, (double)(i + 1));
+        }
         rng_free(r);
     }
     if (v_path != NULL) {
@@ -109,9 +116,10 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv)
 void exp_mvm_run(exp_mvm *e, progress *prog)
 {
     e->i_A = xmalloc(e->cols * sizeof *e->i_A);
-    progress_start(prog, "mvm", (double)e->rows, prog ? prog->sink : NULL, prog ? prog->ctx : NULL);
+    if (prog != NULL && e->g_source != NULL) /* rows known only now that the file is read */
+        prog->total = (double)e->rows;
+    progress_set_base(prog, e->g_source ? 0 : (double)e->rows);
     crossbar_ideal_mvm(e->g_S, e->rows, e->cols, e->v_V, e->i_A, prog);
-    progress_finish(prog);
     e->p_W = crossbar_ideal_power_W(e->g_S, e->rows, e->cols, e->v_V);
 
     /* Independent check: OpenBLAS computes the same product with its own kernel and summation
@@ -135,6 +143,7 @@ void exp_mvm_run(exp_mvm *e, progress *prog)
     free(ref);
     free(absv);
     free(scale);
+    progress_finish(prog);
 }
 
 json_t *exp_mvm_summary(const exp_mvm *e)

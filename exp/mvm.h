@@ -48,11 +48,12 @@ void exp_mvm_init(exp_mvm *e, cfg *c);
 
 /* Reads G and v from the given CSV paths (NULL = generate from the config and seed), checks them
  * (negative conductances, dimension mismatches: CIM_EINVAL/CIM_EIO with file and line), and
- * records the input fingerprints in pv.  A conductance file fixes the array's shape: crossbar.rows
+ * records the input fingerprints in pv.  prog (may be NULL) is started here and covers
+ * generation and the product.  A conductance file fixes the array's shape: crossbar.rows
  * and crossbar.cols are then overwritten with it, so provenance records what actually ran. */
-int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv);
+int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, progress *prog);
 
-/* Runs the product and the BLAS check. */
+/* Runs the product and the BLAS check.  prog (may be NULL) counts on from exp_mvm_load. */
 void exp_mvm_run(exp_mvm *e, progress *prog);
 
 /* Summary numbers as a JSON object (new reference). */
