@@ -5,6 +5,10 @@
  * with its FNV-1a fingerprint, and the fully resolved configuration (defaults filled in, --set
  * applied).  The comment block of a CSV, with its leading "# " removed from the configuration
  * lines, is a config file that reproduces the run.
+ *
+ * JSON goes through libjansson (Debian libjansson-dev) rather than a hand-written emitter: it gets
+ * string escaping and UTF-8 right, prints reals with 17 significant digits (JSON_REAL_PRECISION)
+ * so they read back exactly, keeps key order, and its parser lets the tests read our output back.
  */
 #ifndef CIM_PROV_H
 #define CIM_PROV_H
