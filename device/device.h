@@ -1,0 +1,94 @@
+/* device/device.h -- the device interface: one const table per model (GSL's gsl_odeiv2_step_type).
+ *
+ * Contract, checked for every registered model by tests/test_device.c:
+ *  - A model is continuous-time physics: state variables x (names, units, bounds given by the type),
+ *    the state derivative dx/dt(x, v, T) and the terminal current i(x, v).  Both are pure: they
+ *    read the parameter block and the state and change nothing.
+ *  - current_A(p, x, 0) == 0 (a memristor's pinched hysteresis); current_A is finite for |v| up
+ *    to the voltages the model's check() allows.
+ *  - bounds() gives the physical range of each state variable; the integrators clamp to it, so a
+ *    model never has to (window functions stay the model's business).
+ *  - Parameters live in a struct described by `params` (a param_group at "device.<name>"), loaded
+ *    and range-checked by core/cfg.c; cross-field rules (R_on < R_off) are params->check.
+ *  - Models never allocate, print or draw random numbers; stochastic behaviour goes through the
+ *    optional `noise` hook, which the integrators drive with the owner's generator.
+ * Integration (adaptive with breakpoints, fixed-step for arrays) is written once, in
+ * device/integrate.c, not in the models.
+ */
+#ifndef CIM_DEVICE_H
+#define CIM_DEVICE_H
+
+#include "core/param.h"
+#include "core/strbuf.h"
+
+#include <stddef.h>
+
+#define DEVICE_MAX_STATE 4
+
+/* One state variable. */
+typedef struct device_var {
+    const char *name;    /* trace column and SPICE node name ("x", "w_m", "g_m", "T_K") */
+    const char *unit;    /* SI unit ("1" for dimensionless) */
+    double spice_scale;  /* the SPICE node holds x / spice_scale, O(1), so ngspice's absolute
+                            tolerances (1 uV) do not swamp a state measured in nanometres */
+} device_var;
+
+typedef struct device_type {
+    const char *name;           /* registry key; config: device.model = "vteam" */
+    const char *title;          /* one line: what the model is */
+    const char *citation;       /* the paper(s) the equations and defaults come from */
+    const param_group *params;  /* parameter table at "device.<name>" (size, defaults, check) */
+    size_t n_state;             /* number of state variables, <= DEVICE_MAX_STATE */
+    const device_var *state;    /* n_state descriptions */
+
+    /* Physical range of the state for these parameters. */
+    void (*bounds)(const void *p, double *lo, double *hi);
+    /* Initial state from the parameters (x0 keys) at ambient temperature T_K. */
+    void (*init)(const void *p, double T_K, double *x);
+    /* dx/dt at state x, terminal voltage v_V and ambient temperature T_K. */
+    void (*dxdt)(const void *p, const double *x, double v_V, double T_K, double *dx);
+    /* Terminal current at state x and voltage v_V. */
+    double (*current_A)(const void *p, const double *x, double v_V);
+
+    /* Optional: diffusion of each state variable, units of x per sqrt(second), for Euler-Maruyama
+     * on the fixed-step path (dx += sigma dW).  NULL: deterministic. */
+    void (*noise)(const void *p, const double *x, double v_V, double T_K, double *sigma);
+    /* Optional: an ngspice behavioural subcircuit ".subckt <name> p n" with the same equations:
+     * state on unit capacitors (node = x / spice_scale), B-sources for dx/dt and the current.
+     * T_K is the ambient temperature.  NULL: no SPICE export. */
+    void (*spice)(const void *p, const double *x0, double T_K, strbuf *out);
+} device_type;
+
+/* ---- registry ---------------------------------------------------------------------------------- */
+
+extern const device_type device_hp, device_team, device_vteam, device_yakopcic, device_stanford_pku;
+
+/* Every model, NULL-terminated (device/registry.c); a new model is one file and one line there. */
+extern const device_type *const device_types[];
+/* Their names, NULL-terminated, in the same order (the choices of device.model). */
+extern const char *const device_type_names[];
+
+/* The model called name, or NULL (callers report the valid names from device_type_names). */
+const device_type *device_type_find(const char *name);
+
+/* ---- the device settings common to all models --------------------------------------------------- */
+
+typedef struct device_params {
+    int model;     /* index into device_types */
+    double T_K;    /* ambient temperature */
+    double v_read_V; /* read voltage at which R_read = v_read / i(x, v_read) is reported */
+} device_params;
+
+extern const param_group device_group;
+
+/* Shared window functions (Joglekar 2009, Biolek 2009, Prodromakis 2011), on a state normalised to
+ * [0, 1] that grows for positive drive; `toward` is +1 when the drive pushes the state up. */
+enum { WINDOW_NONE, WINDOW_JOGLEKAR, WINDOW_BIOLEK, WINDOW_PRODROMAKIS };
+extern const char *const device_window_names[];
+double device_window(int kind, double x01, double toward, double p, double j);
+
+/* Boltzmann constant and elementary charge (CODATA 2018, exact in the 2019 SI). */
+#define DEVICE_KB_J_PER_K 1.380649e-23
+#define DEVICE_Q_C 1.602176634e-19
+
+#endif
