@@ -47,7 +47,12 @@ typedef struct cli_command {
     const char *description;              /* paragraphs for `cimsim NAME --help` */
     const cli_option *options;            /* the command's own options */
     int config_required;                  /* 1 if CONFIG must be given */
-    const param_group *const *groups;     /* configuration groups it reads (NULL-terminated) */
+    const param_group *const *groups;     /* configuration groups it always reads (NULL-terminated) */
+    /* Groups read only when selected (device.<model> for the chosen model) or present in the file:
+     * optional_group(i) is the i-th, NULL past the end; `select` names the selected one from the
+     * tree before it is resolved.  Both may be NULL. */
+    const param_group *(*optional_group)(size_t i);
+    const param_group *(*select)(const cfg *c);
     int (*run)(const struct cli_command *cmd, cli_args *a);
 } cli_command;
 
@@ -65,8 +70,12 @@ const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name)
 /* Prints `cimsim NAME --help`. */
 void cli_print_help(const cli_command *cmd);
 
-/* Reads a->config into c (groups already bound), applies --set then --seed, resolves. */
-int cli_load_config(cli_args *a, cfg *c);
+/* Reads a->config into c (groups already bound), applies --set then --seed, calls bind_more (may
+ * be NULL) to bind groups that depend on what was read, then resolves. */
+int cli_load_config(cli_args *a, cfg *c, void (*bind_more)(cfg *c, void *ctx), void *ctx);
+
+/* The folder of a->config with a trailing '/', or "" (for paths inside the config). */
+void cli_config_dir(const cli_args *a, char *out, size_t n);
 
 /* The progress sink to use: stderr when it is a terminal and --quiet is off, else silent. */
 void cli_progress(const cli_args *a, progress *p);
@@ -84,5 +93,6 @@ const char *cli_si(char *buf, double x, const char *unit);
 
 extern const cli_command cmd_config;
 extern const cli_command cmd_mvm;
+extern const cli_command cmd_device;
 
 #endif

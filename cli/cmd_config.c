@@ -45,8 +45,14 @@ static void docs(strbuf *out)
     const param_group *seen[CFG_MAX_GROUPS];
     size_t n_seen = 0;
     for (size_t i = 0; cli_commands[i]; i++) {
-        for (size_t k = 0; cli_commands[i]->groups && cli_commands[i]->groups[k]; k++) {
-            const param_group *g = cli_commands[i]->groups[k];
+        const cli_command *cmd = cli_commands[i];
+        size_t n_fixed = 0, n_opt = 0;
+        while (cmd->groups && cmd->groups[n_fixed])
+            n_fixed++;
+        while (cmd->optional_group && cmd->optional_group(n_opt))
+            n_opt++;
+        for (size_t k = 0; k < n_fixed + n_opt; k++) {
+            const param_group *g = k < n_fixed ? cmd->groups[k] : cmd->optional_group(k - n_fixed);
             int dup = 0;
             for (size_t s = 0; s < n_seen; s++)
                 dup = dup || seen[s] == g;
@@ -55,16 +61,42 @@ static void docs(strbuf *out)
             seen[n_seen++] = g;
             param_doc_group(g, out);
             strbuf_puts(out, "Read by:");
-            for (size_t c = 0; cli_commands[c]; c++)
+            for (size_t c = 0; cli_commands[c]; c++) {
+                int reads = 0;
                 for (size_t m = 0; cli_commands[c]->groups && cli_commands[c]->groups[m]; m++)
-                    if (cli_commands[c]->groups[m] == g)
-                        strbuf_printf(out, " `cimsim %s`", cli_commands[c]->name);
+                    reads = reads || cli_commands[c]->groups[m] == g;
+                for (size_t m = 0; cli_commands[c]->optional_group && cli_commands[c]->optional_group(m); m++)
+                    reads = reads || cli_commands[c]->optional_group(m) == g;
+                if (reads)
+                    strbuf_printf(out, " `cimsim %s`", cli_commands[c]->name);
+            }
             strbuf_puts(out, ".\n\n");
         }
     }
 }
 
 /* ---- --dump ------------------------------------------------------------------------------------ */
+
+typedef struct bind_ctx {
+    const cli_command *cmd;
+    void **storage;
+    size_t n;
+} bind_ctx;
+
+/* Binds the optional groups the command would read for this file. */
+static void bind_optional(cfg *c, void *v)
+{
+    bind_ctx *b = v;
+    const param_group *sel = b->cmd->select ? b->cmd->select(c) : NULL;
+    for (size_t k = 0; b->cmd->optional_group && b->cmd->optional_group(k); k++) {
+        const param_group *g = b->cmd->optional_group(k);
+        if ((g == sel || cfg_has(c, g->path)) && b->n < CFG_MAX_GROUPS) {
+            b->storage[b->n] = xcalloc(1, g->size);
+            cfg_bind(c, g, b->storage[b->n++]);
+            b->storage[b->n] = NULL;
+        }
+    }
+}
 
 /* Loads a->config as cmd would; on success c is resolved and storage holds the values. */
 static int load_as(const cli_command *cmd, cli_args *a, cfg *c, void **storage)
@@ -76,7 +108,8 @@ static int load_as(const cli_command *cmd, cli_args *a, cfg *c, void **storage)
         cfg_bind(c, cmd->groups[n], storage[n]);
     }
     storage[n] = NULL;
-    return cli_load_config(a, c);
+    bind_ctx b = {cmd, storage, n};
+    return cli_load_config(a, c, bind_optional, &b);
 }
 
 static void unload(cfg *c, void **storage)

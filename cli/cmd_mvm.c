@@ -22,7 +22,7 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
     progress prog;
     cfg_init(&c);
     exp_mvm_init(&e, &c);
-    int st = cli_load_config(a, &c);
+    int st = cli_load_config(a, &c, NULL, NULL);
     if (st == CIM_OK) {
         prov_init(&pv, "mvm", a->invocation, &c, e.run.seed);
         cli_progress(a, &prog);

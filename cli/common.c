@@ -144,13 +144,24 @@ void cli_print_help(const cli_command *cmd)
         printf("\nconfiguration groups read:");
         for (size_t k = 0; cmd->groups[k]; k++)
             printf(" %s", cmd->groups[k]->path);
+        for (size_t k = 0; cmd->optional_group && cmd->optional_group(k); k++)
+            printf(" %s", cmd->optional_group(k)->path);
         printf("  (keys: cimsim config --docs)\n");
     }
 }
 
 /* ---- configuration ----------------------------------------------------------------------------- */
 
-int cli_load_config(cli_args *a, cfg *c)
+void cli_config_dir(const cli_args *a, char *out, size_t n)
+{
+    const char *slash = a->config ? strrchr(a->config, '/') : NULL;
+    if (slash == NULL)
+        snprintf(out, n, "%s", "");
+    else
+        snprintf(out, n, "%.*s", (int)(slash - a->config + 1), a->config);
+}
+
+int cli_load_config(cli_args *a, cfg *c, void (*bind_more)(cfg *c, void *ctx), void *ctx)
 {
     int st = cfg_read_file(c, a->config);
     for (size_t i = 0; st == CIM_OK && i < a->n_sets; i++)
@@ -165,6 +176,8 @@ int cli_load_config(cli_args *a, cfg *c)
         snprintf(buf, sizeof buf, "run.seed=%lld", s);
         st = cfg_set(c, buf);
     }
+    if (st == CIM_OK && bind_more != NULL)
+        bind_more(c, ctx);
     if (st == CIM_OK)
         st = cfg_resolve(c);
     return st;

@@ -8,6 +8,7 @@
 
 /* The registry: a new command is a file cli/cmd_<name>.c and one line here. */
 const cli_command *const cli_commands[] = {
+    &cmd_device,
     &cmd_mvm,
     &cmd_config,
     NULL,

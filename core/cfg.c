@@ -514,6 +514,14 @@ int cfg_resolve(cfg *c)
     return CIM_OK;
 }
 
+const char *cfg_peek_string(const cfg *c, const char *path)
+{
+    const config_setting_t *s = config_lookup(&c->lc, path);
+    return (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) ? config_setting_get_string(s) : NULL;
+}
+
+int cfg_has(const cfg *c, const char *path) { return config_lookup(&c->lc, path) != NULL; }
+
 int cfg_is_set(const cfg *c, const char *path)
 {
     size_t gi;

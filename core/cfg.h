@@ -51,6 +51,13 @@ int cfg_read_string(cfg *c, const char *name, const char *text);
  * type.  Range and cross-field checks happen in cfg_resolve like for file values. */
 int cfg_set(cfg *c, const char *assignment);
 
+/* The string at path in the tree as read so far (file plus --set), or NULL if absent or not a
+ * string.  For settings that decide which further groups to bind (device.model). */
+const char *cfg_peek_string(const cfg *c, const char *path);
+
+/* 1 if the tree has a setting (group or value) at path. */
+int cfg_has(const cfg *c, const char *path);
+
 /* Validates the tree and fills every bound struct (defaults where absent). */
 int cfg_resolve(cfg *c);
 

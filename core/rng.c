@@ -1,5 +1,6 @@
 /* core/rng.c -- see rng.h. */
 #include "core/rng.h"
+#include "core/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,7 @@ uint64_t rng_stream_seed(uint64_t run_seed, const char *stream)
 
 gsl_rng *rng_alloc(uint64_t run_seed, const char *stream)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (r == NULL)
-        abort(); /* gsl_rng_alloc fails only when out of memory */
+    gsl_rng *r = xoom(gsl_rng_alloc(gsl_rng_mt19937)); /* fails only when out of memory */
     uint64_t s = rng_stream_seed(run_seed, stream);
     /* mt19937 takes 32 bits of seed; fold the high half in rather than dropping it. */
     unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffUL);

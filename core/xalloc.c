@@ -37,3 +37,5 @@ char *xstrdup(const char *s)
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc(n), s, n);
 }
+
+void *xoom(void *p) { return oom(p); }

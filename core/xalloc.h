@@ -12,5 +12,7 @@ void *xrealloc(void *p, size_t n);
 /* Grows *p (holding *cap elements of size) to hold at least need elements, doubling. */
 void xgrow(void **p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
+/* Returns p, aborting if it is NULL: for library allocators (GSL's) that fail only on out-of-memory. */
+void *xoom(void *p);
 
 #endif

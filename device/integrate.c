@@ -1,0 +1,331 @@
+/* device/integrate.c -- see integrate.h. */
+#include "device/integrate.h"
+#include "core/status.h"
+#include "core/xalloc.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_odeiv2.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const sim_method_names[] = {"rkf45", "rk8pd", "msbdf", "bsimp", "fixed", NULL};
+
+static int sim_check(const void *v)
+{
+    const sim_params *p = v;
+    if (p->method == SIM_FIXED && p->dt_fixed_s <= 0)
+        return cim_error(CIM_ECONFIG, "method \"fixed\" needs dt_fixed_s > 0");
+    return CIM_OK;
+}
+
+static const param_spec sim_spec[] = {
+    PARAM_REAL_F(sim_params, t_stop_s, 0, 1e9, 0, "s", "end of the simulation; 0 = the stimulus's own duration"),
+    PARAM_INT_F(sim_params, n_points, 2, 1e8, 2001, "samples written to the trace (uniform in time)"),
+    PARAM_CHOICE_F(sim_params, method, sim_method_names, SIM_RK8PD,
+                   "integrator: adaptive rkf45/rk8pd (explicit), msbdf/bsimp (stiff, implicit), or fixed-step RK4"),
+    PARAM_REAL_F(sim_params, rtol, 1e-14, 1e-1, 1e-9, "1", "relative tolerance of the adaptive integrators"),
+    PARAM_REAL_F(sim_params, atol, 1e-14, 1e-1, 1e-9, "1",
+                 "absolute tolerance, in each state's natural unit (nm for lengths, K, or 1)"),
+    PARAM_REAL_F(sim_params, dt_fixed_s, 0, 1e3, 1e-10, "s", "step of the fixed-step method"),
+    PARAM_INT_F(sim_params, max_steps, 1, 1e12, 1e8, "step budget; exceeding it is a simulation failure (exit 1)"),
+    PARAM_END,
+};
+
+const param_group sim_group = {
+    .path = "sim",
+    .doc = "Time integration: the end time, the output grid, the integrator and its tolerances.",
+    .params = sim_spec,
+    .size = sizeof(sim_params),
+    .check = sim_check,
+};
+
+void device_trace_free(device_trace *tr)
+{
+    free(tr->t_s);
+    free(tr->v_V);
+    free(tr->i_A);
+    free(tr->p_W);
+    free(tr->e_J);
+    free(tr->x);
+    memset(tr, 0, sizeof *tr);
+}
+
+/* ---- the right-hand side ----------------------------------------------------------------------- */
+
+typedef struct rhs_ctx {
+    const device_type *T;
+    const void *p;
+    double T_K;
+    const stimulus *s;
+    double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
+} rhs_ctx;
+
+static void clamp(const rhs_ctx *c, double *x)
+{
+    for (size_t k = 0; k < c->T->n_state; k++) {
+        if (x[k] < c->lo[k])
+            x[k] = c->lo[k];
+        if (x[k] > c->hi[k])
+            x[k] = c->hi[k];
+    }
+}
+
+/* dx/dt and dE/dt at (x, v): the model sees a clamped state; no motion out through a bound. */
+static int eval(const rhs_ctx *c, const double *y, double v, double *f)
+{
+    double x[DEVICE_MAX_STATE];
+    size_t n = c->T->n_state;
+    memcpy(x, y, n * sizeof *x);
+    clamp(c, x);
+    c->T->dxdt(c->p, x, v, c->T_K, f);
+    for (size_t k = 0; k < n; k++)
+        if ((x[k] <= c->lo[k] && f[k] < 0) || (x[k] >= c->hi[k] && f[k] > 0))
+            f[k] = 0.0;
+    f[n] = v * c->T->current_A(c->p, x, v);
+    for (size_t k = 0; k <= n; k++)
+        if (!isfinite(f[k]))
+            return GSL_EBADFUNC;
+    return GSL_SUCCESS;
+}
+
+static int rhs(double t, const double y[], double f[], void *ctx)
+{
+    const rhs_ctx *c = ctx;
+    return eval(c, y, stimulus_v(c->s, t), f);
+}
+
+/* Jacobian by forward differences, for the implicit steppers (models need not supply one). */
+static int jac(double t, const double y[], double *dfdy, double dfdt[], void *ctx)
+{
+    const rhs_ctx *c = ctx;
+    size_t n = c->T->n_state + 1;
+    double f0[DEVICE_MAX_STATE + 1], f1[DEVICE_MAX_STATE + 1], yp[DEVICE_MAX_STATE + 1];
+    int st = rhs(t, y, f0, ctx);
+    if (st != GSL_SUCCESS)
+        return st;
+    for (size_t j = 0; j < n; j++) {
+        memcpy(yp, y, n * sizeof *yp);
+        double scale = j < c->T->n_state ? c->T->state[j].spice_scale : 1e-18;
+        double h = 1.5e-8 * fmax(fabs(y[j]), scale);
+        yp[j] += h;
+        if ((st = rhs(t, yp, f1, ctx)) != GSL_SUCCESS)
+            return st;
+        for (size_t i = 0; i < n; i++)
+            dfdy[i * n + j] = (f1[i] - f0[i]) / h;
+    }
+    double ht = 1e-8 * fmax(fabs(t), 1e-15);
+    if ((st = rhs(t + ht, y, f1, ctx)) != GSL_SUCCESS)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        dfdt[i] = (f1[i] - f0[i]) / ht;
+    return GSL_SUCCESS;
+}
+
+/* ---- adaptive and fixed single-device runs ------------------------------------------------------- */
+
+static void record(device_trace *tr, size_t k, const rhs_ctx *c, double t, const double *y)
+{
+    size_t n = c->T->n_state;
+    double v = stimulus_v(c->s, t);
+    double x[DEVICE_MAX_STATE];
+    memcpy(x, y, n * sizeof *x);
+    clamp(c, x);
+    tr->t_s[k] = t;
+    tr->v_V[k] = v;
+    tr->i_A[k] = c->T->current_A(c->p, x, v);
+    tr->p_W[k] = v * tr->i_A[k];
+    tr->e_J[k] = y[n];
+    memcpy(tr->x + k * n, x, n * sizeof *x);
+}
+
+static void alloc_trace(device_trace *tr, size_t n_out, size_t n_state)
+{
+    memset(tr, 0, sizeof *tr);
+    tr->n = n_out;
+    tr->n_state = n_state;
+    tr->t_s = xmalloc(n_out * sizeof(double));
+    tr->v_V = xmalloc(n_out * sizeof(double));
+    tr->i_A = xmalloc(n_out * sizeof(double));
+    tr->p_W = xmalloc(n_out * sizeof(double));
+    tr->e_J = xmalloc(n_out * sizeof(double));
+    tr->x = xmalloc(n_out * n_state * sizeof(double));
+}
+
+/* One RK4 step of the augmented system for a single device at time t. */
+static int rk4_step(const rhs_ctx *c, double t, double h, double *y)
+{
+    size_t n = c->T->n_state + 1;
+    double k1[DEVICE_MAX_STATE + 1], k2[DEVICE_MAX_STATE + 1], k3[DEVICE_MAX_STATE + 1], k4[DEVICE_MAX_STATE + 1],
+        yt[DEVICE_MAX_STATE + 1];
+    int st = rhs(t, y, k1, (void *)c);
+    for (size_t i = 0; i < n; i++)
+        yt[i] = y[i] + 0.5 * h * k1[i];
+    st = st ? st : rhs(t + 0.5 * h, yt, k2, (void *)c);
+    for (size_t i = 0; i < n; i++)
+        yt[i] = y[i] + 0.5 * h * k2[i];
+    st = st ? st : rhs(t + 0.5 * h, yt, k3, (void *)c);
+    for (size_t i = 0; i < n; i++)
+        yt[i] = y[i] + h * k3[i];
+    st = st ? st : rhs(t + h, yt, k4, (void *)c);
+    if (st != GSL_SUCCESS)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        y[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+    return GSL_SUCCESS;
+}
+
+int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
+                    const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog)
+{
+    gsl_set_error_handler_off(); /* GSL must report, never abort */
+    rhs_ctx c = {T, params, T_K, s, {0}, {0}};
+    T->bounds(params, c.lo, c.hi);
+    size_t n = T->n_state, dim = n + 1;
+    double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
+    size_t n_out = (size_t)sim->n_points;
+    double y[DEVICE_MAX_STATE + 1];
+    memcpy(y, x, n * sizeof *y);
+    clamp(&c, y);
+    y[n] = 0.0;
+    alloc_trace(out, n_out, n);
+    record(out, 0, &c, 0.0, y);
+
+    gsl_odeiv2_system sys = {rhs, jac, dim, &c};
+    const gsl_odeiv2_step_type *st_type = sim->method == SIM_RKF45   ? gsl_odeiv2_step_rkf45
+                                          : sim->method == SIM_MSBDF ? gsl_odeiv2_step_msbdf
+                                          : sim->method == SIM_BSIMP ? gsl_odeiv2_step_bsimp
+                                                                     : gsl_odeiv2_step_rk8pd;
+    gsl_odeiv2_driver *drv = NULL;
+    gsl_odeiv2_step *step = NULL;
+    gsl_odeiv2_control *ctrl = NULL;
+    gsl_odeiv2_evolve *ev = NULL;
+    double scale_abs[DEVICE_MAX_STATE + 1];
+    for (size_t k = 0; k < n; k++)
+        scale_abs[k] = T->state[k].spice_scale;
+    scale_abs[n] = 1e-18; /* energy: relative accuracy governs; an attojoule floor */
+    if (sim->method != SIM_FIXED) {
+        /* Allocated through a driver because msbdf needs one; we call evolve_apply ourselves so that
+         * every step is bounded by breakpoints and output times. */
+        drv = xoom(gsl_odeiv2_driver_alloc_scaled_new(&sys, st_type, 1e-12, sim->atol, sim->rtol, 1.0, 0.0, scale_abs));
+        step = drv->s;
+        ctrl = drv->c;
+        ev = drv->e;
+    }
+    double hmax = stimulus_max_step(s);
+    double t = 0.0, h = fmin(t_stop / (double)(n_out - 1), hmax) * 1e-3;
+    int status = CIM_OK;
+    size_t steps = 0;
+    double noise_sigma[DEVICE_MAX_STATE];
+    for (size_t k = 1; k < n_out && status == CIM_OK; k++) {
+        double t_out = k + 1 == n_out ? t_stop : t_stop * (double)k / (double)(n_out - 1);
+        while (t < t_out && status == CIM_OK) {
+            double t_break = stimulus_next_break(s, t);
+            double t_seg = fmin(t_out, t_break);
+            double t_target = fmin(t_seg, t + hmax);
+            if (sim->method == SIM_FIXED) {
+                double hh = fmin(sim->dt_fixed_s, t_target - t);
+                int gs = rk4_step(&c, t, hh, y);
+                if (gs != GSL_SUCCESS) {
+                    status = cim_error(CIM_ESIM, "integration failed at t = %g s: the model returned a non-finite "
+                                                 "derivative", t);
+                    break;
+                }
+                if (rng != NULL && T->noise != NULL) {
+                    T->noise(params, y, stimulus_v(s, t), T_K, noise_sigma);
+                    for (size_t i = 0; i < n; i++)
+                        y[i] += noise_sigma[i] * sqrt(hh) * gsl_ran_gaussian_ziggurat(rng, 1.0);
+                }
+                t = (t_target - (t + hh) < 1e-15 * fabs(t_target)) ? t_target : t + hh;
+            } else {
+                if (h > t_target - t)
+                    h = t_target - t;
+                int gs = gsl_odeiv2_evolve_apply(ev, ctrl, step, &sys, &t, t_target, &h, y);
+                if (gs != GSL_SUCCESS) {
+                    status = cim_error(CIM_ESIM,
+                                       "integration failed at t = %.6g s (%s): the model may need a stiff method "
+                                       "(sim.method = \"msbdf\") or a looser sim.rtol",
+                                       t, gs == GSL_EBADFUNC ? "non-finite derivative" : gsl_strerror(gs));
+                    break;
+                }
+            }
+            double before[DEVICE_MAX_STATE];
+            memcpy(before, y, n * sizeof *before);
+            clamp(&c, y);
+            if (ev != NULL && memcmp(before, y, n * sizeof *before) != 0) {
+                gsl_odeiv2_evolve_reset(ev); /* the state jumped: cached derivatives are stale */
+                gsl_odeiv2_step_reset(step);
+            }
+            if (ev != NULL && t >= t_break) { /* derivative discontinuity at an edge */
+                gsl_odeiv2_evolve_reset(ev);
+                gsl_odeiv2_step_reset(step);
+            }
+            if (++steps > (size_t)sim->max_steps)
+                status = cim_error(CIM_ESIM,
+                                   "integration stopped at t = %.6g s after sim.max_steps = %lld steps; the model may "
+                                   "be stiff (try sim.method = \"msbdf\") or the tolerance too tight",
+                                   t, sim->max_steps);
+        }
+        if (status == CIM_OK)
+            record(out, k, &c, t_out, y);
+        progress_update(prog, t / t_stop);
+    }
+    out->n_steps = steps;
+    if (ev != NULL)
+        out->n_failed = ev->failed_steps;
+    memcpy(x, y, n * sizeof *y);
+    if (drv != NULL)
+        gsl_odeiv2_driver_free(drv);
+    if (status != CIM_OK)
+        device_trace_free(out);
+    return status;
+}
+
+/* ---- array path ---------------------------------------------------------------------------------- */
+
+void device_step_array(const device_type *T, const void *params, size_t p_stride, size_t n, double *x,
+                       const double *v_V, double T_K, double dt, double *e_J, gsl_rng *rng)
+{
+    size_t ns = T->n_state;
+    double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
+    for (size_t c = 0; c < n; c++) {
+        const void *p = p_stride ? (const char *)params + c * p_stride : params;
+        if (c == 0 || p_stride)
+            T->bounds(p, lo, hi);
+        rhs_ctx ctx = {T, p, T_K, NULL, {0}, {0}};
+        memcpy(ctx.lo, lo, sizeof lo);
+        memcpy(ctx.hi, hi, sizeof hi);
+        double y[DEVICE_MAX_STATE + 1], k1[DEVICE_MAX_STATE + 1], k2[DEVICE_MAX_STATE + 1], k3[DEVICE_MAX_STATE + 1],
+            k4[DEVICE_MAX_STATE + 1], yt[DEVICE_MAX_STATE + 1];
+        for (size_t k = 0; k < ns; k++)
+            y[k] = x[k * n + c];
+        y[ns] = 0.0;
+        double v = v_V[c];
+        /* Constant voltage over the step: RK4 in the state alone (plus energy). */
+        eval(&ctx, y, v, k1);
+        for (size_t i = 0; i <= ns; i++)
+            yt[i] = y[i] + 0.5 * dt * k1[i];
+        eval(&ctx, yt, v, k2);
+        for (size_t i = 0; i <= ns; i++)
+            yt[i] = y[i] + 0.5 * dt * k2[i];
+        eval(&ctx, yt, v, k3);
+        for (size_t i = 0; i <= ns; i++)
+            yt[i] = y[i] + dt * k3[i];
+        eval(&ctx, yt, v, k4);
+        for (size_t i = 0; i <= ns; i++)
+            y[i] += dt / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+        if (rng != NULL && T->noise != NULL) {
+            double sigma[DEVICE_MAX_STATE];
+            T->noise(p, y, v, T_K, sigma);
+            for (size_t k = 0; k < ns; k++)
+                if (sigma[k] != 0.0)
+                    y[k] += sigma[k] * sqrt(dt) * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        }
+        clamp(&ctx, y);
+        for (size_t k = 0; k < ns; k++)
+            x[k * n + c] = y[k];
+        if (e_J != NULL)
+            e_J[c] += y[ns];
+    }
+}

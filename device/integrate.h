@@ -1,0 +1,64 @@
+/* device/integrate.h -- time integration of any device model, written once for all of them.
+ *
+ * Adaptive path (device_simulate): GSL odeiv2 steppers with error control, on the state plus one
+ * extra component, the dissipated energy E = integral v i dt, so the reported energy is as accurate
+ * as the state.  Every call of the stepper is bounded by the next stimulus breakpoint and the next
+ * output time, so pulse edges are never stepped over and samples are exact, not interpolated.
+ * The model sees only in-bound states (the right-hand side clamps its argument), motion past a bound
+ * is switched off, and the state is clamped after every step.  Failure (a non-finite derivative, a
+ * step-size underflow, the step budget exhausted) is a CIM_ESIM status with time and reason.
+ *
+ * Fixed-step path (device_step_array): classical RK4 over many cells at once, state in
+ * structure-of-arrays layout, each cell with its own voltage; optional Euler-Maruyama noise from the
+ * model's noise hook.  This is the path arrays use to update millions of cells per pulse.
+ */
+#ifndef CIM_DEVICE_INTEGRATE_H
+#define CIM_DEVICE_INTEGRATE_H
+
+#include "core/param.h"
+#include "core/progress.h"
+#include "device/device.h"
+#include "device/stimulus.h"
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+
+enum { SIM_RKF45, SIM_RK8PD, SIM_MSBDF, SIM_BSIMP, SIM_FIXED };
+
+typedef struct sim_params {
+    double t_stop_s;      /* end time; 0 = the stimulus's natural duration */
+    long long n_points;   /* output samples, uniform in time, including t = 0 and t_stop */
+    int method;           /* stepper */
+    double rtol;          /* relative tolerance */
+    double atol;          /* absolute tolerance, in units of each state's SPICE scale (nm, K, 1) */
+    double dt_fixed_s;    /* step of the fixed method */
+    long long max_steps;  /* step budget */
+} sim_params;
+
+extern const param_group sim_group;
+extern const char *const sim_method_names[];
+
+/* A sampled run: n samples of time, voltage, current, state and power, plus cumulative energy. */
+typedef struct device_trace {
+    size_t n, n_state;
+    double *t_s, *v_V, *i_A, *p_W, *e_J;
+    double *x;          /* n x n_state, row-major */
+    size_t n_steps;     /* accepted steps */
+    size_t n_failed;    /* rejected steps */
+} device_trace;
+
+void device_trace_free(device_trace *tr);
+
+/* Simulates one device from state x (updated in place) over [0, t_stop] under s, recording
+ * sim->n_points samples.  rng drives the noise hook on the fixed path (NULL: no noise). */
+int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
+                    const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog);
+
+/* Advances n cells by one RK4 step of dt under per-cell voltages v_V.  x holds n_state blocks of n
+ * values (x[k*n + c] is state k of cell c); p_stride = 0 shares one parameter block, else params
+ * points to n blocks of p_stride bytes.  e_J (may be NULL) accumulates each cell's dissipated energy.
+ * rng (may be NULL) adds the model's noise by Euler-Maruyama. */
+void device_step_array(const device_type *T, const void *params, size_t p_stride, size_t n, double *x,
+                       const double *v_V, double T_K, double dt_s, double *e_J, gsl_rng *rng);
+
+#endif

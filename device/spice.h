@@ -1,0 +1,22 @@
+/* device/spice.h -- an ngspice netlist of one device under a stimulus, for cross-checking.
+ *
+ * The netlist holds the model as a behavioural subcircuit (the state on unit capacitors, B-sources
+ * for dx/dt and the current; see each model's spice hook), the stimulus as a voltage source across
+ * it, and a .control block that runs the transient and writes, on a uniform grid of n_points,
+ *   time  v(p)  i(Vin)  state1 ...   (i(Vin) is minus the device current: SPICE counts source
+ *   current from + to - through the source)
+ * to data_path, with the states in the model's units (the node voltages times their scale).
+ * Tolerances are tightened (reltol 1e-7) so ngspice is a reference, not an approximation.
+ */
+#ifndef CIM_DEVICE_SPICE_H
+#define CIM_DEVICE_SPICE_H
+
+#include "core/strbuf.h"
+#include "device/device.h"
+#include "device/stimulus.h"
+
+/* CIM_EINVAL if the model has no SPICE form. */
+int device_spice_netlist(const device_type *T, const void *params, const double *x0, double T_K,
+                         const stimulus *s, double t_stop_s, size_t n_points, const char *data_path, strbuf *out);
+
+#endif

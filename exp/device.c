@@ -1,0 +1,142 @@
+/* exp/device.c -- see device.h. */
+#include "exp/device.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "core/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void exp_device_init(exp_device *e, cfg *c)
+{
+    memset(e, 0, sizeof *e);
+    cfg_bind(c, &run_group, &e->run);
+    cfg_bind(c, &device_group, &e->dev);
+    cfg_bind(c, &stimulus_group, &e->stim);
+    cfg_bind(c, &sim_group, &e->sim);
+}
+
+const param_group *exp_device_selected_group(const cfg *c)
+{
+    const char *name = cfg_peek_string(c, "device.model");
+    const device_type *T = device_type_find(name ? name : device_type_names[0]);
+    return T ? T->params : NULL; /* unknown names are reported by the choice check in cfg_resolve */
+}
+
+void exp_device_bind_model(exp_device *e, cfg *c)
+{
+    const param_group *sel = exp_device_selected_group(c);
+    for (size_t i = 0; device_types[i] != NULL; i++) {
+        const device_type *T = device_types[i];
+        if (T->params == sel) {
+            e->type = T;
+            e->model = xcalloc(1, T->params->size);
+            cfg_bind(c, T->params, e->model);
+        } else if (cfg_has(c, T->params->path) && e->n_unused < 8) {
+            e->unused[e->n_unused] = xcalloc(1, T->params->size);
+            cfg_bind(c, T->params, e->unused[e->n_unused++]);
+        }
+    }
+}
+
+int exp_device_prepare(exp_device *e, const char *base_dir)
+{
+    e->type = device_types[e->dev.model]; /* the resolved choice */
+    int st = stimulus_init(&e->s, &e->stim, base_dir);
+    if (st != CIM_OK)
+        return st;
+    e->type->init(e->model, e->dev.T_K, e->x0);
+    if (e->type->noise != NULL && e->sim.method != SIM_FIXED) {
+        /* A noisy model on an adaptive path would silently drop its noise: say so instead. */
+        double sig[DEVICE_MAX_STATE] = {0};
+        e->type->noise(e->model, e->x0, 1.0, e->dev.T_K, sig);
+        for (size_t k = 0; k < e->type->n_state; k++)
+            if (sig[k] != 0.0)
+                return cim_error(CIM_ECONFIG, "device.%s: stochastic noise is on, which needs sim.method = \"fixed\"",
+                                 e->type->name);
+    }
+    return CIM_OK;
+}
+
+double exp_device_t_stop(const exp_device *e)
+{
+    return e->sim.t_stop_s > 0 ? e->sim.t_stop_s : stimulus_duration(&e->s);
+}
+
+int exp_device_run(exp_device *e, progress *prog)
+{
+    double x[DEVICE_MAX_STATE];
+    memcpy(x, e->x0, sizeof x);
+    gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "device.noise");
+    int st = device_simulate(e->type, e->model, e->dev.T_K, x, &e->s, &e->sim, r, &e->tr, prog);
+    rng_free(r);
+    return st;
+}
+
+double exp_device_r_read(const exp_device *e, const double *x)
+{
+    double i = e->type->current_A(e->model, x, e->dev.v_read_V);
+    return i != 0.0 ? e->dev.v_read_V / i : INFINITY;
+}
+
+json_t *exp_device_summary(const exp_device *e)
+{
+    const device_trace *tr = &e->tr;
+    size_t n = tr->n, ns = tr->n_state;
+    double r0 = exp_device_r_read(e, tr->x), r_end = exp_device_r_read(e, tr->x + (n - 1) * ns);
+    double r_min = r0, r_max = r0, run_max = r0, run_min = r0;
+    double v_set = NAN, v_reset = NAN;
+    double area = 0.0, lobe = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double r = exp_device_r_read(e, tr->x + k * ns);
+        r_min = fmin(r_min, r);
+        r_max = fmax(r_max, r);
+        if (isnan(v_set) && r < 0.9 * run_max)
+            v_set = tr->v_V[k];
+        if (isnan(v_reset) && r > 1.1 * run_min)
+            v_reset = tr->v_V[k];
+        run_max = fmax(run_max, r);
+        run_min = fmin(run_min, r);
+        if (k > 0) {
+            /* A lobe ends where the voltage changes sign (the pinch point of the loop). */
+            if ((tr->v_V[k] > 0) != (tr->v_V[k - 1] > 0) && tr->v_V[k - 1] != 0) {
+                area += fabs(lobe);
+                lobe = 0.0;
+            }
+            lobe += 0.5 * (tr->i_A[k] + tr->i_A[k - 1]) * (tr->v_V[k] - tr->v_V[k - 1]);
+        }
+    }
+    area += fabs(lobe);
+    json_t *sw = json_object();
+    json_object_set_new(sw, "v_set_V", isnan(v_set) ? json_null() : json_real(v_set));
+    json_object_set_new(sw, "v_reset_V", isnan(v_reset) ? json_null() : json_real(v_reset));
+    json_t *states = json_object();
+    for (size_t k = 0; k < ns; k++) {
+        double lo = tr->x[k], hi = tr->x[k];
+        for (size_t j = 0; j < n; j++) {
+            lo = fmin(lo, tr->x[j * ns + k]);
+            hi = fmax(hi, tr->x[j * ns + k]);
+        }
+        json_object_set_new(states, e->type->state[k].name,
+                            json_pack("{s:f, s:f, s:f, s:f}", "initial", tr->x[k], "final", tr->x[(n - 1) * ns + k],
+                                      "min", lo, "max", hi));
+    }
+    return json_pack("{s:s, s:s, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f}, s:o, s:f, s:f, s:o, s:{s:I, s:I}}",
+                     "model", e->type->name, "citation", e->type->citation, "t_stop_s", tr->t_s[n - 1],
+                     "v_read_V", e->dev.v_read_V, "r_read_ohm", "initial", r0, "final", r_end, "min", r_min, "max",
+                     r_max, "ratio_max_min", r_max / r_min, "switching", sw, "loop_area_W", area, "energy_J",
+                     tr->e_J[n - 1], "state", states, "integrator", "steps", (json_int_t)tr->n_steps, "rejected",
+                     (json_int_t)tr->n_failed);
+}
+
+void exp_device_free(exp_device *e)
+{
+    stimulus_destroy(&e->s);
+    device_trace_free(&e->tr);
+    free(e->model);
+    for (size_t i = 0; i < e->n_unused; i++)
+        free(e->unused[i]);
+    e->model = NULL;
+    e->n_unused = 0;
+}
