@@ -164,8 +164,21 @@ void cli_config_dir(const cli_args *a, char *out, size_t n)
 int cli_load_config(cli_args *a, cfg *c, void (*bind_more)(cfg *c, void *ctx), void *ctx)
 {
     int st = cfg_read_file(c, a->config);
+    /* Overrides of keys already bound go first, so that one of them (device.model) can decide
+     * which further groups bind_more adds; the rest follow once those groups exist. */
+    unsigned char *done = xcalloc(a->n_sets + 1, 1);
     for (size_t i = 0; st == CIM_OK && i < a->n_sets; i++)
-        st = cfg_set(c, a->sets[i]);
+        if (cfg_knows(c, a->sets[i]) || bind_more == NULL) {
+            st = cfg_set(c, a->sets[i]);
+            done[i] = 1;
+        }
+    if (st == CIM_OK && bind_more != NULL) {
+        bind_more(c, ctx);
+        for (size_t i = 0; st == CIM_OK && i < a->n_sets; i++)
+            if (!done[i])
+                st = cfg_set(c, a->sets[i]);
+    }
+    free(done);
     if (st == CIM_OK && a->seed != NULL) {
         char *end;
         errno = 0;
@@ -176,8 +189,6 @@ int cli_load_config(cli_args *a, cfg *c, void (*bind_more)(cfg *c, void *ctx), v
         snprintf(buf, sizeof buf, "run.seed=%lld", s);
         st = cfg_set(c, buf);
     }
-    if (st == CIM_OK && bind_more != NULL)
-        bind_more(c, ctx);
     if (st == CIM_OK)
         st = cfg_resolve(c);
     return st;

@@ -520,6 +520,17 @@ const char *cfg_peek_string(const cfg *c, const char *path)
     return (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) ? config_setting_get_string(s) : NULL;
 }
 
+int cfg_knows(const cfg *c, const char *assignment)
+{
+    char path[PATH_MAX_LEN];
+    size_t n = strcspn(assignment, "= ");
+    if (n >= sizeof path)
+        return 0;
+    memcpy(path, assignment, n);
+    path[n] = '\0';
+    return find_key(c, path, NULL) != NULL;
+}
+
 int cfg_has(const cfg *c, const char *path) { return config_lookup(&c->lc, path) != NULL; }
 
 int cfg_is_set(const cfg *c, const char *path)

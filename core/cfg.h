@@ -55,6 +55,9 @@ int cfg_set(cfg *c, const char *assignment);
  * string.  For settings that decide which further groups to bind (device.model). */
 const char *cfg_peek_string(const cfg *c, const char *path);
 
+/* 1 if a bound table declares the key of assignment "key.path=value" (or of a bare path). */
+int cfg_knows(const cfg *c, const char *assignment);
+
 /* 1 if the tree has a setting (group or value) at path. */
 int cfg_has(const cfg *c, const char *path);
 

@@ -222,17 +222,14 @@ double stimulus_max_step(const stimulus *s)
 void stimulus_spice(const stimulus *s, double t_stop, strbuf *o)
 {
     const stimulus_params *p = &s->p;
-    switch (p->kind) {
-    case STIM_DC: strbuf_printf(o, "Vin p 0 DC %.17g\n", p->amplitude_V); break;
-    case STIM_SINE: strbuf_printf(o, "Vin p 0 SIN(%.17g %.17g %.17g 0 0 0)\n", p->offset_V, p->amplitude_V, p->freq_Hz); break;
-    default: {
-        /* Everything piecewise linear is exported as PWL through its own breakpoints: exact. */
-        strbuf_printf(o, "Vin p 0 PWL(0 %.17g", stimulus_v(s, 0));
-        for (double t = stimulus_next_break(s, 0); t <= t_stop; t = stimulus_next_break(s, t))
-            strbuf_printf(o, " %.17g %.17g", t, stimulus_v(s, t));
-        if (stimulus_next_break(s, 0) > t_stop || p->kind == STIM_DC)
-            strbuf_printf(o, " %.17g %.17g", t_stop, stimulus_v(s, t_stop));
-        strbuf_puts(o, ")\n");
+    if (p->kind == STIM_SINE) {
+        strbuf_printf(o, "Vin p 0 SIN(%.17g %.17g %.17g 0 0 0)\n", p->offset_V, p->amplitude_V, p->freq_Hz);
+        return;
     }
-    }
+    /* Everything else is piecewise linear: exported exactly, through its own breakpoints. */
+    strbuf_printf(o, "Vin p 0 PWL(0 %.17g", stimulus_v(s, 0));
+    double t = 0.0;
+    for (double b = stimulus_next_break(s, t); b <= t_stop; b = stimulus_next_break(s, b))
+        strbuf_printf(o, "\n+ %.17g %.17g", b, stimulus_v(s, b));
+    strbuf_printf(o, "\n+ %.17g %.17g)\n", t_stop, stimulus_v(s, t_stop));
 }

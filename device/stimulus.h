@@ -56,7 +56,8 @@ double stimulus_next_break(const stimulus *s, double t_s);
 double stimulus_duration(const stimulus *s);
 /* The largest integration step that still resolves the waveform's shape (period/200 for sine). */
 double stimulus_max_step(const stimulus *s);
-/* An ngspice voltage source "Vin p 0 ..." for the same waveform over [0, t_stop]. */
+/* An ngspice voltage source "Vin p 0 ..." for the same waveform over [0, t_stop]: SIN for a sine,
+ * otherwise an exact PWL through the waveform's breakpoints. */
 void stimulus_spice(const stimulus *s, double t_stop_s, strbuf *out);
 
 #endif
