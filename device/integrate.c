@@ -59,6 +59,7 @@ typedef struct rhs_ctx {
     const void *p;
     double T_K;
     const stimulus *s;
+    double r_s;         /* series resistance (0: the device sees the source voltage) */
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
 } rhs_ctx;
 
@@ -72,21 +73,60 @@ static void clamp(const rhs_ctx *c, double *x)
     }
 }
 
-/* dx/dt and dE/dt at (x, v): the model sees a clamped state; no motion out through a bound. */
-static int eval(const rhs_ctx *c, const double *y, double v, double *f)
+/* The device voltage v with v_src = v + r_s i(x, v).  For a passive device (i v >= 0) the root
+ * lies between 0 and v_src; the residual is increasing in v, so a bracketing secant (Illinois)
+ * converges from either side.  r_s = 0 returns v_src. */
+double device_voltage(const device_type *T, const void *p, const double *x, double v_src, double r_s)
+{
+    if (r_s <= 0.0 || v_src == 0.0)
+        return v_src;
+    double a = 0.0, b = v_src;
+    double fa = -v_src, fb = r_s * T->current_A(p, x, v_src);
+    if (!(fb * fa < 0))
+        return fb == 0 ? v_src : 0.0;
+    int side = 0;
+    for (int it = 0; it < 200; it++) {
+        double m = b - fb * (b - a) / (fb - fa);
+        if (!(m > fmin(a, b) && m < fmax(a, b)))
+            m = 0.5 * (a + b);
+        double fm = m + r_s * T->current_A(p, x, m) - v_src;
+        if (fm == 0.0 || fabs(b - a) <= 1e-15 * fabs(v_src))
+            return m;
+        if ((fm > 0) == (fb > 0)) {
+            b = m;
+            fb = fm;
+            if (side == -1)
+                fa *= 0.5;
+            side = -1;
+        } else {
+            a = m;
+            fa = fm;
+            if (side == 1)
+                fb *= 0.5;
+            side = 1;
+        }
+    }
+    return 0.5 * (a + b);
+}
+
+/* dx/dt and dE/dt at (x, v_src): the model sees a clamped state; no motion out through a bound. */
+static int eval(const rhs_ctx *c, const double *y, double v_src, double *f)
 {
     double x[DEVICE_MAX_STATE];
     size_t n = c->T->n_state;
     memcpy(x, y, n * sizeof *x);
     clamp(c, x);
+    double v = device_voltage(c->T, c->p, x, v_src, c->r_s);
     c->T->dxdt(c->p, x, v, c->T_K, f);
     for (size_t k = 0; k < n; k++)
         if ((x[k] <= c->lo[k] && f[k] < 0) || (x[k] >= c->hi[k] && f[k] > 0))
             f[k] = 0.0;
     f[n] = v * c->T->current_A(c->p, x, v);
+    /* Not fatal: GSL's evolve halves the step on a failed evaluation (a trial state of an implicit
+     * stepper can be far from the solution); a real blow-up ends in a step-size underflow. */
     for (size_t k = 0; k <= n; k++)
         if (!isfinite(f[k]))
-            return GSL_EBADFUNC;
+            return GSL_FAILURE;
     return GSL_SUCCESS;
 }
 
@@ -128,10 +168,10 @@ static int jac(double t, const double y[], double *dfdy, double dfdt[], void *ct
 static void record(device_trace *tr, size_t k, const rhs_ctx *c, double t, const double *y)
 {
     size_t n = c->T->n_state;
-    double v = stimulus_v(c->s, t);
     double x[DEVICE_MAX_STATE];
     memcpy(x, y, n * sizeof *x);
     clamp(c, x);
+    double v = device_voltage(c->T, c->p, x, stimulus_v(c->s, t), c->r_s);
     tr->t_s[k] = t;
     tr->v_V[k] = v;
     tr->i_A[k] = c->T->current_A(c->p, x, v);
@@ -180,7 +220,7 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                     const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog)
 {
     gsl_set_error_handler_off(); /* GSL must report, never abort */
-    rhs_ctx c = {T, params, T_K, s, {0}, {0}};
+    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, {0}, {0}};
     T->bounds(params, c.lo, c.hi);
     size_t n = T->n_state, dim = n + 1;
     double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
@@ -233,7 +273,7 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                     break;
                 }
                 if (rng != NULL && T->noise != NULL) {
-                    T->noise(params, y, stimulus_v(s, t), T_K, noise_sigma);
+                    T->noise(params, y, device_voltage(T, params, y, stimulus_v(s, t), c.r_s), T_K, noise_sigma);
                     for (size_t i = 0; i < n; i++)
                         y[i] += noise_sigma[i] * sqrt(hh) * gsl_ran_gaussian_ziggurat(rng, 1.0);
                 }
@@ -244,9 +284,12 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                 int gs = gsl_odeiv2_evolve_apply(ev, ctrl, step, &sys, &t, t_target, &h, y);
                 if (gs != GSL_SUCCESS) {
                     status = cim_error(CIM_ESIM,
-                                       "integration failed at t = %.6g s (%s): the model may need a stiff method "
-                                       "(sim.method = \"msbdf\") or a looser sim.rtol",
-                                       t, gs == GSL_EBADFUNC ? "non-finite derivative" : gsl_strerror(gs));
+                                       "integration failed at t = %.6g s (%s)%s", t,
+                                       gs == GSL_FAILURE ? "the derivative is not finite even for the smallest step"
+                                                         : gsl_strerror(gs),
+                                       sim->method == SIM_MSBDF || sim->method == SIM_BSIMP
+                                           ? "; try a looser sim.rtol"
+                                           : "; the model may need a stiff method (sim.method = \"msbdf\")");
                     break;
                 }
             }
@@ -263,9 +306,11 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
             }
             if (++steps > (size_t)sim->max_steps)
                 status = cim_error(CIM_ESIM,
-                                   "integration stopped at t = %.6g s after sim.max_steps = %lld steps; the model may "
-                                   "be stiff (try sim.method = \"msbdf\") or the tolerance too tight",
-                                   t, sim->max_steps);
+                                   "integration stopped at t = %.6g s after sim.max_steps = %lld steps; %s", t,
+                                   sim->max_steps,
+                                   sim->method == SIM_MSBDF || sim->method == SIM_BSIMP
+                                       ? "the solution may chatter on a discontinuity of the model, or sim.rtol is too tight"
+                                       : "the model may be stiff (try sim.method = \"msbdf\") or sim.rtol too tight");
         }
         if (status == CIM_OK)
             record(out, k, &c, t_out, y);
@@ -293,7 +338,7 @@ void device_step_array(const device_type *T, const void *params, size_t p_stride
         const void *p = p_stride ? (const char *)params + c * p_stride : params;
         if (c == 0 || p_stride)
             T->bounds(p, lo, hi);
-        rhs_ctx ctx = {T, p, T_K, NULL, {0}, {0}};
+        rhs_ctx ctx = {T, p, T_K, NULL, 0.0, {0}, {0}};
         memcpy(ctx.lo, lo, sizeof lo);
         memcpy(ctx.hi, hi, sizeof hi);
         double y[DEVICE_MAX_STATE + 1], k1[DEVICE_MAX_STATE + 1], k2[DEVICE_MAX_STATE + 1], k3[DEVICE_MAX_STATE + 1],

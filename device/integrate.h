@@ -38,7 +38,8 @@ typedef struct sim_params {
 extern const param_group sim_group;
 extern const char *const sim_method_names[];
 
-/* A sampled run: n samples of time, voltage, current, state and power, plus cumulative energy. */
+/* A sampled run: n samples of time, device voltage, current, state and device power, plus the
+ * cumulative energy dissipated in the device (not in a series resistor). */
 typedef struct device_trace {
     size_t n, n_state;
     double *t_s, *v_V, *i_A, *p_W, *e_J;
@@ -53,6 +54,10 @@ void device_trace_free(device_trace *tr);
  * sim->n_points samples.  rng drives the noise hook on the fixed path (NULL: no noise). */
 int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
                     const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog);
+
+/* The voltage across the device when v_src drives it through r_s: the root of
+ * v_src = v + r_s i(x, v), between 0 and v_src.  r_s = 0 gives v_src. */
+double device_voltage(const device_type *T, const void *params, const double *x, double v_src, double r_s);
 
 /* Advances n cells by one RK4 step of dt under per-cell voltages v_V.  x holds n_state blocks of n
  * values (x[k*n + c] is state k of cell c); p_stride = 0 shares one parameter block, else params

@@ -21,7 +21,7 @@ int device_spice_netlist(const device_type *T, const void *params, const double 
     strbuf_puts(o, "* state variables live on unit capacitors, in units of:");
     for (size_t k = 0; k < T->n_state; k++)
         strbuf_printf(o, " %s/%g", T->state[k].name, T->state[k].spice_scale);
-    strbuf_puts(o, "\n.options reltol=1e-7 abstol=1e-15 vntol=1e-10 chgtol=1e-22 method=gear maxord=2\n");
+    strbuf_puts(o, "\n.options reltol=1e-10 abstol=1e-15 vntol=1e-12 chgtol=1e-22 method=gear maxord=2\n");
     stimulus_spice(s, t_stop_s, o);
     /* A source on its own node whose PWL knots are the output times: ngspice places a breakpoint at
      * every knot, so it computes a solution exactly at each sample (no interpolation across an edge). */
@@ -36,6 +36,7 @@ int device_spice_netlist(const device_type *T, const void *params, const double 
      * source already bounds every step by the output spacing. */
     strbuf_printf(o, ".tran %.17g %.17g 0 uic\n", t_step, t_stop_s);
     strbuf_puts(o, ".control\nset wr_singlescale\nset wr_vecnames\noption numdgt=16\nrun\n");
+    /* v(p) is the device voltage; -i(Vin) the device current (the series resistor carries the same). */
     strbuf_printf(o, "wrdata %s v(p) i(Vin)", data_path);
     for (size_t k = 0; k < T->n_state; k++)
         strbuf_printf(o, " v(x1.s%zu)*%.17g", k, T->state[k].spice_scale);

@@ -5,6 +5,7 @@
  *   gap:       dg/dt = -(vel0/2) [exp(-q Ea_set/kT) e^z - exp(-q Ea_reset/kT) e^-z],   z = gamma a0 q V / (t_ox k T)
  *              which for Ea_set = Ea_reset = Ea is the published -vel0 exp(-q Ea/kT) sinh(z)
  *   field:     gamma = gamma0 - beta (g/g1)^alpha;  gamma = 0 where gamma |V| / t_ox < F_min
+ *              (NEEDS's hard gate; by default smoothed by a logistic of width 1 % of F_min, see below)
  *   heat:      dT/dt = (T_amb + |V I| R_th - T) / tau_th
  *   noise:     optional Wiener term on g, sigma(T) = dg0 sqrt(t_ref) / (1 + exp((T_crit - T)/T_smth))
  *   g is bounded to [g_min, g_max].
@@ -14,7 +15,11 @@
  * Stanford NEEDS v1.0.0 set (I0 1 mA, g0 0.25 nm, V0 0.25 V, vel0 10 m/s, Ea 0.6 eV, a0 0.25 nm,
  * gamma0 16, beta 0.8, t_ox 12 nm, R_th 2.1 kK/W, F_min 1.4 GV/m, g in 0.2..1.7 nm, dg0 0.02,
  * T_crit 450 K, T_smth 500 K), as in MemTorch and the nanoHUB release.
- * Two deliberate differences from NEEDS v1.0.0, both documented in the config reference:
+ * Three deliberate differences from NEEDS v1.0.0, all documented in the config reference:
+ *  - The F_min gate switches the gap motion off discontinuously; during RESET the gap then slides
+ *    along the surface gamma(g)|V|/t_ox = F_min and every integrator chatters on it (1e8 steps in
+ *    0.7 ms here).  By default the gate is a logistic of width f_min_width = 1 % of F_min; set 0 for
+ *    the hard gate.
  *  - NEEDS takes the steady-state temperature; here T relaxes with tau_th (default 0.23 ns, the
  *    SkyWater/ASU cell's thermal time constant) so that the state is a proper ODE.  For stimuli slower
  *    than ~10 tau_th the two agree (tested).
@@ -47,6 +52,7 @@ typedef struct spku_params {
     double g1_m;            /* normalising length of the gap */
     double t_ox_m;          /* oxide thickness */
     double f_min_V_per_m;   /* minimum field for gap motion */
+    double f_min_width;     /* relative width of the smoothed F_min gate (0: hard, as NEEDS) */
     double r_th_K_per_W;    /* effective thermal resistance */
     double tau_th_s;        /* thermal time constant */
     double g_min_m, g_max_m;/* gap bounds */
@@ -87,6 +93,9 @@ static const param_spec spku_spec[] = {
     PARAM_REAL_F(spku_params, g1_m, 1e-12, 1e-6, 1e-9, "m", "normalising gap length g1 " NEEDS),
     PARAM_REAL_F(spku_params, t_ox_m, 1e-10, 1e-6, 12e-9, "m", "oxide thickness " NEEDS),
     PARAM_REAL_F(spku_params, f_min_V_per_m, 0, 1e12, 1.4e9, "V/m", "minimum field for gap motion F_min " NEEDS),
+    PARAM_REAL_F(spku_params, f_min_width, 0, 1, 0.01, "1",
+                 "F_min gate smoothed over this fraction of F_min (0 = the hard NEEDS gate, which makes the RESET a "
+                 "discontinuous sliding motion that integrators chatter on)"),
     PARAM_REAL_F(spku_params, r_th_K_per_W, 0, 1e9, 2.1e3, "K/W", "effective thermal resistance R_th " NEEDS),
     PARAM_REAL_F(spku_params, tau_th_s, 1e-15, 1, 0.23e-9, "s",
                  "thermal time constant (NEEDS assumes steady state; 0.23 ns from the sky130 ReRAM cell)"),
@@ -120,7 +129,7 @@ static void spku_bounds(const void *v, double *lo, double *hi)
     const spku_params *p = v;
     lo[0] = p->g_min_m;
     hi[0] = p->g_max_m;
-    lo[1] = 0.0;    /* temperature: physical floor only */
+    lo[1] = 1.0;    /* temperature: a floor that keeps kT > 0 in trial states */
     hi[1] = 1e5;
 }
 
@@ -139,7 +148,13 @@ static double spku_current(const void *v, const double *x, double v_V)
 static double spku_gamma(const spku_params *p, double g, double v_V)
 {
     double gamma = p->gamma0 - p->beta * pow(g / p->g1_m, p->alpha);
-    return gamma * fabs(v_V) / p->t_ox_m < p->f_min_V_per_m ? 0.0 : gamma;
+    double field = gamma * fabs(v_V) / p->t_ox_m;
+    if (p->f_min_V_per_m <= 0.0)
+        return gamma; /* no gate */
+    if (p->f_min_width <= 0.0)
+        return field < p->f_min_V_per_m ? 0.0 : gamma;
+    /* Logistic step of width f_min_width * F_min, centred so that it reaches 1/2 at F_min. */
+    return gamma / (1.0 + exp(-(field - p->f_min_V_per_m) / (p->f_min_width * p->f_min_V_per_m)));
 }
 
 static void spku_dxdt(const void *v, const double *x, double v_V, double T_K, double *dx)
@@ -177,8 +192,14 @@ static void spku_spice(const void *v, const double *x0, double T_K, strbuf *o)
     strbuf_puts(o, "Bm p n I=CUR()\n");
     strbuf_printf(o, ".func GAM0() {" SPICE_G "-" SPICE_G "*pow(V(s0)/" SPICE_G "," SPICE_G ")}\n", p->gamma0, p->beta,
                   p->g1_m / s, p->alpha);
-    strbuf_printf(o, ".func GAM() {GAM0()*abs(V(p,n))/" SPICE_G "<" SPICE_G " ? 0 : GAM0()}\n", p->t_ox_m,
-                  p->f_min_V_per_m);
+    if (p->f_min_V_per_m <= 0.0)
+        strbuf_puts(o, ".func GAM() {GAM0()}\n");
+    else if (p->f_min_width <= 0.0)
+        strbuf_printf(o, ".func GAM() {GAM0()*abs(V(p,n))/" SPICE_G "<" SPICE_G " ? 0 : GAM0()}\n", p->t_ox_m,
+                      p->f_min_V_per_m);
+    else
+        strbuf_printf(o, ".func GAM() {GAM0()/(1+exp(-(GAM0()*abs(V(p,n))/" SPICE_G "-" SPICE_G ")/" SPICE_G "))}\n",
+                      p->t_ox_m, p->f_min_V_per_m, p->f_min_width * p->f_min_V_per_m);
     strbuf_printf(o, ".func Z() {GAM()*" SPICE_G "*V(p,n)/(" SPICE_G "*" SPICE_G "*V(s1))}\n", p->a0_m, p->t_ox_m, kq);
     strbuf_printf(o,
                   ".func D() {" SPICE_G "*(exp(-" SPICE_G "/(" SPICE_G "*V(s1))+Z())-exp(-" SPICE_G "/(" SPICE_G

@@ -37,6 +37,8 @@ static const param_spec stimulus_spec[] = {
     PARAM_REAL_F(stimulus_params, t_period_s, 1e-15, 1e6, 1e-6, "s", "pulse: period"),
     PARAM_INT_F(stimulus_params, n_pulses, 1, 1e9, 1, "pulse: number of pulses"),
     PARAM_STRING_F(stimulus_params, pwl_file, "", "pwl: CSV file of t_s,v_V rows (relative to the config file)"),
+    PARAM_REAL_F(stimulus_params, r_series_ohm, 0, 1e12, 0, "ohm",
+                 "series resistance between source and device (current compliance, load line); 0 = none"),
     PARAM_END,
 };
 
@@ -222,12 +224,16 @@ double stimulus_max_step(const stimulus *s)
 void stimulus_spice(const stimulus *s, double t_stop, strbuf *o)
 {
     const stimulus_params *p = &s->p;
+    /* The source drives node src; the device sits at node p, behind the series resistor if any. */
+    if (p->r_series_ohm > 0)
+        strbuf_printf(o, "Rs src p %.17g\n", p->r_series_ohm);
+    const char *node = p->r_series_ohm > 0 ? "src" : "p";
     if (p->kind == STIM_SINE) {
-        strbuf_printf(o, "Vin p 0 SIN(%.17g %.17g %.17g 0 0 0)\n", p->offset_V, p->amplitude_V, p->freq_Hz);
+        strbuf_printf(o, "Vin %s 0 SIN(%.17g %.17g %.17g 0 0 0)\n", node, p->offset_V, p->amplitude_V, p->freq_Hz);
         return;
     }
     /* Everything else is piecewise linear: exported exactly, through its own breakpoints. */
-    strbuf_printf(o, "Vin p 0 PWL(0 %.17g", stimulus_v(s, 0));
+    strbuf_printf(o, "Vin %s 0 PWL(0 %.17g", node, stimulus_v(s, 0));
     double t = 0.0;
     for (double b = stimulus_next_break(s, t); b <= t_stop; b = stimulus_next_break(s, b))
         strbuf_printf(o, "\n+ %.17g %.17g", b, stimulus_v(s, b));

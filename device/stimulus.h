@@ -8,6 +8,8 @@
  *   pulse     n_pulses trapezoids from offset_V to amplitude_V: start t_delay_s + k t_period_s,
  *             rise t_rise_s, plateau t_width_s, fall t_fall_s (SPICE PULSE semantics)
  *   pwl       piecewise-linear through (t_s, v_V) pairs read from pwl_file (CSV), held after the end
+ * The source drives the device through r_series_ohm (0: directly), as a 1T1R access transistor or a
+ * compliance resistor would: the device then sees the voltage v that solves v_src = v + R_s i(x, v).
  */
 #ifndef CIM_DEVICE_STIMULUS_H
 #define CIM_DEVICE_STIMULUS_H
@@ -32,6 +34,7 @@ typedef struct stimulus_params {
     double t_period_s;      /* pulse: period */
     long long n_pulses;     /* pulse: number of pulses */
     param_string pwl_file;  /* pwl: CSV of t_s,v_V */
+    double r_series_ohm;    /* resistor between the source and the device (load line, compliance) */
 } stimulus_params;
 
 extern const param_group stimulus_group;
