@@ -12,7 +12,7 @@
 static const cli_option config_options[] = {
     {"dump", NULL, "print CONFIG fully resolved: every key, defaults filled in, --set applied, with units"},
     {"docs", NULL, "print the reference of every configuration key (Markdown; `make docs` writes docs/config.md)"},
-    {"for", "COMMAND", "resolve CONFIG as COMMAND reads it (default: the first command that accepts it)"},
+    {"for", "COMMAND", "resolve CONFIG as COMMAND reads it (default: the command whose groups match the file's)"},
     {NULL, NULL, NULL},
 };
 
@@ -131,25 +131,37 @@ static int dump(cli_args *a, const char *for_cmd)
             return cim_error(CIM_EUSAGE, "config: --for %s: not a command that reads a configuration", for_cmd);
         st = load_as(cmd, a, &c, storage);
     } else {
-        /* The first command that accepts the file; if none does, report the first command's error. */
-        char first_err[4096] = "";
-        int first_st = CIM_OK;
-        for (size_t i = 0; cli_commands[i] && cmd == NULL; i++) {
+        /* The command whose groups best cover the file's top-level groups (ties: table order). */
+        cfg probe;
+        cfg_init(&probe);
+        if ((st = cfg_read_file(&probe, a->config)) != CIM_OK) {
+            cfg_destroy(&probe);
+            return st;
+        }
+        const config_setting_t *root = config_root_setting(&probe.lc);
+        int best = -1;
+        for (size_t i = 0; cli_commands[i]; i++) {
             if (cli_commands[i]->groups == NULL || cli_commands[i]->groups[0] == NULL)
                 continue;
-            st = load_as(cli_commands[i], a, &c, storage);
-            if (st == CIM_OK) {
+            int score = 0;
+            for (int k = 0; k < config_setting_length(root); k++) {
+                const char *name = config_setting_name(config_setting_get_elem(root, (unsigned)k));
+                size_t n = strlen(name);
+                for (size_t g = 0; cli_commands[i]->groups[g]; g++) {
+                    const char *gp = cli_commands[i]->groups[g]->path;
+                    if (strncmp(gp, name, n) == 0 && (gp[n] == '\0' || gp[n] == '.')) {
+                        score++;
+                        break;
+                    }
+                }
+            }
+            if (score > best) {
+                best = score;
                 cmd = cli_commands[i];
-                break;
             }
-            if (first_st == CIM_OK) {
-                first_st = st;
-                snprintf(first_err, sizeof first_err, "%s", cim_errmsg());
-            }
-            unload(&c, storage);
         }
-        if (cmd == NULL)
-            return cim_error(first_st, "%s", first_err);
+        cfg_destroy(&probe);
+        st = load_as(cmd, a, &c, storage);
     }
     if (st != CIM_OK) {
         unload(&c, storage);

@@ -58,8 +58,8 @@ static int device_run(const cli_command *cmd, cli_args *a)
     exp_device_init(&e, &c);
     int st = cli_load_config(a, &c, bind_model, &e);
     cli_config_dir(a, dir, sizeof dir);
-    if (st == CIM_OK)
-        st = exp_device_prepare(&e, dir);
+    if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
+        cim_error_prefix(st, "%s: ", a->config);
     const char *spice = cli_opt(cmd, a, "spice");
     if (st == CIM_OK && spice != NULL)
         st = write_spice(a, &e, spice);

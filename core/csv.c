@@ -26,6 +26,7 @@ void csv_table_free(csv_table *t)
         free(t->header);
     }
     free(t->data);
+    free(t->line);
     memset(t, 0, sizeof *t);
 }
 
@@ -126,7 +127,7 @@ int csv_parse(const char *name, const char *text, size_t len, const csv_read_opt
     memset(t, 0, sizeof *t);
     t->fnv1a64 = rng_fnv1a64(RNG_FNV_OFFSET, text, len);
     cell *cells = NULL;
-    size_t cells_cap = 0, data_cap = 0, first_line = 0;
+    size_t cells_cap = 0, data_cap = 0, line_cap = 0, first_line = 0;
     int status = CIM_OK, seen_first = 0;
     size_t line_no = 0, pos = 0;
     while (pos < len && status == CIM_OK) {
@@ -197,6 +198,10 @@ int csv_parse(const char *name, const char *text, size_t len, const csv_read_opt
         t->data = p;
         for (size_t j = 0; j < nc && status == CIM_OK; j++)
             status = parse_cell(name, line_no, &cells[j], o, &t->data[t->rows * nc + j]);
+        p = t->line;
+        xgrow(&p, &line_cap, t->rows + 1, sizeof *t->line);
+        t->line = p;
+        t->line[t->rows] = line_no;
         t->rows++;
     }
     free(cells);

@@ -76,10 +76,10 @@ int stimulus_init(stimulus *s, const stimulus_params *p, const char *base_dir)
         s->pwl_t_s[k] = t.data[2 * k];
         s->pwl_v_V[k] = t.data[2 * k + 1];
         if (k == 0 && s->pwl_t_s[0] < 0)
-            st = cim_error(CIM_EINVAL, "%s: time %g s in row 1 is negative", path, s->pwl_t_s[0]);
+            st = cim_error(CIM_EINVAL, "%s:%zu: time %g s is negative", path, t.line[0], s->pwl_t_s[0]);
         if (k > 0 && st == CIM_OK && !(s->pwl_t_s[k] > s->pwl_t_s[k - 1]))
-            st = cim_error(CIM_EINVAL, "%s: times must increase: row %zu has t = %g s after %g s", path, k + 1,
-                           s->pwl_t_s[k], s->pwl_t_s[k - 1]);
+            st = cim_error(CIM_EINVAL, "%s:%zu: times must increase, but t = %g s follows t = %g s on line %zu", path,
+                           t.line[k], s->pwl_t_s[k], s->pwl_t_s[k - 1], t.line[k - 1]);
     }
     csv_table_free(&t);
     if (st != CIM_OK)

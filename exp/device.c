@@ -53,7 +53,9 @@ int exp_device_prepare(exp_device *e, const char *base_dir)
         e->type->noise(e->model, e->x0, 1.0, e->dev.T_K, sig);
         for (size_t k = 0; k < e->type->n_state; k++)
             if (sig[k] != 0.0)
-                return cim_error(CIM_ECONFIG, "device.%s: stochastic noise is on, which needs sim.method = \"fixed\"",
+                return cim_error(CIM_ECONFIG,
+                                 "device.%s.noise = true needs sim.method = \"fixed\" (the adaptive integrators are "
+                                 "deterministic)",
                                  e->type->name);
     }
     return CIM_OK;

@@ -276,3 +276,38 @@ Test(cli, docs_config_md_is_up_to_date)
     cr_expect(strstr(out, "`crossbar.rows`") && strstr(out, "`mvm.g_max_S`"), "every key documented");
     free(out), free(err), free(committed);
 }
+
+Test(cli, simulation_failure_exits_1_and_writes_nothing)
+{
+    char *dir = util_tmpdir();
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "device %s/configs/device/hp_joglekar.cfg --set sim.max_steps=5 -o trace.csv", CIM_SRC);
+    cr_expect_eq(util_run_cli(dir, args, &out, &err), 1);
+    cr_expect(strstr(err, "error: integration stopped at t = ") != NULL, "%s", err);
+    cr_expect_eq(util_count_prefix(dir, "trace.csv"), 0);
+    cr_expect_eq(util_count_prefix(dir, ".trace.csv"), 0);
+    free(out), free(err), free(dir);
+}
+
+Test(cli, every_example_device_config_runs)
+{
+    const char *names[] = {"hp_joglekar", "team", "vteam", "yakopcic", "stanford_pku", "stanford_pku_sky130"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+        snprintf(args, sizeof args, "device %s/configs/device/%s.cfg -o t.csv --spice t.cir", CIM_SRC, names[k]);
+        cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", names[k], err);
+        cr_expect(strstr(out, "R_read at") != NULL, "%s: summary printed", names[k]);
+        snprintf(path, sizeof path, "%s/t.csv", dir);
+        csv_table t;
+        csv_read_opts o = csv_opts_any();
+        cr_assert_eq(csv_read(path, &o, &t), CIM_OK, "%s: %s", names[k], cim_errmsg());
+        cr_expect_not_null(t.header);
+        cr_expect_str_eq(t.header[0], "t_s");
+        cr_expect_str_eq(t.header[t.cols - 1], "p_W");
+        cr_expect_eq(t.rows, 2001);
+        csv_table_free(&t);
+        snprintf(path, sizeof path, "%s/t.cir", dir);
+        cr_expect_eq(access(path, F_OK), 0, "%s: netlist written", names[k]);
+        free(out), free(err), free(dir);
+    }
+}
