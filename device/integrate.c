@@ -24,7 +24,8 @@ static const param_spec sim_spec[] = {
     PARAM_REAL_F(sim_params, t_stop_s, 0, 1e9, 0, "s", "end of the simulation; 0 = the stimulus's own duration"),
     PARAM_INT_F(sim_params, n_points, 2, 1e8, 2001, "samples written to the trace (uniform in time)"),
     PARAM_CHOICE_F(sim_params, method, sim_method_names, SIM_RK8PD,
-                   "integrator: adaptive rkf45/rk8pd (explicit), msbdf/bsimp (stiff, implicit), or fixed-step RK4"),
+                   "integrator: adaptive rkf45/rk8pd (explicit), bsimp/msbdf (stiff, implicit; bsimp is the robust one), "
+                   "or fixed-step RK4"),
     PARAM_REAL_F(sim_params, rtol, 1e-14, 1e-1, 1e-9, "1", "relative tolerance of the adaptive integrators"),
     PARAM_REAL_F(sim_params, atol, 1e-14, 1e-1, 1e-9, "1",
                  "absolute tolerance, in each state's natural unit (nm for lengths, K, or 1)"),
@@ -303,14 +304,21 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                                                          : gsl_strerror(gs),
                                        sim->method == SIM_MSBDF || sim->method == SIM_BSIMP
                                            ? "; try a looser sim.rtol"
-                                           : "; the model may need a stiff method (sim.method = \"msbdf\")");
+                                           : "; the model may need a stiff method (sim.method = \"bsimp\")");
                     break;
                 }
             }
-            double before[DEVICE_MAX_STATE];
-            memcpy(before, y, n * sizeof *before);
-            clamp(&c, y);
-            if (ev != NULL && memcmp(before, y, n * sizeof *before) != 0) {
+            /* Clamp to the bounds.  A clamp within the error tolerance (a multistep predictor
+             * overshooting a bound by a hair) is not a jump; resetting a multistep method for it
+             * would drop it to first order at every step.  A larger clamp invalidates the history. */
+            double jump = 0.0;
+            for (size_t q = 0; q < n; q++) {
+                double before = y[q];
+                y[q] = fmin(fmax(y[q], c.lo[q]), c.hi[q]);
+                double tol = sim->atol * scale_abs[q] + sim->rtol * fabs(y[q]);
+                jump = fmax(jump, fabs(y[q] - before) / tol);
+            }
+            if (ev != NULL && jump > 1.0) {
                 gsl_odeiv2_evolve_reset(ev); /* the state jumped: cached derivatives are stale */
                 gsl_odeiv2_step_reset(step);
             }
@@ -323,8 +331,9 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                                    "integration stopped at t = %.6g s after sim.max_steps = %lld steps; %s", t,
                                    sim->max_steps,
                                    sim->method == SIM_MSBDF || sim->method == SIM_BSIMP
-                                       ? "the solution may chatter on a discontinuity of the model, or sim.rtol is too tight"
-                                       : "the model may be stiff (try sim.method = \"msbdf\") or sim.rtol too tight");
+                                       ? "try the other implicit method (sim.method = \"bsimp\" or \"msbdf\"); the "
+                                         "solution may also chatter on a discontinuity of the model"
+                                       : "the model may be stiff (try sim.method = \"bsimp\") or sim.rtol too tight");
         }
         if (status == CIM_OK)
             record(out, k, &c, t_out, y);

@@ -349,7 +349,7 @@ ParameterizedTest(size_t *i, device, state_stays_in_bounds_under_any_stimulus)
         char model[128];
         snprintf(model, sizeof model, "@device = { model = \"%s\"; };", T->name);
         const char *sets[] = {"stimulus.kind=\"pulse\"", amps[a], "stimulus.t_width_s=1e-3", "stimulus.t_period_s=2e-3",
-                              "stimulus.n_pulses=3", "stimulus.r_series_ohm=50", "sim.method=\"msbdf\"",
+                              "stimulus.n_pulses=3", "stimulus.r_series_ohm=50", "sim.method=\"bsimp\"",
                               "sim.rtol=1e-6", "sim.max_steps=200000", NULL};
         run r;
         load(&r, model, sets);

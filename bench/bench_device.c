@@ -1,0 +1,195 @@
+/* bench/bench_device.c -- device integration speed.
+ *  1. Fixed-step array path: 10^6 cells of each model through one 100 ns programming pulse (10 RK4
+ *     steps), in cell-steps per second, against a plain loop: RK4 of the HP model written inline
+ *     with no function pointers (ratio = plain-loop time / our time per cell-step; 1 = no overhead).
+ *  2. Adaptive path: a 10-period sine through each example config, against ngspice on the netlist
+ *     cimsim exports for the same model and stimulus, at ngspice's default tolerance and at the
+ *     tightened one the tests compare with (ratio = ngspice time / cimsim time; ngspice's process
+ *     start-up, ~10 ms, is part of what a user pays and is included).  The deviation of each from
+ *     the tight reference is printed so speed is compared at known accuracy. */
+#include "bench/bench.h"
+#include "core/cfg.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "device/device.h"
+#include "device/integrate.h"
+#include "device/spice.h"
+#include "exp/device.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N_CELLS = 1000000, N_STEPS = 10 };
+
+typedef struct array_job {
+    const device_type *T;
+    char params[4096];
+    double *x, *v, *e;
+} array_job;
+
+static void array_pulse(void *p)
+{
+    array_job *j = p;
+    for (int s = 0; s < N_STEPS; s++)
+        device_step_array(j->T, j->params, 0, N_CELLS, j->x, j->v, 300, 10e-9, j->e, NULL);
+}
+
+/* The plain loop: HP with a Joglekar window (p = 1), RK4 inline, same work per cell-step. */
+static void plain_hp(void *p)
+{
+    array_job *j = p;
+    const double ron = 100, roff = 16e3, k = 1e-14 * ron / (10e-9 * 10e-9), dt = 10e-9;
+    for (int s = 0; s < N_STEPS; s++)
+        for (size_t c = 0; c < N_CELLS; c++) {
+            double x = j->x[c], v = j->v[c], k1, k2, k3, k4, xt;
+#define F(X) (k * v / (ron * (X) + roff * (1 - (X))) * (1 - (2 * (X)-1) * (2 * (X)-1)))
+            k1 = F(x);
+            xt = x + 0.5 * dt * k1;
+            k2 = F(xt);
+            xt = x + 0.5 * dt * k2;
+            k3 = F(xt);
+            xt = x + dt * k3;
+            k4 = F(xt);
+#undef F
+            x += dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+            j->x[c] = x < 0 ? 0 : (x > 1 ? 1 : x);
+        }
+}
+
+static void bind_cb(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
+
+static int load(cfg *c, exp_device *e, const char *path, const char *const *sets)
+{
+    cfg_init(c);
+    exp_device_init(e, c);
+    int st = cfg_read_file(c, path);
+    for (size_t i = 0; st == CIM_OK && sets[i]; i++)
+        if (cfg_knows(c, sets[i]))
+            st = cfg_set(c, sets[i]);
+    bind_cb(c, e);
+    for (size_t i = 0; st == CIM_OK && sets[i]; i++)
+        st = cfg_set(c, sets[i]);
+    if (st == CIM_OK)
+        st = cfg_resolve(c);
+    if (st == CIM_OK)
+        st = exp_device_prepare(e, CIM_SRC "/configs/device/");
+    return st;
+}
+
+/* Wall time of `ngspice -b` on the netlist, and the currents it computed. */
+static double run_ngspice(const char *dir, const char *netlist, double t_stop, size_t n, double *i_A)
+{
+    char path[512], cmd[1024], data[512];
+    snprintf(path, sizeof path, "%s/b.cir", dir);
+    snprintf(data, sizeof data, "%s/b.data", dir);
+    FILE *fp = fopen(path, "w");
+    fputs(netlist, fp);
+    fclose(fp);
+    snprintf(cmd, sizeof cmd, "cd %s && ngspice -b b.cir > b.log 2>&1", dir);
+    double t0 = progress_now_s();
+    int rc = system(cmd);
+    double t = progress_now_s() - t0;
+    if (rc != 0 || device_spice_read(data, t_stop, n, i_A) != CIM_OK)
+        return NAN;
+    return t;
+}
+
+static double max_dev(const double *a, const double *b, size_t n)
+{
+    double peak = 0, d = 0;
+    for (size_t i = 0; i < n; i++) {
+        peak = fmax(peak, fabs(b[i]));
+        if (isfinite(a[i]) && isfinite(b[i]))
+            d = fmax(d, fabs(a[i] - b[i]));
+    }
+    return d / peak;
+}
+
+int main(void)
+{
+    printf("bench_device 1: fixed-step RK4 array path, %d cells x %d steps (one 100 ns pulse)\n", N_CELLS, N_STEPS);
+    printf("%14s %16s %16s %10s\n", "model", "cell-steps/s", "plain loop/s", "ratio");
+    array_job j;
+    j.x = malloc(4 * N_CELLS * sizeof(double));
+    j.v = malloc(N_CELLS * sizeof(double));
+    j.e = calloc(N_CELLS, sizeof(double));
+    for (size_t c = 0; c < N_CELLS; c++)
+        j.v[c] = 0.8;
+    double t_plain = 0;
+    {
+        for (size_t c = 0; c < N_CELLS; c++)
+            j.x[c] = 0.1;
+        t_plain = bench_time(plain_hp, &j);
+    }
+    for (size_t i = 0; device_types[i]; i++) {
+        j.T = device_types[i];
+        param_defaults(j.T->params, j.params);
+        double x0[DEVICE_MAX_STATE];
+        j.T->init(j.params, 300, x0);
+        for (size_t k = 0; k < j.T->n_state; k++)
+            for (size_t c = 0; c < N_CELLS; c++)
+                j.x[k * N_CELLS + c] = x0[k];
+        double t = bench_time(array_pulse, &j);
+        double rate = (double)N_CELLS * N_STEPS / t;
+        printf("%14s %16.4g %16.4g %10.3f\n", j.T->name, rate, (double)N_CELLS * N_STEPS / t_plain, t_plain / t);
+    }
+
+    printf("\nbench_device 2: adaptive integration of a 10-period sine vs ngspice on the same netlist\n");
+    printf("%14s %12s %14s %14s %11s %11s %11s %11s\n", "model", "cimsim_s", "ngspice_def_s", "ngspice_tight_s",
+           "ratio_def", "ratio_tight", "dev_cimsim", "dev_ng_def");
+    const char *cases[][2] = {{"hp_joglekar.cfg", "1"},  {"team.cfg", "1.5"},        {"vteam.cfg", "0.5"},
+                              {"yakopcic.cfg", "0.45"}, {"stanford_pku.cfg", "1.6"}};
+    char dir[] = "/tmp/cimsim-bench-XXXXXX";
+    mkdtemp(dir);
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char path[512], amp[64];
+        snprintf(path, sizeof path, CIM_SRC "/configs/device/%s", cases[k][0]);
+        snprintf(amp, sizeof amp, "stimulus.amplitude_V=%s", cases[k][1]);
+        const char *sets[] = {"stimulus.kind=\"sine\"", amp, "stimulus.n_periods=10", "sim.n_points=2001",
+                              "device.vteam.window=\"kvatinsky\"", "device.vteam.a_off_m=2.7e-9",
+                              "device.vteam.a_on_m=0.3e-9", NULL};
+        const char *sets_plain[] = {sets[0], sets[1], sets[2], sets[3], NULL};
+        cfg c;
+        exp_device e;
+        int st = load(&c, &e, path, strstr(cases[k][0], "vteam") ? sets : sets_plain);
+        if (st != CIM_OK) {
+            fprintf(stderr, "bench_device: %s: %s\n", cases[k][0], cim_errmsg());
+            return 1;
+        }
+        /* cimsim: best of 5 runs */
+        double best = 1e300;
+        for (int rep = 0; rep < 5; rep++) {
+            device_trace_free(&e.tr);
+            double t0 = progress_now_s();
+            exp_device_run(&e, NULL);
+            best = fmin(best, progress_now_s() - t0);
+        }
+        size_t n = e.tr.n;
+        double t_stop = exp_device_t_stop(&e);
+        strbuf nl;
+        strbuf_init(&nl);
+        device_spice_netlist(e.type, e.model, e.x0, e.dev.T_K, &e.s, t_stop, n, "b.data", &nl);
+        double *tight = malloc(n * sizeof *tight), *def = malloc(n * sizeof *def);
+        double t_tight = run_ngspice(dir, nl.s, t_stop, n, tight);
+        /* ngspice's default tolerances: drop our .options line */
+        char *opt = strstr(nl.s, ".options");
+        char *eol = strchr(opt, '\n');
+        memset(opt, ' ', (size_t)(eol - opt));
+        opt[0] = '*';
+        double t_def = run_ngspice(dir, nl.s, t_stop, n, def);
+        printf("%14s %12.4g %14.4g %14.4g %11.1f %11.1f %11.2g %11.2g\n", e.type->name, best, t_def, t_tight,
+               t_def / best, t_tight / best, max_dev(e.tr.i_A, tight, n), max_dev(def, tight, n));
+        free(tight), free(def);
+        strbuf_destroy(&nl);
+        exp_device_free(&e);
+        cfg_destroy(&c);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    free(j.x), free(j.v), free(j.e);
+    return 0;
+}
