@@ -62,6 +62,7 @@ typedef struct rhs_ctx {
     const stimulus *s;
     double r_s;         /* series resistance (0: the device sees the source voltage) */
     double seg_a, seg_b;/* the segment being integrated: no breakpoint strictly inside */
+    int no_energy;      /* skip dE/dt (the array path without an energy buffer) */
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
 } rhs_ctx;
 
@@ -123,7 +124,7 @@ static int eval(const rhs_ctx *c, const double *y, double v_src, double *f)
     for (size_t k = 0; k < n; k++)
         if ((x[k] <= c->lo[k] && f[k] < 0) || (x[k] >= c->hi[k] && f[k] > 0))
             f[k] = 0.0;
-    f[n] = v * c->T->current_A(c->p, x, v);
+    f[n] = c->no_energy ? 0.0 : v * c->T->current_A(c->p, x, v);
     /* Not fatal: GSL's evolve halves the step on a failed evaluation (a trial state of an implicit
      * stepper can be far from the solution); a real blow-up ends in a step-size underflow. */
     for (size_t k = 0; k <= n; k++)
@@ -227,7 +228,7 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                     const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog)
 {
     gsl_set_error_handler_off(); /* GSL must report, never abort */
-    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, {0}, {0}};
+    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, 0, {0}, {0}};
     T->bounds(params, c.lo, c.hi);
     size_t n = T->n_state, dim = n + 1;
     double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
@@ -356,14 +357,14 @@ void device_step_array(const device_type *T, const void *params, size_t p_stride
                        const double *v_V, double T_K, double dt, double *e_J, gsl_rng *rng)
 {
     size_t ns = T->n_state;
-    double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
+    rhs_ctx ctx = {T, params, T_K, NULL, 0.0, 0.0, 0.0, e_J == NULL, {0}, {0}};
+    T->bounds(params, ctx.lo, ctx.hi);
     for (size_t c = 0; c < n; c++) {
         const void *p = p_stride ? (const char *)params + c * p_stride : params;
-        if (c == 0 || p_stride)
-            T->bounds(p, lo, hi);
-        rhs_ctx ctx = {T, p, T_K, NULL, 0.0, 0.0, 0.0, {0}, {0}};
-        memcpy(ctx.lo, lo, sizeof lo);
-        memcpy(ctx.hi, hi, sizeof hi);
+        if (p_stride) { /* per-cell parameters (device-to-device variation) */
+            ctx.p = p;
+            T->bounds(p, ctx.lo, ctx.hi);
+        }
         double y[DEVICE_MAX_STATE + 1], k1[DEVICE_MAX_STATE + 1], k2[DEVICE_MAX_STATE + 1], k3[DEVICE_MAX_STATE + 1],
             k4[DEVICE_MAX_STATE + 1], yt[DEVICE_MAX_STATE + 1];
         for (size_t k = 0; k < ns; k++)
