@@ -50,6 +50,11 @@ typedef struct device_type {
     /* Terminal current at state x and voltage v_V. */
     double (*current_A)(const void *p, const double *x, double v_V);
 
+    /* Optional: sets the algebraic state variables (those with no dynamics of their own for these
+     * parameters, such as a temperature in thermal steady state) from the others and the voltage.
+     * The integrators call it before every evaluation and before recording; dxdt returns 0 for those
+     * variables.  NULL: every state variable is dynamic. */
+    void (*algebraic)(const void *p, double *x, double v_V, double T_K);
     /* Optional: diffusion of each state variable, units of x per sqrt(second), for Euler-Maruyama
      * on the fixed-step path (dx += sigma dW).  NULL: deterministic. */
     void (*noise)(const void *p, const double *x, double v_V, double T_K, double *sigma);

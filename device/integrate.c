@@ -120,6 +120,8 @@ static int eval(const rhs_ctx *c, const double *y, double v_src, double *f)
     memcpy(x, y, n * sizeof *x);
     clamp(c, x);
     double v = device_voltage(c->T, c->p, x, v_src, c->r_s);
+    if (c->T->algebraic != NULL)
+        c->T->algebraic(c->p, x, v, c->T_K);
     c->T->dxdt(c->p, x, v, c->T_K, f);
     for (size_t k = 0; k < n; k++)
         if ((x[k] <= c->lo[k] && f[k] < 0) || (x[k] >= c->hi[k] && f[k] > 0))
@@ -180,6 +182,8 @@ static void record(device_trace *tr, size_t k, const rhs_ctx *c, double t, const
     memcpy(x, y, n * sizeof *x);
     clamp(c, x);
     double v = device_voltage(c->T, c->p, x, stimulus_v(c->s, t), c->r_s);
+    if (c->T->algebraic != NULL)
+        c->T->algebraic(c->p, x, v, c->T_K);
     tr->t_s[k] = t;
     tr->v_V[k] = v;
     tr->i_A[k] = c->T->current_A(c->p, x, v);

@@ -6,7 +6,7 @@
  *              which for Ea_set = Ea_reset = Ea is the published -vel0 exp(-q Ea/kT) sinh(z)
  *   field:     gamma = gamma0 - beta (g/g1)^alpha;  gamma = 0 where gamma |V| / t_ox < F_min
  *              (NEEDS's hard gate; by default smoothed by a logistic of width 1 % of F_min, see below)
- *   heat:      dT/dt = (T_amb + |V I| R_th - T) / tau_th
+ *   heat:      dT/dt = (T_amb + |V I| R_th - T) / tau_th,  or T = T_amb + |V I| R_th for tau_th = 0
  *   noise:     optional Wiener term on g, sigma(T) = dg0 sqrt(t_ref) / (1 + exp((T_crit - T)/T_smth))
  *   g is bounded to [g_min, g_max].
  * Sources: Guan, Yu & Wong, "A SPICE compact model of metal oxide resistive switching memory with
@@ -15,14 +15,15 @@
  * Stanford NEEDS v1.0.0 set (I0 1 mA, g0 0.25 nm, V0 0.25 V, vel0 10 m/s, Ea 0.6 eV, a0 0.25 nm,
  * gamma0 16, beta 0.8, t_ox 12 nm, R_th 2.1 kK/W, F_min 1.4 GV/m, g in 0.2..1.7 nm, dg0 0.02,
  * T_crit 450 K, T_smth 500 K), as in MemTorch and the nanoHUB release.
- * Three deliberate differences from NEEDS v1.0.0, all documented in the config reference:
+ * Two deliberate differences from NEEDS v1.0.0, both documented in the config reference (a third,
+ * the thermal time constant, is optional: tau_th = 0, the default, is NEEDS's steady state):
  *  - The F_min gate switches the gap motion off discontinuously; during RESET the gap then slides
  *    along the surface gamma(g)|V|/t_ox = F_min and every integrator chatters on it (1e8 steps in
  *    0.7 ms here).  By default the gate is a logistic of width f_min_width = 1 % of F_min; set 0 for
  *    the hard gate.
- *  - NEEDS takes the steady-state temperature; here T relaxes with tau_th (default 0.23 ns, the
- *    SkyWater/ASU cell's thermal time constant) so that the state is a proper ODE.  For stimuli slower
- *    than ~10 tau_th the two agree (tested).
+ *  - tau_th > 0 (the SkyWater/ASU cell's 0.23 ns) makes T a dynamic state relaxing to the steady
+ *    state; with tau_th = 0 (default) T is algebraic, T = T_amb + |V I| R_th, exactly as NEEDS.  For
+ *    stimuli slower than ~10 tau_th the two agree (tested); the steady form is not stiff.
  *  - NEEDS adds dg0 N(0,1) dt at every simulator step, which depends on the step; here the noise is a
  *    Wiener process with the same variance at the reference step t_ref (1 ns).
  * The SkyWater sky130 ReRAM / ASU variant is the same equations with Ea_set 1.501 eV, Ea_reset
@@ -97,8 +98,8 @@ static const param_spec spku_spec[] = {
                  "F_min gate smoothed over this fraction of F_min (0 = the hard NEEDS gate, which makes the RESET a "
                  "discontinuous sliding motion that integrators chatter on)"),
     PARAM_REAL_F(spku_params, r_th_K_per_W, 0, 1e9, 2.1e3, "K/W", "effective thermal resistance R_th " NEEDS),
-    PARAM_REAL_F(spku_params, tau_th_s, 1e-15, 1, 0.23e-9, "s",
-                 "thermal time constant (NEEDS assumes steady state; 0.23 ns from the sky130 ReRAM cell)"),
+    PARAM_REAL_F(spku_params, tau_th_s, 0, 1, 0, "s",
+                 "thermal time constant; 0 = steady state T = T_amb + |V I| R_th as in NEEDS (0.23 ns in the sky130 cell)"),
     PARAM_REAL_F(spku_params, g_min_m, 0, 1e-8, 0.2e-9, "m", "smallest gap (LRS) " NEEDS),
     PARAM_REAL_F(spku_params, g_max_m, 0, 1e-8, 1.7e-9, "m", "largest gap (HRS) " NEEDS),
     PARAM_REAL_F(spku_params, g_init_m, 0, 1e-8, 0.2e-9, "m", "initial gap " NEEDS),
@@ -166,7 +167,15 @@ static void spku_dxdt(const void *v, const double *x, double v_V, double T_K, do
     dx[0] = -0.5 * p->vel0_m_per_s *
             (exp(-DEVICE_Q_C * p->ea_set_eV / kT + z) - exp(-DEVICE_Q_C * p->ea_reset_eV / kT - z));
     double i = spku_current(v, x, v_V);
-    dx[1] = (T_K + fabs(v_V * i) * p->r_th_K_per_W - T) / p->tau_th_s;
+    dx[1] = p->tau_th_s > 0 ? (T_K + fabs(v_V * i) * p->r_th_K_per_W - T) / p->tau_th_s : 0.0;
+}
+
+/* With tau_th = 0 the temperature is algebraic: the steady state of the heat balance (NEEDS). */
+static void spku_algebraic(const void *v, double *x, double v_V, double T_K)
+{
+    const spku_params *p = v;
+    if (p->tau_th_s <= 0)
+        x[1] = T_K + fabs(v_V * spku_current(v, x, v_V)) * p->r_th_K_per_W;
 }
 
 static void spku_noise(const void *v, const double *x, double v_V, double T_K, double *sigma)
@@ -186,7 +195,8 @@ static void spku_spice(const void *v, const double *x0, double T_K, strbuf *o)
     const double kq = DEVICE_KB_J_PER_K / DEVICE_Q_C; /* kT/q = kq T, volts */
     strbuf_puts(o, ".subckt stanford_pku p n\n");
     strbuf_printf(o, "Cs0 s0 0 1 IC=" SPICE_G "\n", x0[0] / s);
-    strbuf_printf(o, "Cs1 s1 0 1 IC=" SPICE_G "\n", x0[1]);
+    if (p->tau_th_s > 0)
+        strbuf_printf(o, "Cs1 s1 0 1 IC=" SPICE_G "\n", x0[1]);
     strbuf_printf(o, ".func CUR() {" SPICE_G "*exp(-V(s0)/" SPICE_G ")*sinh(V(p,n)/" SPICE_G ")}\n", p->i0_A,
                   p->g0_m / s, p->v0_V);
     strbuf_puts(o, "Bm p n I=CUR()\n");
@@ -207,8 +217,11 @@ static void spku_spice(const void *v, const double *x0, double T_K, strbuf *o)
                   -0.5 * p->vel0_m_per_s / s, p->ea_set_eV, kq, p->ea_reset_eV, kq);
     strbuf_printf(o, "Bs0 0 s0 I=((V(s0)>=" SPICE_G " && D()>0) || (V(s0)<=" SPICE_G " && D()<0)) ? 0 : D()\n",
                   p->g_max_m / s, p->g_min_m / s);
-    strbuf_printf(o, "Bs1 0 s1 I=(" SPICE_G "+abs(V(p,n)*CUR())*" SPICE_G "-V(s1))/" SPICE_G "\n", T_K,
-                  p->r_th_K_per_W, p->tau_th_s);
+    if (p->tau_th_s > 0)
+        strbuf_printf(o, "Bs1 0 s1 I=(" SPICE_G "+abs(V(p,n)*CUR())*" SPICE_G "-V(s1))/" SPICE_G "\n", T_K,
+                      p->r_th_K_per_W, p->tau_th_s);
+    else /* steady state: the temperature node is a voltage, T_amb + |V I| R_th */
+        strbuf_printf(o, "Rs1 s1 0 1e12\nBs1t s1 0 V=" SPICE_G "+abs(V(p,n)*CUR())*" SPICE_G "\n", T_K, p->r_th_K_per_W);
     strbuf_puts(o, ".ends stanford_pku\n");
 }
 
@@ -223,6 +236,7 @@ const device_type device_stanford_pku = {
     .init = spku_init,
     .dxdt = spku_dxdt,
     .current_A = spku_current,
+    .algebraic = spku_algebraic,
     .noise = spku_noise,
     .spice = spku_spice,
 };
