@@ -157,6 +157,12 @@ int main(void)
                               "device.vteam.a_off_m=2.7e-9", "device.vteam.a_on_m=0.3e-9", NULL};
         if (strstr(cases[k][0], "vteam") == NULL)
             sets[6] = NULL;
+        /* Stanford-PKU's SET is a thermal runaway; the explicit reference at rtol 1e-11 cannot
+         * follow it, so its reference uses the implicit bsimp (the timed runs use the config's). */
+        if (strstr(cases[k][0], "stanford")) {
+            sets[6] = "sim.method=\"bsimp\"";
+            sets[7] = NULL;
+        }
         cfg c;
         exp_device e;
         if (load(&c, &e, path, sets) != CIM_OK || exp_device_run(&e, NULL) != CIM_OK) {
@@ -167,6 +173,8 @@ int main(void)
         double t_stop = exp_device_t_stop(&e);
         double *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
         memcpy(ref, e.tr.i_A, n * sizeof *ref);
+        if (strstr(cases[k][0], "stanford"))
+            e.sim.method = SIM_RK8PD; /* the example config's method for the timed runs */
         /* cimsim: loosest rtol meeting 0.5 %, best of 5 runs */
         double t_ours = NAN, rtol_ok = NAN, dev_ours = NAN;
         for (size_t r = 0; r < sizeof rtols / sizeof *rtols && isnan(t_ours); r++) {

@@ -1,5 +1,6 @@
 /* cli/cmd_device.c -- `cimsim device`: one device model under a stimulus (exp/device.h). */
 #include "cli/cli.h"
+#include "cli/plot.h"
 #include "core/afile.h"
 #include "core/status.h"
 #include "device/spice.h"
@@ -11,6 +12,8 @@
 
 static const cli_option device_options[] = {
     {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)"},
+    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time"},
+    {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
     {NULL, NULL, NULL},
 };
 
@@ -105,6 +108,14 @@ static int device_run(const cli_command *cmd, cli_args *a)
         st = cli_write_result(a, &pv, body.s, jb);
         json_decref(jb);
         strbuf_destroy(&body);
+        const char *png = cli_opt(cmd, a, "plot");
+        if (st == CIM_OK && png != NULL) {
+            char title[256];
+            /* The main reference only (up to the first ';'), so the title fits. */
+            snprintf(title, sizeof title, "cimsim device: %s -- %s\\n%.*s", e.type->name, e.type->title,
+                     (int)strcspn(e.type->citation, ";"), e.type->citation);
+            st = plot_iv(tr, title, cli_opt(cmd, a, "log-current") != NULL, png);
+        }
 
         FILE *out = cli_summary_stream(a);
         if (st == CIM_OK && out != NULL) {
@@ -131,6 +142,8 @@ static int device_run(const cli_command *cmd, cli_args *a)
                 fprintf(out, "  wrote           %s\n", a->output);
             if (spice)
                 fprintf(out, "  wrote           %s (run: ngspice -b %s)\n", spice, spice);
+            if (cli_opt(cmd, a, "plot"))
+                fprintf(out, "  wrote           %s\n", cli_opt(cmd, a, "plot"));
         }
         json_decref(summary);
     }

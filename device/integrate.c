@@ -305,7 +305,8 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                 if (gs != GSL_SUCCESS) {
                     status = cim_error(CIM_ESIM,
                                        "integration failed at t = %.6g s (%s)%s", t,
-                                       gs == GSL_FAILURE ? "the derivative is not finite even for the smallest step"
+                                       gs == GSL_FAILURE ? "the step fell below the resolution of t: the solution "
+                                                           "changes too fast to follow, or the derivative is not finite"
                                                          : gsl_strerror(gs),
                                        sim->method == SIM_MSBDF || sim->method == SIM_BSIMP
                                            ? "; try a looser sim.rtol"

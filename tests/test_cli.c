@@ -311,3 +311,18 @@ Test(cli, every_example_device_config_runs)
         free(out), free(err), free(dir);
     }
 }
+
+Test(cli, device_plot_writes_a_png)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/yakopcic.cfg -q -o t.csv --plot iv.png --log-current", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/iv.png", dir);
+    size_t n = 0;
+    char *png = util_slurp(path, &n);
+    cr_assert_not_null(png, "iv.png written");
+    cr_expect_gt(n, 10000, "a real figure, not an empty file");
+    cr_expect_eq(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0, "PNG signature");
+    cr_expect_eq(util_count_prefix(dir, "iv.png.tmp"), 0);
+    free(png), free(out), free(err), free(dir);
+}

@@ -1,0 +1,12 @@
+/* cli/plot.h -- figures through gnuplot (Debian gnuplot-nox), drawn by the CLI, never the library. */
+#ifndef CIM_CLI_PLOT_H
+#define CIM_CLI_PLOT_H
+
+#include "device/integrate.h"
+
+/* Draws the I-V loop of a trace to png_path (current on a log |I| axis if log_current), with the
+ * time-colour of each point so the direction of the loop reads off the figure.  The PNG is written
+ * to a temporary name and renamed.  CIM_EIO if gnuplot is missing or fails. */
+int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path);
+
+#endif
