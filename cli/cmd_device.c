@@ -5,6 +5,7 @@
 #include "core/status.h"
 #include "device/spice.h"
 #include "exp/device.h"
+#include "exp/pulses.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,10 +15,12 @@ static const cli_option device_options[] = {
     {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)"},
     {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time"},
     {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
+    {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
     {NULL, NULL, NULL},
 };
 
-static const param_group *const device_groups[] = {&run_group, &device_group, &stimulus_group, &sim_group, NULL};
+static const param_group *const device_groups[] = {&run_group, &device_group, &stimulus_group, &sim_group,
+                                                   &pulses_group, NULL};
 
 /* Every model's parameter group, in registry order (the optional groups of this command). */
 static const param_group *model_group(size_t i)
@@ -50,19 +53,97 @@ static int write_spice(const cli_args *a, exp_device *e, const char *path)
     return st;
 }
 
+/* `--pulses`: potentiation/depression trains and the metrics of exp/pulses.h. */
+static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e, const pulses_params *pp)
+{
+    prov pv;
+    pulse_curve pc;
+    prov_init(&pv, "device --pulses", a->invocation, c, e->run.seed);
+    int st = exp_pulses_run(e, pp, &pc);
+    if (st != CIM_OK)
+        return st;
+    json_t *summary = exp_pulses_summary(&pc, pp);
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_printf(&body, "# pulse programming: %s; G read at %g V after each pulse\npulse,v_V,G_S,E_J\n", e->type->name,
+                  e->dev.v_read_V);
+    json_t *jg = json_array(), *je = json_array();
+    for (size_t k = 0; k < pc.n; k++) {
+        strbuf_printf(&body, "%zu,%.17g,%.17g,%.17g\n", k, pc.v_V[k], pc.g_S[k], pc.e_J[k]);
+        json_array_append_new(jg, json_real(pc.g_S[k]));
+        json_array_append_new(je, json_real(pc.e_J[k]));
+    }
+    json_t *jb = json_pack("{s:O, s:o, s:o}", "summary", summary, "G_S", jg, "E_J", je);
+    st = cli_write_result(a, &pv, body.s, jb);
+    json_decref(jb);
+    strbuf_destroy(&body);
+    const char *png = cli_opt(cmd, a, "plot");
+    if (st == CIM_OK && png != NULL) {
+        char title[256];
+        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %g V / %g V, %g s", e->type->name,
+                 pp->n_pulses, pp->n_pulses, pp->v_pot_V, pp->v_dep_V, pp->t_width_s);
+        st = plot_pulses(pc.g_S, pc.n, (size_t)pp->n_pulses, title, png);
+    }
+    FILE *out = cli_summary_stream(a);
+    if (st == CIM_OK && out != NULL) {
+        char b1[32], b2[32], b3[32];
+        fprintf(out, "cimsim device --pulses: %s -- %s\n", e->type->name, e->type->title);
+        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n",
+                cli_si(b1, json_real_value(json_object_get(summary, "g_min_S")), "S"),
+                cli_si(b2, json_real_value(json_object_get(summary, "g_max_S")), "S"),
+                json_real_value(json_object_get(summary, "dynamic_range")));
+        const char *names[] = {"potentiation", "depression"};
+        for (int k = 0; k < 2; k++) {
+            json_t *b = json_object_get(summary, names[k]), *nl = json_object_get(b, "nl_label");
+            char label[32];
+            if (!json_is_real(json_object_get(b, "a_norm"))) {
+                fprintf(out, "  %-14s  %s -> %s: no change, nothing to fit\n", names[k],
+                        cli_si(b1, json_real_value(json_object_get(b, "g_start_S")), "S"),
+                        cli_si(b2, json_real_value(json_object_get(b, "g_end_S")), "S"));
+                continue;
+            }
+            if (json_is_real(nl))
+                snprintf(label, sizeof label, "%+.3g", json_real_value(nl));
+            else
+                snprintf(label, sizeof label, "outside the table");
+            fprintf(out, "  %-14s  %s -> %s, NeuroSim NL %s (A/P_max = %.4g, %s, rms misfit %.2g), %s per pulse\n",
+                    names[k], cli_si(b1, json_real_value(json_object_get(b, "g_start_S")), "S"),
+                    cli_si(b2, json_real_value(json_object_get(b, "g_end_S")), "S"), label,
+                    json_real_value(json_object_get(b, "a_norm")), json_string_value(json_object_get(b, "shape")),
+                    json_real_value(json_object_get(b, "fit_rms")),
+                    cli_si(b3, json_real_value(json_object_get(b, "energy_per_pulse_J")), "J"));
+        }
+        if (a->output)
+            fprintf(out, "  wrote           %s\n", a->output);
+        if (png)
+            fprintf(out, "  wrote           %s\n", png);
+    }
+    json_decref(summary);
+    pulse_curve_free(&pc);
+    return st;
+}
+
 static int device_run(const cli_command *cmd, cli_args *a)
 {
     cfg c;
     exp_device e;
+    pulses_params pp;
     prov pv;
     progress prog;
     char dir[1024];
     cfg_init(&c);
     exp_device_init(&e, &c);
+    cfg_bind(&c, &pulses_group, &pp);
     int st = cli_load_config(a, &c, bind_model, &e);
     cli_config_dir(a, dir, sizeof dir);
     if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
         cim_error_prefix(st, "%s: ", a->config);
+    if (st == CIM_OK && cli_opt(cmd, a, "pulses") != NULL) {
+        st = pulses_run(cmd, a, &c, &e, &pp);
+        exp_device_free(&e);
+        cfg_destroy(&c);
+        return st;
+    }
     const char *spice = cli_opt(cmd, a, "spice");
     if (st == CIM_OK && spice != NULL)
         st = write_spice(a, &e, spice);

@@ -9,6 +9,50 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Runs gnuplot on script (which writes tmp_png) and moves the figure into place. */
+static int run_gnuplot(const char *script, const char *tmp_png, const char *png_path, const char *data)
+{
+    FILE *gp = popen("gnuplot 2>/dev/null", "w");
+    int rc = -1;
+    if (gp != NULL) {
+        fputs(script, gp);
+        rc = pclose(gp);
+    }
+    unlink(data);
+    if (rc != 0) {
+        unlink(tmp_png);
+        return cim_error(CIM_EIO, "gnuplot failed to draw %s (is gnuplot installed? make deps installs it)", png_path);
+    }
+    if (rename(tmp_png, png_path) != 0) {
+        int e = errno;
+        unlink(tmp_png);
+        return cim_error(CIM_EIO, "cannot write %s: %s", png_path, strerror(e));
+    }
+    return CIM_OK;
+}
+
+int plot_pulses(const double *g_S, size_t n, size_t n_pot, const char *title, const char *png_path)
+{
+    char data[] = "/tmp/cimsim-plot-XXXXXX";
+    int fd = mkstemp(data);
+    if (fd < 0)
+        return cim_error(CIM_EIO, "cannot create a temporary file for the plot: %s", strerror(errno));
+    FILE *fp = fdopen(fd, "w");
+    for (size_t k = 0; k < n; k++)
+        fprintf(fp, "%zu %.9g %d\n", k, g_S[k] * 1e6, k <= n_pot ? 0 : 1);
+    fclose(fp);
+    char tmp_png[1200], script[4096];
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    snprintf(script, sizeof script,
+             "set terminal pngcairo size 900,650 font ',11'\nset output '%s'\n"
+             "set title \"%s\" noenhanced font ',10'\nset xlabel 'pulse number'\n"
+             "set ylabel 'conductance at the read voltage (uS)'\nset grid\nset key bottom center\n"
+             "plot '%s' using 1:($3==0?$2:1/0) with linespoints pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
+             "'' using 1:($3==1?$2:1/0) with linespoints pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
+             tmp_png, title, data);
+    return run_gnuplot(script, tmp_png, png_path, data);
+}
+
 int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path)
 {
     char data[] = "/tmp/cimsim-plot-XXXXXX";
@@ -35,23 +79,5 @@ int plot_iv(const device_trace *tr, const char *title, int log_current, const ch
              "plot '%s' using 1:2:3 with lines lw 2 lc palette\n",
              tmp_png, title, log_current ? "|current| (A)" : "current (A)",
              log_current ? "set logscale y\nset format y '10^{%L}'\n" : "", data);
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "gnuplot 2>/dev/null");
-    FILE *gp = popen(cmd, "w");
-    int rc = -1;
-    if (gp != NULL) {
-        fputs(script, gp);
-        rc = pclose(gp);
-    }
-    unlink(data);
-    if (rc != 0) {
-        unlink(tmp_png);
-        return cim_error(CIM_EIO, "gnuplot failed to draw %s (is gnuplot installed? make deps installs it)", png_path);
-    }
-    if (rename(tmp_png, png_path) != 0) {
-        int e = errno;
-        unlink(tmp_png);
-        return cim_error(CIM_EIO, "cannot write %s: %s", png_path, strerror(e));
-    }
-    return CIM_OK;
+    return run_gnuplot(script, tmp_png, png_path, data);
 }
