@@ -25,7 +25,7 @@ void xgrow(void **p, size_t *cap, size_t need, size_t size)
     size_t c = *cap ? *cap : 16;
     while (c < need) {
         if (c > SIZE_MAX / 2 / size)
-            abort(); /* request exceeds the address space: treat as out of memory */
+            oom(NULL); /* request exceeds the address space: treat as out of memory */
         c *= 2;
     }
     *p = xrealloc(*p, c * size);
