@@ -31,13 +31,24 @@ static int run_gnuplot(const char *script, const char *tmp_png, const char *png_
     return CIM_OK;
 }
 
+/* A temporary data file for gnuplot, open for writing; path receives its name. */
+static FILE *open_data(char path[static 24])
+{
+    strcpy(path, "/tmp/cimsim-plot-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        cim_error(CIM_EIO, "cannot create a temporary file for the plot: %s", strerror(errno));
+        return NULL;
+    }
+    return fdopen(fd, "w");
+}
+
 int plot_pulses(const double *g_S, size_t n, size_t n_pot, const char *title, const char *png_path)
 {
-    char data[] = "/tmp/cimsim-plot-XXXXXX";
-    int fd = mkstemp(data);
-    if (fd < 0)
-        return cim_error(CIM_EIO, "cannot create a temporary file for the plot: %s", strerror(errno));
-    FILE *fp = fdopen(fd, "w");
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
     for (size_t k = 0; k < n; k++)
         fprintf(fp, "%zu %.9g %d\n", k, g_S[k] * 1e6, k <= n_pot ? 0 : 1);
     fclose(fp);
@@ -55,11 +66,10 @@ int plot_pulses(const double *g_S, size_t n, size_t n_pot, const char *title, co
 
 int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path)
 {
-    char data[] = "/tmp/cimsim-plot-XXXXXX";
-    int fd = mkstemp(data);
-    if (fd < 0)
-        return cim_error(CIM_EIO, "cannot create a temporary file for the plot: %s", strerror(errno));
-    FILE *fp = fdopen(fd, "w");
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
     for (size_t i = 0; i < tr->n; i++)
         fprintf(fp, "%.9g %.9g %.9g\n", tr->v_V[i], log_current ? fabs(tr->i_A[i]) : tr->i_A[i], tr->t_s[i]);
     fclose(fp);

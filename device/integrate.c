@@ -63,6 +63,8 @@ typedef struct rhs_ctx {
     double r_s;         /* series resistance (0: the device sees the source voltage) */
     double seg_a, seg_b;/* the segment being integrated: no breakpoint strictly inside */
     int no_energy;      /* skip dE/dt (the array path without an energy buffer) */
+    int use_v_fixed;    /* 1: the voltage is v_fixed, not the stimulus (the array path) */
+    double v_fixed;
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
 } rhs_ctx;
 
@@ -138,6 +140,8 @@ static int eval(const rhs_ctx *c, const double *y, double v_src, double *f)
 static int rhs(double t, const double y[], double f[], void *ctx)
 {
     const rhs_ctx *c = ctx;
+    if (c->use_v_fixed)
+        return eval(c, y, c->v_fixed, f);
     /* Within a segment the stimulus is smooth; at its ends it may jump (a zero rise time).  Read it
      * a hair inside the segment, i.e. as its one-sided limits, so that a stage evaluated exactly at
      * an edge does not see the next piece. */
@@ -228,11 +232,23 @@ static int rk4_step(const rhs_ctx *c, double t, double h, double *y)
     return GSL_SUCCESS;
 }
 
+/* Euler-Maruyama increment of the model's noise over a step h at device voltage v. */
+static void add_noise(const device_type *T, const void *p, double *y, double v, double T_K, double h, gsl_rng *rng)
+{
+    if (rng == NULL || T->noise == NULL)
+        return;
+    double sigma[DEVICE_MAX_STATE];
+    T->noise(p, y, v, T_K, sigma);
+    for (size_t k = 0; k < T->n_state; k++)
+        if (sigma[k] != 0.0)
+            y[k] += sigma[k] * sqrt(h) * gsl_ran_gaussian_ziggurat(rng, 1.0);
+}
+
 int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
                     const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog)
 {
     gsl_set_error_handler_off(); /* GSL must report, never abort */
-    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, 0, {0}, {0}};
+    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, 0, 0, 0.0, {0}, {0}};
     T->bounds(params, c.lo, c.hi);
     size_t n = T->n_state, dim = n + 1;
     double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
@@ -269,7 +285,6 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
     double t = 0.0, h = fmin(t_stop / (double)(n_out - 1), hmax) * 1e-3;
     int status = CIM_OK;
     size_t steps = 0;
-    double noise_sigma[DEVICE_MAX_STATE];
     for (size_t k = 1; k < n_out && status == CIM_OK; k++) {
         double t_out = k + 1 == n_out ? t_stop : t_stop * (double)k / (double)(n_out - 1);
         while (t < t_out && status == CIM_OK) {
@@ -292,11 +307,7 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                                                  "derivative", t);
                     break;
                 }
-                if (rng != NULL && T->noise != NULL) {
-                    T->noise(params, y, device_voltage(T, params, y, stimulus_v(s, t), c.r_s), T_K, noise_sigma);
-                    for (size_t i = 0; i < n; i++)
-                        y[i] += noise_sigma[i] * sqrt(hh) * gsl_ran_gaussian_ziggurat(rng, 1.0);
-                }
+                add_noise(T, params, y, device_voltage(T, params, y, stimulus_v(s, t), c.r_s), T_K, hh, rng);
                 t = (t_target - (t + hh) < 1e-15 * fabs(t_target)) ? t_target : t + hh;
             } else {
                 if (h > t_target - t)
@@ -362,7 +373,7 @@ void device_step_array(const device_type *T, const void *params, size_t p_stride
                        const double *v_V, double T_K, double dt, double *e_J, gsl_rng *rng)
 {
     size_t ns = T->n_state;
-    rhs_ctx ctx = {T, params, T_K, NULL, 0.0, 0.0, 0.0, e_J == NULL, {0}, {0}};
+    rhs_ctx ctx = {T, params, T_K, NULL, 0.0, 0.0, 0.0, e_J == NULL, 1, 0.0, {0}, {0}};
     T->bounds(params, ctx.lo, ctx.hi);
     for (size_t c = 0; c < n; c++) {
         const void *p = p_stride ? (const char *)params + c * p_stride : params;
@@ -370,32 +381,14 @@ void device_step_array(const device_type *T, const void *params, size_t p_stride
             ctx.p = p;
             T->bounds(p, ctx.lo, ctx.hi);
         }
-        double y[DEVICE_MAX_STATE + 1], k1[DEVICE_MAX_STATE + 1], k2[DEVICE_MAX_STATE + 1], k3[DEVICE_MAX_STATE + 1],
-            k4[DEVICE_MAX_STATE + 1], yt[DEVICE_MAX_STATE + 1];
+        double y[DEVICE_MAX_STATE + 1];
         for (size_t k = 0; k < ns; k++)
             y[k] = x[k * n + c];
         y[ns] = 0.0;
-        double v = v_V[c];
-        /* Constant voltage over the step: RK4 in the state alone (plus energy). */
-        eval(&ctx, y, v, k1);
-        for (size_t i = 0; i <= ns; i++)
-            yt[i] = y[i] + 0.5 * dt * k1[i];
-        eval(&ctx, yt, v, k2);
-        for (size_t i = 0; i <= ns; i++)
-            yt[i] = y[i] + 0.5 * dt * k2[i];
-        eval(&ctx, yt, v, k3);
-        for (size_t i = 0; i <= ns; i++)
-            yt[i] = y[i] + dt * k3[i];
-        eval(&ctx, yt, v, k4);
-        for (size_t i = 0; i <= ns; i++)
-            y[i] += dt / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
-        if (rng != NULL && T->noise != NULL) {
-            double sigma[DEVICE_MAX_STATE];
-            T->noise(p, y, v, T_K, sigma);
-            for (size_t k = 0; k < ns; k++)
-                if (sigma[k] != 0.0)
-                    y[k] += sigma[k] * sqrt(dt) * gsl_ran_gaussian_ziggurat(rng, 1.0);
-        }
+        /* Constant voltage over the step: the same RK4 as the single-device fixed path. */
+        ctx.v_fixed = v_V[c];
+        rk4_step(&ctx, 0.0, dt, y);
+        add_noise(T, p, y, v_V[c], T_K, dt, rng);
         clamp(&ctx, y);
         for (size_t k = 0; k < ns; k++)
             x[k * n + c] = y[k];

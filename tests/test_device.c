@@ -59,6 +59,16 @@ static double peak_abs(const double *a, size_t n)
     return m;
 }
 
+/* Parameters for tests run once per registered model (indices: each test runs in its own process). */
+static struct criterion_test_params model_indices(void)
+{
+    static size_t ids[32];
+    size_t n = 0;
+    for (; device_types[n] != NULL; n++)
+        ids[n] = n;
+    return cr_make_param_array(size_t, ids, n);
+}
+
 /* ---- check values from the model headers ----------------------------------------------------------- */
 
 static const void *defaults_of(const device_type *T, void *buf)
@@ -136,13 +146,7 @@ Test(device, check_value_hp_dc)
 /* ---- the contract every model meets ------------------------------------------------------------- */
 
 ParameterizedTestParameters(device, contract)
-{
-    static size_t ids[32];
-    size_t n = 0;
-    for (; device_types[n] != NULL; n++)
-        ids[n] = n;
-    return cr_make_param_array(size_t, ids, n);
-}
+{ return model_indices(); }
 
 ParameterizedTest(size_t *i, device, contract)
 {
@@ -354,13 +358,7 @@ ParameterizedTest(size_t *ci, device, energy_is_the_integral_of_power)
 
 /* Under drives far beyond anything sensible the state still never leaves its bounds. */
 ParameterizedTestParameters(device, state_stays_in_bounds_under_any_stimulus)
-{
-    static size_t ids[32];
-    size_t n = 0;
-    for (; device_types[n] != NULL; n++)
-        ids[n] = n;
-    return cr_make_param_array(size_t, ids, n);
-}
+{ return model_indices(); }
 
 ParameterizedTest(size_t *i, device, state_stays_in_bounds_under_any_stimulus)
 {
