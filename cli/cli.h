@@ -48,11 +48,12 @@ typedef struct cli_command {
     const cli_option *options;            /* the command's own options */
     int config_required;                  /* 1 if CONFIG must be given */
     const param_group *const *groups;     /* configuration groups it always reads (NULL-terminated) */
-    /* Groups read only when selected (device.<model> for the chosen model) or present in the file:
-     * optional_group(i) is the i-th, NULL past the end; `select` names the selected one from the
-     * tree before it is resolved.  Both may be NULL. */
+    /* Groups read only for some files (device.<model> for the chosen model, the variability groups of
+     * that model): optional_group(i) is the i-th, NULL past the end; reads(c, g) is 1 if the command
+     * reads optional group g for the tree c (file and --set so far, not yet resolved).  Both may be
+     * NULL.  Quiet groups (param_group.quiet) are left out of help and of the reference. */
     const param_group *(*optional_group)(size_t i);
-    const param_group *(*select)(const cfg *c);
+    int (*reads)(const cfg *c, const param_group *g);
     int (*run)(const struct cli_command *cmd, cli_args *a);
 } cli_command;
 

@@ -53,6 +53,8 @@ static void docs(strbuf *out)
             n_opt++;
         for (size_t k = 0; k < n_fixed + n_opt; k++) {
             const param_group *g = k < n_fixed ? cmd->groups[k] : cmd->optional_group(k - n_fixed);
+            if (g->quiet)
+                continue; /* documented once, through its template */
             int dup = 0;
             for (size_t s = 0; s < n_seen; s++)
                 dup = dup || seen[s] == g;
@@ -87,10 +89,9 @@ typedef struct bind_ctx {
 static void bind_optional(cfg *c, void *v)
 {
     bind_ctx *b = v;
-    const param_group *sel = b->cmd->select ? b->cmd->select(c) : NULL;
     for (size_t k = 0; b->cmd->optional_group && b->cmd->optional_group(k); k++) {
         const param_group *g = b->cmd->optional_group(k);
-        if ((g == sel || cfg_has(c, g->path)) && b->n < CFG_MAX_GROUPS) {
+        if (b->cmd->reads(c, g) && b->n < CFG_MAX_GROUPS) {
             b->storage[b->n] = xcalloc(1, g->size);
             cfg_bind(c, g, b->storage[b->n++]);
             b->storage[b->n] = NULL;

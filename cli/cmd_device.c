@@ -19,17 +19,9 @@ static const cli_option device_options[] = {
     {NULL, NULL, NULL},
 };
 
-static const param_group *const device_groups[] = {&run_group, &device_group, &stimulus_group, &sim_group,
-                                                   &pulses_group, NULL};
-
-/* Every model's parameter group, in registry order (the optional groups of this command). */
-static const param_group *model_group(size_t i)
-{
-    for (size_t k = 0; device_types[k] != NULL; k++)
-        if (k == i)
-            return device_types[k]->params;
-    return NULL;
-}
+static const param_group *const device_groups[] = {&run_group,      &device_group,       &stimulus_group,
+                                                   &sim_group,      &pulses_group,       &variability_group,
+                                                   &read_noise_group, &endurance_group, NULL};
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
 
@@ -43,7 +35,7 @@ static int write_spice(const cli_args *a, exp_device *e, const char *path)
     strncat(data, ".data", sizeof data - strlen(data) - 1);
     strbuf b;
     strbuf_init(&b);
-    int st = device_spice_netlist(e->type, e->model, e->x0, e->dev.T_K, &e->s, exp_device_t_stop(e),
+    int st = device_spice_netlist(e->type, e->cell.p, e->x0, e->dev.T_K, &e->s, exp_device_t_stop(e),
                                   (size_t)e->sim.n_points, data, &b);
     if (st == CIM_OK) {
         strbuf_printf(&b, "* written by: %s\n", a->invocation);
@@ -65,13 +57,21 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     json_t *summary = exp_pulses_summary(&pc, pp);
     strbuf body;
     strbuf_init(&body);
-    strbuf_printf(&body, "# pulse programming: %s; G read at %g V after each pulse\npulse,v_V,G_S,E_J\n", e->type->name,
-                  e->dev.v_read_V);
+    strbuf_printf(&body,
+                  "# pulse programming: %s; G read at %g V after each pulse; pulse 0 is the read before a cycle's "
+                  "first pulse\ncycle,pulse,v_V,G_S,E_J\n",
+                  e->type->name, e->dev.v_read_V);
     json_t *jg = json_array(), *je = json_array();
-    for (size_t k = 0; k < pc.n; k++) {
-        strbuf_printf(&body, "%zu,%.17g,%.17g,%.17g\n", k, pc.v_V[k], pc.g_S[k], pc.e_J[k]);
-        json_array_append_new(jg, json_real(pc.g_S[k]));
-        json_array_append_new(je, json_real(pc.e_J[k]));
+    for (size_t cy = 0; cy < pc.n_cycles; cy++) {
+        json_t *g = json_array(), *en = json_array();
+        for (size_t k = 0; k < pc.n; k++) {
+            size_t i = cy * pc.n + k;
+            strbuf_printf(&body, "%zu,%zu,%.17g,%.17g,%.17g\n", cy + 1, k, pc.v_V[k], pc.g_S[i], pc.e_J[i]);
+            json_array_append_new(g, json_real(pc.g_S[i]));
+            json_array_append_new(en, json_real(pc.e_J[i]));
+        }
+        json_array_append_new(jg, g);
+        json_array_append_new(je, en);
     }
     json_t *jb = json_pack("{s:O, s:o, s:o}", "summary", summary, "G_S", jg, "E_J", je);
     st = cli_write_result(a, &pv, body.s, jb);
@@ -82,7 +82,7 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
         char title[256];
         snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %g V / %g V, %g s", e->type->name,
                  pp->n_pulses, pp->n_pulses, pp->v_pot_V, pp->v_dep_V, pp->t_width_s);
-        st = plot_pulses(pc.g_S, pc.n, (size_t)pp->n_pulses, title, png);
+        st = plot_pulses(pc.g_mean_S, pc.n_cycles > 1 ? pc.g_std_S : NULL, pc.n, (size_t)pp->n_pulses, title, png);
     }
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
@@ -112,7 +112,14 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
                     json_real_value(json_object_get(b, "a_norm")), json_string_value(json_object_get(b, "shape")),
                     json_real_value(json_object_get(b, "fit_rms")),
                     cli_si(b3, json_real_value(json_object_get(b, "energy_per_pulse_J")), "J"));
+            json_t *cs = json_object_get(b, "c2c_sigma_frac");
+            fprintf(out, "  %-14s  %lld distinguishable levels (+-%g sigma bands apart over %zu cycles), C2C sigma %s of "
+                         "the range\n",
+                    "", (long long)json_integer_value(json_object_get(b, "levels")), pp->levels_n_sigma, pc.n_cycles,
+                    json_is_real(cs) ? (snprintf(label, sizeof label, "%.3g%%", 100 * json_real_value(cs)), label) : "n/a");
         }
+        if (pc.stuck)
+            fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
         if (a->output)
             fprintf(out, "  wrote           %s\n", a->output);
         if (png)
@@ -233,7 +240,6 @@ static int device_run(const cli_command *cmd, cli_args *a)
     return st;
 }
 
-static const param_group *select_model(const cfg *c) { return exp_device_selected_group(c); }
 
 const cli_command cmd_device = {
     .name = "device",
@@ -250,7 +256,7 @@ const cli_command cmd_device = {
     .options = device_options,
     .config_required = 1,
     .groups = device_groups,
-    .optional_group = model_group,
-    .select = select_model,
+    .optional_group = exp_device_optional_group,
+    .reads = exp_device_reads,
     .run = device_run,
 };

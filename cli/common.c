@@ -145,7 +145,8 @@ void cli_print_help(const cli_command *cmd)
         for (size_t k = 0; cmd->groups[k]; k++)
             printf(" %s", cmd->groups[k]->path);
         for (size_t k = 0; cmd->optional_group && cmd->optional_group(k); k++)
-            printf(" %s", cmd->optional_group(k)->path);
+            if (!cmd->optional_group(k)->quiet)
+                printf(" %s", cmd->optional_group(k)->path);
         printf("  (keys: cimsim config --docs)\n");
     }
 }

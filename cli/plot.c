@@ -43,24 +43,30 @@ static FILE *open_data(char path[static 24])
     return fdopen(fd, "w");
 }
 
-int plot_pulses(const double *g_S, size_t n, size_t n_pot, const char *title, const char *png_path)
+int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
+                const char *png_path)
 {
     char data[24];
     FILE *fp = open_data(data);
     if (fp == NULL)
         return CIM_EIO;
     for (size_t k = 0; k < n; k++)
-        fprintf(fp, "%zu %.9g %d\n", k, g_S[k] * 1e6, k <= n_pot ? 0 : 1);
+        fprintf(fp, "%zu %.9g %d %.9g\n", k, g_S[k] * 1e6, k <= n_pot ? 0 : 1, g_sd_S ? g_sd_S[k] * 1e6 : 0.0);
     fclose(fp);
     char tmp_png[1200], script[4096];
     snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    /* With a spread over cycles: the mean with +-1 sigma error bars. */
+    const char *style = g_sd_S ? "1:($3==%d?$2:1/0):4 with yerrorlines" : "1:($3==%d?$2:1/0) with linespoints";
+    char s0[96], s1[96];
+    snprintf(s0, sizeof s0, style, 0);
+    snprintf(s1, sizeof s1, style, 1);
     snprintf(script, sizeof script,
              "set terminal pngcairo size 900,650 font ',11'\nset output '%s'\n"
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'pulse number'\n"
-             "set ylabel 'conductance at the read voltage (uS)'\nset grid\nset key bottom center\n"
-             "plot '%s' using 1:($3==0?$2:1/0) with linespoints pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
-             "'' using 1:($3==1?$2:1/0) with linespoints pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
-             tmp_png, title, data);
+             "set ylabel 'conductance at the read voltage (uS)%s'\nset grid\nset key bottom center\n"
+             "plot '%s' using %s pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
+             "'' using %s pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
+             tmp_png, title, g_sd_S ? ", mean +- 1 sigma over cycles" : "", data, s0, s1);
     return run_gnuplot(script, tmp_png, png_path, data);
 }
 

@@ -10,6 +10,7 @@
 int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path);
 
 /* Draws conductance against pulse number (n reads) to png_path. */
-int plot_pulses(const double *g_S, size_t n, size_t n_pot, const char *title, const char *png_path);
+int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
+                const char *png_path);
 
 #endif

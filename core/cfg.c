@@ -573,18 +573,33 @@ static void dump_keys(const cfg *c, size_t gi, int depth, strbuf *out)
     strbuf_destroy(&line);
 }
 
+/* A quiet group appears in the dump and JSON only when the configuration sets one of its keys. */
+static int shown(const cfg *c, size_t gi)
+{
+    const param_group *g = c->groups[gi];
+    if (!g->quiet)
+        return 1;
+    for (size_t k = 0; g->params[k].key != NULL; k++)
+        if (c->is_set[gi][k])
+            return 1;
+    return 0;
+}
+
 /* Emits the keys of the group at prefix, then each child group, nested as libconfig requires. */
 static void dump_tree(const cfg *c, const char *prefix, int depth, strbuf *out)
 {
     size_t plen = strlen(prefix);
     for (size_t i = 0; i < c->n_groups; i++)
-        if (strcmp(c->groups[i]->path, prefix) == 0)
+        if (strcmp(c->groups[i]->path, prefix) == 0 && shown(c, i))
             dump_keys(c, i, depth, out);
-    char done[CFG_MAX_GROUPS][PATH_MAX_LEN];
+    const char *done[CFG_MAX_GROUPS]; /* child names already emitted, as (pointer, length) into paths */
+    size_t done_len[CFG_MAX_GROUPS];
     size_t n_done = 0;
     for (size_t i = 0; i < c->n_groups; i++) {
         const char *gp = c->groups[i]->path;
         const char *rest;
+        if (!shown(c, i))
+            continue;
         if (plen == 0)
             rest = gp;
         else if (strncmp(gp, prefix, plen) == 0 && gp[plen] == '.')
@@ -594,14 +609,15 @@ static void dump_tree(const cfg *c, const char *prefix, int depth, strbuf *out)
         if (rest[0] == '\0')
             continue;
         size_t clen = strcspn(rest, ".");
-        char child[PATH_MAX_LEN];
-        snprintf(child, sizeof child, "%.*s", (int)clen, rest);
         int seen = 0;
         for (size_t k = 0; k < n_done; k++)
-            seen = seen || strcmp(done[k], child) == 0;
+            seen = seen || (done_len[k] == clen && strncmp(done[k], rest, clen) == 0);
         if (seen)
             continue;
-        snprintf(done[n_done++], PATH_MAX_LEN, "%s", child);
+        done[n_done] = rest;
+        done_len[n_done++] = clen;
+        char child[PATH_MAX_LEN];
+        snprintf(child, sizeof child, "%.*s", (int)clen, rest);
         char child_path[PATH_MAX_LEN];
         join(child_path, prefix, child);
         indent(out, depth);
@@ -637,6 +653,8 @@ json_t *cfg_to_json(const cfg *c)
     json_t *root = json_object();
     for (size_t i = 0; i < c->n_groups; i++) {
         const param_group *g = c->groups[i];
+        if (!shown(c, i))
+            continue;
         json_t *obj = json_group_at(root, g->path);
         for (const param_spec *p = g->params; p->key != NULL; p++) {
             const void *f = (const char *)c->values[i] + p->offset;

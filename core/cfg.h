@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <libconfig.h>
 
-#define CFG_MAX_GROUPS 64
+#define CFG_MAX_GROUPS 256
 
 typedef struct cfg {
     config_t lc;                                /* libconfig tree: the file plus --set overrides */

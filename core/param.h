@@ -59,6 +59,9 @@ typedef struct param_group {
      * CIM_OK or reports through cim_error() naming the keys involved ("g_min_S (2e-05) must not
      * exceed g_max_S (1e-05)"); the loader adds file and group. */
     int (*check)(const void *values);
+    /* 1: a group of many optional ones (variability.d2d.<param>): the dump, the JSON provenance and the
+     * reference include it only when the configuration sets one of its keys. */
+    int quiet;
 } param_group;
 
 /* ---- using tables ---------------------------------------------------------------------------- */

@@ -65,6 +65,7 @@ typedef struct rhs_ctx {
     int no_energy;      /* skip dE/dt (the array path without an energy buffer) */
     int use_v_fixed;    /* 1: the voltage is v_fixed, not the stimulus (the array path) */
     double v_fixed;
+    int frozen;         /* a stuck device: no state motion, current and energy as usual */
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
 } rhs_ctx;
 
@@ -126,7 +127,7 @@ static int eval(const rhs_ctx *c, const double *y, double v_src, double *f)
         c->T->algebraic(c->p, x, v, c->T_K);
     c->T->dxdt(c->p, x, v, c->T_K, f);
     for (size_t k = 0; k < n; k++)
-        if ((x[k] <= c->lo[k] && f[k] < 0) || (x[k] >= c->hi[k] && f[k] > 0))
+        if (c->frozen || (x[k] <= c->lo[k] && f[k] < 0) || (x[k] >= c->hi[k] && f[k] > 0))
             f[k] = 0.0;
     f[n] = c->no_energy ? 0.0 : v * c->T->current_A(c->p, x, v);
     /* Not fatal: GSL's evolve halves the step on a failed evaluation (a trial state of an implicit
@@ -244,12 +245,22 @@ static void add_noise(const device_type *T, const void *p, double *y, double v, 
             y[k] += sigma[k] * sqrt(h) * gsl_ran_gaussian_ziggurat(rng, 1.0);
 }
 
+/* The sign of v, with 0 counted as "no polarity yet". */
+static int polarity(double v) { return (v > 0) - (v < 0); }
+
 int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
-                    const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog)
+                    const sim_params *sim, gsl_rng *rng, const device_sim_opts *opt, device_trace *out,
+                    progress *prog)
 {
     gsl_set_error_handler_off(); /* GSL must report, never abort */
-    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, 0, 0, 0.0, {0}, {0}};
+    rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, 0, 0, 0.0, 0, {0}, {0}};
     T->bounds(params, c.lo, c.hi);
+    if (opt != NULL && opt->lo != NULL) {
+        memcpy(c.lo, opt->lo, T->n_state * sizeof *c.lo);
+        memcpy(c.hi, opt->hi, T->n_state * sizeof *c.hi);
+    }
+    c.frozen = opt != NULL && opt->frozen;
+    int last_pol = polarity(stimulus_v(s, 0.0));
     size_t n = T->n_state, dim = n + 1;
     double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
     size_t n_out = (size_t)sim->n_points;
@@ -354,6 +365,23 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
         }
         if (status == CIM_OK)
             record(out, k, &c, t_out, y);
+        int pol = polarity(stimulus_v(s, t_out));
+        if (status == CIM_OK && opt != NULL && opt->on_reversal != NULL && pol != 0 && pol != last_pol) {
+            if (last_pol != 0) { /* a switching event: the callback may change parameters and bounds */
+                status = opt->on_reversal(opt->ctx, t_out, y);
+                if (opt->lo != NULL) {
+                    memcpy(c.lo, opt->lo, T->n_state * sizeof *c.lo);
+                    memcpy(c.hi, opt->hi, T->n_state * sizeof *c.hi);
+                }
+                c.frozen = opt->frozen;
+                if (ev != NULL) { /* the right-hand side changed: cached derivatives are stale */
+                    gsl_odeiv2_evolve_reset(ev);
+                    gsl_odeiv2_step_reset(step);
+                }
+            }
+        }
+        if (pol != 0)
+            last_pol = pol;
         progress_update(prog, t / t_stop);
     }
     out->n_steps = steps;
@@ -373,7 +401,7 @@ void device_step_array(const device_type *T, const void *params, size_t p_stride
                        const double *v_V, double T_K, double dt, double *e_J, gsl_rng *rng)
 {
     size_t ns = T->n_state;
-    rhs_ctx ctx = {T, params, T_K, NULL, 0.0, 0.0, 0.0, e_J == NULL, 1, 0.0, {0}, {0}};
+    rhs_ctx ctx = {T, params, T_K, NULL, 0.0, 0.0, 0.0, e_J == NULL, 1, 0.0, 0, {0}, {0}};
     T->bounds(params, ctx.lo, ctx.hi);
     for (size_t c = 0; c < n; c++) {
         const void *p = p_stride ? (const char *)params + c * p_stride : params;

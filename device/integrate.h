@@ -50,10 +50,23 @@ typedef struct device_trace {
 
 void device_trace_free(device_trace *tr);
 
+/* What one device brings beyond its parameters (device/variability.h): all optional. */
+typedef struct device_sim_opts {
+    const double *lo, *hi; /* reachable state range (endurance window), NULL: the model's bounds */
+    int frozen;            /* stuck: the state never moves; current and energy are still computed */
+    /* Called at the first output sample after each polarity reversal of the source voltage (a
+     * switching event), with the state y there; may change the parameter block the integrator reads,
+     * lo/hi and frozen (cycle-to-cycle redraws, ageing).  A non-OK status stops the run. */
+    int (*on_reversal)(void *ctx, double t_s, double *y);
+    void *ctx;
+} device_sim_opts;
+
 /* Simulates one device from state x (updated in place) over [0, t_stop] under s, recording
- * sim->n_points samples.  rng drives the noise hook on the fixed path (NULL: no noise). */
+ * sim->n_points samples.  rng drives the noise hook on the fixed path (NULL: no noise); opt may be
+ * NULL. */
 int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
-                    const sim_params *sim, gsl_rng *rng, device_trace *out, progress *prog);
+                    const sim_params *sim, gsl_rng *rng, const device_sim_opts *opt, device_trace *out,
+                    progress *prog);
 
 /* The voltage across the device when v_src drives it through r_s: the root of
  * v_src = v + r_s i(x, v), between 0 and v_src.  r_s = 0 gives v_src. */

@@ -15,6 +15,7 @@ void exp_device_init(exp_device *e, cfg *c)
     cfg_bind(c, &device_group, &e->dev);
     cfg_bind(c, &stimulus_group, &e->stim);
     cfg_bind(c, &sim_group, &e->sim);
+    variability_bind_common(&e->var, c);
 }
 
 const param_group *exp_device_selected_group(const cfg *c)
@@ -27,17 +28,63 @@ const param_group *exp_device_selected_group(const cfg *c)
 void exp_device_bind_model(exp_device *e, cfg *c)
 {
     const param_group *sel = exp_device_selected_group(c);
+    size_t n_models = 0;
+    while (device_types[n_models] != NULL)
+        n_models++;
+    e->unused = xcalloc(n_models, sizeof *e->unused);
     for (size_t i = 0; device_types[i] != NULL; i++) {
         const device_type *T = device_types[i];
         if (T->params == sel) {
             e->type = T;
             e->model = xcalloc(1, T->params->size);
             cfg_bind(c, T->params, e->model);
-        } else if (cfg_has(c, T->params->path) && e->n_unused < 8) {
+        } else if (cfg_has(c, T->params->path)) {
             e->unused[e->n_unused] = xcalloc(1, T->params->size);
             cfg_bind(c, T->params, e->unused[e->n_unused++]);
         }
     }
+    if (e->type != NULL)
+        variability_bind_model(&e->var, c, e->type);
+}
+
+const param_group *exp_device_optional_group(size_t i)
+{
+    size_t n_models = 0;
+    while (device_types[n_models] != NULL)
+        n_models++;
+    if (i < n_models)
+        return device_types[i]->params;
+    if (i == n_models)
+        return &var_dist_doc_group;
+    i -= n_models + 1;
+    for (size_t m = 0; m < n_models; m++)
+        for (int w = 0; w < 2; w++) {
+            const param_group *g = variability_param_group(device_types[m], w, i);
+            if (g != NULL)
+                return g;
+            size_t n = 0;
+            while (variability_param_group(device_types[m], w, n) != NULL)
+                n++;
+            i -= n;
+        }
+    return NULL;
+}
+
+int exp_device_reads(const cfg *c, const param_group *g)
+{
+    const param_group *sel = exp_device_selected_group(c);
+    if (g == &var_dist_doc_group || sel == NULL)
+        return 0;
+    for (size_t m = 0; device_types[m] != NULL; m++) {
+        const device_type *T = device_types[m];
+        if (g == T->params)
+            return g == sel || cfg_has(c, g->path);
+        for (int w = 0; w < 2; w++)
+            for (size_t k = 0; variability_param_group(T, w, k) != NULL; k++)
+                if (variability_param_group(T, w, k) == g)
+                    return T->params == sel;
+    }
+    return 0;
 }
 
 int exp_device_prepare(exp_device *e, const char *base_dir)
@@ -46,11 +93,17 @@ int exp_device_prepare(exp_device *e, const char *base_dir)
     int st = stimulus_init(&e->s, &e->stim, base_dir);
     if (st != CIM_OK)
         return st;
-    e->type->init(e->model, e->dev.T_K, e->x0);
+    variability_prepare(&e->var);
+    gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "device.d2d");
+    st = device_cell_make(&e->var, e->model, e->dev.T_K, r, &e->cell);
+    rng_free(r);
+    if (st != CIM_OK)
+        return st;
+    memcpy(e->x0, e->cell.x, sizeof e->x0);
     if (e->type->noise != NULL && e->sim.method != SIM_FIXED) {
         /* A noisy model on an adaptive path would silently drop its noise: say so instead. */
         double sig[DEVICE_MAX_STATE] = {0};
-        e->type->noise(e->model, e->x0, 1.0, e->dev.T_K, sig);
+        e->type->noise(e->cell.p, e->x0, 1.0, e->dev.T_K, sig);
         for (size_t k = 0; k < e->type->n_state; k++)
             if (sig[k] != 0.0)
                 return cim_error(CIM_ECONFIG,
@@ -66,19 +119,57 @@ double exp_device_t_stop(const exp_device *e)
     return e->sim.t_stop_s > 0 ? e->sim.t_stop_s : stimulus_duration(&e->s);
 }
 
+typedef struct event_ctx {
+    exp_device *e;
+    gsl_rng *r;
+    device_sim_opts *opt;
+} event_ctx;
+
+/* A polarity reversal: a switching event of the cell (C2C redraw, cycle count, endurance). */
+static int on_reversal(void *ctx, double t_s, double *y)
+{
+    (void)t_s;
+    event_ctx *ec = ctx;
+    device_cell *cell = &ec->e->cell;
+    size_t n = ec->e->type->n_state;
+    memcpy(cell->x, y, n * sizeof *y);
+    int st = device_cell_event(&ec->e->var, cell, ec->r);
+    memcpy(y, cell->x, n * sizeof *y);
+    ec->opt->frozen = cell->stuck != 0;
+    ec->e->n_events++;
+    return st;
+}
+
+void exp_device_sim_opts(exp_device *e, device_sim_opts *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->lo = e->cell.lo;
+    opt->hi = e->cell.hi;
+    opt->frozen = e->cell.stuck != 0;
+}
+
 int exp_device_run(exp_device *e, progress *prog)
 {
     double x[DEVICE_MAX_STATE];
     memcpy(x, e->x0, sizeof x);
     gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "device.noise");
-    int st = device_simulate(e->type, e->model, e->dev.T_K, x, &e->s, &e->sim, r, &e->tr, prog);
+    gsl_rng *rc = rng_alloc((uint64_t)e->run.seed, "device.c2c");
+    device_sim_opts opt;
+    exp_device_sim_opts(e, &opt);
+    event_ctx ec = {e, rc, &opt};
+    opt.on_reversal = on_reversal;
+    opt.ctx = &ec;
+    e->n_events = 0;
+    int st = device_simulate(e->type, e->cell.p, e->dev.T_K, x, &e->s, &e->sim, r, &opt, &e->tr, prog);
+    memcpy(e->cell.x, x, sizeof x);
     rng_free(r);
+    rng_free(rc);
     return st;
 }
 
 double exp_device_r_read(const exp_device *e, const double *x)
 {
-    double i = e->type->current_A(e->model, x, e->dev.v_read_V);
+    double i = e->type->current_A(e->cell.p, x, e->dev.v_read_V);
     return i != 0.0 ? e->dev.v_read_V / i : INFINITY;
 }
 
@@ -139,6 +230,10 @@ void exp_device_free(exp_device *e)
     free(e->model);
     for (size_t i = 0; i < e->n_unused; i++)
         free(e->unused[i]);
+    free(e->unused);
+    device_cell_free(&e->cell);
+    variability_free(&e->var);
     e->model = NULL;
+    e->unused = NULL;
     e->n_unused = 0;
 }

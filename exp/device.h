@@ -17,6 +17,7 @@
 #include "device/device.h"
 #include "device/integrate.h"
 #include "device/stimulus.h"
+#include "device/variability.h"
 
 #include <jansson.h>
 
@@ -26,23 +27,30 @@ typedef struct exp_device {
     stimulus_params stim;      /* bound to `stimulus` */
     sim_params sim;            /* bound to `sim` */
     const device_type *type;   /* the selected model (after exp_device_bind_model) */
-    void *model;               /* its parameter block */
-    void *unused[8];           /* blocks of other models' groups present in the file (validated only) */
+    void *model;               /* its parameter block: the nominal values */
+    void **unused;             /* blocks of other models' groups present in the file (validated only) */
     size_t n_unused;
+    variability var;           /* bound to variability, variability.read, .endurance, .d2d.*, .c2c.* */
+    device_cell cell;          /* the device simulated: drawn from model and var by exp_device_prepare */
+    size_t n_events;           /* switching events (polarity reversals) in the last run */
     stimulus s;                /* built from stim */
     device_trace tr;           /* the result */
     double x0[DEVICE_MAX_STATE];
 } exp_device;
 
-/* Binds run, device, stimulus and sim. */
+/* Binds run, device, stimulus, sim and the model-independent variability groups. */
 void exp_device_init(exp_device *e, cfg *c);
 /* After the file and --set are read: binds device.<model> for the selected model, and the groups
  * of other models the file mentions (so their keys are still checked). */
 void exp_device_bind_model(exp_device *e, cfg *c);
-/* After cfg_resolve: builds the stimulus (PWL paths relative to base_dir). */
+/* After cfg_resolve: builds the stimulus (PWL paths relative to base_dir) and draws the device
+ * (variability: random stream "device.d2d" of run.seed). */
 int exp_device_prepare(exp_device *e, const char *base_dir);
-/* Runs the simulation. */
+/* Runs the simulation; switching events (polarity reversals) redraw the cycle-to-cycle parameters
+ * (stream "device.c2c") and age the device. */
 int exp_device_run(exp_device *e, progress *prog);
+/* The integrator options for the drawn cell: its window, stuck or not (no event callback). */
+void exp_device_sim_opts(exp_device *e, device_sim_opts *opt);
 /* R_read of state x. */
 double exp_device_r_read(const exp_device *e, const double *x);
 /* The summary (new reference). */
@@ -53,5 +61,11 @@ void exp_device_free(exp_device *e);
 
 /* The model group selected by the tree's device.model (default: the first model). */
 const param_group *exp_device_selected_group(const cfg *c);
+/* The groups the device experiment reads for some files only: every model's group, the template of
+ * the per-parameter variability groups (documentation only), and every model's variability.d2d/c2c
+ * groups.  NULL past the end. */
+const param_group *exp_device_optional_group(size_t i);
+/* 1 if the experiment reads optional group g for the tree c (what exp_device_bind_model binds). */
+int exp_device_reads(const cfg *c, const param_group *g);
 
 #endif

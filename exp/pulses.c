@@ -2,6 +2,7 @@
 #include "exp/pulses.h"
 #include "core/status.h"
 #include "core/xalloc.h"
+#include "core/rng.h"
 #include "device/integrate.h"
 
 #include <math.h>
@@ -23,6 +24,11 @@ static const param_spec pulses_spec[] = {
     PARAM_REAL_F(pulses_params, t_width_s, 1e-15, 1e3, 10e-9, "s", "pulse plateau"),
     PARAM_REAL_F(pulses_params, t_rise_s, 0, 1e3, 1e-9, "s", "pulse rise and fall time"),
     PARAM_REAL_F(pulses_params, t_gap_s, 0, 1e3, 10e-9, "s", "time at 0 V after each pulse"),
+    PARAM_INT_F(pulses_params, n_cycles, 1, 1e6, 1,
+                "repetitions of the potentiation + depression cycle on the same device (the spread over cycles gives "
+                "the distinguishable levels)"),
+    PARAM_REAL_F(pulses_params, levels_n_sigma, 0, 100, 3, "1",
+                 "two states are distinguishable levels when their means differ by n_sigma (sigma_a + sigma_b)"),
     PARAM_END,
 };
 
@@ -40,54 +46,101 @@ void pulse_curve_free(pulse_curve *c)
     free(c->v_V);
     free(c->g_S);
     free(c->e_J);
+    free(c->g_mean_S);
+    free(c->g_std_S);
+    free(c->e_mean_J);
     memset(c, 0, sizeof *c);
-}
-
-static double read_g(const exp_device *e, const double *x)
-{
-    return e->type->current_A(e->model, x, e->dev.v_read_V) / e->dev.v_read_V;
 }
 
 int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
 {
-    size_t n = (size_t)p->n_pulses;
+    size_t n = (size_t)p->n_pulses, nc = (size_t)p->n_cycles;
     memset(out, 0, sizeof *out);
     out->n = 2 * n + 1;
+    out->n_cycles = nc;
     out->v_V = xcalloc(out->n, sizeof(double));
-    out->g_S = xcalloc(out->n, sizeof(double));
-    out->e_J = xcalloc(out->n, sizeof(double));
-    double x[DEVICE_MAX_STATE];
-    memcpy(x, e->x0, sizeof x);
-    out->g_S[0] = read_g(e, x);
+    out->g_S = xcalloc(out->n * nc, sizeof(double));
+    out->e_J = xcalloc(out->n * nc, sizeof(double));
+    out->g_mean_S = xcalloc(out->n, sizeof(double));
+    out->g_std_S = xcalloc(out->n, sizeof(double));
+    out->e_mean_J = xcalloc(out->n, sizeof(double));
+    device_cell *cell = &e->cell;
+    double v_read = e->dev.v_read_V;
+    gsl_rng *rc = rng_alloc((uint64_t)e->run.seed, "pulses.c2c");
+    gsl_rng *rr = rng_alloc((uint64_t)e->run.seed, "pulses.read");
     sim_params sim = e->sim;
     sim.t_stop_s = 0;
     sim.n_points = 2;
-    for (size_t k = 1; k < out->n; k++) {
-        stimulus s;
-        stimulus_params sp = e->stim;
-        sp.kind = STIM_PULSE;
-        sp.amplitude_V = k <= n ? p->v_pot_V : p->v_dep_V;
-        sp.offset_V = 0;
-        sp.t_delay_s = 0;
-        sp.t_rise_s = sp.t_fall_s = p->t_rise_s;
-        sp.t_width_s = p->t_width_s;
-        sp.t_period_s = 2 * p->t_rise_s + p->t_width_s + p->t_gap_s;
-        sp.n_pulses = 1;
-        int st = stimulus_init(&s, &sp, NULL);
-        device_trace tr;
-        if (st == CIM_OK)
-            st = device_simulate(e->type, e->model, e->dev.T_K, x, &s, &sim, NULL, &tr, NULL);
-        stimulus_destroy(&s);
-        if (st != CIM_OK) {
-            pulse_curve_free(out);
-            return cim_error_prefix(st, "pulse %zu of %zu: ", k, out->n - 1);
+    int st = CIM_OK;
+    for (size_t c = 0; c < nc && st == CIM_OK; c++) {
+        double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n;
+        g[0] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
+        for (size_t k = 1; k < out->n && st == CIM_OK; k++) {
+            stimulus s;
+            stimulus_params sp = e->stim;
+            sp.kind = STIM_PULSE;
+            sp.amplitude_V = k <= n ? p->v_pot_V : p->v_dep_V;
+            sp.offset_V = 0;
+            sp.t_delay_s = 0;
+            sp.t_rise_s = sp.t_fall_s = p->t_rise_s;
+            sp.t_width_s = p->t_width_s;
+            sp.t_period_s = 2 * p->t_rise_s + p->t_width_s + p->t_gap_s;
+            sp.n_pulses = 1;
+            st = device_cell_event(&e->var, cell, rc); /* every pulse is a switching event */
+            device_sim_opts opt;
+            exp_device_sim_opts(e, &opt);
+            if (st == CIM_OK)
+                st = stimulus_init(&s, &sp, NULL);
+            else
+                memset(&s, 0, sizeof s);
+            device_trace tr;
+            if (st == CIM_OK)
+                st = device_simulate(e->type, cell->p, e->dev.T_K, cell->x, &s, &sim, NULL, &opt, &tr, NULL);
+            stimulus_destroy(&s);
+            if (st != CIM_OK) {
+                st = cim_error_prefix(st, "cycle %zu, pulse %zu of %zu: ", c + 1, k, out->n - 1);
+                break;
+            }
+            out->v_V[k] = sp.amplitude_V;
+            en[k] = tr.e_J[tr.n - 1];
+            device_trace_free(&tr);
+            g[k] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
         }
-        out->v_V[k] = sp.amplitude_V;
-        out->e_J[k] = tr.e_J[tr.n - 1];
-        device_trace_free(&tr);
-        out->g_S[k] = read_g(e, x);
     }
+    rng_free(rc);
+    rng_free(rr);
+    if (st != CIM_OK) {
+        pulse_curve_free(out);
+        return st;
+    }
+    for (size_t k = 0; k < out->n; k++) { /* two-pass mean and standard deviation over cycles */
+        double m = 0, me = 0, v = 0;
+        for (size_t c = 0; c < nc; c++) {
+            m += out->g_S[c * out->n + k];
+            me += out->e_J[c * out->n + k];
+        }
+        m /= (double)nc;
+        for (size_t c = 0; c < nc; c++) {
+            double d = out->g_S[c * out->n + k] - m;
+            v += d * d;
+        }
+        out->g_mean_S[k] = m;
+        out->e_mean_J[k] = me / (double)nc;
+        out->g_std_S[k] = nc > 1 ? sqrt(v / (double)(nc - 1)) : 0.0;
+    }
+    out->stuck = cell->stuck;
     return CIM_OK;
+}
+
+size_t pulses_levels(const double *mean, const double *sd, size_t n, double n_sigma)
+{
+    size_t levels = 1, last = 0;
+    for (size_t k = 1; k <= n; k++)
+        if (mean[k] != mean[last] && fabs(mean[k] - mean[last]) >= n_sigma * (sd[k] + sd[last])) {
+            levels++;
+            last = k;
+        }
+    return levels;
 }
 
 /* ---- the NeuroSim nonlinearity fit ----------------------------------------------------------------- */
@@ -175,43 +228,76 @@ double pulses_nl_label(double a_norm)
     return nl_tab[n - 1];
 }
 
-static json_t *branch(const pulse_curve *c, size_t first, size_t n, int potentiation)
+/* The NeuroSim C2C sigma of a branch: std over cycles of each pulse's step, RMS over the branch. */
+static double c2c_sigma(const pulse_curve *c, size_t first, size_t n)
 {
-    double g0 = c->g_S[first], g1 = c->g_S[first + n];
-    if (!(fabs(g1 - g0) > 1e-9 * fmax(fabs(g0), fabs(g1)))) /* the branch did not move: nothing to fit */
-        return json_pack("{s:I, s:f, s:f, s:f, s:n, s:s, s:n, s:n, s:f}", "n_pulses", (json_int_t)n, "v_V",
-                         c->v_V[first + 1], "g_start_S", g0, "g_end_S", g1, "a_norm", "shape", "no change", "fit_rms",
-                         "nl_label", "energy_per_pulse_J", 0.0);
-    double sse, u = pulses_fit_u(c->g_S + first, n, &sse);
-    double a_norm = 1.0 / u, label = pulses_nl_label(a_norm);
+    size_t nc = c->n_cycles;
+    if (nc < 2)
+        return 0.0;
+    double acc = 0;
+    for (size_t k = first + 1; k <= first + n; k++) {
+        double m = 0, v = 0;
+        for (size_t q = 0; q < nc; q++)
+            m += c->g_S[q * c->n + k] - c->g_S[q * c->n + k - 1];
+        m /= (double)nc;
+        for (size_t q = 0; q < nc; q++) {
+            double d = c->g_S[q * c->n + k] - c->g_S[q * c->n + k - 1] - m;
+            v += d * d;
+        }
+        acc += v / (double)(nc - 1);
+    }
+    return sqrt(acc / (double)n);
+}
+
+static json_t *branch(const pulse_curve *c, size_t first, size_t n, int potentiation, double range, double n_sigma)
+{
+    const double *G = c->g_mean_S;
+    double g0 = G[first], g1 = G[first + n];
     double e = 0;
     for (size_t k = first + 1; k <= first + n; k++)
-        e += c->e_J[k];
+        e += c->e_mean_J[k];
+    json_t *j = json_pack("{s:I, s:f, s:f, s:f}", "n_pulses", (json_int_t)n, "v_V", c->v_V[first + 1], "g_start_S", g0,
+                          "g_end_S", g1);
+    json_object_set_new(j, "levels", json_integer((json_int_t)pulses_levels(G + first, c->g_std_S + first, n, n_sigma)));
+    double sc = c2c_sigma(c, first, n);
+    json_object_set_new(j, "c2c_sigma_frac", range > 0 ? json_real(sc / range) : json_null());
+    json_object_set_new(j, "energy_per_pulse_J", json_real(e / (double)n));
+    if (!(fabs(g1 - g0) > 1e-9 * fmax(fabs(g0), fabs(g1)))) { /* the branch did not move: nothing to fit */
+        json_object_set_new(j, "a_norm", json_null());
+        json_object_set_new(j, "shape", json_string("no change"));
+        json_object_set_new(j, "fit_rms", json_null());
+        json_object_set_new(j, "nl_label", json_null());
+        return j;
+    }
+    double sse, u = pulses_fit_u(G + first, n, &sse);
+    double a_norm = 1.0 / u, label = pulses_nl_label(a_norm);
     /* NeuroSim's sign: + for saturating potentiation, - for saturating depression. */
     double signed_label = isnan(label) ? label : (u > 0 ? 1 : -1) * (potentiation ? 1 : -1) * label;
-    json_t *j = json_pack("{s:I, s:f, s:f, s:f, s:f, s:s, s:f}", "n_pulses", (json_int_t)n, "v_V", c->v_V[first + 1],
-                          "g_start_S", c->g_S[first], "g_end_S", c->g_S[first + n], "a_norm", a_norm, "shape",
-                          u > 0 ? "saturating" : "accelerating", "fit_rms", sqrt(sse / (double)(n + 1)));
+    json_object_set_new(j, "a_norm", json_real(a_norm));
+    json_object_set_new(j, "shape", json_string(u > 0 ? "saturating" : "accelerating"));
+    json_object_set_new(j, "fit_rms", json_real(sqrt(sse / (double)(n + 1))));
     json_object_set_new(j, "nl_label", isnan(signed_label) ? json_null() : json_real(signed_label));
-    json_object_set_new(j, "energy_per_pulse_J", json_real(e / (double)n));
     return j;
 }
 
 json_t *exp_pulses_summary(const pulse_curve *c, const pulses_params *p)
 {
     size_t n = (size_t)p->n_pulses;
-    double gmin = c->g_S[0], gmax = c->g_S[0];
+    double gmin = c->g_mean_S[0], gmax = c->g_mean_S[0];
     for (size_t k = 0; k < c->n; k++) {
-        gmin = fmin(gmin, c->g_S[k]);
-        gmax = fmax(gmax, c->g_S[k]);
+        gmin = fmin(gmin, c->g_mean_S[k]);
+        gmax = fmax(gmax, c->g_mean_S[k]);
     }
-    json_t *pot = branch(c, 0, n, 1), *dep = branch(c, n, n, 0);
+    json_t *pot = branch(c, 0, n, 1, gmax - gmin, p->levels_n_sigma);
+    json_t *dep = branch(c, n, n, 0, gmax - gmin, p->levels_n_sigma);
     json_t *lp = json_object_get(pot, "nl_label"), *ld = json_object_get(dep, "nl_label");
     json_t *asym = (json_is_real(lp) && json_is_real(ld))
                        ? json_real(fabs(json_real_value(lp)) - fabs(json_real_value(ld)))
                        : json_null();
-    return json_pack("{s:f, s:f, s:f, s:o, s:o, s:o, s:n, s:s}", "g_min_S", gmin, "g_max_S", gmax, "dynamic_range",
-                     gmax / gmin, "potentiation", pot, "depression", dep, "nl_asymmetry", asym,
-                     "distinguishable_levels", "note",
-                     "levels need the cycle-to-cycle spread (variability models: not yet built)");
+    json_t *j = json_pack("{s:I, s:f, s:f, s:o, s:o, s:o, s:f}", "n_cycles", (json_int_t)c->n_cycles, "g_min_S", gmin,
+                          "g_max_S", gmax, "potentiation", pot, "depression", dep, "nl_asymmetry", asym,
+                          "levels_n_sigma", p->levels_n_sigma);
+    json_object_set_new(j, "dynamic_range", gmin > 0 ? json_real(gmax / gmin) : json_null());
+    json_object_set_new(j, "stuck", json_string(c->stuck > 0 ? "on" : c->stuck < 0 ? "off" : "no"));
+    return j;
 }

@@ -15,8 +15,15 @@
  *    case); u < 0: accelerating.  Labels follow NeuroSim's sign convention: + for a saturating
  *    potentiation, - for a saturating depression;
  *  - asymmetry |NL_pot| - |NL_dep|; mean energy per pulse per branch.
- * The number of distinguishable levels needs the cycle-to-cycle spread, which arrives with the
- * variability models (not yet built): it is reported as null.
+ * The whole potentiation + depression cycle is repeated n_cycles times on the same device (each pulse
+ * a switching event: cycle-to-cycle redraws, ageing; every read with read noise, device/variability.h).
+ * The fits use the mean curve over cycles; the spread over cycles gives
+ *  - distinguishable levels per branch: walking the mean curve from the branch's start, a state is a
+ *    new level when its mean differs from the last level's by at least n_sigma (sigma_a + sigma_b),
+ *    i.e. their +-n_sigma bands do not overlap (sigma: standard deviation over cycles at that pulse);
+ *    without spread (one cycle, no noise) every distinct state is a level;
+ *  - the NeuroSim C2C sigma: the standard deviation over cycles of the per-pulse step Delta G, RMS over
+ *    the branch, as a fraction of G_max - G_min (the sigma_C2C of PARAMETERS.md section 4).
  */
 #ifndef CIM_EXP_PULSES_H
 #define CIM_EXP_PULSES_H
@@ -33,18 +40,26 @@ typedef struct pulses_params {
     double t_width_s;   /* plateau */
     double t_rise_s;    /* rise and fall time */
     double t_gap_s;     /* time at 0 V after each pulse */
+    long long n_cycles; /* repetitions of the potentiation + depression cycle */
+    double levels_n_sigma; /* separation of distinguishable levels, in standard deviations */
 } pulses_params;
 
 extern const param_group pulses_group;
 
 typedef struct pulse_curve {
-    size_t n;          /* 2 n_pulses + 1 reads: before any pulse, then after each */
-    double *v_V;       /* amplitude of the pulse before read k (0 for the first) */
-    double *g_S;       /* conductance read after pulse k */
-    double *e_J;       /* energy of pulse k */
+    size_t n;          /* 2 n_pulses + 1 reads per cycle: before the cycle's first pulse, then after each */
+    size_t n_cycles;
+    double *v_V;       /* [n] amplitude of the pulse before read k (0 for the first) */
+    double *g_S;       /* [n_cycles][n] conductance read after pulse k of cycle c */
+    double *e_J;       /* [n_cycles][n] energy of pulse k of cycle c */
+    double *g_mean_S;  /* [n] mean over cycles */
+    double *g_std_S;   /* [n] standard deviation over cycles (0 for one cycle) */
+    double *e_mean_J;  /* [n] */
+    int stuck;         /* the device was stuck (0, +1 ON, -1 OFF) at the end */
 } pulse_curve;
 
-/* Runs the trains on e's device (e prepared; its stimulus is not used). */
+/* Runs the cycles on e's device (e prepared; its stimulus is not used).  Random streams of run.seed:
+ * "pulses.c2c" (switching events), "pulses.read" (read noise). */
 int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out);
 void pulse_curve_free(pulse_curve *c);
 
@@ -52,6 +67,8 @@ void pulse_curve_free(pulse_curve *c);
 double pulses_fit_u(const double *g, size_t n, double *sse);
 /* The NeuroSim NL label for |A_norm| from the published table (NAN outside it). */
 double pulses_nl_label(double a_norm);
+/* Distinguishable levels along mean[0..n] with standard deviations sd[0..n] (rule above). */
+size_t pulses_levels(const double *mean, const double *sd, size_t n, double n_sigma);
 
 /* The summary (new reference). */
 json_t *exp_pulses_summary(const pulse_curve *c, const pulses_params *p);

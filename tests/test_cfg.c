@@ -33,13 +33,13 @@ static const param_spec demo_spec[] = {
     PARAM_STRING_F(demo_params, label, "none", "a name"),
     PARAM_END,
 };
-static const param_group demo_group = {"dev.demo", "A demo group.", demo_spec, sizeof(demo_params), demo_check};
+static const param_group demo_group = {"dev.demo", "A demo group.", demo_spec, sizeof(demo_params), demo_check, 0};
 
 typedef struct top_params {
     long long seed;
 } top_params;
 static const param_spec top_spec[] = {PARAM_INT_F(top_params, seed, 0, 1e6, 1, "seed"), PARAM_END};
-static const param_group top_group = {"run", "Run.", top_spec, sizeof(top_params), NULL};
+static const param_group top_group = {"run", "Run.", top_spec, sizeof(top_params), NULL, 0};
 
 static cfg c;
 static demo_params d;

@@ -109,7 +109,7 @@ Test(pulses, cli_runs_the_example)
     snprintf(path, sizeof path, "%s/p.csv", dir);
     char *text = util_slurp(path, NULL);
     cr_assert_not_null(text);
-    cr_expect(strstr(text, "\npulse,v_V,G_S,E_J\n") != NULL);
+    cr_expect(strstr(text, "\ncycle,pulse,v_V,G_S,E_J\n") != NULL);
     snprintf(path, sizeof path, "%s/p.png", dir);
     cr_expect_eq(access(path, F_OK), 0);
     free(text), free(out), free(err), free(dir);
