@@ -6,7 +6,10 @@
  *     cimsim exports for the same model and stimulus.  Speed is compared at equal accuracy: each
  *     simulator runs at the loosest tolerance of its ladder that keeps the current within 0.5 % of
  *     the peak of the reference solution (ratio = ngspice time / cimsim time; ngspice's process
- *     start-up, ~10 ms, is part of what a user pays and is included). */
+ *     start-up, ~10 ms, is part of what a user pays and is included).
+ *  3. Pulse experiment (100 + 100 rectangular pulses, HP and VTEAM without window): the models'
+ *     closed-form pulse response against the adaptive integrator on the same trains (ratio =
+ *     integrated time / closed-form time; both give the same conductances, tests/test_pulses.c). */
 #include "bench/bench.h"
 #include "core/cfg.h"
 #include "core/rng.h"
@@ -15,6 +18,7 @@
 #include "device/integrate.h"
 #include "device/spice.h"
 #include "exp/device.h"
+#include "exp/pulses.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -56,6 +60,19 @@ static void plain_hp(void *p)
             x += dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
             j->x[c] = x < 0 ? 0 : (x > 1 ? 1 : x);
         }
+}
+
+typedef struct pulse_job {
+    exp_device e;
+    pulses_params pp;
+} pulse_job;
+
+static void pulse_run(void *v)
+{
+    pulse_job *j = v;
+    pulse_curve pc;
+    if (exp_pulses_run(&j->e, &j->pp, &pc) == CIM_OK)
+        pulse_curve_free(&pc);
 }
 
 static void bind_cb(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
@@ -219,6 +236,40 @@ int main(void)
         strbuf_destroy(&nl);
         exp_device_free(&e);
         cfg_destroy(&c);
+    }
+    printf("\nbench_device 3: pulse experiment, 100 + 100 rectangular pulses, closed form vs integrated\n");
+    printf("%14s %14s %14s %10s\n", "model", "closed_s", "integrated_s", "ratio");
+    const char *pcases[][2] = {
+        {"hp", "device = { model = \"hp\"; hp = { window = \"none\"; }; };\n"
+               "pulses = { n_pulses = 100; v_pot_V = 1.0; v_dep_V = -1.0; t_width_s = 1e-2; t_rise_s = 0.0; t_gap_s = 1e-2; };"},
+        {"vteam", "device = { model = \"vteam\"; vteam = { window = \"none\"; x0_m = 2.8e-9; }; };\n"
+                  "pulses = { n_pulses = 100; v_pot_V = -0.21; v_dep_V = 0.1; t_rise_s = 0.0; };"},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        double t2[2];
+        for (int fast = 1; fast >= 0; fast--) {
+            cfg c;
+            pulse_job pj;
+            cfg_init(&c);
+            exp_device_init(&pj.e, &c);
+            cfg_bind(&c, &pulses_group, &pj.pp);
+            int st = cfg_read_string(&c, "bench.cfg", pcases[k][1]);
+            exp_device_bind_model(&pj.e, &c);
+            if (st == CIM_OK)
+                st = cfg_set(&c, fast ? "pulses.closed_form=true" : "pulses.closed_form=false");
+            if (st == CIM_OK)
+                st = cfg_resolve(&c);
+            if (st == CIM_OK)
+                st = exp_device_prepare(&pj.e, NULL);
+            if (st != CIM_OK) {
+                fprintf(stderr, "bench_device: pulses %s: %s\n", pcases[k][0], cim_errmsg());
+                return 1;
+            }
+            t2[fast] = bench_time(pulse_run, &pj);
+            exp_device_free(&pj.e);
+            cfg_destroy(&c);
+        }
+        printf("%14s %14.4g %14.4g %10.1f\n", pcases[k][0], t2[1], t2[0], t2[0] / t2[1]);
     }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

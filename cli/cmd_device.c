@@ -80,8 +80,9 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256];
-        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %g V / %g V, %g s", e->type->name,
-                 pp->n_pulses, pp->n_pulses, pp->v_pot_V, pp->v_dep_V, pp->t_width_s);
+        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %g V / %g V, %g s, %lld cycle%s",
+                 e->type->name, pp->n_pulses, pp->n_pulses, pp->v_pot_V, pp->v_dep_V, pp->t_width_s, pp->n_cycles,
+                 pp->n_cycles > 1 ? "s" : "");
         st = plot_pulses(pc.g_mean_S, pc.n_cycles > 1 ? pc.g_std_S : NULL, pc.n, (size_t)pp->n_pulses, title, png);
     }
     FILE *out = cli_summary_stream(a);

@@ -58,6 +58,12 @@ typedef struct device_type {
     /* Optional: diffusion of each state variable, units of x per sqrt(second), for Euler-Maruyama
      * on the fixed-step path (dx += sigma dW).  NULL: deterministic. */
     void (*noise)(const void *p, const double *x, double v_V, double T_K, double *sigma);
+    /* Optional closed-form pulse fast path: the state after v_V held for t_s from x (updated in place)
+     * within the range [lo, hi], and the energy dissipated in that time in *e_J, without integrating.
+     * Returns 1 if it applied, 0 if these parameters have no closed form (a window function, a
+     * current-controlled threshold): the caller integrates instead.  NULL: never. */
+    int (*pulse)(const void *p, double *x, const double *lo, const double *hi, double v_V, double t_s, double T_K,
+                 double *e_J);
     /* Optional: an ngspice behavioural subcircuit ".subckt <name> p n" with the same equations:
      * state on unit capacitors (node = x / spice_scale), B-sources for dx/dt and the current.
      * T_K is the ambient temperature.  NULL: no SPICE export. */

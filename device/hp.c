@@ -87,6 +87,35 @@ static void hp_dxdt(const void *v, const double *x, double v_V, double T_K, doub
     dx[0] = k * i * device_window(p->window, x[0], i, (double)p->p, p->j);
 }
 
+/* Without a window the charge-controlled form integrates exactly: R(x) dx = k v dt with
+ * R(x) = R_off - dR x, so at constant v, R_off x - dR x^2/2 grows linearly in time; and since
+ * v i dt = (v/k) dx, the energy is v dx / k while the state moves, v^2 t / R after it hits a bound. */
+static int hp_pulse(const void *v, double *x, const double *lo, const double *hi, double v_V, double t_s, double T_K,
+                    double *e_J)
+{
+    const hp_params *p = v;
+    (void)T_K;
+    if (p->window != WINDOW_NONE)
+        return 0;
+    double k = p->mu_v_m2_per_Vs * p->r_on_ohm / (p->d_m * p->d_m), dR = p->r_off_ohm - p->r_on_ohm;
+    double x0 = x[0], R0 = hp_r(p, x0);
+    if (v_V == 0.0) {
+        *e_J = 0.0;
+        return 1;
+    }
+    double xb = v_V > 0 ? hi[0] : lo[0];
+    double t_b = (p->r_off_ohm * (xb - x0) - 0.5 * dR * (xb * xb - x0 * x0)) / (k * v_V); /* time to the bound */
+    if (t_s >= t_b) {
+        x[0] = xb;
+        *e_J = v_V * (xb - x0) / k + v_V * v_V / hp_r(p, xb) * (t_s - t_b);
+    } else {
+        double kvt = k * v_V * t_s;
+        x[0] = x0 + 2.0 * kvt / (R0 + sqrt(R0 * R0 - 2.0 * dR * kvt)); /* the root continuous with x0, stably */
+        *e_J = v_V * (x[0] - x0) / k;
+    }
+    return 1;
+}
+
 static void hp_spice(const void *v, const double *x0, double T_K, strbuf *o)
 {
     const hp_params *p = v;
@@ -133,5 +162,6 @@ const device_type device_hp = {
     .init = hp_init,
     .dxdt = hp_dxdt,
     .current_A = hp_current,
+    .pulse = hp_pulse,
     .spice = hp_spice,
 };

@@ -189,6 +189,45 @@ static void team_dxdt(const void *v, const double *x, double v_V, double T_K, do
     dx[0] = team_rate(v, x[0], team_current(v, x, v_V));
 }
 
+/* integral of dt / R(x) while x moves from x0 to x1 at the constant rate r (r != 0). */
+static double team_inv_r_integral(const team_params *p, double x0, double x1, double r)
+{
+    double L = p->x_off_m - p->x_on_m, u0 = (x0 - p->x_on_m) / L, u1 = (x1 - p->x_on_m) / L;
+    if (p->iv == IV_EXPONENTIAL) { /* R = R_on e^(lambda u): integral of e^(-lambda u) du */
+        double lam = log(p->r_off_ohm / p->r_on_ohm);
+        double I = lam != 0.0 ? (exp(-lam * u0) - exp(-lam * u1)) / lam : u1 - u0;
+        return L * I / (r * p->r_on_ohm);
+    }
+    double R0 = team_r(p, x0), R1 = team_r(p, x1); /* R linear in x: integral of du / R(u) */
+    double I = R1 != R0 ? (u1 - u0) * log(R1 / R0) / (R1 - R0) : (u1 - u0) / R0;
+    return L * I / r;
+}
+
+/* VTEAM without a window: at constant v the rate is constant, so x moves linearly until a bound;
+ * the energy is v^2 times the integral of dt / R(x) (closed for both I-V forms). */
+static int vteam_pulse(const void *v, double *x, const double *lo, const double *hi, double v_V, double t_s, double T_K,
+                       double *e_J)
+{
+    const team_params *p = v;
+    (void)T_K;
+    if (p->window != TW_NONE)
+        return 0;
+    double r = team_rate(p, x[0], v_V), x0 = x[0];
+    if (r == 0.0) {
+        *e_J = v_V * v_V / team_r(p, x0) * t_s;
+        return 1;
+    }
+    double xb = r > 0 ? hi[0] : lo[0], t_b = (xb - x0) / r;
+    if (t_s >= t_b) {
+        x[0] = xb;
+        *e_J = v_V * v_V * (team_inv_r_integral(p, x0, xb, r) + (t_s - t_b) / team_r(p, xb));
+    } else {
+        x[0] = x0 + r * t_s;
+        *e_J = v_V * v_V * team_inv_r_integral(p, x0, x[0], r);
+    }
+    return 1;
+}
+
 /* ngspice subcircuit; the state node holds x in nanometres. */
 static void team_spice_common(const team_params *p, const double *x0, int by_current, const char *name, strbuf *o)
 {
@@ -255,6 +294,7 @@ const device_type device_vteam = {
     .init = team_init,
     .dxdt = vteam_dxdt,
     .current_A = team_current,
+    .pulse = vteam_pulse,
     .spice = vteam_spice,
 };
 

@@ -27,6 +27,9 @@ static const param_spec pulses_spec[] = {
     PARAM_INT_F(pulses_params, n_cycles, 1, 1e6, 1,
                 "repetitions of the potentiation + depression cycle on the same device (the spread over cycles gives "
                 "the distinguishable levels)"),
+    PARAM_BOOL_F(pulses_params, closed_form, 1,
+                 "use the model's closed-form pulse response when it has one (rectangular pulses: t_rise_s = 0, no "
+                 "series resistor) instead of integrating; same result to rounding, much faster"),
     PARAM_REAL_F(pulses_params, levels_n_sigma, 0, 100, 3, "1",
                  "two states are distinguishable levels when their means differ by n_sigma (sigma_a + sigma_b)"),
     PARAM_END,
@@ -72,6 +75,8 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
     sim.t_stop_s = 0;
     sim.n_points = 2;
     int st = CIM_OK;
+    /* The closed form applies to rectangular pulses straight onto the device. */
+    int fast = p->closed_form && e->type->pulse != NULL && p->t_rise_s == 0 && e->stim.r_series_ohm == 0;
     for (size_t c = 0; c < nc && st == CIM_OK; c++) {
         double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n;
         g[0] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
@@ -87,6 +92,21 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
             sp.t_period_s = 2 * p->t_rise_s + p->t_width_s + p->t_gap_s;
             sp.n_pulses = 1;
             st = device_cell_event(&e->var, cell, rc); /* every pulse is a switching event */
+            if (st == CIM_OK && fast) {
+                double e1 = 0, e2 = 0;
+                double x[DEVICE_MAX_STATE];
+                memcpy(x, cell->x, sizeof x);
+                if (!cell->stuck && e->type->pulse(cell->p, x, cell->lo, cell->hi, sp.amplitude_V, p->t_width_s,
+                                                   e->dev.T_K, &e1) &&
+                    e->type->pulse(cell->p, x, cell->lo, cell->hi, 0.0, p->t_gap_s, e->dev.T_K, &e2)) {
+                    memcpy(cell->x, x, sizeof x);
+                    out->v_V[k] = sp.amplitude_V;
+                    en[k] = e1 + e2;
+                    out->n_fast++;
+                    g[k] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
+                    continue;
+                }
+            }
             device_sim_opts opt;
             exp_device_sim_opts(e, &opt);
             if (st == CIM_OK)

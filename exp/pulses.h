@@ -41,6 +41,7 @@ typedef struct pulses_params {
     double t_rise_s;    /* rise and fall time */
     double t_gap_s;     /* time at 0 V after each pulse */
     long long n_cycles; /* repetitions of the potentiation + depression cycle */
+    int closed_form;    /* use the model's closed-form pulse response where it applies */
     double levels_n_sigma; /* separation of distinguishable levels, in standard deviations */
 } pulses_params;
 
@@ -56,6 +57,7 @@ typedef struct pulse_curve {
     double *g_std_S;   /* [n] standard deviation over cycles (0 for one cycle) */
     double *e_mean_J;  /* [n] */
     int stuck;         /* the device was stuck (0, +1 ON, -1 OFF) at the end */
+    size_t n_fast;     /* pulses computed by the closed form (the rest were integrated) */
 } pulse_curve;
 
 /* Runs the cycles on e's device (e prepared; its stimulus is not used).  Random streams of run.seed:

@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 /* NeuroSim's table nodes (Nonlinearity-NormA.htm): NL label -> A / P_max. */
 static const double nl[] = {0.5, 1.0, 2.4, 4.88};
@@ -60,7 +61,7 @@ Test(pulses, label_table_is_monotonic_and_exact_at_its_nodes)
 /* VTEAM, linear I-V, no window, rectangular pulses above v_off: each pulse moves x by exactly
  * k_off (v/v_off - 1) t_width, so after k pulses G = v_read / i = 1 / R(x0 + k dx); the energy of a
  * pulse at constant v while R grows linearly from R0 to R1 is v^2 t_w ln(R1/R0) / (R1 - R0). */
-Test(pulses, vteam_trains_match_the_closed_form)
+static void vteam_trains(int closed_form)
 {
     cfg c;
     exp_device e;
@@ -75,10 +76,12 @@ Test(pulses, vteam_trains_match_the_closed_form)
                                  "sim = { rtol = 1e-12; atol = 1e-12; };"),
                  CIM_OK, "%s", cim_errmsg());
     exp_device_bind_model(&e, &c);
+    cr_assert_eq(cfg_set(&c, closed_form ? "pulses.closed_form=true" : "pulses.closed_form=false"), CIM_OK);
     cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
     pulse_curve pc;
     cr_assert_eq(exp_pulses_run(&e, &pp, &pc), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(pc.n_fast, closed_form ? 40 : 0, "closed form used for %zu pulses", pc.n_fast);
     const double ron = 50, roff = 1000, D = 3e-9;
     double x = 0.5e-9;
     double dx_pot = -10 * pow(-0.205 / -0.2 - 1, 3) * 5e-9, dx_dep = 5e-4 * (0.1 / 0.02 - 1) * 5e-9;
@@ -100,6 +103,102 @@ Test(pulses, vteam_trains_match_the_closed_form)
     cfg_destroy(&c);
 }
 
+Test(pulses, vteam_trains_match_the_closed_form_integrated) { vteam_trains(0); }
+Test(pulses, vteam_trains_match_the_closed_form_fast_path) { vteam_trains(1); }
+
+/* The models' closed-form pulse hooks against the adaptive integrator at tight tolerance: random
+ * states, amplitudes and durations, including pulses that drive the state into a bound. */
+static void hook_vs_integrator(const char *text, double v_lo, double v_hi, double t_lo, double t_hi)
+{
+    cfg c;
+    exp_device e;
+    cfg_init(&c);
+    exp_device_init(&e, &c);
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", text), CIM_OK, "%s", cim_errmsg());
+    exp_device_bind_model(&e, &c);
+    cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
+    const device_type *T = e.type;
+    cr_assert_not_null(T->pulse);
+    double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
+    T->bounds(e.cell.p, lo, hi);
+    unsigned long long z = 12345;
+    int hit_bound = 0;
+    for (int trial = 0; trial < 60; trial++) {
+        double u[3];
+        for (int q = 0; q < 3; q++) { /* a small LCG: the test's own reproducible numbers */
+            z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+            u[q] = (double)(z >> 11) / 9007199254740992.0;
+        }
+        double x0 = lo[0] + (0.05 + 0.9 * u[0]) * (hi[0] - lo[0]);
+        double v = v_lo + (v_hi - v_lo) * u[1], t = t_lo * pow(t_hi / t_lo, u[2]);
+        double xf[DEVICE_MAX_STATE] = {x0}, ef = 0;
+        cr_assert_eq(T->pulse(e.cell.p, xf, lo, hi, v, t, 300, &ef), 1);
+        stimulus s;
+        stimulus_params sp = e.stim;
+        sp.kind = STIM_DC;
+        sp.amplitude_V = v;
+        sim_params sim = e.sim;
+        sim.t_stop_s = t;
+        sim.n_points = 2;
+        sim.rtol = 1e-11;
+        sim.atol = 1e-14;
+        sim.method = SIM_RK8PD;
+        sim.max_steps = 10000000;
+        cr_assert_eq(stimulus_init(&s, &sp, NULL), CIM_OK, "%s", cim_errmsg());
+        double xi[DEVICE_MAX_STATE] = {x0};
+        device_trace tr;
+        cr_assert_eq(device_simulate(T, e.cell.p, 300, xi, &s, &sim, NULL, NULL, &tr, NULL), CIM_OK, "%s",
+                     cim_errmsg());
+        double ei = tr.e_J[1];
+        device_trace_free(&tr);
+        stimulus_destroy(&s);
+        hit_bound |= xf[0] == lo[0] || xf[0] == hi[0];
+        cr_expect(fabs(xf[0] - xi[0]) <= 1e-8 * (hi[0] - lo[0]), "%s trial %d (x0 %g, v %g, t %g): x %.12g vs %.12g",
+                  T->name, trial, x0, v, t, xf[0], xi[0]);
+        cr_expect(fabs(ef - ei) <= 1e-7 * fabs(ei), "%s trial %d: E %.12g vs %.12g", T->name, trial, ef, ei);
+    }
+    cr_expect(hit_bound, "some pulses reach a bound");
+    exp_device_free(&e);
+    cfg_destroy(&c);
+}
+
+Test(pulses, hp_closed_form_pulse_matches_the_integrator)
+{
+    hook_vs_integrator("device = { model = \"hp\"; hp = { window = \"none\"; }; };", -1.5, 1.5, 1e-3, 1.0);
+}
+
+Test(pulses, vteam_closed_form_pulse_matches_the_integrator)
+{
+    hook_vs_integrator("device = { model = \"vteam\"; vteam = { window = \"none\"; }; };", -0.5, 0.5, 1e-10, 1e-6);
+    hook_vs_integrator("device = { model = \"vteam\"; vteam = { window = \"none\"; iv = \"exponential\"; }; };",
+                       -0.5, 0.5, 1e-10, 1e-6);
+}
+
+Test(pulses, windows_have_no_closed_form)
+{
+    /* A window makes the rate state-dependent: the hook declines and the experiment integrates. */
+    const char *models[] = {"device = { model = \"hp\"; hp = { window = \"joglekar\"; }; };",
+                            "device = { model = \"vteam\"; vteam = { window = \"kvatinsky\"; }; };"};
+    for (int m = 0; m < 2; m++) {
+        cfg c;
+        exp_device e;
+        cfg_init(&c);
+        exp_device_init(&e, &c);
+        cr_assert_eq(cfg_read_string(&c, "t.cfg", models[m]), CIM_OK);
+        exp_device_bind_model(&e, &c);
+        cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
+        double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE], x[DEVICE_MAX_STATE], en;
+        e.type->bounds(e.cell.p, lo, hi);
+        memcpy(x, e.cell.x, sizeof x);
+        cr_expect_eq(e.type->pulse(e.cell.p, x, lo, hi, 1.0, 1e-6, 300, &en), 0);
+        cr_expect_eq(x[0], e.cell.x[0], "declining leaves the state alone");
+        exp_device_free(&e);
+        cfg_destroy(&c);
+    }
+}
+
 Test(pulses, cli_runs_the_example)
 {
     char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
@@ -112,5 +211,27 @@ Test(pulses, cli_runs_the_example)
     cr_expect(strstr(text, "\ncycle,pulse,v_V,G_S,E_J\n") != NULL);
     snprintf(path, sizeof path, "%s/p.png", dir);
     cr_expect_eq(access(path, F_OK), 0);
+    free(text), free(out), free(err), free(dir);
+}
+
+Test(pulses, cli_runs_the_variability_example)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/vteam_variability.cfg --pulses -o v.csv --format json", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "distinguishable levels") != NULL, "%s", out);
+    snprintf(path, sizeof path, "%s/v.csv", dir);
+    char *text = util_slurp(path, NULL);
+    cr_assert_not_null(text);
+    json_t *j = json_loads(text, 0, NULL);
+    cr_assert_not_null(j, "valid JSON");
+    json_t *pot = json_object_get(json_object_get(j, "summary"), "potentiation");
+    long long lv = json_integer_value(json_object_get(pot, "levels"));
+    cr_expect(lv > 1 && lv < 101, "levels limited by the spread: %lld of 101 states", lv);
+    cr_expect_eq(json_array_size(json_object_get(j, "G_S")), 20, "one curve per cycle");
+    json_t *var = json_object_get(json_object_get(json_object_get(j, "provenance"), "config"), "variability");
+    cr_expect_not_null(json_object_get(json_object_get(var, "d2d"), "r_off_ohm"), "the resolved config records the d2d spec");
+    cr_expect_null(json_object_get(json_object_get(var, "d2d"), "x0_m"), "and only the set ones");
+    json_decref(j);
     free(text), free(out), free(err), free(dir);
 }
