@@ -290,12 +290,11 @@ static void apply_window(const variability *v, device_cell *cell)
         cell->x[k] = fmin(fmax(cell->x[k], cell->lo[k]), cell->hi[k]);
 }
 
-static void make_stuck(const variability *v, device_cell *cell, int which)
+static void make_stuck(device_cell *cell, int which)
 {
     cell->stuck = which;
     int at_hi = (which > 0) == (cell->on_high != 0);
     cell->x[0] = at_hi ? cell->hi[0] : cell->lo[0];
-    (void)v;
 }
 
 int device_cell_make(const variability *v, const void *nominal, double T_K, gsl_rng *r, device_cell *cell)
@@ -329,11 +328,11 @@ int device_cell_make(const variability *v, const void *nominal, double T_K, gsl_
     apply_window(v, cell);
     double u = gsl_rng_uniform(r);
     if (u < v->faults.p_stuck_on)
-        make_stuck(v, cell, +1);
+        make_stuck(cell, +1);
     else if (u < v->faults.p_stuck_on + v->faults.p_stuck_off)
-        make_stuck(v, cell, -1);
+        make_stuck(cell, -1);
     else if (cell->cycles >= cell->cycles_to_fail)
-        make_stuck(v, cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
+        make_stuck(cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
     return CIM_OK;
 }
 
@@ -356,7 +355,7 @@ int device_cell_event(const variability *v, device_cell *cell, gsl_rng *r)
     cell->cycles += 0.5;
     apply_window(v, cell);
     if (cell->cycles >= cell->cycles_to_fail)
-        make_stuck(v, cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
+        make_stuck(cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
     return CIM_OK;
 }
 
