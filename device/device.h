@@ -79,6 +79,9 @@ extern const device_type *const device_types[];
 /* Their names, NULL-terminated, in the same order (the choices of device.model). */
 extern const char *const device_type_names[];
 
+/* The number of registered models. */
+size_t device_type_count(void);
+
 /* The model called name, or NULL (callers report the valid names from device_type_names). */
 const device_type *device_type_find(const char *name);
 

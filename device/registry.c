@@ -10,6 +10,14 @@ const device_type *const device_types[] = {
 
 const char *const device_type_names[] = {"hp", "team", "vteam", "yakopcic", "stanford_pku", NULL};
 
+size_t device_type_count(void)
+{
+    size_t n = 0;
+    while (device_types[n] != NULL)
+        n++;
+    return n;
+}
+
 const device_type *device_type_find(const char *name)
 {
     for (size_t i = 0; device_types[i] != NULL; i++)

@@ -142,9 +142,7 @@ static pthread_once_t groups_once = PTHREAD_ONCE_INIT;
 
 static void build_groups(void)
 {
-    size_t n_models = 0;
-    while (device_types[n_models] != NULL)
-        n_models++;
+    size_t n_models = device_type_count();
     all_groups = xcalloc(n_models, sizeof *all_groups);
     for (size_t m = 0; m < n_models; m++) {
         const param_group *pg = device_types[m]->params;

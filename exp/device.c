@@ -28,9 +28,7 @@ const param_group *exp_device_selected_group(const cfg *c)
 void exp_device_bind_model(exp_device *e, cfg *c)
 {
     const param_group *sel = exp_device_selected_group(c);
-    size_t n_models = 0;
-    while (device_types[n_models] != NULL)
-        n_models++;
+    size_t n_models = device_type_count();
     e->unused = xcalloc(n_models, sizeof *e->unused);
     for (size_t i = 0; device_types[i] != NULL; i++) {
         const device_type *T = device_types[i];
@@ -49,9 +47,7 @@ void exp_device_bind_model(exp_device *e, cfg *c)
 
 const param_group *exp_device_optional_group(size_t i)
 {
-    size_t n_models = 0;
-    while (device_types[n_models] != NULL)
-        n_models++;
+    size_t n_models = device_type_count();
     if (i < n_models)
         return device_types[i]->params;
     if (i == n_models)

@@ -5,6 +5,8 @@
 #include "core/rng.h"
 #include "device/integrate.h"
 
+#include <gsl/gsl_statistics_double.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,48 @@ void pulse_curve_free(pulse_curve *c)
     memset(c, 0, sizeof *c);
 }
 
+/* One pulse of amplitude v on the cell, then the gap at 0 V: by the model's closed form when *fast and it
+ * applies, else integrated.  *e_J gets the energy; *n_fast counts closed-form pulses. */
+static int pulse_once(exp_device *e, const pulses_params *p, const sim_params *sim, double v, int fast, double *e_J,
+                      size_t *n_fast)
+{
+    device_cell *cell = &e->cell;
+    if (fast && !cell->stuck) {
+        double e1 = 0, e2 = 0, x[DEVICE_MAX_STATE];
+        memcpy(x, cell->x, sizeof x);
+        if (e->type->pulse(cell->p, x, cell->lo, cell->hi, v, p->t_width_s, e->dev.T_K, &e1) &&
+            e->type->pulse(cell->p, x, cell->lo, cell->hi, 0.0, p->t_gap_s, e->dev.T_K, &e2)) {
+            memcpy(cell->x, x, sizeof x);
+            *e_J = e1 + e2;
+            (*n_fast)++;
+            return CIM_OK;
+        }
+    }
+    stimulus_params sp = e->stim;
+    sp.kind = STIM_PULSE;
+    sp.amplitude_V = v;
+    sp.offset_V = 0;
+    sp.t_delay_s = 0;
+    sp.t_rise_s = sp.t_fall_s = p->t_rise_s;
+    sp.t_width_s = p->t_width_s;
+    sp.t_period_s = 2 * p->t_rise_s + p->t_width_s + p->t_gap_s;
+    sp.n_pulses = 1;
+    stimulus s;
+    int st = stimulus_init(&s, &sp, NULL);
+    if (st != CIM_OK)
+        return st;
+    device_sim_opts opt;
+    exp_device_sim_opts(e, &opt);
+    device_trace tr;
+    st = device_simulate(e->type, cell->p, e->dev.T_K, cell->x, &s, sim, NULL, &opt, &tr, NULL);
+    stimulus_destroy(&s);
+    if (st == CIM_OK) {
+        *e_J = tr.e_J[tr.n - 1];
+        device_trace_free(&tr);
+    }
+    return st;
+}
+
 int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
 {
     size_t n = (size_t)p->n_pulses, nc = (size_t)p->n_cycles;
@@ -67,64 +111,28 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
     out->g_mean_S = xcalloc(out->n, sizeof(double));
     out->g_std_S = xcalloc(out->n, sizeof(double));
     out->e_mean_J = xcalloc(out->n, sizeof(double));
-    device_cell *cell = &e->cell;
+    for (size_t k = 1; k < out->n; k++)
+        out->v_V[k] = k <= n ? p->v_pot_V : p->v_dep_V;
     double v_read = e->dev.v_read_V;
     gsl_rng *rc = rng_alloc((uint64_t)e->run.seed, "pulses.c2c");
     gsl_rng *rr = rng_alloc((uint64_t)e->run.seed, "pulses.read");
     sim_params sim = e->sim;
     sim.t_stop_s = 0;
     sim.n_points = 2;
-    int st = CIM_OK;
     /* The closed form applies to rectangular pulses straight onto the device. */
     int fast = p->closed_form && e->type->pulse != NULL && p->t_rise_s == 0 && e->stim.r_series_ohm == 0;
+    int st = CIM_OK;
     for (size_t c = 0; c < nc && st == CIM_OK; c++) {
         double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n;
-        g[0] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
+        g[0] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, rr) / v_read;
         for (size_t k = 1; k < out->n && st == CIM_OK; k++) {
-            stimulus s;
-            stimulus_params sp = e->stim;
-            sp.kind = STIM_PULSE;
-            sp.amplitude_V = k <= n ? p->v_pot_V : p->v_dep_V;
-            sp.offset_V = 0;
-            sp.t_delay_s = 0;
-            sp.t_rise_s = sp.t_fall_s = p->t_rise_s;
-            sp.t_width_s = p->t_width_s;
-            sp.t_period_s = 2 * p->t_rise_s + p->t_width_s + p->t_gap_s;
-            sp.n_pulses = 1;
-            st = device_cell_event(&e->var, cell, rc); /* every pulse is a switching event */
-            if (st == CIM_OK && fast) {
-                double e1 = 0, e2 = 0;
-                double x[DEVICE_MAX_STATE];
-                memcpy(x, cell->x, sizeof x);
-                if (!cell->stuck && e->type->pulse(cell->p, x, cell->lo, cell->hi, sp.amplitude_V, p->t_width_s,
-                                                   e->dev.T_K, &e1) &&
-                    e->type->pulse(cell->p, x, cell->lo, cell->hi, 0.0, p->t_gap_s, e->dev.T_K, &e2)) {
-                    memcpy(cell->x, x, sizeof x);
-                    out->v_V[k] = sp.amplitude_V;
-                    en[k] = e1 + e2;
-                    out->n_fast++;
-                    g[k] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
-                    continue;
-                }
-            }
-            device_sim_opts opt;
-            exp_device_sim_opts(e, &opt);
+            st = device_cell_event(&e->var, &e->cell, rc); /* every pulse is a switching event */
             if (st == CIM_OK)
-                st = stimulus_init(&s, &sp, NULL);
-            else
-                memset(&s, 0, sizeof s);
-            device_trace tr;
-            if (st == CIM_OK)
-                st = device_simulate(e->type, cell->p, e->dev.T_K, cell->x, &s, &sim, NULL, &opt, &tr, NULL);
-            stimulus_destroy(&s);
-            if (st != CIM_OK) {
+                st = pulse_once(e, p, &sim, out->v_V[k], fast, &en[k], &out->n_fast);
+            if (st != CIM_OK)
                 st = cim_error_prefix(st, "cycle %zu, pulse %zu of %zu: ", c + 1, k, out->n - 1);
-                break;
-            }
-            out->v_V[k] = sp.amplitude_V;
-            en[k] = tr.e_J[tr.n - 1];
-            device_trace_free(&tr);
-            g[k] = device_cell_read_A(&e->var, cell, v_read, e->dev.T_K, rr) / v_read;
+            else
+                g[k] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, rr) / v_read;
         }
     }
     rng_free(rc);
@@ -133,22 +141,12 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
         pulse_curve_free(out);
         return st;
     }
-    for (size_t k = 0; k < out->n; k++) { /* two-pass mean and standard deviation over cycles */
-        double m = 0, me = 0, v = 0;
-        for (size_t c = 0; c < nc; c++) {
-            m += out->g_S[c * out->n + k];
-            me += out->e_J[c * out->n + k];
-        }
-        m /= (double)nc;
-        for (size_t c = 0; c < nc; c++) {
-            double d = out->g_S[c * out->n + k] - m;
-            v += d * d;
-        }
-        out->g_mean_S[k] = m;
-        out->e_mean_J[k] = me / (double)nc;
-        out->g_std_S[k] = nc > 1 ? sqrt(v / (double)(nc - 1)) : 0.0;
+    for (size_t k = 0; k < out->n; k++) { /* over cycles: column k of the [cycle][pulse] tables */
+        out->g_mean_S[k] = gsl_stats_mean(out->g_S + k, out->n, nc);
+        out->e_mean_J[k] = gsl_stats_mean(out->e_J + k, out->n, nc);
+        out->g_std_S[k] = nc > 1 ? gsl_stats_sd_m(out->g_S + k, out->n, nc, out->g_mean_S[k]) : 0.0;
     }
-    out->stuck = cell->stuck;
+    out->stuck = e->cell.stuck;
     return CIM_OK;
 }
 
@@ -254,18 +252,13 @@ static double c2c_sigma(const pulse_curve *c, size_t first, size_t n)
     size_t nc = c->n_cycles;
     if (nc < 2)
         return 0.0;
-    double acc = 0;
+    double *step = xmalloc(nc * sizeof *step), acc = 0;
     for (size_t k = first + 1; k <= first + n; k++) {
-        double m = 0, v = 0;
         for (size_t q = 0; q < nc; q++)
-            m += c->g_S[q * c->n + k] - c->g_S[q * c->n + k - 1];
-        m /= (double)nc;
-        for (size_t q = 0; q < nc; q++) {
-            double d = c->g_S[q * c->n + k] - c->g_S[q * c->n + k - 1] - m;
-            v += d * d;
-        }
-        acc += v / (double)(nc - 1);
+            step[q] = c->g_S[q * c->n + k] - c->g_S[q * c->n + k - 1];
+        acc += gsl_stats_variance(step, 1, nc);
     }
+    free(step);
     return sqrt(acc / (double)n);
 }
 
