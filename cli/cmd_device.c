@@ -250,7 +250,7 @@ const cli_command cmd_device = {
         "Integrates the device model named by device.model under the stimulus, writes the trace\n"
         "t_s,v_V,i_A,<state...>,p_W (17 significant digits) and prints a summary: read resistance\n"
         "at device.v_read_V (initial, final, range), switching voltages, I-V loop lobe area and the\n"
-        "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku (see\n"
+        "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm (see\n"
         "`cimsim config --docs` for their parameters and sources).\n\n"
         "example:\n"
         "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir",

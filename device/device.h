@@ -72,7 +72,7 @@ typedef struct device_type {
 
 /* ---- registry ---------------------------------------------------------------------------------- */
 
-extern const device_type device_hp, device_team, device_vteam, device_yakopcic, device_stanford_pku;
+extern const device_type device_hp, device_team, device_vteam, device_yakopcic, device_stanford_pku, device_pcm;
 
 /* Every model, NULL-terminated (device/registry.c); a new model is one file and one line there. */
 extern const device_type *const device_types[];
