@@ -213,6 +213,9 @@ static int device_run(const cli_command *cmd, cli_args *a)
             fprintf(out, "cimsim device: %s -- %s\n  %s\n", e.type->name, e.type->title, e.type->citation);
             fprintf(out, "  simulated       %s in %zu steps (%zu rejected), %zu samples\n",
                     cli_si(b1, tr->t_s[tr->n - 1], "s"), tr->n_steps, tr->n_failed, tr->n);
+            if (!json_is_real(json_object_get(r, "initial")))
+                fprintf(out, "  R_read at %s  none: no DC read current (a capacitor)\n", cli_si(b1, e.dev.v_read_V, "V"));
+            else
             fprintf(out, "  R_read at %s  %s -> %s (range %s .. %s, ratio %.4g)\n", cli_si(b1, e.dev.v_read_V, "V"),
                     cli_si(b2, json_real_value(json_object_get(r, "initial")), "ohm"),
                     cli_si(b3, json_real_value(json_object_get(r, "final")), "ohm"),
@@ -250,7 +253,7 @@ const cli_command cmd_device = {
         "Integrates the device model named by device.model under the stimulus, writes the trace\n"
         "t_s,v_V,i_A,<state...>,p_W (17 significant digits) and prints a summary: read resistance\n"
         "at device.v_read_V (initial, final, range), switching voltages, I-V loop lobe area and the\n"
-        "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm (see\n"
+        "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm, feram, feram_lk, fefet (see\n"
         "`cimsim config --docs` for their parameters and sources).\n\n"
         "example:\n"
         "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir",

@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#define DEVICE_MAX_STATE 4
+#define DEVICE_MAX_STATE 32 /* the ferroelectric models carry 32 domains (device/ferro.h) */
 
 /* One state variable. */
 typedef struct device_var {
@@ -64,15 +64,37 @@ typedef struct device_type {
      * current-controlled threshold): the caller integrates instead.  NULL: never. */
     int (*pulse)(const void *p, double *x, const double *lo, const double *hi, double v_V, double t_s, double T_K,
                  double *e_J);
+    /* Optional: the current a read sees at the read voltage v_V, when it is not the terminal current of the
+     * dynamics: a FeFET is programmed through its gate (current_A is the gate current) and read through its
+     * channel (the drain current at its gate read bias and V_ds = v_V).  NULL: current_A.  Use
+     * device_read_A(), which picks. */
+    double (*read_A)(const void *p, const double *x, double v_V);
+    /* The number of leading state variables that hold the stored state and are alike (the ferroelectric
+     * domains): stuck faults set all of them to the same bound and endurance narrows all of them.  0: 1. */
+    size_t n_memory;
+    /* 1 if current_A is a polarization (displacement) current: the device stores energy, so it can drive
+     * current at zero bias (a depolarizing or relaxing polarization) and i v may be negative.  The contract
+     * test exempts such models from the memristor's pinched, passive I-V. */
+    int reactive;
     /* Optional: an ngspice behavioural subcircuit ".subckt <name> p n" with the same equations:
      * state on unit capacitors (node = x / spice_scale), B-sources for dx/dt and the current.
      * T_K is the ambient temperature.  NULL: no SPICE export. */
     void (*spice)(const void *p, const double *x0, double T_K, strbuf *out);
 } device_type;
 
+/* The read current of state x at v_V (read_A when the model has one, else current_A). */
+static inline double device_read_A(const device_type *T, const void *p, const double *x, double v_V)
+{
+    return T->read_A != NULL ? T->read_A(p, x, v_V) : T->current_A(p, x, v_V);
+}
+
+/* The number of leading state variables that are the stored state (at least 1). */
+static inline size_t device_n_memory(const device_type *T) { return T->n_memory > 0 ? T->n_memory : 1; }
+
 /* ---- registry ---------------------------------------------------------------------------------- */
 
-extern const device_type device_hp, device_team, device_vteam, device_yakopcic, device_stanford_pku, device_pcm;
+extern const device_type device_hp, device_team, device_vteam, device_yakopcic, device_stanford_pku, device_pcm,
+    device_feram, device_feram_lk, device_fefet;
 
 /* Every model, NULL-terminated (device/registry.c); a new model is one file and one line there. */
 extern const device_type *const device_types[];

@@ -5,10 +5,12 @@
 #include <string.h>
 
 const device_type *const device_types[] = {
-    &device_hp, &device_team, &device_vteam, &device_yakopcic, &device_stanford_pku, &device_pcm, NULL,
+    &device_hp, &device_team, &device_vteam, &device_yakopcic, &device_stanford_pku, &device_pcm, &device_feram, &device_feram_lk,
+    &device_fefet, NULL,
 };
 
-const char *const device_type_names[] = {"hp", "team", "vteam", "yakopcic", "stanford_pku", "pcm", NULL};
+const char *const device_type_names[] = {"hp", "team", "vteam", "yakopcic", "stanford_pku", "pcm",
+                                          "feram",        "feram_lk",     "fefet", NULL};
 
 size_t device_type_count(void)
 {

@@ -278,21 +278,24 @@ static void apply_window(const variability *v, device_cell *cell)
     const endurance_params *e = &v->endur;
     if (e->window_loss_per_decade > 0 && cell->cycles > e->onset_cycles) {
         double s = fmin(1.0, e->window_loss_per_decade * log10(cell->cycles / e->onset_cycles));
-        double w = hi0[0] - lo0[0];
-        if (cell->on_high)
-            cell->hi[0] = hi0[0] - s * w;
-        else
-            cell->lo[0] = lo0[0] + s * w;
+        for (size_t k = 0; k < device_n_memory(v->T); k++) {
+            double w = hi0[k] - lo0[k];
+            if (cell->on_high)
+                cell->hi[k] = hi0[k] - s * w;
+            else
+                cell->lo[k] = lo0[k] + s * w;
+        }
     }
     for (size_t k = 0; k < v->T->n_state; k++)
         cell->x[k] = fmin(fmax(cell->x[k], cell->lo[k]), cell->hi[k]);
 }
 
-static void make_stuck(device_cell *cell, int which)
+static void make_stuck(const device_type *T, device_cell *cell, int which)
 {
     cell->stuck = which;
     int at_hi = (which > 0) == (cell->on_high != 0);
-    cell->x[0] = at_hi ? cell->hi[0] : cell->lo[0];
+    for (size_t k = 0; k < device_n_memory(T); k++)
+        cell->x[k] = at_hi ? cell->hi[k] : cell->lo[k];
 }
 
 int device_cell_make(const variability *v, const void *nominal, double T_K, gsl_rng *r, device_cell *cell)
@@ -317,20 +320,20 @@ int device_cell_make(const variability *v, const void *nominal, double T_K, gsl_
     T->bounds(cell->p, lo, hi);
     memcpy(xl, cell->x, sizeof xl);
     memcpy(xh, cell->x, sizeof xh);
-    xl[0] = lo[0];
-    xh[0] = hi[0];
-    cell->on_high = fabs(T->current_A(cell->p, xh, 0.1)) > fabs(T->current_A(cell->p, xl, 0.1));
+    for (size_t k = 0; k < device_n_memory(T); k++)
+        xl[k] = lo[k], xh[k] = hi[k];
+    cell->on_high = fabs(device_read_A(T, cell->p, xh, 0.1)) > fabs(device_read_A(T, cell->p, xl, 0.1));
     cell->cycles = v->endur.n_cycles_start;
     cell->cycles_to_fail = v->endur.n63_cycles > 0 ? gsl_ran_weibull(r, v->endur.n63_cycles, v->endur.weibull_shape)
                                                     : INFINITY;
     apply_window(v, cell);
     double u = gsl_rng_uniform(r);
     if (u < v->faults.p_stuck_on)
-        make_stuck(cell, +1);
+        make_stuck(T, cell, +1);
     else if (u < v->faults.p_stuck_on + v->faults.p_stuck_off)
-        make_stuck(cell, -1);
+        make_stuck(T, cell, -1);
     else if (cell->cycles >= cell->cycles_to_fail)
-        make_stuck(cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
+        make_stuck(T, cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
     return CIM_OK;
 }
 
@@ -353,7 +356,7 @@ int device_cell_event(const variability *v, device_cell *cell, gsl_rng *r)
     cell->cycles += 0.5;
     apply_window(v, cell);
     if (cell->cycles >= cell->cycles_to_fail)
-        make_stuck(cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
+        make_stuck(v->T, cell, v->endur.fail_state == FAIL_ON ? +1 : -1);
     return CIM_OK;
 }
 
@@ -374,7 +377,7 @@ double variability_read_sigma_A(const read_noise_params *rn, double i_A, double 
 
 double device_cell_read_A(const variability *v, const device_cell *cell, double v_V, double T_K, gsl_rng *r)
 {
-    double i = v->T->current_A(cell->p, cell->x, v_V);
+    double i = device_read_A(v->T, cell->p, cell->x, v_V);
     if (r == NULL)
         return i;
     double s = variability_read_sigma_A(&v->read, i, v_V, T_K);

@@ -165,9 +165,12 @@ int exp_device_run(exp_device *e, progress *prog)
 
 double exp_device_r_read(const exp_device *e, const double *x)
 {
-    double i = e->type->current_A(e->cell.p, x, e->dev.v_read_V);
+    double i = device_read_A(e->type, e->cell.p, x, e->dev.v_read_V);
     return i != 0.0 ? e->dev.v_read_V / i : INFINITY;
 }
+
+/* A number, or null when it is not finite (JSON has no infinity). */
+static json_t *jnum(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
 json_t *exp_device_summary(const exp_device *e)
 {
@@ -211,12 +214,17 @@ json_t *exp_device_summary(const exp_device *e)
                             json_pack("{s:f, s:f, s:f, s:f}", "initial", tr->x[k], "final", tr->x[(n - 1) * ns + k],
                                       "min", lo, "max", hi));
     }
-    return json_pack("{s:s, s:s, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f}, s:o, s:f, s:f, s:o, s:{s:I, s:I}}",
-                     "model", e->type->name, "citation", e->type->citation, "t_stop_s", tr->t_s[n - 1],
-                     "v_read_V", e->dev.v_read_V, "r_read_ohm", "initial", r0, "final", r_end, "min", r_min, "max",
-                     r_max, "ratio_max_min", r_max / r_min, "switching", sw, "loop_area_W", area, "energy_J",
-                     tr->e_J[n - 1], "state", states, "integrator", "steps", (json_int_t)tr->n_steps, "rejected",
-                     (json_int_t)tr->n_failed);
+    /* A capacitor (FeRAM) has no DC read current: its read resistance is infinite, reported as null. */
+    json_t *rr = json_object();
+    json_object_set_new(rr, "initial", jnum(r0));
+    json_object_set_new(rr, "final", jnum(r_end));
+    json_object_set_new(rr, "min", jnum(r_min));
+    json_object_set_new(rr, "max", jnum(r_max));
+    json_object_set_new(rr, "ratio_max_min", jnum(r_max / r_min));
+    return json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->type->name, "citation",
+                     e->type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->dev.v_read_V, "r_read_ohm", rr,
+                     "switching", sw, "loop_area_W", area, "energy_J", tr->e_J[n - 1], "state", states, "integrator",
+                     "steps", (json_int_t)tr->n_steps, "rejected", (json_int_t)tr->n_failed);
 }
 
 void exp_device_free(exp_device *e)

@@ -23,6 +23,10 @@ static const param_spec pulses_spec[] = {
     PARAM_INT_F(pulses_params, n_pulses, 2, 1e6, 100, "pulses in each branch (potentiation, then depression)"),
     PARAM_REAL_F(pulses_params, v_pot_V, -100, 100, -0.5, "V", "potentiation pulse amplitude (the polarity that raises G)"),
     PARAM_REAL_F(pulses_params, v_dep_V, -100, 100, 0.5, "V", "depression pulse amplitude (the polarity that lowers G)"),
+    PARAM_REAL_F(pulses_params, v_pot_step_V, -100, 100, 0, "V",
+                 "added to the potentiation amplitude after each pulse: pulse k has v_pot + (k-1) step (NeuroSim's "
+                 "non-identical pulse scheme [NeuroSim-MLP-Cell]; amplitude programming of FeFETs)"),
+    PARAM_REAL_F(pulses_params, v_dep_step_V, -100, 100, 0, "V", "added to the depression amplitude after each pulse"),
     PARAM_REAL_F(pulses_params, t_width_s, 1e-15, 1e3, 10e-9, "s", "pulse plateau"),
     PARAM_REAL_F(pulses_params, t_rise_s, 0, 1e3, 1e-9, "s", "pulse rise and fall time"),
     PARAM_REAL_F(pulses_params, t_gap_s, 0, 1e3, 10e-9, "s", "time at 0 V after each pulse"),
@@ -112,7 +116,7 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
     out->g_std_S = xcalloc(out->n, sizeof(double));
     out->e_mean_J = xcalloc(out->n, sizeof(double));
     for (size_t k = 1; k < out->n; k++)
-        out->v_V[k] = k <= n ? p->v_pot_V : p->v_dep_V;
+        out->v_V[k] = k <= n ? p->v_pot_V + (double)(k - 1) * p->v_pot_step_V : p->v_dep_V + (double)(k - n - 1) * p->v_dep_step_V;
     double v_read = e->dev.v_read_V;
     gsl_rng *rc = rng_alloc((uint64_t)e->run.seed, "pulses.c2c");
     gsl_rng *rr = rng_alloc((uint64_t)e->run.seed, "pulses.read");

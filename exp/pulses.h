@@ -37,6 +37,8 @@ typedef struct pulses_params {
     long long n_pulses; /* pulses per branch */
     double v_pot_V;     /* potentiation pulse amplitude */
     double v_dep_V;     /* depression pulse amplitude */
+    double v_pot_step_V; /* added to the potentiation amplitude after each pulse (non-identical pulses) */
+    double v_dep_step_V; /* added to the depression amplitude after each pulse */
     double t_width_s;   /* plateau */
     double t_rise_s;    /* rise and fall time */
     double t_gap_s;     /* time at 0 V after each pulse */

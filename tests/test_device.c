@@ -169,12 +169,15 @@ ParameterizedTest(size_t *i, device, contract)
         x[0] = lo[0] + (hi[0] - lo[0]) * s / 10.0;
         for (size_t k = 1; k < T->n_state; k++) /* further states (a temperature) at ambient */
             x[k] = fmin(fmax(300.0, lo[k]), hi[k]);
-        cr_expect_eq(T->current_A(p, x, 0.0), 0.0, "%s: i(x, 0) = 0", T->name);
+        /* A reactive model (device.h) stores energy: a relaxing polarization drives current at zero bias
+         * and against the field, so it is exempt from the memristor's pinched, passive I-V. */
+        if (!T->reactive)
+            cr_expect_eq(T->current_A(p, x, 0.0), 0.0, "%s: i(x, 0) = 0", T->name);
         for (double v = -1.0; v <= 1.0; v += 0.25) {
             T->dxdt(p, x, v, 300, dx);
             for (size_t k = 0; k < T->n_state; k++)
                 cr_expect(isfinite(dx[k]), "%s: finite dx/dt at v = %g", T->name, v);
-            cr_expect(T->current_A(p, x, v) * v >= 0, "%s: passive (i v >= 0)", T->name);
+            cr_expect(T->reactive || T->current_A(p, x, v) * v >= 0, "%s: passive (i v >= 0)", T->name);
         }
     }
     cr_expect(T->citation != NULL && strlen(T->citation) > 10, "%s cites its source", T->name);

@@ -1,0 +1,150 @@
+/* device/fefet.c -- ferroelectric field-effect transistor (HZO FeFET), multi-domain model.
+ *
+ * State: the normalised polarization p_i of FERRO_N_DOMAINS domains in the gate ferroelectric (device/ferro.h:
+ * Gaussian Preisach density, nucleation-limited Merz switching).  The device is programmed through its gate
+ * and read through its channel:
+ *   write (v = gate voltage, source and drain grounded): the ferroelectric field from the stack's charge
+ *              balance, E_fe = (C_il v - P) / ((C_fe + C_il) t_fe), P = P_r mean(p_i), whose -P term is the
+ *              depolarization field: after a pulse it back-switches the weakest domains, so the retained
+ *              polarization, and with it the window, saturates near E_c (C_fe + C_il) t_fe (PARAMETERS.md 3.4);
+ *              current_A is the gate current A_g dQ_g/dt = A_g C_il / (C_fe + C_il) dP/dt (the linear
+ *              charging current C_g dv/dt is reactive and left out, as in device/feram.c);
+ *   read (read_A, v = drain-source voltage, gate at v_gs_read): I_D from the EKV model at
+ *              V_T = V_T0 - P / C_fe = V_T0 - P t_fe / (eps0 eps_fe), plus a leakage conductance g_leak
+ *              (junction and gate leakage floor of a real cell).  The memory window of a retained +-P is
+ *              2 P t_fe / (eps0 eps_fe).
+ * The depolarization term makes the gate current nonzero at zero gate bias while domains back-switch, so
+ * the model is marked reactive.  The interlayer is taken with an inverted or accumulated channel behind it
+ * (C_il alone, no depletion capacitance): right during writes, an approximation at rest.
+ * Sources: multi-domain FeFET of Deng et al., VLSI 2020 [Deng-FeFET-VA] (1 nm SiO2 interlayer, eps_fe 28,
+ * mu 50 cm^2/Vs, Merz-law tau_0, alpha and domain spread); EKV: Enz, Krummenacher & Vittoz, Analog Integr.
+ * Circ. Sig. Proc. 8, 83 (1995); HZO P_r, E_c [Schroeder-HfO2]; 5 nm film as the 4.5 nm Zr:HfO2 FeFET of
+ * [Tan-FeFET] (MW ~ 1 V).  V_T0, n, W, L and g_leak are illustrative.
+ */
+#include "core/status.h"
+#include "device/device.h"
+#include "device/ferro.h"
+
+#include <math.h>
+
+typedef struct fefet_params {
+    ferro_domains dom;
+    double eps_fe;
+    double t_fe_m;
+    double eps_il;
+    double t_il_m;
+    double vt0_V;
+    double n_slope;
+    double mu_m2_per_Vs;
+    double w_m;
+    double l_m;
+    double v_gs_read_V;
+    double g_leak_S;
+} fefet_params;
+
+static int fefet_check(const void *v) { return ferro_domains_check(&((const fefet_params *)v)->dom); }
+
+static const param_spec fefet_spec[] = {
+    FERRO_DOMAIN_SPECS(fefet_params),
+    PARAM_REAL_F(fefet_params, eps_fe, 1, 1000, 28, "1", "background relative permittivity of HZO [Deng-FeFET-VA]"),
+    PARAM_REAL_F(fefet_params, t_fe_m, 1e-9, 1e-6, 5e-9, "m", "ferroelectric thickness (4.5 nm Zr:HfO2 [Tan-FeFET])"),
+    PARAM_REAL_F(fefet_params, eps_il, 1, 100, 3.9, "1", "interlayer relative permittivity (SiO2 [Deng-FeFET-VA])"),
+    PARAM_REAL_F(fefet_params, t_il_m, 1e-10, 1e-7, 1e-9, "m", "interlayer thickness, 1 nm [Deng-FeFET-VA]"),
+    PARAM_REAL_F(fefet_params, vt0_V, -5, 5, 0.5, "V", "threshold voltage at zero polarization (illustrative)"),
+    PARAM_REAL_F(fefet_params, n_slope, 1, 5, 1.3, "1", "subthreshold slope factor (illustrative: 77 mV/dec at 300 K)"),
+    PARAM_REAL_F(fefet_params, mu_m2_per_Vs, 1e-5, 1, 5e-3, "m^2/(V s)", "channel mobility, 50 cm^2/Vs [Deng-FeFET-VA]"),
+    PARAM_REAL_F(fefet_params, w_m, 1e-9, 1e-3, 100e-9, "m", "channel width (illustrative)"),
+    PARAM_REAL_F(fefet_params, l_m, 1e-9, 1e-3, 100e-9, "m", "channel length (illustrative)"),
+    PARAM_REAL_F(fefet_params, v_gs_read_V, -5, 5, 0.5, "V", "gate bias during a read (inside the window, below the coercive voltage)"),
+    PARAM_REAL_F(fefet_params, g_leak_S, 0, 1, 1e-10, "S", "drain leakage floor in parallel with the channel (illustrative)"),
+    PARAM_END,
+};
+
+static const param_group fefet_group = {
+    .path = "device.fefet",
+    .doc = "Ferroelectric FET (HZO), multi-domain gate ferroelectric with depolarization; read by an EKV MOSFET "
+           "whose threshold the polarization shifts.",
+    .params = fefet_spec,
+    .size = sizeof(fefet_params),
+    .check = fefet_check,
+};
+
+/* "p01" ... "p32" */
+static const device_var fefet_state[FERRO_N_DOMAINS] = {
+    {"p01", "1", 1}, {"p02", "1", 1}, {"p03", "1", 1}, {"p04", "1", 1}, {"p05", "1", 1}, {"p06", "1", 1},
+    {"p07", "1", 1}, {"p08", "1", 1}, {"p09", "1", 1}, {"p10", "1", 1}, {"p11", "1", 1}, {"p12", "1", 1},
+    {"p13", "1", 1}, {"p14", "1", 1}, {"p15", "1", 1}, {"p16", "1", 1}, {"p17", "1", 1}, {"p18", "1", 1},
+    {"p19", "1", 1}, {"p20", "1", 1}, {"p21", "1", 1}, {"p22", "1", 1}, {"p23", "1", 1}, {"p24", "1", 1},
+    {"p25", "1", 1}, {"p26", "1", 1}, {"p27", "1", 1}, {"p28", "1", 1}, {"p29", "1", 1}, {"p30", "1", 1},
+    {"p31", "1", 1}, {"p32", "1", 1},
+};
+
+static double c_fe(const fefet_params *p) { return FERRO_EPS0 * p->eps_fe / p->t_fe_m; }
+static double c_il(const fefet_params *p) { return FERRO_EPS0 * p->eps_il / p->t_il_m; }
+
+/* The ferroelectric field at gate voltage v and polarization P (charge balance of the stack). */
+static double e_fe(const fefet_params *p, double P, double v)
+{
+    return (c_il(p) * v - P) / ((c_fe(p) + c_il(p)) * p->t_fe_m);
+}
+
+static void fefet_bounds(const void *v, double *lo, double *hi)
+{
+    (void)v;
+    ferro_domains_bounds(lo, hi, FERRO_N_DOMAINS);
+}
+
+static void fefet_init(const void *v, double T_K, double *x)
+{
+    (void)T_K;
+    const fefet_params *p = v;
+    for (size_t i = 0; i < FERRO_N_DOMAINS; i++)
+        x[i] = p->dom.p0;
+}
+
+static void fefet_dxdt(const void *v, const double *x, double v_V, double T_K, double *dx)
+{
+    (void)T_K;
+    const fefet_params *p = v;
+    double P = p->dom.p_r_C_per_m2 * ferro_domains_mean(x);
+    ferro_domains_rate(&p->dom, x, e_fe(p, P, v_V), dx);
+}
+
+static double fefet_current(const void *v, const double *x, double v_V)
+{
+    const fefet_params *p = v;
+    double dp[FERRO_N_DOMAINS];
+    double P = p->dom.p_r_C_per_m2 * ferro_domains_mean(x);
+    double dPdt = p->dom.p_r_C_per_m2 * ferro_domains_rate(&p->dom, x, e_fe(p, P, v_V), dp);
+    return p->w_m * p->l_m * c_il(p) / (c_fe(p) + c_il(p)) * dPdt;
+}
+
+/* Drain current at V_ds = v_V, gate at v_gs_read, 300 K. */
+static double fefet_read(const void *v, const double *x, double v_V)
+{
+    const fefet_params *p = v;
+    double P = p->dom.p_r_C_per_m2 * ferro_domains_mean(x);
+    double vt = p->vt0_V - P / c_fe(p);
+    double cg = c_fe(p) * c_il(p) / (c_fe(p) + c_il(p));
+    double phi_t = DEVICE_KB_J_PER_K * 300.0 / DEVICE_Q_C;
+    double i_spec = 2.0 * p->n_slope * p->mu_m2_per_Vs * cg * (p->w_m / p->l_m) * phi_t * phi_t;
+    return ferro_ekv_id_A(p->v_gs_read_V, v_V, vt, p->n_slope, i_spec, 300.0) + p->g_leak_S * v_V;
+}
+
+const device_type device_fefet = {
+    .name = "fefet",
+    .title = "ferroelectric FET (HZO), multi-domain gate with depolarization, EKV channel read",
+    .citation = "Deng et al., VLSI 2020 (multi-domain FeFET Verilog-A); Merz, Phys. Rev. 95, 690 (1954); Tagantsev "
+                "et al., PRB 66, 214109 (2002); EKV: Enz, Krummenacher & Vittoz (1995); HZO: Schroeder et al.; Tan "
+                "et al. (4.5 nm FeFET)",
+    .params = &fefet_group,
+    .n_state = FERRO_N_DOMAINS,
+    .state = fefet_state,
+    .bounds = fefet_bounds,
+    .init = fefet_init,
+    .dxdt = fefet_dxdt,
+    .current_A = fefet_current,
+    .read_A = fefet_read,
+    .n_memory = FERRO_N_DOMAINS,
+    .reactive = 1,
+};

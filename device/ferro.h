@@ -1,0 +1,108 @@
+/* device/ferro.h -- what the ferroelectric models share: the multi-domain (Preisach / nucleation-limited
+ * switching) polarization ensemble, and the FeFET's gate stack and MOSFET.  The models themselves are
+ * device/feram.c (capacitor), device/fefet.c (transistor) and device/feram_lk.c (single domain,
+ * Landau-Khalatnikov).
+ *
+ * Domain ensemble.  The film is N = FERRO_N_DOMAINS groups of grains ("domains") of equal weight; domain i
+ * holds the normalised polarization p_i in [-1, 1], so P = P_r mean(p_i).  Each domain has its own coercive
+ * field E_c,i = E_c (1 + sigma_rel z_i), z_i the (i + 1/2)/N quantiles of the standard normal distribution:
+ * the deterministic discretisation of a Gaussian Preisach density (PARAMETERS.md 3.1, [Deng-FeFET-VA] draws
+ * the activation voltages from N(2.3 V, 0.4 V), i.e. sigma_rel = 0.17).  Switching is nucleation-limited,
+ * first order in each domain, with the generalised Merz law for its time constant:
+ *     dp_i/dt = (sgn E - p_i) / tau_i(E),   tau_i(E) = tau_inf exp((E_a,i / |E|)^alpha)
+ * (Merz, Phys. Rev. 95, 690 (1954): alpha = 1; Deng et al., VLSI 2020 [Deng-FeFET-VA]: alpha = 3, tau_0 =
+ * 19 ns for HZO).  The activation field E_a,i is set so that E_c,i is the coercive field at the reference
+ * switching time t_ref: a rectangular pulse of width t_ref at E_c,i switches domain i halfway,
+ *     tau_i(E_c,i) = t_ref / ln 2   =>   E_a,i = E_c,i ln(t_ref / (tau_inf ln 2))^(1/alpha).
+ * The ensemble is the nucleation-limited-switching picture of Tagantsev et al., PRB 66, 214109 (2002): a
+ * broad distribution of local switching times (here from the spread of E_c,i) gives a switched fraction
+ * that grows with log t, and under a slow sweep each domain acts as a Preisach hysteron switching near
+ * its own coercive field, so minor loops nest inside the major loop.  The Avrami exponent of each domain
+ * is 1 (a domain's switched part grows as 1 - exp(-t/tau)); a larger exponent needs a hidden state per
+ * domain and is left out.  Nucleation-limited switching accumulates: repeated sub-coercive pulses keep
+ * switching (the accumulative switching of HZO), so a minor loop closes only in the slow-sweep limit.  The
+ * alternative kinetics "preisach" is the rate-independent limit: domain i relaxes to sgn E with time
+ * constant tau_inf while |E| > E_c,i and holds otherwise, the classical Preisach model with its return-point
+ * memory and wiping-out (Mayergoyz, Mathematical Models of Hysteresis, 1991).
+ *
+ * FeFET gate stack (metal / ferroelectric / interlayer / silicon).  With the interlayer (and an inverted
+ * or accumulated channel) as a linear capacitance C_is = eps0 eps_il / t_il per area, the ferroelectric as
+ * C_fe = eps0 eps_fe / t_fe plus the polarization sheet P, charge balance gives the ferroelectric field
+ *     E_fe = (C_is V_g - P) / ((C_fe + C_is) t_fe),
+ * whose -P term is the depolarization field that limits the retained polarization, and the threshold
+ * voltage shift of a fixed polarization sheet in the gate dielectric,
+ *     V_T = V_T0 - P / C_fe = V_T0 - P t_fe / (eps0 eps_fe),
+ * so the memory window of a retained +-P is 2 P t_fe / (eps0 eps_fe) (PARAMETERS.md 3.4: the depolarization
+ * field keeps the retained P near the coercive field, which is why measured windows are ~2 E_c t_fe).
+ * Drain current: the EKV interpolation (Enz, Krummenacher & Vittoz 1995), valid from weak to strong
+ * inversion, linear and saturation:
+ *     I_D = I_spec [F((V_gs - V_T) / (n phi_t)) - F((V_gs - V_T - n V_ds) / (n phi_t))],
+ *     F(u) = ln^2(1 + e^(u/2)),  I_spec = 2 n mu C_g (W/L) phi_t^2,  C_g = C_fe C_is / (C_fe + C_is).
+ */
+#ifndef CIM_DEVICE_FERRO_H
+#define CIM_DEVICE_FERRO_H
+
+#include "core/param.h"
+
+#include <stddef.h>
+
+#define FERRO_N_DOMAINS 32
+#define FERRO_EPS0 8.8541878128e-12 /* F/m, CODATA 2018 */
+#define FERRO_LN2 0.69314718055994530942
+
+/* The domain ensemble's parameters, embedded in each multi-domain model's parameter block. */
+enum { FERRO_NLS, FERRO_PREISACH };
+extern const char *const ferro_kinetics_names[];
+
+typedef struct ferro_domains {
+    int kinetics;          /* FERRO_NLS or FERRO_PREISACH */
+    double p_r_C_per_m2;   /* remanent polarization (every domain switched) */
+    double e_c_V_per_m;    /* median coercive field at t_ref */
+    double sigma_ec_rel;   /* relative spread of the domains' coercive fields */
+    double t_ref_s;        /* switching time at which E_c is defined */
+    double tau_inf_s;      /* Merz prefactor */
+    double merz_alpha;     /* exponent of the generalised Merz law (1: Merz 1954) */
+    double p0;             /* initial normalised polarization of every domain */
+} ferro_domains;
+
+/* Their parameter table entries, for a model struct `type` holding a ferro_domains member `dom`. */
+#define FERRO_DOMAIN_SPECS(type)                                                                                       \
+    {"kinetics", PARAM_CHOICE, offsetof(type, dom.kinetics), 0, 0, FERRO_NLS, NULL, ferro_kinetics_names, "",          \
+     "nls: nucleation-limited Merz-law switching (time- and history-dependent); preisach: rate-independent "           \
+     "hysterons, each domain switches within tau_inf once |E| exceeds its coercive field"},                           \
+    {"p_r_C_per_m2", PARAM_REAL, offsetof(type, dom.p_r_C_per_m2), 1e-4, 2, 0.2, NULL, NULL, "C/m^2",                  \
+     "remanent polarization, 20 uC/cm^2 (HfO2/HZO up to 25 uC/cm^2 [Schroeder-HfO2])"},                               \
+    {"e_c_V_per_m", PARAM_REAL, offsetof(type, dom.e_c_V_per_m), 1e5, 1e10, 1e8, NULL, NULL, "V/m",                    \
+     "median coercive field at t_ref, 1 MV/cm [Schroeder-HfO2]"},                                                      \
+    {"sigma_ec_rel", PARAM_REAL, offsetof(type, dom.sigma_ec_rel), 0, 0.3, 0.17, NULL, NULL, "1",                      \
+     "relative spread of the domains' coercive fields (0.4 V / 2.3 V [Deng-FeFET-VA])"},                              \
+    {"t_ref_s", PARAM_REAL, offsetof(type, dom.t_ref_s), 1e-12, 1e3, 1e-6, NULL, NULL, "s",                            \
+     "switching time at which e_c is defined: a t_ref pulse at E_c switches the median domain halfway"},              \
+    {"tau_inf_s", PARAM_REAL, offsetof(type, dom.tau_inf_s), 1e-15, 1, 19e-9, NULL, NULL, "s",                         \
+     "Merz-law prefactor tau_0 = 19 ns [Deng-FeFET-VA]"},                                                              \
+    {"merz_alpha", PARAM_REAL, offsetof(type, dom.merz_alpha), 0.5, 6, 3, NULL, NULL, "1",                             \
+     "exponent of the generalised Merz law tau = tau_0 exp((E_a/E)^alpha): 3 [Deng-FeFET-VA]; 1 is Merz (1954)"},     \
+    {"p0", PARAM_REAL, offsetof(type, dom.p0), -1, 1, -1, NULL, NULL, "1",                                             \
+     "initial normalised polarization of every domain (-1: fully down)"}
+
+/* Cross-field rule: t_ref must exceed tau_inf ln 2 (else no field switches a domain in t_ref). */
+int ferro_domains_check(const ferro_domains *d);
+
+/* Bounds [-1, 1] for n domains. */
+void ferro_domains_bounds(double *lo, double *hi, size_t n);
+
+/* The normalised polarization mean(p_i). */
+double ferro_domains_mean(const double *p);
+
+/* dp_i/dt of every domain at field E_V_per_m; returns d mean(p) / dt. */
+double ferro_domains_rate(const ferro_domains *d, const double *p, double e_V_per_m, double *dp);
+
+/* The time constant of domain i at field E (INFINITY at E = 0), and the z_i quantile. */
+double ferro_domain_tau_s(const ferro_domains *d, size_t i, double e_V_per_m);
+double ferro_domain_quantile(size_t i);
+
+/* EKV drain current (A) at gate-source v_gs, drain-source v_ds >= or < 0 (antisymmetric), threshold v_t,
+ * slope factor n, specific current i_spec and temperature T_K. */
+double ferro_ekv_id_A(double v_gs, double v_ds, double v_t, double n, double i_spec_A, double T_K);
+
+#endif
