@@ -87,6 +87,17 @@ static double feram_current(const void *v, const double *x, double v_V)
     return p->area_m2 * p->dom.p_r_C_per_m2 * ferro_domains_rate(&p->dom, x, v_V / p->t_fe_m, dp);
 }
 
+static void feram_spice(const void *v, const double *x0, double T_K, strbuf *o)
+{
+    (void)T_K;
+    const feram_params *p = v;
+    char e[64];
+    snprintf(e, sizeof e, "V(p,n)/%.17g", p->t_fe_m);
+    strbuf_puts(o, ".subckt feram p n\n");
+    ferro_domains_spice(&p->dom, x0, e, o);
+    strbuf_printf(o, "Bm p n I=%.17g*dPdt()\n.ends feram\n", p->area_m2);
+}
+
 const device_type device_feram = {
     .name = "feram",
     .title = "ferroelectric capacitor (FeRAM), multi-domain Preisach ensemble with nucleation-limited Merz switching",
@@ -100,4 +111,5 @@ const device_type device_feram = {
     .dxdt = feram_dxdt,
     .current_A = feram_current,
     .n_memory = FERRO_N_DOMAINS,
+    .spice = feram_spice,
 };

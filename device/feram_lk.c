@@ -35,7 +35,7 @@ static const param_spec feram_lk_spec[] = {
     PARAM_REAL_F(feram_lk_params, rho_ohm_m, 1e-6, 1e6, 0.09, "ohm m", "Landau-Khalatnikov viscosity [PFECAP]"),
     PARAM_REAL_F(feram_lk_params, t_fe_m, 1e-9, 1e-5, 10e-9, "m", "ferroelectric thickness (illustrative)"),
     PARAM_REAL_F(feram_lk_params, area_m2, 1e-18, 1e-4, 1e-12, "m^2", "capacitor area (illustrative, 1 um^2)"),
-    PARAM_REAL_F(feram_lk_params, p0_C_per_m2, -10, 10, -0.2, "C/m^2", "initial polarization"),
+    PARAM_REAL_F(feram_lk_params, p0_C_per_m2, -6, 6, -0.2, "C/m^2", "initial polarization"),
     PARAM_END,
 };
 
@@ -58,8 +58,8 @@ static void coefficients(const feram_lk_params *p, double *alpha, double *beta)
 static void feram_lk_bounds(const void *v, double *lo, double *hi)
 {
     const feram_lk_params *p = v;
-    lo[0] = -10.0 * p->p_r_C_per_m2;
-    hi[0] = 10.0 * p->p_r_C_per_m2;
+    lo[0] = -3.0 * p->p_r_C_per_m2; /* reaching 3 P_r takes 62 E_c on the static curve */
+    hi[0] = 3.0 * p->p_r_C_per_m2;
 }
 
 static void feram_lk_init(const void *v, double T_K, double *x)

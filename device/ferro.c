@@ -2,6 +2,7 @@
 #include "device/ferro.h"
 #include "core/status.h"
 #include "device/device.h"
+#include "device/spice_util.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -103,4 +104,32 @@ double ferro_ekv_id_A(double v_gs, double v_ds, double v_t, double n, double i_s
     double s = v_ds < 0 ? -1.0 : 1.0, vd = fabs(v_ds);
     double uf = (v_gs - v_t) / (n * phi_t), ur = (v_gs - v_t - n * vd) / (n * phi_t);
     return s * i_spec_A * (ekv_f(uf) - ekv_f(ur));
+}
+
+void ferro_domains_spice(const ferro_domains *d, const double *x0, const char *e_expr, strbuf *o)
+{
+    pthread_once(&quantiles_once, make_quantiles);
+    double L = log(d->t_ref_s / (d->tau_inf_s * FERRO_LN2));
+    strbuf_printf(o, ".func P() {" SPICE_G "*(", d->p_r_C_per_m2 / FERRO_N_DOMAINS);
+    for (size_t i = 0; i < FERRO_N_DOMAINS; i++)
+        strbuf_printf(o, "%sV(s%zu)", i ? "+" : "", i);
+    strbuf_puts(o, ")}\n");
+    strbuf_printf(o, ".func E() {%s}\n", e_expr);
+    strbuf_puts(o, ".func T() {E()>0 ? 1 : -1}\n");
+    for (size_t i = 0; i < FERRO_N_DOMAINS; i++) {
+        double ec_i = d->e_c_V_per_m * (1.0 + d->sigma_ec_rel * quantiles[i]);
+        strbuf_printf(o, "Cs%zu s%zu 0 1 IC=" SPICE_G "\n", i, i, x0[i]);
+        if (d->kinetics == FERRO_PREISACH)
+            strbuf_printf(o, ".func D%zu() {abs(E())>" SPICE_G " ? (T()-V(s%zu))/" SPICE_G " : 0}\n", i, ec_i, i,
+                          d->tau_inf_s);
+        else /* the C code's cut-off, exponent > 700, is |E| below ec_i (L / 700)^(1/alpha) */
+            strbuf_printf(o, ".func D%zu() {abs(E()) <= " SPICE_G " ? 0 : (T()-V(s%zu))*exp(-" SPICE_G "*pow(" SPICE_G
+                          "/abs(E())," SPICE_G "))/" SPICE_G "}\n",
+                          i, ec_i * pow(L / 700.0, 1.0 / d->merz_alpha), i, L, ec_i, d->merz_alpha, d->tau_inf_s);
+        strbuf_printf(o, "Bs%zu 0 s%zu I=D%zu()\n", i, i, i);
+    }
+    strbuf_printf(o, ".func dPdt() {" SPICE_G "*(", d->p_r_C_per_m2 / FERRO_N_DOMAINS);
+    for (size_t i = 0; i < FERRO_N_DOMAINS; i++)
+        strbuf_printf(o, "%sD%zu()", i ? "+" : "", i);
+    strbuf_puts(o, ")}\n");
 }

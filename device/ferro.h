@@ -43,6 +43,7 @@
 #define CIM_DEVICE_FERRO_H
 
 #include "core/param.h"
+#include "core/strbuf.h"
 
 #include <stddef.h>
 
@@ -100,6 +101,11 @@ double ferro_domains_rate(const ferro_domains *d, const double *p, double e_V_pe
 /* The time constant of domain i at field E (INFINITY at E = 0), and the z_i quantile. */
 double ferro_domain_tau_s(const ferro_domains *d, size_t i, double e_V_per_m);
 double ferro_domain_quantile(size_t i);
+
+/* ngspice form of the domain ensemble: unit capacitors s0..s31 holding p_i (IC from x0), B-sources
+ * integrating dp_i/dt at the field given by the expression e_expr (which may use P(), defined here as
+ * P_r mean(p_i)), and .func dPdt() = P_r mean(dp_i/dt) for the model's current source. */
+void ferro_domains_spice(const ferro_domains *d, const double *x0, const char *e_expr, strbuf *o);
 
 /* EKV drain current (A) at gate-source v_gs, drain-source v_ds >= or < 0 (antisymmetric), threshold v_t,
  * slope factor n, specific current i_spec and temperature T_K. */
