@@ -76,9 +76,17 @@ int plot_iv(const device_trace *tr, const char *title, int log_current, const ch
     FILE *fp = open_data(data);
     if (fp == NULL)
         return CIM_EIO;
-    for (size_t i = 0; i < tr->n; i++)
+    double peak = 0;
+    for (size_t i = 0; i < tr->n; i++) {
         fprintf(fp, "%.9g %.9g %.9g\n", tr->v_V[i], log_current ? fabs(tr->i_A[i]) : tr->i_A[i], tr->t_s[i]);
+        peak = fmax(peak, fabs(tr->i_A[i]));
+    }
     fclose(fp);
+    /* A log axis shows six decades below the peak: samples at a source voltage that is zero to rounding (a
+     * PWL knot, 1e-14 V) would otherwise stretch it to 1e-19 A and squash the curve. */
+    char yrange[64] = "";
+    if (log_current && peak > 0)
+        snprintf(yrange, sizeof yrange, "set yrange [%.3g:*]\n", 1e-6 * peak);
     char tmp_png[1200], script[4096];
     snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
     snprintf(script, sizeof script,
@@ -87,13 +95,13 @@ int plot_iv(const device_trace *tr, const char *title, int log_current, const ch
              "set title \"%s\" noenhanced font ',10'\n"
              "set xlabel 'voltage (V)'\n"
              "set ylabel '%s'\n"
-             "%s"
+             "%s%s"
              "set grid\n"
              "set cblabel 'time (s)'\n"
              "set palette rgb 33,13,10\n"
              "unset key\n"
              "plot '%s' using 1:2:3 with lines lw 2 lc palette\n",
              tmp_png, title, log_current ? "|current| (A)" : "current (A)",
-             log_current ? "set logscale y\nset format y '10^{%L}'\n" : "", data);
+             log_current ? "set logscale y\nset format y '10^{%L}'\n" : "", yrange, data);
     return run_gnuplot(script, tmp_png, png_path, data);
 }

@@ -80,6 +80,9 @@ typedef struct device_type {
      * state on unit capacitors (node = x / spice_scale), B-sources for dx/dt and the current.
      * T_K is the ambient temperature.  NULL: no SPICE export. */
     void (*spice)(const void *p, const double *x0, double T_K, strbuf *out);
+    /* Optional: ngspice options this model's netlist needs beyond device/spice.c's, written on a second
+     * .options line (which overrides the first), e.g. "chgtol=1e-2".  NULL: none. */
+    const char *spice_options;
 } device_type;
 
 /* The read current of state x at v_V (read_A when the model has one, else current_A). */

@@ -26,6 +26,11 @@
  *               1/K = 1/(k_0 exp(-E_a/kT)) + 1/k_max;
  *   age:        dtau/dt = 1 - m(T) tau / tau_melt   (molten material is new: its age resets; one age for the
  *               whole plug, a lumped simplification when a partial melt reaches only part of an old plug)
+ * Numerical forms, shared letter for letter with the ngspice netlist (pcm_spice): I_th in the log domain,
+ * ln sinh z = z + ln(1 - e^-2z) - ln 2, with the plug floored at 1e-12 u_max there only (a vanishing plug has an
+ * infinite I_th, i.e. never switches); K = k_arr k_max / (k_arr + k_max); the drift factor as exp(-nu ln(tau/t_0)).
+ * The netlist solves the series circuit itself, with V_a on an internal node and the subthreshold law written by
+ * its inverse, V_a = v0 asinh(I_sub / I_s) (why: at pcm_spice).  The age lives in ns on its SPICE node.
  * 1/f read noise is the shared read-noise model (variability.read.flicker_K: S_I/I^2 = K/f, PARAMETERS.md 2.1).
  * Sources: electro-thermal lumped model, JMAK/Arrhenius and drift as collected in PARAMETERS.md section
  * 2.1; D. Ielmini & Y. Zhang, "Analytical model for subthreshold conduction and threshold switching in
@@ -42,6 +47,7 @@
  * 2 k T u_max / (q dz I_0 e^(-E_ac/kT)) = 2.024 Mohm (asserted in tests/test_pcm.c).
  */
 #include "device/device.h"
+#include "device/spice_util.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -113,7 +119,10 @@ static const param_group pcm_group = {
 };
 
 enum { PCM_A, PCM_T, PCM_S, PCM_AGE };
-static const device_var pcm_state[] = {{"a", "1", 1.0}, {"T_K", "K", 1.0}, {"s", "1", 1.0}, {"age_s", "s", 1.0}};
+/* The age lives in nanoseconds on its SPICE node (and in the integrators' atol): it spans from tau_melt (0.1 ns
+ * just after a melt) to years, and ns keeps ngspice's 1e-12 V node tolerance and the integrators' absolute
+ * tolerance far below the shortest age that matters. */
+static const device_var pcm_state[] = {{"a", "1", 1.0}, {"T_K", "K", 1.0}, {"s", "1", 1.0}, {"age_s", "s", 1e-9}};
 
 static void pcm_bounds(const void *v, double *lo, double *hi)
 {
@@ -133,14 +142,19 @@ static void pcm_init(const void *v, double T_K, double *x)
     x[PCM_AGE] = p->age0_s;
 }
 
+/* Every law below (not the Newton solve of amorphous_v: ngspice solves the circuit itself) has a twin in
+ * pcm_spice, written the same way (the same clips, the same log forms), so that the netlist is the same
+ * function and not an approximation of it. */
 
-/* Subthreshold (trap-limited) current of the amorphous region at V_a >= 0, capped at a huge finite value. */
-static double subthreshold_i(const pcm_params *p, const double *x, double va)
+/* The threshold current of a vanishing plug (a -> 0) is infinite: V_th tends to V_h while the plug, and with it
+ * the sinh scale, shrinks to nothing.  It is computed with the plug thickness floored at 1e-12 u_max, which keeps
+ * I_th finite (e^(1e12), in the log domain) and changes nothing else: such a plug never switches. */
+#define PCM_A_MIN_TH 1e-12
+
+/* ln of the drift factor (max(tau, t_0) / t_0)^-nu. */
+static double log_drift(const pcm_params *p, double age)
 {
-    double kT = DEVICE_KB_J_PER_K * x[PCM_T] / DEVICE_Q_C;
-    double is = p->i0_A * exp(-p->e_ac_eV / kT) * pow(fmax(x[PCM_AGE], p->t0_drift_s) / p->t0_drift_s, -p->nu);
-    double z = va / (2.0 * kT * x[PCM_A] * p->u_max_m / p->dz_m);
-    return z > 700 ? 1e300 : is * sinh(z);
+    return age > p->t0_drift_s ? -p->nu * log(age / p->t0_drift_s) : 0.0;
 }
 
 /* Current through the amorphous region at V_a >= 0 (the device is symmetric), with d i / d V_a:
@@ -148,10 +162,8 @@ static double subthreshold_i(const pcm_params *p, const double *x, double va)
 static double amorphous_i(const pcm_params *p, const double *x, double va, double *didv)
 {
     double kT = DEVICE_KB_J_PER_K * x[PCM_T] / DEVICE_Q_C; /* volts */
-    double u = x[PCM_A] * p->u_max_m;
-    double age = fmax(x[PCM_AGE], p->t0_drift_s);
-    double is = p->i0_A * exp(-p->e_ac_eV / kT) * pow(age / p->t0_drift_s, -p->nu);
-    double v0 = 2.0 * kT * u / p->dz_m; /* sinh scale */
+    double is = p->i0_A * exp(-p->e_ac_eV / kT + log_drift(p, x[PCM_AGE]));
+    double v0 = 2.0 * kT * x[PCM_A] * p->u_max_m / p->dz_m; /* sinh scale */
     double z = va / v0, i, d;
     if (z > 700) { /* beyond any current the series resistor allows: report a huge, finite value */
         i = 1e300;
@@ -176,9 +188,9 @@ static double amorphous_i(const pcm_params *p, const double *x, double va, doubl
 static double amorphous_v(const pcm_params *p, const double *x, double v_abs)
 {
     if (v_abs == 0.0 || x[PCM_A] <= 0.0)
-        return 0.0;
+        return 0.0; /* no plug: R_c alone */
     double kT = DEVICE_KB_J_PER_K * x[PCM_T] / DEVICE_Q_C;
-    double is = p->i0_A * exp(-p->e_ac_eV / kT) * pow(fmax(x[PCM_AGE], p->t0_drift_s) / p->t0_drift_s, -p->nu);
+    double is = p->i0_A * exp(-p->e_ac_eV / kT + log_drift(p, x[PCM_AGE]));
     double v0 = 2.0 * kT * x[PCM_A] * p->u_max_m / p->dz_m;
     double va = fmin(v_abs, v0 * asinh(v_abs / (p->r_c_ohm * is)));
     for (int it = 0; it < 100; it++) {
@@ -208,6 +220,22 @@ static double v_th(const pcm_params *p, const double *x) { return p->v_h_V + p->
  * point melts or renews the amorphous material), 1 from T_melt + 10 K; continuous for the integrators. */
 static double molten(const pcm_params *p, double T) { return fmin(1.0, fmax(0.0, (T - p->t_melt_K) / 10.0)); }
 
+/* The OTS target state: the C1 smooth step h(z) = z^2 (3 - 2 z), clipped to [0, 1], of z = ln(i / I_th) / 0.1.
+ * I_th = I_sub(V_th) at the ambient temperature is taken in the log domain, ln sinh z = z + ln(1 - e^-2z) - ln 2,
+ * because a thin plug's I_th overflows a double (V_th tends to V_h while u_a tends to 0); no current, or no
+ * threshold (V_th = 0), is off. */
+static double ots_target(const pcm_params *p, const double *x, double i, double T_amb)
+{
+    double kT = DEVICE_KB_J_PER_K * T_amb / DEVICE_Q_C;
+    double zth = v_th(p, x) * p->dz_m / (2.0 * kT * fmax(x[PCM_A], PCM_A_MIN_TH) * p->u_max_m);
+    if (!(i > 0 && zth > 0))
+        return 0.0;
+    double ln_ith = log(p->i0_A) - p->e_ac_eV / kT + log_drift(p, x[PCM_AGE]) + zth + log(1.0 - exp(-2.0 * zth)) -
+                    log(2.0);
+    double z = (log(i) - ln_ith) / 0.1;
+    return z <= 0 ? 0.0 : z >= 1 ? 1.0 : z * z * (3 - 2 * z);
+}
+
 static void pcm_dxdt(const void *v, const double *x, double v_V, double T_K, double *dx)
 {
     const pcm_params *p = v;
@@ -220,18 +248,84 @@ static void pcm_dxdt(const void *v, const double *x, double v_V, double T_K, dou
     double m = molten(p, T);
     double a_melt = fmin(1.0, fmax(0.0, (T - p->t_melt_K) / (p->t_full_K - p->t_melt_K)));
     double k_arr = p->k0_per_s * exp(-p->e_a_eV * DEVICE_Q_C / (DEVICE_KB_J_PER_K * T));
-    double k = 1.0 / (1.0 / k_arr + 1.0 / p->k_max_per_s);
+    double k = k_arr * p->k_max_per_s / (k_arr + p->k_max_per_s); /* 1/k = 1/k_arr + 1/k_max, finite at k_arr = 0 */
     dx[PCM_A] = fmax(0.0, a_melt - a) / p->tau_melt_s - (1.0 - m) * k * a;
     /* threshold switching, current-controlled so that it regenerates: on while the current exceeds the
-     * threshold current I_th = I_sub(V_th) at the ambient temperature.  Switching
-     * raises the current, which keeps it on; it turns off once the current falls below I_th again. */
-    double x_amb[4] = {x[PCM_A], T_K, x[PCM_S], x[PCM_AGE]};
-    double i_th = subthreshold_i(p, x_amb, v_th(p, x)); /* at ambient: a hot cell reaches it at a lower V_a */
-    double z = i > 0 && i_th > 0 ? log(i / i_th) / 0.1 : -1.0;
-    double on = z <= 0 ? 0.0 : z >= 1 ? 1.0 : z * z * (3 - 2 * z);
-    dx[PCM_S] = (on - x[PCM_S]) / p->tau_ots_s;
+     * threshold current I_th = I_sub(V_th) at the ambient temperature (a hot cell reaches it at a lower V_a).
+     * Switching raises the current, which keeps it on; it turns off once the current falls below I_th again. */
+    dx[PCM_S] = (ots_target(p, x, i, T_K) - x[PCM_S]) / p->tau_ots_s;
     /* age of the amorphous material: molten material is new */
     dx[PCM_AGE] = 1.0 - m * x[PCM_AGE] / p->tau_melt_s;
+}
+
+/* ngspice subcircuit with the same equations.  The series circuit is left to ngspice: R_c from p to an internal
+ * node va and the amorphous plug from va to n, so V_a is a node voltage rather than the C model's Newton root.
+ * The plug is two branches in parallel: the switched channel s I_on(V_a), a current source, and the subthreshold
+ * path written by its inverse, V_a = v0 asinh(I_sub / I_s) with I_sub the current of a 0 V sense source.  That
+ * is the same relation as I_sub = I_s sinh(V_a / v0), but ngspice's Newton iterates on it without overflow
+ * (sinh of a trial V_a over a thin plug's v0 leaves the doubles: the C model's Newton, started above the root,
+ * only needs its cap at 700 as a guard), and a SET plug (a = 0, v0 = 0) is a short, exactly as in the C model.
+ * The plug is odd in V_a (the C model mirrors negative voltages); a is read as max(a, 0) and the clamps below
+ * stop each state at its bounds, as the integrators do.  Nodes: s0 = a, s1 = T in K, s2 = s, s3 = age in ns. */
+static void pcm_spice(const void *v, const double *x0, double T_K, strbuf *o)
+{
+    const pcm_params *p = v;
+    const double kq = DEVICE_KB_J_PER_K / DEVICE_Q_C; /* kT/q = kq T, volts */
+    const double sa = pcm_state[PCM_AGE].spice_scale;
+    double lo[4], hi[4];
+    pcm_bounds(p, lo, hi);
+    strbuf_puts(o, ".subckt pcm p n\n");
+    for (int k = 0; k < 4; k++)
+        strbuf_printf(o, "Cs%d s%d 0 1 IC=" SPICE_G "\n", k, k, x0[k] / pcm_state[k].spice_scale);
+    strbuf_printf(o, "Rc p va " SPICE_G "\n", p->r_c_ohm);
+    /* conduction: log_drift, amorphous_i */
+    strbuf_printf(o, ".func KT() {" SPICE_G "*V(s1)}\n", kq);
+    strbuf_printf(o, ".func LD() {V(s3)>" SPICE_G " ? " SPICE_G "*ln(V(s3)/" SPICE_G ") : 0}\n", p->t0_drift_s / sa,
+                  -p->nu, p->t0_drift_s / sa);
+    strbuf_printf(o, ".func IS() {" SPICE_G "*exp(-" SPICE_G "/KT()+LD())}\n", p->i0_A, p->e_ac_eV);
+    strbuf_printf(o, ".func V0() {2*KT()*(V(s0)>0 ? V(s0) : 0)*" SPICE_G "}\n", p->u_max_m / p->dz_m);
+    strbuf_puts(o, "Vsub va vs 0\nBsub vs n V=V0()*asinh(i(Vsub)/IS())\n");
+    strbuf_printf(o,
+                  "Bon va n I=V(s2)*(V(va,n)>" SPICE_G " ? (V(va,n)-" SPICE_G ")/" SPICE_G " : (V(va,n)<" SPICE_G
+                  " ? (V(va,n)+" SPICE_G ")/" SPICE_G " : 0))\n",
+                  p->v_h_V, p->v_h_V, p->r_ots_ohm, -p->v_h_V, p->v_h_V, p->r_ots_ohm);
+    /* the terminal current magnitude i = (|v| - V_a) / R_c and the power |v| i */
+    strbuf_printf(o, ".func ICEL() {abs(V(p,va))/" SPICE_G "}\n", p->r_c_ohm);
+    /* heat */
+    strbuf_printf(o, ".func DTT() {(" SPICE_G "+abs(V(p,n))*ICEL()*" SPICE_G "-V(s1))/" SPICE_G "}\n", T_K,
+                  p->r_th_K_per_W, p->tau_th_s);
+    /* phase: molten, a_melt, the growth-limited Arrhenius rate */
+    strbuf_printf(o, ".func MOL() {V(s1)<=" SPICE_G " ? 0 : (V(s1)>=" SPICE_G " ? 1 : (V(s1)-" SPICE_G ")/10)}\n",
+                  p->t_melt_K, p->t_melt_K + 10.0, p->t_melt_K);
+    strbuf_printf(o, ".func AMELT() {V(s1)<=" SPICE_G " ? 0 : (V(s1)>=" SPICE_G " ? 1 : (V(s1)-" SPICE_G ")/" SPICE_G
+                     ")}\n",
+                  p->t_melt_K, p->t_full_K, p->t_melt_K, p->t_full_K - p->t_melt_K);
+    strbuf_printf(o, ".func KARR() {" SPICE_G "*exp(-" SPICE_G "/KT())}\n", p->k0_per_s, p->e_a_eV);
+    strbuf_printf(o, ".func KCR() {KARR()*" SPICE_G "/(KARR()+" SPICE_G ")}\n", p->k_max_per_s, p->k_max_per_s);
+    strbuf_printf(o, ".func DAA() {(AMELT()>V(s0) ? (AMELT()-V(s0))/" SPICE_G " : 0)-(1-MOL())*KCR()*V(s0)}\n",
+                  p->tau_melt_s);
+    /* threshold switching: ots_target */
+    double kTa = kq * T_K;
+    strbuf_printf(o, ".func ZTH() {(" SPICE_G "+" SPICE_G "*V(s0))*" SPICE_G "/(" SPICE_G "*(V(s0)>" SPICE_G
+                     " ? V(s0) : " SPICE_G "))}\n",
+                  p->v_h_V, p->e_th_V_per_m * p->u_max_m, p->dz_m, 2.0 * kTa * p->u_max_m, PCM_A_MIN_TH, PCM_A_MIN_TH);
+    strbuf_printf(o, ".func LITH() {" SPICE_G "+LD()+ZTH()+ln(1-exp(-2*ZTH()))}\n",
+                  log(p->i0_A) - p->e_ac_eV / kTa - log(2.0));
+    strbuf_puts(o, ".func ZON() {(ln(ICEL())-LITH())/0.1}\n");
+    /* Nested ternaries, not "ICEL()>0 && ZTH()>0": in a .func body ngspice 39 leaves a call after && unexpanded. */
+    strbuf_puts(o, ".func SON() {ICEL()<=0 ? 0 : (ZTH()<=0 ? 0 : "
+                   "(ZON()<=0 ? 0 : (ZON()>=1 ? 1 : ZON()*ZON()*(3-2*ZON()))))}\n");
+    strbuf_printf(o, ".func DSS() {(SON()-V(s2))/" SPICE_G "}\n", p->tau_ots_s);
+    /* age, in ns */
+    strbuf_printf(o, ".func DAGE() {" SPICE_G "-MOL()*V(s3)/" SPICE_G "}\n", 1.0 / sa, p->tau_melt_s);
+    /* Same clamp as the integrators: no motion past a bound. */
+    static const char *const d[4] = {"DAA()", "DTT()", "DSS()", "DAGE()"};
+    for (int k = 0; k < 4; k++) {
+        double s = pcm_state[k].spice_scale;
+        strbuf_printf(o, "Bs%d 0 s%d I=((V(s%d)>=" SPICE_G " && %s>0) || (V(s%d)<=" SPICE_G " && %s<0)) ? 0 : %s\n", k,
+                      k, k, hi[k] / s, d[k], k, lo[k] / s, d[k], d[k]);
+    }
+    strbuf_puts(o, ".ends pcm\n");
 }
 
 const device_type device_pcm = {
@@ -247,4 +341,11 @@ const device_type device_pcm = {
     .init = pcm_init,
     .dxdt = pcm_dxdt,
     .current_A = pcm_current,
+    .spice = pcm_spice,
+    /* An absolute floor for the states' truncation error: ngspice's charge tolerance is reltol max(|q|, chgtol),
+     * which with spice.c's chgtol = 1e-22 is purely relative, and a, starting at exactly 0 in a SET cell, then
+     * has none.  At the melting point a' jumps in slope by ~1e18 /s^2 (melting in 0.1 ns) while a and a' are 0,
+     * and ngspice cuts its step to 1e-21 s and aborts ("timestep too small").  chgtol = 1e-2 makes the floor
+     * reltol * chgtol = 1e-12 of a node unit (1e-12 in a and s, 1 pK, 1 zs of age), the same as vntol. */
+    .spice_options = "chgtol=1e-2",
 };

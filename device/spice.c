@@ -22,6 +22,8 @@ int device_spice_netlist(const device_type *T, const void *params, const double 
     for (size_t k = 0; k < T->n_state; k++)
         strbuf_printf(o, " %s/%g", T->state[k].name, T->state[k].spice_scale);
     strbuf_puts(o, "\n.options reltol=1e-10 abstol=1e-15 vntol=1e-12 chgtol=1e-22 method=gear maxord=2\n");
+    if (T->spice_options != NULL) /* a later .options line overrides (a repeated key on one line does not) */
+        strbuf_printf(o, ".options %s\n", T->spice_options);
     stimulus_spice(s, t_stop_s, o);
     /* A source on its own node whose PWL knots are the output times: ngspice places a breakpoint at
      * every knot, so it computes a solution exactly at each sample (no interpolation across an edge). */

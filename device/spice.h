@@ -10,7 +10,8 @@
  * those rows out exactly (device_spice_read does) rather than interpolating.
  * Tolerances are tightened (reltol 1e-10) so ngspice is a reference, not an approximation: at
  * ngspice's default 1e-3, and even at 1e-7, its solution of a runaway TEAM SET is off by several
- * per cent, and it converges toward ours as reltol shrinks.
+ * per cent, and it converges toward ours as reltol shrinks.  A model may add options on a second .options
+ * line (device_type.spice_options): PCM sets an absolute floor for the states' truncation error.
  */
 #ifndef CIM_DEVICE_SPICE_H
 #define CIM_DEVICE_SPICE_H

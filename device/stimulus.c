@@ -235,7 +235,7 @@ void stimulus_spice(const stimulus *s, double t_stop, strbuf *o)
     /* Everything else is piecewise linear: exported exactly, through its own breakpoints. */
     strbuf_printf(o, "Vin %s 0 PWL(0 %.17g", node, stimulus_v(s, 0));
     double t = 0.0;
-    for (double b = stimulus_next_break(s, t); b <= t_stop; b = stimulus_next_break(s, b))
+    for (double b = stimulus_next_break(s, t); b < t_stop; b = stimulus_next_break(s, b)) /* t_stop is written last */
         strbuf_printf(o, "\n+ %.17g %.17g", b, stimulus_v(s, b));
     strbuf_printf(o, "\n+ %.17g %.17g)\n", t_stop, stimulus_v(s, t_stop));
 }

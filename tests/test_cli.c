@@ -291,25 +291,74 @@ Test(cli, simulation_failure_exits_1_and_writes_nothing)
 
 Test(cli, every_example_device_config_runs)
 {
-    const char *names[] = {"hp_joglekar", "team", "vteam", "yakopcic", "stanford_pku", "stanford_pku_sky130"};
-    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+    static const struct {
+        const char *name;
+        size_t rows; /* sim.n_points of the config */
+    } cfgs[] = {{"hp_joglekar", 2001},         {"team", 2001},          {"vteam", 2001},
+                {"yakopcic", 2001},            {"stanford_pku", 2001},  {"stanford_pku_sky130", 2001},
+                {"pcm_reset_set", 7001},       {"pcm_threshold", 4001}};
+    for (size_t k = 0; k < sizeof cfgs / sizeof *cfgs; k++) {
+        const char *name = cfgs[k].name;
         char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
-        snprintf(args, sizeof args, "device %s/configs/device/%s.cfg -o t.csv --spice t.cir", CIM_SRC, names[k]);
-        cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", names[k], err);
-        cr_expect(strstr(out, "R_read at") != NULL, "%s: summary printed", names[k]);
+        snprintf(args, sizeof args, "device %s/configs/device/%s.cfg -o t.csv --spice t.cir", CIM_SRC, name);
+        cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", name, err);
+        cr_expect(strstr(out, "R_read at") != NULL, "%s: summary printed", name);
         snprintf(path, sizeof path, "%s/t.csv", dir);
         csv_table t;
         csv_read_opts o = csv_opts_any();
-        cr_assert_eq(csv_read(path, &o, &t), CIM_OK, "%s: %s", names[k], cim_errmsg());
+        cr_assert_eq(csv_read(path, &o, &t), CIM_OK, "%s: %s", name, cim_errmsg());
         cr_expect_not_null(t.header);
         cr_expect_str_eq(t.header[0], "t_s");
         cr_expect_str_eq(t.header[t.cols - 1], "p_W");
-        cr_expect_eq(t.rows, 2001);
+        cr_expect_eq(t.rows, cfgs[k].rows, "%s: %zu rows", name, t.rows);
         csv_table_free(&t);
         snprintf(path, sizeof path, "%s/t.cir", dir);
-        cr_expect_eq(access(path, F_OK), 0, "%s: netlist written", names[k]);
+        cr_expect_eq(access(path, F_OK), 0, "%s: netlist written", name);
         free(out), free(err), free(dir);
     }
+}
+
+/* Every example under configs/device runs as the "# Run:" line of its header says, and writes the files that
+ * line names: a new example is covered without touching this test, and a header that drifts from its config
+ * (a renamed option, a --pulses config run as a trace) fails here. */
+Test(cli, every_device_config_runs_as_its_header_says)
+{
+    DIR *d = opendir(CIM_SRC "/configs/device");
+    cr_assert_not_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".cfg") != 0)
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/configs/device/%s", CIM_SRC, e->d_name);
+        char *text = util_slurp(path, NULL);
+        cr_assert_not_null(text, "%s", path);
+        const char *run = strstr(text, "# Run:  cimsim ");
+        cr_assert_not_null(run, "%s: no \"# Run:  cimsim ...\" line in the header", e->d_name);
+        run += strlen("# Run:  cimsim ");
+        /* The command, with configs/ made absolute (the test runs in a scratch folder). */
+        char args[1024] = "", *dir = util_tmpdir(), *out, *err;
+        size_t m = 0;
+        for (const char *c = run; *c && *c != '\n' && m + 700 < sizeof args; c++) {
+            if (strncmp(c, "configs/", 8) == 0 && (c == run || c[-1] == ' '))
+                m += (size_t)snprintf(args + m, sizeof args - m, "%s/", CIM_SRC);
+            args[m++] = *c;
+            args[m] = '\0';
+        }
+        cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: cimsim %s: %s", e->d_name, args, err);
+        /* Every output it names (-o, --plot, --spice) exists. */
+        char *copy = strdup(args);
+        for (char *tok = strtok(copy, " "), *prev = NULL; tok != NULL; prev = tok, tok = strtok(NULL, " "))
+            if (prev && (!strcmp(prev, "-o") || !strcmp(prev, "--plot") || !strcmp(prev, "--spice"))) {
+                snprintf(path, sizeof path, "%s/%s", dir, tok);
+                cr_expect_eq(access(path, F_OK), 0, "%s: %s written", e->d_name, tok);
+            }
+        free(copy), free(out), free(err), free(dir), free(text);
+        n++;
+    }
+    closedir(d);
+    cr_expect_geq(n, 11, "%zu example configs found", n);
 }
 
 Test(cli, device_plot_writes_a_png)

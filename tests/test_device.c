@@ -252,6 +252,16 @@ static const spice_case spice_cases[] = {
     {"feram triangle", "feram_loop.cfg", {NULL}},
     {"feram preisach triangle", "feram_loop.cfg", {"device.feram.kinetics=\"preisach\"", NULL}},
     {"feram_lk sine, viscous", "feram_lk.cfg", {"stimulus.kind=\"sine\"", "stimulus.freq_Hz=1e5", "device.feram_lk.rho_ohm_m=1e3", NULL}},
+    /* PCM: melt-quench from the SET state (a 0 -> 0.96), threshold switching and crystallisation from the RESET
+     * state (a 1 -> 0), both pulses in one PWL waveform, and a sweep through a load resistor that snaps back and
+     * then crystallises the cell (a 1 -> 0 on the way, so the state check sees the sweep do more than switch). */
+    {"pcm RESET pulse from SET", "pcm_reset_set.cfg", {PULSE("3.0", "100e-9", "200e-9", "1", "1e-9"),
+                                                       "stimulus.t_delay_s=10e-9", "sim.n_points=2001", NULL}},
+    {"pcm SET pulse from RESET", "pcm_reset_set.cfg", {PULSE("2.3", "200e-9", "400e-9", "1", "10e-9"),
+                                                       "stimulus.t_delay_s=10e-9", "sim.n_points=2001",
+                                                       "device.pcm.a0=1", NULL}},
+    {"pcm RESET then SET (pwl)", "pcm_reset_set.cfg", {NULL}},
+    {"pcm threshold sweep through 10 kohm", "pcm_threshold.cfg", {NULL}},
 };
 
 ParameterizedTestParameters(device, agrees_with_ngspice)

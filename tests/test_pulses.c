@@ -1,6 +1,7 @@
 /* tests/test_pulses.c -- the pulse-programming experiment: the NeuroSim nonlinearity fit against
  * NeuroSim's own curves and table, and the pulse trains against a closed form. */
 #include "core/cfg.h"
+#include "core/csv.h"
 #include "core/status.h"
 #include "exp/device.h"
 #include "exp/pulses.h"
@@ -234,4 +235,40 @@ Test(pulses, cli_runs_the_variability_example)
     cr_expect_null(json_object_get(json_object_get(var, "d2d"), "x0_m"), "and only the set ones");
     json_decref(j);
     free(text), free(out), free(err), free(dir);
+}
+
+/* The PCM example: gradual SET by partial crystallisation, abrupt RESET by melt-quench (the typical PCM
+ * figure).  Potentiation rises at every pulse, no pulse moves G by more than 5 % of the range, and the branch
+ * ends near the SET conductance; the first RESET pulse does the whole depression, the others repeat it. */
+Test(pulses, pcm_example_sets_gradually_and_resets_abruptly)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/pcm_pulses.cfg --pulses -q -o p.csv", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/p.csv", dir);
+    csv_table t;
+    csv_read_opts o = csv_opts_any();
+    cr_assert_eq(csv_read(path, &o, &t), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(t.cols, 5); /* cycle,pulse,v_V,G_S,E_J */
+    size_t n = t.rows, half = (n - 1) / 2;
+    cr_assert_eq(n, 201, "100 + 100 pulses and the initial read");
+    double g_min = INFINITY, g_max = 0, step_max = 0;
+    for (size_t k = 0; k < n; k++) {
+        g_min = fmin(g_min, t.data[k * 5 + 3]);
+        g_max = fmax(g_max, t.data[k * 5 + 3]);
+    }
+    double range = g_max - g_min;
+    for (size_t k = 1; k <= half; k++) {
+        double step = t.data[k * 5 + 3] - t.data[(k - 1) * 5 + 3];
+        cr_expect_gt(step, 0, "potentiation pulse %zu raises G (by %g S)", k, step);
+        step_max = fmax(step_max, step);
+    }
+    cr_expect_lt(step_max, 0.05 * range, "gradual SET: the largest step is %.3g of the range", step_max / range);
+    cr_expect_gt(t.data[half * 5 + 3], g_min + 0.9 * range, "the SET branch ends near G_max");
+    double g0 = t.data[half * 5 + 3], g1 = t.data[(half + 1) * 5 + 3];
+    cr_expect_gt(g0 - g1, 0.99 * range, "abrupt RESET: the first pulse does %.4g of the range", (g0 - g1) / range);
+    for (size_t k = half + 2; k < n; k++)
+        cr_expect_lt(fabs(t.data[k * 5 + 3] - g1), 1e-3 * range, "RESET pulse %zu repeats the first", k - half);
+    csv_table_free(&t);
+    free(out), free(err), free(dir);
 }
