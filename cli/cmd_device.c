@@ -5,6 +5,7 @@
 #include "core/status.h"
 #include "device/spice.h"
 #include "exp/device.h"
+#include "exp/pcm_stat.h"
 #include "exp/pulses.h"
 
 #include <math.h>
@@ -16,12 +17,15 @@ static const cli_option device_options[] = {
     {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time"},
     {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
     {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
+    {"pcm-stat", NULL,
+     "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
     {NULL, NULL, NULL},
 };
 
-static const param_group *const device_groups[] = {&run_group,      &device_group,       &stimulus_group,
-                                                   &sim_group,      &pulses_group,       &variability_group,
-                                                   &read_noise_group, &endurance_group, NULL};
+static const param_group *const device_groups[] = {&run_group,        &device_group,    &stimulus_group,
+                                                   &sim_group,        &pulses_group,    &variability_group,
+                                                   &read_noise_group, &endurance_group, &pcm_stat_group,
+                                                   &pcm_stat_exp_group, NULL};
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
 
@@ -131,18 +135,133 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     return st;
 }
 
+/* t in the unit a reader of retention plots expects: s, min, h, d or y (365 d). */
+static const char *human_time(char buf[static 32], double t)
+{
+    static const double unit_s[] = {1, 60, 3600, 86400, 365 * 86400.0};
+    static const char *const name[] = {"s", "min", "h", "d", "y"};
+    int k = 0;
+    while (k < 4 && t >= unit_s[k + 1])
+        k++;
+    snprintf(buf, 32, "%.4g %s", t / unit_s[k], name[k]);
+    return buf;
+}
+
+/* `--pcm-stat`: the statistical PCM characterisation of exp/pcm_stat.h. */
+static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long seed, const pcm_stat_params *m,
+                        const pcm_stat_exp_params *xp)
+{
+    prov pv;
+    pcm_stat_result r;
+    prov_init(&pv, "device --pcm-stat", a->invocation, c, seed);
+    int st = exp_pcm_stat_run(m, xp, seed, &r);
+    if (st != CIM_OK)
+        return st;
+    json_t *summary = exp_pcm_stat_summary(m, &r);
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_printf(&body,
+                  "# IBM statistical PCM model, variant %s: g_max %g S, t0 %g s, t_read %g s; %zu devices per target\n"
+                  "# one row per target and inference time t: G(t) drawn (mean, std), with global drift compensation "
+                  "(gdc, alpha = summed G_P / summed G(t)), the model's E[G(t)] and read-noise factor f(t); then the "
+                  "target's programmed G_P and drift exponent nu, drawn and model (sigma_prog, folded-normal nu, Q_s)\n"
+                  "x,g_target_S,t_s,g_mean_S,g_std_S,g_gdc_mean_S,g_gdc_std_S,alpha_gdc,g_mean_model_S,read_factor,"
+                  "g_prog_mean_S,g_prog_std_S,g_prog_mean_model_S,sigma_prog_model_S,nu_mean,nu_std,nu_mean_model,"
+                  "nu_std_model,q_s_model\n",
+                  pcm_stat_variant_names[m->variant], r.g_max_S, r.t0_s, r.t_read_s, r.n_devices);
+    for (size_t k = 0; k < r.n_targets; k++)
+        for (size_t j = 0; j < r.n_times; j++) {
+            size_t i = k * r.n_times + j;
+            strbuf_printf(&body, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", r.x[k], r.g_t_S[k],
+                          r.t_s[j], r.g_mean_S[i], r.g_std_S[i], r.alpha[j] * r.g_mean_S[i], r.alpha[j] * r.g_std_S[i],
+                          r.alpha[j], r.g_mean_model_S[i], r.read_factor[j]);
+            strbuf_printf(&body, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r.g_prog_mean_S[k],
+                          r.g_prog_std_S[k], r.g_prog_mean_model_S[k], r.sigma_prog_model_S[k], r.nu_mean[k],
+                          r.nu_std[k], r.nu_mean_model[k], r.nu_std_model[k], r.q_s_model[k]);
+        }
+    json_t *jb = json_pack("{s:O}", "summary", summary);
+    st = cli_write_result(a, &pv, body.s, jb);
+    json_decref(jb);
+    strbuf_destroy(&body);
+    const char *png = cli_opt(cmd, a, "plot");
+    if (st == CIM_OK && png != NULL) {
+        char title[256];
+        snprintf(title, sizeof title,
+                 "cimsim device --pcm-stat: IBM statistical PCM model (%s), g_max %g uS, %zu devices per target",
+                 pcm_stat_variant_names[m->variant], r.g_max_S * 1e6, r.n_devices);
+        st = plot_pcm_stat(m, &r, title, png);
+    }
+    FILE *out = cli_summary_stream(a);
+    if (st == CIM_OK && out != NULL) {
+        char b1[48], b2[32], b3[32];
+        fprintf(out, "cimsim device --pcm-stat: IBM statistical PCM inference model, variant %s\n",
+                pcm_stat_variant_names[m->variant]);
+        fprintf(out, "  Nandakumar et al. ICECS 2019; Joshi et al. Nat. Commun. 11, 2473 (2020); aihwkit %s\n",
+                m->variant == PCM_STAT_JOSHI2020 ? "PCMLikeNoiseModel" : "HermesNoiseModel");
+        fprintf(out, "  g_max %s, t0 %s, t_read %s, %zu devices per target; drawn (model)\n",
+                cli_si(b1, r.g_max_S, "S"), cli_si(b2, r.t0_s, "s"), cli_si(b3, r.t_read_s, "s"), r.n_devices);
+        fprintf(out, "  %-6s %-9s %-18s %-18s %-18s %s\n", "x", "G_T/uS", "sigma_prog/uS", "nu mean", "nu std", "Q_s");
+        for (size_t k = 0; k < r.n_targets; k++) {
+            char sp[48], nm[48], ns[48];
+            snprintf(sp, sizeof sp, "%.4f (%.4f)", r.g_prog_std_S[k] * 1e6, r.sigma_prog_model_S[k] * 1e6);
+            snprintf(nm, sizeof nm, "%.4f (%.4f)", r.nu_mean[k], r.nu_mean_model[k]);
+            snprintf(ns, sizeof ns, "%.4f (%.4f)", r.nu_std[k], r.nu_std_model[k]);
+            fprintf(out, "  %-6.4g %-9.4g %-18s %-18s %-18s %.4g\n", r.x[k], r.g_t_S[k] * 1e6, sp, nm, ns,
+                    r.q_s_model[k]);
+        }
+        fprintf(out, "  mean G(t) in uS, raw / with global drift compensation (%s readout):\n",
+                pcm_stat_gdc_names[m->gdc_input]);
+        fprintf(out, "  %-6s", "x");
+        for (size_t j = 0; j < r.n_times; j++)
+            fprintf(out, " %15s", human_time(b1, r.t_s[j]));
+        fprintf(out, "\n");
+        for (size_t k = 0; k < r.n_targets; k++) {
+            fprintf(out, "  %-6.4g", r.x[k]);
+            for (size_t j = 0; j < r.n_times; j++) {
+                size_t i = k * r.n_times + j;
+                snprintf(b1, sizeof b1, "%.3f/%.3f", r.g_mean_S[i] * 1e6, r.alpha[j] * r.g_mean_S[i] * 1e6);
+                fprintf(out, " %15s", b1);
+            }
+            fprintf(out, "\n");
+        }
+        fprintf(out, "  %-6s", "alpha");
+        for (size_t j = 0; j < r.n_times; j++)
+            fprintf(out, " %15.4f", r.alpha[j]);
+        fprintf(out, "\n");
+        if (a->output)
+            fprintf(out, "  wrote           %s\n", a->output);
+        if (png)
+            fprintf(out, "  wrote           %s\n", png);
+    }
+    json_decref(summary);
+    pcm_stat_result_free(&r);
+    return st;
+}
+
 static int device_run(const cli_command *cmd, cli_args *a)
 {
     cfg c;
     exp_device e;
     pulses_params pp;
+    pcm_stat_params ps;
+    pcm_stat_exp_params px;
     prov pv;
     progress prog;
     char dir[1024];
+    if (cli_opt(cmd, a, "pulses") != NULL && cli_opt(cmd, a, "pcm-stat") != NULL)
+        return cim_error(CIM_EUSAGE, "device: give at most one of --pulses and --pcm-stat");
     cfg_init(&c);
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);
+    cfg_bind(&c, &pcm_stat_group, &ps);
+    cfg_bind(&c, &pcm_stat_exp_group, &px);
     int st = cli_load_config(a, &c, bind_model, &e);
+    if (st == CIM_OK && cli_opt(cmd, a, "pcm-stat") != NULL) { /* needs neither the device nor the stimulus */
+        st = pcm_stat_run(cmd, a, &c, e.run.seed, &ps, &px);
+        exp_device_free(&e);
+        cfg_destroy(&c);
+        return st;
+    }
     cli_config_dir(a, dir, sizeof dir);
     if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
         cim_error_prefix(st, "%s: ", a->config);
@@ -254,9 +373,13 @@ const cli_command cmd_device = {
         "t_s,v_V,i_A,<state...>,p_W (17 significant digits) and prints a summary: read resistance\n"
         "at device.v_read_V (initial, final, range), switching voltages, I-V loop lobe area and the\n"
         "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm, feram, feram_lk, fefet (see\n"
-        "`cimsim config --docs` for their parameters and sources).\n\n"
-        "example:\n"
-        "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir",
+        "`cimsim config --docs` for their parameters and sources).\n"
+        "--pulses runs potentiation/depression pulse trains instead (group pulses); --pcm-stat the IBM\n"
+        "statistical PCM inference model (groups pcm_stat, pcm_stat_exp): programming noise, drift and\n"
+        "read noise per target conductance over inference time, with global drift compensation.\n\n"
+        "examples:\n"
+        "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir\n"
+        "  cimsim device configs/device/pcm_ibm.cfg --pcm-stat -o pcm.csv --plot pcm.png",
     .options = device_options,
     .config_required = 1,
     .groups = device_groups,

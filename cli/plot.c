@@ -105,3 +105,58 @@ int plot_iv(const device_trace *tr, const char *title, int log_current, const ch
              log_current ? "set logscale y\nset format y '10^{%L}'\n" : "", yrange, data);
     return run_gnuplot(script, tmp_png, png_path, data);
 }
+
+int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path)
+{
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
+    /* index 0: the model on a fine grid of G_T; 1: the drawn statistics per target; 2 + k: G(t) of target k. */
+    for (int i = 0; i <= 400; i++) {
+        double x = i / 400.0, mean, sd;
+        pcm_stat_nu_moments(m, x, &mean, &sd);
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", x * r->g_max_S * 1e6, pcm_stat_sigma_prog_S(m, x) * 1e6, mean, sd);
+    }
+    fprintf(fp, "\n\n");
+    for (size_t k = 0; k < r->n_targets; k++)
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", r->g_t_S[k] * 1e6, r->g_prog_std_S[k] * 1e6, r->nu_mean[k], r->nu_std[k]);
+    for (size_t k = 0; k < r->n_targets; k++) {
+        fprintf(fp, "\n\n");
+        for (size_t j = 0; j < r->n_times; j++) {
+            size_t i = k * r->n_times + j;
+            fprintf(fp, "%.9g %.9g %.9g %.9g %.9g %.9g\n", r->t_s[j], r->g_mean_S[i] * 1e6, r->g_std_S[i] * 1e6,
+                    r->alpha[j] * r->g_mean_S[i] * 1e6, r->alpha[j] * r->g_std_S[i] * 1e6, r->g_mean_model_S[i] * 1e6);
+        }
+    }
+    fclose(fp);
+    char tmp_png[1200], script[12288], names[PARAM_REALS_MAX * 16 + 1] = "";
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    int last = 1 + (int)r->n_targets;
+    for (size_t k = 0; k < r->n_targets; k++) /* the legend: one word per target */
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.4g", k ? " " : "", r->g_t_S[k] * 1e6);
+    snprintf(script, sizeof script,
+             "set terminal pngcairo size 1400,1000 font ',11'\nset output '%s'\n"
+             "set multiplot layout 2,2 title \"%s\" noenhanced font ',11'\n"
+             "set grid\nset key top left\nset xlabel 'target conductance G_T (uS)'\n"
+             "set title 'programming noise' noenhanced\nset ylabel 'sigma of G_P (uS)'\n"
+             "plot '%s' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'model sigma_{prog}', "
+             "'' index 1 using 1:2 with points pt 7 ps 1.2 lc rgb '#d62728' title 'drawn'\n"
+             "set title 'drift exponent' noenhanced\nset ylabel 'nu'\nset key top right\n"
+             "plot '' index 0 using 1:3 with lines lw 2 lc rgb '#1f77b4' title 'model mean', "
+             "'' index 0 using 1:($3-$4) with lines dt 2 lc rgb '#1f77b4' title 'model mean +- 1 sigma', "
+             "'' index 0 using 1:($3+$4) with lines dt 2 lc rgb '#1f77b4' notitle, "
+             "'' index 1 using 1:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '#d62728' title 'drawn mean +- 1 sigma'\n"
+             "set logscale x\nset format x '10^{%%L}'\nset xlabel 'time after programming (s)'\n"
+             "set ylabel 'G (uS)'\nset key outside right title 'G_T (uS)'\nset yrange [0:*]\ntargets = '%s'\n"
+             "set title 'G(t), mean +- 1 sigma (dashed: model mean)' noenhanced\n"
+             "plot for [k=2:%d] '' index k using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 "
+             "lc k-1 notitle, for [k=2:%d] '' index k using 1:2 with linespoints pt 7 lc k-1 title word(targets, k-1), "
+             "for [k=2:%d] '' index k using 1:6 with lines dt 2 lc k-1 notitle\n"
+             "set title 'G(t) with global drift compensation' noenhanced\n"
+             "plot for [k=2:%d] '' index k using 1:($4-$5):($4+$5) with filledcurves fs transparent solid 0.2 "
+             "lc k-1 notitle, for [k=2:%d] '' index k using 1:4 with linespoints pt 7 lc k-1 title word(targets, k-1)\n"
+             "unset multiplot\n",
+             tmp_png, title, data, names, last, last, last, last, last);
+    return run_gnuplot(script, tmp_png, png_path, data);
+}

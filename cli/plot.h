@@ -3,6 +3,7 @@
 #define CIM_CLI_PLOT_H
 
 #include "device/integrate.h"
+#include "exp/pcm_stat.h"
 
 /* Draws the I-V loop of a trace to png_path (current on a log |I| axis if log_current), with the
  * time-colour of each point so the direction of the loop reads off the figure.  The PNG is written
@@ -12,5 +13,10 @@ int plot_iv(const device_trace *tr, const char *title, int log_current, const ch
 /* Draws conductance against pulse number (n reads) to png_path. */
 int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
                 const char *png_path);
+
+/* Draws the PCM characterisation of exp/pcm_stat.h to png_path, four panels after Joshi et al. 2020: sigma_prog
+ * vs G_T and nu (mean +- 1 sigma) vs G_T, drawn points on the model's curves; G(t) vs log t with +-1 sigma
+ * bands per target, raw and with global drift compensation, the model's mean dashed. */
+int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path);
 
 #endif

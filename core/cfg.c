@@ -333,6 +333,7 @@ int cfg_set(cfg *c, const char *assignment)
     double d = 0;
     long long ll = 0;
     int bval = 0;
+    param_reals list;
     char sval[PATH_MAX_LEN];
     char *end = NULL;
     errno = 0;
@@ -368,6 +369,11 @@ int cfg_set(cfg *c, const char *assignment)
         type = CONFIG_TYPE_STRING;
         break;
     }
+    case PARAM_REALS:
+        if (param_parse_reals(value, &list) != 0)
+            return set_error(assignment, path, p, value);
+        type = CONFIG_TYPE_ARRAY;
+        break;
     }
 
     /* Walk down, creating groups as needed, then replace the leaf. */
@@ -393,6 +399,10 @@ int cfg_set(cfg *c, const char *assignment)
     case CONFIG_TYPE_FLOAT: config_setting_set_float(s, d); break;
     case CONFIG_TYPE_INT64: config_setting_set_int64(s, ll); break;
     case CONFIG_TYPE_BOOL: config_setting_set_bool(s, bval); break;
+    case CONFIG_TYPE_ARRAY:
+        for (size_t i = 0; i < list.n; i++)
+            config_setting_set_float_elem(s, -1, list.v[i]);
+        break;
     default: config_setting_set_string(s, sval); break;
     }
     return CIM_OK;
@@ -428,6 +438,59 @@ static int check_known(const cfg *c, const config_setting_t *s, const char *path
         }
         return unknown_key(c, s, path, "key");
     }
+    return CIM_OK;
+}
+
+/* A number of a list: the setting's value as a double, 0 if it is not a number. */
+static int number_of(const config_setting_t *e, double *x)
+{
+    switch (config_setting_type(e)) {
+    case CONFIG_TYPE_INT: *x = config_setting_get_int(e); return 1;
+    case CONFIG_TYPE_INT64: *x = (double)config_setting_get_int64(e); return 1;
+    case CONFIG_TYPE_FLOAT: *x = config_setting_get_float(e); return 1;
+    default: return 0;
+    }
+}
+
+/* A list of reals: an array or list of numbers, or a single number (a list of one). */
+static int load_reals(const cfg *c, const config_setting_t *s, const char *path, const param_spec *p,
+                      param_reals *out)
+{
+    int t = config_setting_type(s);
+    double x;
+    memset(out, 0, sizeof *out);
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+        if (!number_of(s, &x))
+            return type_error(c, s, path, p, "has the wrong type");
+        if (!(x >= p->min && x <= p->max))
+            return type_error(c, s, path, p, "is out of range");
+        out->n = 1;
+        out->v[0] = x;
+        return CIM_OK;
+    }
+    int n = config_setting_length(s);
+    if (n == 0)
+        return type_error(c, s, path, p, "is empty");
+    if (n > PARAM_REALS_MAX)
+        return type_error(c, s, path, p, "has too many entries");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (!number_of(e, &x) || !(x >= p->min && x <= p->max)) {
+            char loc[PATH_MAX_LEN + 64];
+            strbuf b;
+            where(c, s, path, loc, sizeof loc);
+            strbuf_init(&b);
+            strbuf_printf(&b, "%s: %s[%d] = ", loc, path, i);
+            show_setting(e, &b);
+            strbuf_printf(&b, " %s; expected ", number_of(e, &x) ? "is out of range" : "has the wrong type");
+            param_expected(p, &b);
+            int st = cim_error(CIM_ECONFIG, "%s", b.s);
+            strbuf_destroy(&b);
+            return st;
+        }
+        out->v[i] = x;
+    }
+    out->n = (size_t)n;
     return CIM_OK;
 }
 
@@ -478,6 +541,7 @@ static int load_key(const cfg *c, const config_setting_t *s, const char *path, c
         snprintf((char *)f, PARAM_STRING_MAX, "%s", str);
         return CIM_OK;
     }
+    case PARAM_REALS: return load_reals(c, s, path, p, f);
     }
     return CIM_OK;
 }
@@ -665,6 +729,13 @@ json_t *cfg_to_json(const cfg *c)
             case PARAM_BOOL: v = json_boolean(*(const int *)f); break;
             case PARAM_CHOICE: v = json_string(p->choices[*(const int *)f]); break;
             case PARAM_STRING: v = json_string((const char *)f); break;
+            case PARAM_REALS: {
+                const param_reals *r = f;
+                v = json_array();
+                for (size_t k = 0; k < r->n; k++)
+                    json_array_append_new(v, json_real(r->v[k]));
+                break;
+            }
             }
             json_object_set_new(obj, p->key, v);
         }

@@ -1,6 +1,8 @@
 /* core/param.c -- see param.h. */
 #include "core/param.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,53 @@ void param_defaults(const param_group *g, void *values)
         case PARAM_BOOL:
         case PARAM_CHOICE: *(int *)field(values, p) = (int)p->def; break;
         case PARAM_STRING: snprintf(field(values, p), PARAM_STRING_MAX, "%s", p->def_str ? p->def_str : ""); break;
+        case PARAM_REALS:
+            if (param_parse_reals(p->def_str ? p->def_str : "", field(values, p)) != 0)
+                ((param_reals *)field(values, p))->n = 0; /* a malformed table default; tests/test_cfg.c checks them */
+            break;
         }
     }
+}
+
+int param_parse_reals(const char *text, param_reals *out)
+{
+    const char *s = text;
+    while (isspace((unsigned char)*s))
+        s++;
+    char close = *s == '[' ? ']' : *s == '(' ? ')' : '\0';
+    if (close != '\0')
+        s++;
+    out->n = 0;
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (close != '\0' && *s == close && out->n == 0) { /* "[]": empty, rejected by the range check */
+            s++;
+            break;
+        }
+        char *end;
+        errno = 0;
+        double x = strtod(s, &end);
+        if (end == s || !isfinite(x) || (errno == ERANGE && fabs(x) > 1.0) || out->n == PARAM_REALS_MAX)
+            return -1;
+        out->v[out->n++] = x;
+        s = end;
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == ',') {
+            s++;
+            continue;
+        }
+        if (close != '\0') {
+            if (*s != close)
+                return -1;
+            s++;
+        }
+        break;
+    }
+    while (isspace((unsigned char)*s))
+        s++;
+    return *s == '\0' ? 0 : -1;
 }
 
 const param_spec *param_find(const param_group *g, const char *key)
@@ -84,7 +131,27 @@ void param_expected(const param_spec *p, strbuf *out)
             strbuf_printf(out, "%s\"%s\"", i ? ", " : "", p->choices[i]);
         break;
     case PARAM_STRING: strbuf_puts(out, "a string"); break;
+    case PARAM_REALS:
+        strbuf_printf(out, "a list of 1 to %d real numbers in [", PARAM_REALS_MAX);
+        format_bound(p, p->min, out);
+        strbuf_puts(out, ", ");
+        format_bound(p, p->max, out);
+        strbuf_puts(out, "]");
+        if (p->unit != NULL && p->unit[0] != '\0' && strcmp(p->unit, "1") != 0)
+            strbuf_printf(out, " %s", p->unit);
+        break;
     }
+}
+
+static void format_reals(const param_reals *r, strbuf *out)
+{
+    strbuf_puts(out, "[");
+    for (size_t i = 0; i < r->n; i++) {
+        if (i)
+            strbuf_puts(out, ", ");
+        param_format_real(r->v[i], out);
+    }
+    strbuf_puts(out, "]");
 }
 
 static void format_string(const char *s, strbuf *out)
@@ -116,6 +183,7 @@ void param_format_value(const param_spec *p, const void *values, strbuf *out)
     case PARAM_BOOL: strbuf_puts(out, *(const int *)f ? "true" : "false"); break;
     case PARAM_CHOICE: format_string(p->choices[*(const int *)f], out); break;
     case PARAM_STRING: format_string((const char *)f, out); break;
+    case PARAM_REALS: format_reals(f, out); break;
     }
 }
 
@@ -127,6 +195,13 @@ void param_format_default(const param_spec *p, strbuf *out)
     case PARAM_BOOL: strbuf_puts(out, p->def != 0 ? "true" : "false"); break;
     case PARAM_CHOICE: format_string(p->choices[(int)p->def], out); break;
     case PARAM_STRING: format_string(p->def_str ? p->def_str : "", out); break;
+    case PARAM_REALS: {
+        param_reals r;
+        if (param_parse_reals(p->def_str ? p->def_str : "", &r) != 0)
+            r.n = 0;
+        format_reals(&r, out);
+        break;
+    }
     }
 }
 
@@ -138,6 +213,7 @@ static const char *kind_name(param_kind k)
     case PARAM_BOOL: return "boolean";
     case PARAM_CHOICE: return "choice";
     case PARAM_STRING: return "string";
+    case PARAM_REALS: return "list of reals";
     }
     return "?";
 }
@@ -154,11 +230,14 @@ void param_doc_group(const param_group *g, strbuf *out)
         switch (p->kind) {
         case PARAM_REAL:
         case PARAM_INT:
+        case PARAM_REALS:
             strbuf_puts(out, "[");
             format_bound(p, p->min, out);
             strbuf_puts(out, ", ");
             format_bound(p, p->max, out);
             strbuf_puts(out, "]");
+            if (p->kind == PARAM_REALS)
+                strbuf_printf(out, " each, 1 to %d entries", PARAM_REALS_MAX);
             break;
         case PARAM_BOOL: strbuf_puts(out, "`true`, `false`"); break;
         case PARAM_CHOICE:

@@ -8,7 +8,9 @@
  * and later the sweep engine; nothing else may read a configuration value.
  *
  * Storage by kind: PARAM_REAL -> double, PARAM_INT -> long long, PARAM_BOOL -> int (0/1),
- * PARAM_CHOICE -> int (index into choices), PARAM_STRING -> param_string (NUL-terminated).
+ * PARAM_CHOICE -> int (index into choices), PARAM_STRING -> param_string (NUL-terminated),
+ * PARAM_REALS -> param_reals (1 to PARAM_REALS_MAX reals, each in [min, max]; written `[1.0, 60.0]` or
+ * `(1, 60)` in a file, `key=[1,60]` with --set; its default is def_str in that syntax).
  */
 #ifndef CIM_PARAM_H
 #define CIM_PARAM_H
@@ -17,10 +19,16 @@
 
 #include <stddef.h>
 
-typedef enum param_kind { PARAM_REAL, PARAM_INT, PARAM_BOOL, PARAM_CHOICE, PARAM_STRING } param_kind;
+typedef enum param_kind { PARAM_REAL, PARAM_INT, PARAM_BOOL, PARAM_CHOICE, PARAM_STRING, PARAM_REALS } param_kind;
 
 #define PARAM_STRING_MAX 256
 typedef char param_string[PARAM_STRING_MAX];
+
+#define PARAM_REALS_MAX 64
+typedef struct param_reals {
+    size_t n;                  /* entries given, 1..PARAM_REALS_MAX once loaded */
+    double v[PARAM_REALS_MAX]; /* the values, v[0..n) */
+} param_reals;
 
 typedef struct param_spec {
     const char *key;             /* last path component; NULL ends a table */
@@ -28,7 +36,7 @@ typedef struct param_spec {
     size_t offset;               /* offsetof the field in the group's struct */
     double min, max;             /* inclusive range (REAL, INT) */
     double def;                  /* default (REAL, INT, BOOL; index for CHOICE) */
-    const char *def_str;         /* default for STRING */
+    const char *def_str;         /* default for STRING; for REALS the list in config syntax ("[1.0, 60.0]") */
     const char *const *choices;  /* CHOICE: NULL-terminated list of accepted names */
     const char *unit;            /* SI unit ("S", "V", "ohm", "s", "1" for dimensionless ratios); "" if none */
     const char *doc;             /* one line: what it is and, where it matters, where the default comes from */
@@ -45,6 +53,8 @@ typedef struct param_spec {
     {#field, PARAM_CHOICE, offsetof(type, field), 0, 0, (dflt_index), NULL, (names), "", (doc)}
 #define PARAM_STRING_F(type, field, dflt, doc) \
     {#field, PARAM_STRING, offsetof(type, field), 0, 0, 0, (dflt), NULL, "", (doc)}
+#define PARAM_REALS_F(type, field, lo, hi, dflt_list, unit, doc) \
+    {#field, PARAM_REALS, offsetof(type, field), (lo), (hi), 0, (dflt_list), NULL, (unit), (doc)}
 #define PARAM_END {NULL, PARAM_REAL, 0, 0, 0, 0, NULL, NULL, NULL, NULL}
 
 /* Largest integer a double holds exactly: the widest range an INT parameter may declare. */
@@ -74,6 +84,11 @@ const param_spec *param_find(const param_group *g, const char *key);
 
 /* Index of name in a CHOICE spec, or -1. */
 int param_choice_index(const param_spec *p, const char *name);
+
+/* Parses a list of reals as written in a config or --set: "[1, 60.5, 3.6e3]", "(1, 2)", "1, 2" or a single
+ * number.  Returns 0, or -1 if text is not such a list or has more than PARAM_REALS_MAX entries (out is
+ * then unspecified).  Ranges are not checked here. */
+int param_parse_reals(const char *text, param_reals *out);
 
 /* "a real number", "an integer", "true or false", "one of \"csv\", \"json\"", "a string". */
 void param_expected(const param_spec *p, strbuf *out);

@@ -13,6 +13,7 @@ typedef struct demo_params {
     int verify;
     int mode;
     param_string label;
+    param_reals times_s;
 } demo_params;
 
 static const char *const modes[] = {"fast", "exact", NULL};
@@ -31,6 +32,7 @@ static const param_spec demo_spec[] = {
     PARAM_BOOL_F(demo_params, verify, 0, "write and verify"),
     PARAM_CHOICE_F(demo_params, mode, modes, 1, "solver mode"),
     PARAM_STRING_F(demo_params, label, "none", "a name"),
+    PARAM_REALS_F(demo_params, times_s, 0, 1e6, "[1.0, 60.0]", "s", "times"),
     PARAM_END,
 };
 static const param_group demo_group = {"dev.demo", "A demo group.", demo_spec, sizeof(demo_params), demo_check, 0};
@@ -76,6 +78,8 @@ Test(cfg, defaults_apply_when_keys_are_absent)
     cr_expect_eq(d.verify, 0);
     cr_expect_eq(d.mode, 1);
     cr_expect_str_eq(d.label, "none");
+    cr_expect_eq(d.times_s.n, 2);
+    cr_expect(d.times_s.v[0] == 1.0 && d.times_s.v[1] == 60.0);
     cr_expect(cfg_is_set(&c, "run.seed"));
     cr_expect(!cfg_is_set(&c, "dev.demo.rows"));
 }
@@ -89,6 +93,74 @@ Test(cfg, file_values_load_and_integers_load_into_reals)
     cr_expect_eq(d.verify, 1);
     cr_expect_eq(d.mode, 0);
     cr_expect_str_eq(d.label, "x y");
+}
+
+Test(cfg, lists_of_reals_load_from_arrays_lists_and_single_numbers)
+{
+    cr_assert_eq(load("dev = { demo = { times_s = [1, 2, 3]; }; };"), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(d.times_s.n, 3);
+    cr_expect(d.times_s.v[0] == 1 && d.times_s.v[1] == 2 && d.times_s.v[2] == 3);
+    cfg_destroy(&c);
+    setup();
+    cr_assert_eq(load("dev = { demo = { times_s = (0.5, 2, 3.6e3); }; };"), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(d.times_s.n, 3);
+    cr_expect(d.times_s.v[0] == 0.5 && d.times_s.v[2] == 3600);
+    cfg_destroy(&c);
+    setup();
+    cr_assert_eq(load("dev = { demo = { times_s = 7; }; };"), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(d.times_s.n, 1);
+    cr_expect_eq(d.times_s.v[0], 7.0);
+    cfg_destroy(&c);
+    setup();
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", "dev = { demo = { times_s = [1.0]; }; };"), CIM_OK);
+    cr_assert_eq(cfg_set(&c, "dev.demo.times_s=[3, 4.5,1e2]"), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(d.times_s.n, 3);
+    cr_expect(d.times_s.v[0] == 3 && d.times_s.v[1] == 4.5 && d.times_s.v[2] == 100);
+    cr_expect_eq(cfg_set(&c, "dev.demo.times_s=[1,x]"), CIM_ECONFIG);
+    cr_expect_str_eq(cim_errmsg(), "--set dev.demo.times_s=[1,x]: dev.demo.times_s = [1,x] has the wrong type; "
+                                   "expected a list of 1 to 64 real numbers in [0, 1e+06] s");
+}
+
+Test(cfg, lists_of_reals_check_every_entry)
+{
+    expect_error("dev = { demo = {\n times_s = [1, -2]; }; };",
+                 "t.cfg:2: dev.demo.times_s[1] = -2 is out of range; expected a list of 1 to 64 real numbers in [0, "
+                 "1e+06] s");
+    expect_error("dev = { demo = { times_s = (1, \"a\"); }; };",
+                 "t.cfg:1: dev.demo.times_s[1] = \"a\" has the wrong type; expected a list of 1 to 64 real numbers in "
+                 "[0, 1e+06] s");
+    expect_error("dev = { demo = { times_s = []; }; };",
+                 "t.cfg:1: dev.demo.times_s = [...] (an array) is empty; expected a list of 1 to 64 real numbers in "
+                 "[0, 1e+06] s");
+    expect_error("dev = { demo = { times_s = true; }; };",
+                 "t.cfg:1: dev.demo.times_s = true has the wrong type; expected a list of 1 to 64 real numbers in [0, "
+                 "1e+06] s");
+    strbuf b;
+    strbuf_init(&b);
+    strbuf_puts(&b, "dev = { demo = { times_s = [");
+    for (int i = 0; i <= PARAM_REALS_MAX; i++)
+        strbuf_printf(&b, "%s%d", i ? ", " : "", i);
+    strbuf_puts(&b, "]; }; };");
+    cr_expect_eq(load(b.s), CIM_ECONFIG);
+    cr_expect(strstr(cim_errmsg(), "has too many entries") != NULL, "%s", cim_errmsg());
+    strbuf_destroy(&b);
+}
+
+Test(cfg, parse_reals_accepts_the_config_spellings_only)
+{
+    param_reals r;
+    cr_expect_eq(param_parse_reals(" [ 1 , 2.5e-3 ] ", &r), 0);
+    cr_expect(r.n == 2 && r.v[1] == 2.5e-3);
+    cr_expect_eq(param_parse_reals("(4)", &r), 0);
+    cr_expect(r.n == 1 && r.v[0] == 4);
+    cr_expect_eq(param_parse_reals("1,2", &r), 0);
+    cr_expect_eq(r.n, 2);
+    cr_expect_eq(param_parse_reals("[]", &r), 0, "empty parses; the range check rejects it");
+    cr_expect_eq(r.n, 0);
+    const char *bad[] = {"", "[1, 2", "[1 2]", "1,", "[1,]", "(1]", "[nan]", "[1e999]", "[1] x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_expect_eq(param_parse_reals(bad[i], &r), -1, "accepted \"%s\"", bad[i]);
 }
 
 Test(cfg, set_overrides_file_values_and_creates_groups)
@@ -194,7 +266,8 @@ Test(cfg, include_files_resolve_next_to_the_including_file)
 Test(cfg, dump_reads_back_to_identical_values)
 {
     cr_assert_eq(load("run = { seed = 999999; };\n"
-                      "dev = { demo = { g_max_S = 0.30000000000000004; mode = \"fast\"; label = \"a \\\"q\\\" \\\\ b\"; }; };"),
+                      "dev = { demo = { g_max_S = 0.30000000000000004; mode = \"fast\";\n"
+                      "                 label = \"a \\\"q\\\" \\\\ b\"; times_s = [1.0, 0.1, 3e-7]; }; };"),
                  CIM_OK, "%s", cim_errmsg());
     strbuf b;
     strbuf_init(&b);
@@ -207,6 +280,7 @@ Test(cfg, dump_reads_back_to_identical_values)
     cr_expect_eq(memcmp(&d1, &d, sizeof d), 0, "values differ after round trip:\n%s", b.s);
     cr_expect_eq(memcmp(&t1, &t, sizeof t), 0);
     cr_expect(strstr(b.s, "g_max_S = 0.30000000000000004;") != NULL, "%s", b.s);
+    cr_expect(strstr(b.s, "times_s = [1.0, 0.1, 3e-07];") != NULL, "%s", b.s);
     cr_expect(strstr(b.s, "# a real number in [0, 1] S; default 0.0001: largest conductance") != NULL, "%s", b.s);
     strbuf_destroy(&b);
 }
@@ -219,5 +293,8 @@ Test(cfg, json_mirrors_the_groups)
     cr_expect_eq(json_integer_value(json_object_get(demo, "rows")), 7);
     cr_expect_str_eq(json_string_value(json_object_get(demo, "mode")), "exact");
     cr_expect_eq(json_real_value(json_object_get(demo, "g_max_S")), 1e-4);
+    json_t *times = json_object_get(demo, "times_s");
+    cr_expect_eq(json_array_size(times), 2);
+    cr_expect_eq(json_real_value(json_array_get(times, 1)), 60.0);
     json_decref(j);
 }
