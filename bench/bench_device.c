@@ -129,7 +129,7 @@ int main(void)
     printf("bench_device 1: fixed-step RK4 array path, %d cells x %d steps (one 100 ns pulse)\n", N_CELLS, N_STEPS);
     printf("%14s %16s %16s %10s\n", "model", "cell-steps/s", "plain loop/s", "ratio");
     array_job j;
-    j.x = malloc(4 * N_CELLS * sizeof(double));
+    j.x = malloc((size_t)DEVICE_MAX_STATE * N_CELLS * sizeof(double)); /* up to 32 ferroelectric domains per cell */
     j.v = malloc(N_CELLS * sizeof(double));
     j.e = calloc(N_CELLS, sizeof(double));
     for (size_t c = 0; c < N_CELLS; c++)
