@@ -69,16 +69,6 @@ static const param_group fefet_group = {
     .check = fefet_check,
 };
 
-/* "p01" ... "p32" */
-static const device_var fefet_state[FERRO_N_DOMAINS] = {
-    {"p01", "1", 1}, {"p02", "1", 1}, {"p03", "1", 1}, {"p04", "1", 1}, {"p05", "1", 1}, {"p06", "1", 1},
-    {"p07", "1", 1}, {"p08", "1", 1}, {"p09", "1", 1}, {"p10", "1", 1}, {"p11", "1", 1}, {"p12", "1", 1},
-    {"p13", "1", 1}, {"p14", "1", 1}, {"p15", "1", 1}, {"p16", "1", 1}, {"p17", "1", 1}, {"p18", "1", 1},
-    {"p19", "1", 1}, {"p20", "1", 1}, {"p21", "1", 1}, {"p22", "1", 1}, {"p23", "1", 1}, {"p24", "1", 1},
-    {"p25", "1", 1}, {"p26", "1", 1}, {"p27", "1", 1}, {"p28", "1", 1}, {"p29", "1", 1}, {"p30", "1", 1},
-    {"p31", "1", 1}, {"p32", "1", 1},
-};
-
 static double c_fe(const fefet_params *p) { return FERRO_EPS0 * p->eps_fe / p->t_fe_m; }
 static double c_il(const fefet_params *p) { return FERRO_EPS0 * p->eps_il / p->t_il_m; }
 
@@ -139,7 +129,7 @@ const device_type device_fefet = {
                 "et al. (4.5 nm FeFET)",
     .params = &fefet_group,
     .n_state = FERRO_N_DOMAINS,
-    .state = fefet_state,
+    .state = ferro_domain_state,
     .bounds = fefet_bounds,
     .init = fefet_init,
     .dxdt = fefet_dxdt,

@@ -49,16 +49,6 @@ static const param_group feram_group = {
     .check = feram_check,
 };
 
-/* "p01" ... "p32" */
-static const device_var feram_state[FERRO_N_DOMAINS] = {
-    {"p01", "1", 1}, {"p02", "1", 1}, {"p03", "1", 1}, {"p04", "1", 1}, {"p05", "1", 1}, {"p06", "1", 1},
-    {"p07", "1", 1}, {"p08", "1", 1}, {"p09", "1", 1}, {"p10", "1", 1}, {"p11", "1", 1}, {"p12", "1", 1},
-    {"p13", "1", 1}, {"p14", "1", 1}, {"p15", "1", 1}, {"p16", "1", 1}, {"p17", "1", 1}, {"p18", "1", 1},
-    {"p19", "1", 1}, {"p20", "1", 1}, {"p21", "1", 1}, {"p22", "1", 1}, {"p23", "1", 1}, {"p24", "1", 1},
-    {"p25", "1", 1}, {"p26", "1", 1}, {"p27", "1", 1}, {"p28", "1", 1}, {"p29", "1", 1}, {"p30", "1", 1},
-    {"p31", "1", 1}, {"p32", "1", 1},
-};
-
 static void feram_bounds(const void *v, double *lo, double *hi)
 {
     (void)v;
@@ -105,7 +95,7 @@ const device_type device_feram = {
                 "VLSI 2020 (multi-domain Verilog-A); HZO: Schroeder et al. (P_r, E_c)",
     .params = &feram_group,
     .n_state = FERRO_N_DOMAINS,
-    .state = feram_state,
+    .state = ferro_domain_state,
     .bounds = feram_bounds,
     .init = feram_init,
     .dxdt = feram_dxdt,

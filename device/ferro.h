@@ -44,6 +44,7 @@
 
 #include "core/param.h"
 #include "core/strbuf.h"
+#include "device/device.h"
 
 #include <stddef.h>
 
@@ -85,6 +86,9 @@ typedef struct ferro_domains {
      "exponent of the generalised Merz law tau = tau_0 exp((E_a/E)^alpha): 3 [Deng-FeFET-VA]; 1 is Merz (1954)"},     \
     {"p0", PARAM_REAL, offsetof(type, dom.p0), -1, 1, -1, NULL, NULL, "1",                                             \
      "initial normalised polarization of every domain (-1: fully down)"}
+
+/* "p01" ... "p32": the state variables of every multi-domain model. */
+extern const device_var ferro_domain_state[FERRO_N_DOMAINS];
 
 /* Cross-field rule: t_ref must exceed tau_inf ln 2 (else no field switches a domain in t_ref). */
 int ferro_domains_check(const ferro_domains *d);
