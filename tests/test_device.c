@@ -7,6 +7,7 @@
 #include "device/integrate.h"
 #include "device/spice.h"
 #include "exp/device.h"
+#include "tests/devrun.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
@@ -14,42 +15,6 @@
 #include <math.h>
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
-
-typedef struct run {
-    cfg c;
-    exp_device e;
-} run;
-
-static void bind_cb(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
-
-/* Loads a config (file path or, if text starts with '@', inline text) with --set overrides. */
-static void load(run *r, const char *source, const char *const *sets)
-{
-    cfg_init(&r->c);
-    exp_device_init(&r->e, &r->c);
-    int st = source[0] == '@' ? cfg_read_string(&r->c, "test.cfg", source + 1) : cfg_read_file(&r->c, source);
-    cr_assert_eq(st, CIM_OK, "%s", cim_errmsg());
-    for (size_t i = 0; sets && sets[i]; i++)
-        if (cfg_knows(&r->c, sets[i]))
-            cr_assert_eq(cfg_set(&r->c, sets[i]), CIM_OK, "%s", cim_errmsg());
-    bind_cb(&r->c, &r->e);
-    for (size_t i = 0; sets && sets[i]; i++)
-        cr_assert_eq(cfg_set(&r->c, sets[i]), CIM_OK, "%s", cim_errmsg());
-    cr_assert_eq(cfg_resolve(&r->c), CIM_OK, "%s", cim_errmsg());
-    cr_assert_eq(exp_device_prepare(&r->e, CIM_SRC "/configs/device/"), CIM_OK, "%s", cim_errmsg());
-}
-
-static void simulate(run *r)
-{
-    int st = exp_device_run(&r->e, NULL);
-    cr_assert_eq(st, CIM_OK, "%s", cim_errmsg());
-}
-
-static void unload(run *r)
-{
-    exp_device_free(&r->e);
-    cfg_destroy(&r->c);
-}
 
 static double peak_abs(const double *a, size_t n)
 {
@@ -116,31 +81,31 @@ Test(device, check_value_stanford_pku)
 /* The steady-state temperature (tau_th = 0) is the limit of the thermal RC: the two runs agree. */
 Test(device, stanford_steady_state_is_the_limit_of_the_thermal_rc)
 {
-    run a, b;
+    devrun a, b;
     const char *rc[] = {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", NULL};
-    load(&a, CIM_SRC "/configs/device/stanford_pku.cfg", NULL);
-    load(&b, CIM_SRC "/configs/device/stanford_pku.cfg", rc);
-    simulate(&a);
-    simulate(&b);
+    devrun_load(&a, CIM_SRC "/configs/device/stanford_pku.cfg", NULL);
+    devrun_load(&b, CIM_SRC "/configs/device/stanford_pku.cfg", rc);
+    devrun_simulate(&a);
+    devrun_simulate(&b);
     double peak = peak_abs(a.e.tr.i_A, a.e.tr.n), worst = 0;
     for (size_t j = 0; j < a.e.tr.n; j++)
         worst = fmax(worst, fabs(a.e.tr.i_A[j] - b.e.tr.i_A[j]));
     cr_expect_lt(worst / peak, 1e-3, "steady vs RC: max deviation %.3g of peak", worst / peak);
-    unload(&a);
-    unload(&b);
+    devrun_unload(&a);
+    devrun_unload(&b);
 }
 
 /* The HP check value: DC 1 V for 1 ms from x0 = 0.1, no window -> x = 0.10069423. */
 Test(device, check_value_hp_dc)
 {
-    run r;
+    devrun r;
     const char *sets[] = {"device.hp.window=\"none\"", "stimulus.kind=\"dc\"", "stimulus.amplitude_V=1",
                           "sim.t_stop_s=1e-3", "sim.rtol=1e-12", NULL};
-    load(&r, "@device = { model = \"hp\"; };", sets);
-    simulate(&r);
+    devrun_load(&r, "@device = { model = \"hp\"; };", sets);
+    devrun_simulate(&r);
     double x = r.e.tr.x[r.e.tr.n - 1];
     cr_expect(fabs(x - 0.10069422841964841) < 1e-11, "x = %.17g", x);
-    unload(&r);
+    devrun_unload(&r);
 }
 
 /* ---- the contract every model meets ------------------------------------------------------------- */
@@ -193,12 +158,12 @@ Test(device, registry_rejects_unknown_names)
 
 Test(device, hp_sine_matches_closed_form)
 {
-    run r;
+    devrun r;
     const char *sets[] = {"device.hp.window=\"none\"", "stimulus.kind=\"sine\"", "stimulus.amplitude_V=1",
                           "stimulus.freq_Hz=1", "stimulus.n_periods=2", "sim.n_points=4001", "sim.rtol=1e-12",
                           "sim.atol=1e-13", NULL};
-    load(&r, "@device = { model = \"hp\"; };", sets);
-    simulate(&r);
+    devrun_load(&r, "@device = { model = \"hp\"; };", sets);
+    devrun_simulate(&r);
     const device_trace *tr = &r.e.tr;
     const double ron = 100, roff = 16e3, x0 = 0.1, k = 1e-14 * ron / (10e-9 * 10e-9), dR = roff - ron;
     const double R0 = roff - dR * x0, w = 2 * 3.14159265358979323846;
@@ -214,7 +179,7 @@ Test(device, hp_sine_matches_closed_form)
     }
     cr_expect_gt(x_max, 0.3, "the state moves (x reaches %g), so the test exercises the dynamics", x_max);
     cr_expect_lt(worst / peak, 1e-6, "max deviation %.3g of peak current", worst / peak);
-    unload(&r);
+    devrun_unload(&r);
 }
 
 /* ---- every model against ngspice -------------------------------------------------------------- */
@@ -277,9 +242,9 @@ ParameterizedTest(size_t *ci, device, agrees_with_ngspice, .timeout = 300)
     const spice_case *sc = &spice_cases[*ci];
     char path[512];
     snprintf(path, sizeof path, CIM_SRC "/configs/device/%s", sc->config);
-    run r;
-    load(&r, path, sc->sets);
-    simulate(&r);
+    devrun r;
+    devrun_load(&r, path, sc->sets);
+    devrun_simulate(&r);
     const device_trace *tr = &r.e.tr;
     cr_assert_geq(tr->n, 1000, "at least 1000 points");
     /* The state must move over a good part of its range, or the comparison proves little. */
@@ -319,7 +284,7 @@ ParameterizedTest(size_t *ci, device, agrees_with_ngspice, .timeout = 300)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_expect_eq(system(cmd), 0);
     free(dir);
-    unload(&r);
+    devrun_unload(&r);
 }
 
 /* ---- memristor fingerprints, energy, bounds ------------------------------------------------------ */
@@ -330,14 +295,14 @@ Test(device, lobe_area_decreases_with_frequency)
     double area[3];
     const char *freqs[] = {"stimulus.freq_Hz=1", "stimulus.freq_Hz=10", "stimulus.freq_Hz=100"};
     for (int k = 0; k < 3; k++) {
-        run r;
+        devrun r;
         const char *sets[] = {freqs[k], NULL};
-        load(&r, CIM_SRC "/configs/device/hp_joglekar.cfg", sets);
-        simulate(&r);
+        devrun_load(&r, CIM_SRC "/configs/device/hp_joglekar.cfg", sets);
+        devrun_simulate(&r);
         json_t *s = exp_device_summary(&r.e);
         area[k] = json_real_value(json_object_get(s, "loop_area_W"));
         json_decref(s);
-        unload(&r);
+        devrun_unload(&r);
     }
     cr_expect_gt(area[0], 0);
     cr_expect_gt(area[0], 2 * area[1], "areas %g %g %g", area[0], area[1], area[2]);
@@ -358,9 +323,9 @@ ParameterizedTest(size_t *ci, device, energy_is_the_integral_of_power)
     char path[512];
     snprintf(path, sizeof path, CIM_SRC "/configs/device/%s", sc->config);
     const char *sets[] = {"sim.n_points=20001", NULL};
-    run r;
-    load(&r, path, sets);
-    simulate(&r);
+    devrun r;
+    devrun_load(&r, path, sets);
+    devrun_simulate(&r);
     const device_trace *tr = &r.e.tr;
     double fine = 0, coarse = 0;
     for (size_t j = 1; j < tr->n; j++)
@@ -372,7 +337,7 @@ ParameterizedTest(size_t *ci, device, energy_is_the_integral_of_power)
     cr_expect_gt(e, 0, "%s: dissipated energy is positive", sc->name);
     cr_expect_leq(fabs(e - fine), 3 * trap_err + 1e-9 * e, "%s: E = %.9g J, trapezoid %.9g J (+- %.2g)", sc->name, e,
                   fine, trap_err);
-    unload(&r);
+    devrun_unload(&r);
 }
 
 /* Under drives far beyond anything sensible the state still never leaves its bounds. */
@@ -389,8 +354,8 @@ ParameterizedTest(size_t *i, device, state_stays_in_bounds_under_any_stimulus)
         const char *sets[] = {"stimulus.kind=\"pulse\"", amps[a], "stimulus.t_width_s=1e-3", "stimulus.t_period_s=2e-3",
                               "stimulus.n_pulses=3", "stimulus.r_series_ohm=50", "sim.method=\"bsimp\"",
                               "sim.rtol=1e-6", "sim.max_steps=200000", NULL};
-        run r;
-        load(&r, model, sets);
+        devrun r;
+        devrun_load(&r, model, sets);
         int st = exp_device_run(&r.e, NULL);
         if (st == CIM_OK) {
             double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
@@ -404,7 +369,7 @@ ParameterizedTest(size_t *i, device, state_stays_in_bounds_under_any_stimulus)
         } else {
             cr_expect_eq(st, CIM_ESIM, "%s: a failure is reported as a simulation failure", T->name);
         }
-        unload(&r);
+        devrun_unload(&r);
     }
 }
 
@@ -418,23 +383,23 @@ Test(device, pulse_edges_are_never_stepped_over)
                           "stimulus.t_rise_s=0", "stimulus.t_fall_s=0", "stimulus.t_delay_s=3.3e-4",
                           "stimulus.t_period_s=1e-3", "sim.t_stop_s=1e-3", "sim.n_points=11",
                           "device.vteam.x0_m=0", NULL};
-    run r;
-    load(&r, CIM_SRC "/configs/device/vteam.cfg", sets);
-    simulate(&r);
+    devrun r;
+    devrun_load(&r, CIM_SRC "/configs/device/vteam.cfg", sets);
+    devrun_simulate(&r);
     double x = r.e.tr.x[r.e.tr.n - 1];
     double want = 5e-4 * (0.5 / 0.02 - 1) * 1e-9;
     cr_expect(fabs(x - want) < 1e-9 * want, "x = %.17g, expected %.17g", x, want);
-    unload(&r);
+    devrun_unload(&r);
 }
 
 /* With tau_th far below the stimulus time scale the thermal state follows the steady state
  * T = T_amb + |V I| R_th that NEEDS v1.0.0 uses (and that tau_th = 0 computes directly). */
 Test(device, stanford_temperature_tracks_the_steady_state)
 {
-    run r;
+    devrun r;
     const char *sets[] = {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", NULL};
-    load(&r, CIM_SRC "/configs/device/stanford_pku.cfg", sets);
-    simulate(&r);
+    devrun_load(&r, CIM_SRC "/configs/device/stanford_pku.cfg", sets);
+    devrun_simulate(&r);
     const device_trace *tr = &r.e.tr;
     double worst = 0, rise_max = 0;
     for (size_t j = 0; j < tr->n; j++) {
@@ -444,17 +409,17 @@ Test(device, stanford_temperature_tracks_the_steady_state)
     }
     cr_expect_gt(rise_max, 100, "the run heats the cell (by %g K)", rise_max);
     cr_expect_lt(worst, 1e-3 * rise_max, "max |T - T_ss| = %g K", worst);
-    unload(&r);
+    devrun_unload(&r);
 }
 
 Test(device, exhausted_step_budget_is_a_simulation_failure)
 {
     const char *sets[] = {"sim.max_steps=5", NULL};
-    run r;
-    load(&r, CIM_SRC "/configs/device/hp_joglekar.cfg", sets);
+    devrun r;
+    devrun_load(&r, CIM_SRC "/configs/device/hp_joglekar.cfg", sets);
     cr_expect_eq(exp_device_run(&r.e, NULL), CIM_ESIM);
     cr_expect(strstr(cim_errmsg(), "sim.max_steps = 5") != NULL, "%s", cim_errmsg());
-    unload(&r);
+    devrun_unload(&r);
 }
 
 /* ---- the array path ---------------------------------------------------------------------------- */
@@ -462,11 +427,11 @@ Test(device, exhausted_step_budget_is_a_simulation_failure)
 /* The fixed-step RK4 array update agrees with the adaptive integrator for a constant voltage. */
 Test(device, array_step_matches_adaptive)
 {
-    run r;
+    devrun r;
     const char *sets[] = {"stimulus.kind=\"dc\"", "stimulus.amplitude_V=0.8", "sim.t_stop_s=0.05", "sim.rtol=1e-12",
                           NULL};
-    load(&r, CIM_SRC "/configs/device/hp_joglekar.cfg", sets);
-    simulate(&r);
+    devrun_load(&r, CIM_SRC "/configs/device/hp_joglekar.cfg", sets);
+    devrun_simulate(&r);
     double want = r.e.tr.x[r.e.tr.n - 1];
     enum { N = 1000 };
     static double x[N], v[N], e[N];
@@ -481,5 +446,5 @@ Test(device, array_step_matches_adaptive)
         cr_assert(fabs(x[c] - want) < 1e-9, "cell %d: %.12g vs %.12g", c, x[c], want);
     cr_expect(fabs(e[0] - r.e.tr.e_J[r.e.tr.n - 1]) < 1e-7 * e[0], "energy %.9g vs %.9g", e[0],
               r.e.tr.e_J[r.e.tr.n - 1]);
-    unload(&r);
+    devrun_unload(&r);
 }
