@@ -143,6 +143,8 @@ int main(void)
     for (size_t i = 0; device_types[i]; i++) {
         j.T = device_types[i];
         param_defaults(j.T->params, j.params);
+        if (j.T->condition != NULL) /* as a made device is: conditioned once, not at every evaluation */
+            j.T->condition(j.params, 300, NAN);
         double x0[DEVICE_MAX_STATE];
         j.T->init(j.params, 300, x0);
         for (size_t k = 0; k < j.T->n_state; k++)

@@ -76,6 +76,11 @@ typedef struct device_type {
      * current at zero bias (a depolarizing or relaxing polarization) and i v may be negative.  The contract
      * test exempts such models from the memristor's pinched, passive I-V. */
     int reactive;
+    /* Optional: conditions the parameters p (a device's own copy) to its ambient temperature T_K and the
+     * switching cycles it has seen (NAN: no cycling history), for models whose parameters change with
+     * them (the ferroelectrics: wake-up, fatigue, E_c(T), P_r(T)).  Called when a device is made and at
+     * each switching event (device/variability.c).  NULL: nothing to condition. */
+    void (*condition)(void *p, double T_K, double cycles);
     /* Optional: an ngspice behavioural subcircuit ".subckt <name> p n" with the same equations:
      * state on unit capacitors (node = x / spice_scale), B-sources for dx/dt and the current.
      * T_K is the ambient temperature.  NULL: no SPICE export. */

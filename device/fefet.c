@@ -96,29 +96,36 @@ static void fefet_dxdt(const void *v, const double *x, double v_V, double T_K, d
 {
     (void)T_K;
     const fefet_params *p = v;
-    double P = p->dom.p_r_C_per_m2 * ferro_domains_mean(x);
+    double P = ferro_domains_P(&p->dom, x);
     ferro_domains_rate(&p->dom, x, e_fe(p, P, v_V), dx);
+}
+
+static void fefet_condition(void *v, double T_K, double cycles)
+{
+    ferro_domains_condition(&((fefet_params *)v)->dom, T_K, cycles);
 }
 
 static double fefet_current(const void *v, const double *x, double v_V)
 {
     const fefet_params *p = v;
     double dp[FERRO_N_DOMAINS];
-    double P = p->dom.p_r_C_per_m2 * ferro_domains_mean(x);
-    double dPdt = p->dom.p_r_C_per_m2 * ferro_domains_rate(&p->dom, x, e_fe(p, P, v_V), dp);
+    double P = ferro_domains_P(&p->dom, x);
+    double dPdt = ferro_domains_rate(&p->dom, x, e_fe(p, P, v_V), dp);
     return p->w_m * p->l_m * c_il(p) / (c_fe(p) + c_il(p)) * dPdt;
 }
 
-/* Drain current at V_ds = v_V, gate at v_gs_read, 300 K. */
+/* Drain current at V_ds = v_V, gate at v_gs_read, at the device's temperature (temp_ref_K unconditioned):
+ * the thermal voltage sets the subthreshold slope; mobility and V_T0 are taken as temperature-independent. */
 static double fefet_read(const void *v, const double *x, double v_V)
 {
     const fefet_params *p = v;
-    double P = p->dom.p_r_C_per_m2 * ferro_domains_mean(x);
+    double P = ferro_domains_P(&p->dom, x);
     double vt = p->vt0_V - P / c_fe(p);
     double cg = c_fe(p) * c_il(p) / (c_fe(p) + c_il(p));
-    double phi_t = DEVICE_KB_J_PER_K * 300.0 / DEVICE_Q_C;
+    double T = p->dom.conditioned ? p->dom.T_K : p->dom.temp_ref_K;
+    double phi_t = DEVICE_KB_J_PER_K * T / DEVICE_Q_C;
     double i_spec = 2.0 * p->n_slope * p->mu_m2_per_Vs * cg * (p->w_m / p->l_m) * phi_t * phi_t;
-    return ferro_ekv_id_A(p->v_gs_read_V, v_V, vt, p->n_slope, i_spec, 300.0) + p->g_leak_S * v_V;
+    return ferro_ekv_id_A(p->v_gs_read_V, v_V, vt, p->n_slope, i_spec, T) + p->g_leak_S * v_V;
 }
 
 const device_type device_fefet = {
@@ -137,6 +144,7 @@ const device_type device_fefet = {
     .read_A = fefet_read,
     .n_memory = FERRO_N_DOMAINS,
     .reactive = 1,
+    .condition = fefet_condition,
     /* No SPICE form: the netlist of 32 domains coupled through the depolarization field ran for more than
      * 10 minutes in ngspice 39 on a 2-period sine without finishing, so it is not offered unverified. */
 };

@@ -70,11 +70,16 @@ static void feram_dxdt(const void *v, const double *x, double v_V, double T_K, d
     ferro_domains_rate(&p->dom, x, v_V / p->t_fe_m, dx);
 }
 
+static void feram_condition(void *v, double T_K, double cycles)
+{
+    ferro_domains_condition(&((feram_params *)v)->dom, T_K, cycles);
+}
+
 static double feram_current(const void *v, const double *x, double v_V)
 {
     const feram_params *p = v;
     double dp[FERRO_N_DOMAINS];
-    return p->area_m2 * p->dom.p_r_C_per_m2 * ferro_domains_rate(&p->dom, x, v_V / p->t_fe_m, dp);
+    return p->area_m2 * ferro_domains_rate(&p->dom, x, v_V / p->t_fe_m, dp);
 }
 
 static void feram_spice(const void *v, const double *x0, double T_K, strbuf *o)
@@ -101,5 +106,6 @@ const device_type device_feram = {
     .dxdt = feram_dxdt,
     .current_A = feram_current,
     .n_memory = FERRO_N_DOMAINS,
+    .condition = feram_condition,
     .spice = feram_spice,
 };

@@ -7,6 +7,10 @@
  *                 turning points at +-E_c when alpha = -3 sqrt(3) E_c / (4 P_r), beta = 3 sqrt(3) E_c / (8 P_r^3)
  *                 (PARAMETERS.md 3.3, derived), so a slow sweep gives a square loop with exactly P_r and E_c
  *                 (the Landau coercive field: the intrinsic limit, larger than a real film's).
+ *   temperature:  with curie_K set, alpha(T) = alpha (T - T_C) / (T_ref - T_C) (Landau: alpha linear in
+ *                 T - T_C, beta constant), so P_r(T) = P_r sqrt((T_C - T)/(T_C - T_ref)) and E_c(T) =
+ *                 E_c ((T_C - T)/(T_C - T_ref))^(3/2); above T_C one well (paraelectric).  curie_K = 0: no
+ *                 temperature dependence.
  *   current:      i = A dP/dt (the switching current; the background term eps0 eps_fe A dv/dt is reactive
  *                 and left out, as in device/feram.c).  The model stores energy in the double well: a
  *                 polarization between the wells relaxes at zero bias and drives current, so the model is
@@ -27,7 +31,19 @@ typedef struct feram_lk_params {
     double t_fe_m;
     double area_m2;
     double p0_C_per_m2;
+    double temp_ref_K;
+    double curie_K;
+    double T_K; /* derived (feram_lk_condition): the device's temperature; 0 = temp_ref_K */
 } feram_lk_params;
+
+static int feram_lk_check(const void *v)
+{
+    const feram_lk_params *p = v;
+    if (p->curie_K > 0 && !(p->curie_K > p->temp_ref_K))
+        return cim_error(CIM_ECONFIG, "curie_K (%g) must exceed temp_ref_K (%g), the temperature at which p_r is given",
+                         p->curie_K, p->temp_ref_K);
+    return CIM_OK;
+}
 
 static const param_spec feram_lk_spec[] = {
     PARAM_REAL_F(feram_lk_params, p_r_C_per_m2, 1e-4, 2, 0.2, "C/m^2", "remanent polarization, 20 uC/cm^2 [Schroeder-HfO2]"),
@@ -36,6 +52,10 @@ static const param_spec feram_lk_spec[] = {
     PARAM_REAL_F(feram_lk_params, t_fe_m, 1e-9, 1e-5, 10e-9, "m", "ferroelectric thickness (illustrative)"),
     PARAM_REAL_F(feram_lk_params, area_m2, 1e-18, 1e-4, 1e-12, "m^2", "capacitor area (illustrative, 1 um^2)"),
     PARAM_REAL_F(feram_lk_params, p0_C_per_m2, -6, 6, -0.2, "C/m^2", "initial polarization"),
+    PARAM_REAL_F(feram_lk_params, temp_ref_K, 1, 2000, 300, "K", "temperature at which p_r and e_c are given"),
+    PARAM_REAL_F(feram_lk_params, curie_K, 0, 3000, 0, "K",
+                 "Curie temperature (Landau alpha linear in T - T_C); 0 = no temperature dependence (no HZO T_C pinned, "
+                 "PARAMETERS.md 7)"),
     PARAM_END,
 };
 
@@ -44,6 +64,7 @@ static const param_group feram_lk_group = {
     .doc = "Ferroelectric capacitor, single-domain Landau-Khalatnikov dynamics with coefficients from P_r and E_c.",
     .params = feram_lk_spec,
     .size = sizeof(feram_lk_params),
+    .check = feram_lk_check,
 };
 
 static const device_var feram_lk_state[] = {{"P_C_per_m2", "C/m^2", 0.1}};
@@ -52,6 +73,8 @@ static void coefficients(const feram_lk_params *p, double *alpha, double *beta)
 {
     double k = 3.0 * sqrt(3.0) * p->e_c_V_per_m;
     *alpha = -k / (4.0 * p->p_r_C_per_m2);
+    if (p->curie_K > 0 && p->T_K > 0)
+        *alpha *= (p->T_K - p->curie_K) / (p->temp_ref_K - p->curie_K);
     *beta = k / (8.0 * p->p_r_C_per_m2 * p->p_r_C_per_m2 * p->p_r_C_per_m2);
 }
 
@@ -66,6 +89,12 @@ static void feram_lk_init(const void *v, double T_K, double *x)
 {
     (void)T_K;
     x[0] = ((const feram_lk_params *)v)->p0_C_per_m2;
+}
+
+static void feram_lk_condition(void *v, double T_K, double cycles)
+{
+    (void)cycles; /* one domain: no ensemble to pin or to split (wake-up and fatigue are in device/ferro.h) */
+    ((feram_lk_params *)v)->T_K = T_K;
 }
 
 static double dpdt(const feram_lk_params *p, double P, double v_V)
@@ -116,5 +145,6 @@ const device_type device_feram_lk = {
     .dxdt = feram_lk_dxdt,
     .current_A = feram_lk_current,
     .reactive = 1,
+    .condition = feram_lk_condition,
     .spice = feram_lk_spice,
 };

@@ -25,6 +25,29 @@
  * constant tau_inf while |E| > E_c,i and holds otherwise, the classical Preisach model with its return-point
  * memory and wiping-out (Mayergoyz, Mathematical Models of Hysteresis, 1991).
  *
+ * Wake-up, fatigue, temperature (set per device by ferro_domains_condition, from its ambient temperature and
+ * switching-cycle count, device/variability.h):
+ *  - wake-up: a pristine HfO2 film shows a pinched loop, read as domains carrying internal bias fields of
+ *    both signs (the "split-up" of the switching-current peak, Schenk et al., ACS Appl. Mater. Interfaces 7,
+ *    20224 (2015) [Schenk-bias]); field cycling redistributes the defects and the bias fades, opening the
+ *    loop (Zhou et al., Appl. Phys. Lett. 103, 192904 (2013) [Zhou-wakeup]; Pesic et al., Adv. Funct. Mater.
+ *    26, 4601 (2016)).  Here half the domains feel E + E_b(N), the other half E - E_b(N), with
+ *    E_b(N) = e_bias exp(-N / n_wake_cycles) (the exponential is phenomenological; measured wake-up also
+ *    depends on the cycling field and frequency, which this per-cycle form does not follow).  The signs go
+ *    + - - + over consecutive domains, so the two halves have the same coercive fields to first order.
+ *  - fatigue: domains pin and stop switching; pinned domains are taken as unpolarized on average, so P_r, the
+ *    switching charge and the FeFET window shrink symmetrically about zero (unlike the RRAM window closure
+ *    of variability.endurance, which closes from the ON side).  The pinned fraction is
+ *    f(N) = fatigue_loss_per_decade log10(N / fatigue_onset_cycles) past the onset, at most 1: log-linear,
+ *    the form of published fatigue curves (2P_r 27 -> 6 uC/cm^2 after 1e11 cycles in sub-5 nm HZO
+ *    [Lyu-HZO]), a fit, not a mechanism.
+ *  - temperature: switching is thermally activated nucleation, tau = tau_inf exp(U(E) / kT) with the
+ *    barrier U proportional to E^-alpha, so (E_a / E)^alpha scales as 1/T and the activation field as
+ *    E_a(T) = E_a(T_ref) (T_ref / T)^(1/alpha) (derived; Merz (1954) measured the activation field of BaTiO3
+ *    falling as T rises).  At a fixed t_ref the coercive field scales the same way: E_c(T) = E_c (T_ref/T)^(1/alpha),
+ *    for both kinetics.  With curie_K set, P_r(T) = P_r sqrt((T_C - T) / (T_C - T_ref)) (Landau mean field;
+ *    zero above T_C).
+ *
  * FeFET gate stack (metal / ferroelectric / interlayer / silicon).  With the interlayer (and an inverted
  * or accumulated channel) as a linear capacitance C_is = eps0 eps_il / t_il per area, the ferroelectric as
  * C_fe = eps0 eps_fe / t_fe plus the polarization sheet P, charge balance gives the ferroelectric field
@@ -65,6 +88,21 @@ typedef struct ferro_domains {
     double tau_inf_s;      /* Merz prefactor */
     double merz_alpha;     /* exponent of the generalised Merz law (1: Merz 1954) */
     double p0;             /* initial normalised polarization of every domain */
+    /* field cycling and temperature (ferro.h, "Wake-up, fatigue, temperature") */
+    double e_bias_V_per_m;          /* pristine internal bias field of the split-up domains; 0: none */
+    double n_wake_cycles;           /* cycles over which the bias decays by 1/e */
+    double fatigue_onset_cycles;    /* cycle count at which domains start to pin */
+    double fatigue_loss_per_decade; /* fraction of the domains pinned per decade of cycles past the onset */
+    double temp_ref_K;              /* temperature at which p_r and e_c are given */
+    double curie_K;                 /* Curie temperature of the mean-field P_r(T); 0: P_r independent of T */
+    /* Derived, not configuration keys: set by ferro_domains_condition for one device's temperature and
+     * cycle count.  All zero (never conditioned): as at temp_ref_K, woken up, not fatigued. */
+    int conditioned;
+    double T_K;                          /* the device's temperature */
+    double pr_eff_C_per_m2;              /* P_r at T_K times the unpinned fraction */
+    double bias_V_per_m;                 /* the remaining internal bias field */
+    double ec_i[FERRO_N_DOMAINS];        /* coercive field of domain i at T_K */
+    double merz_c[FERRO_N_DOMAINS];      /* L E_c,i^alpha: the Merz exponent of domain i is merz_c / |E|^alpha */
 } ferro_domains;
 
 /* Their parameter table entries, for a model struct `type` holding a ferro_domains member `dom`. */
@@ -85,10 +123,35 @@ typedef struct ferro_domains {
     {"merz_alpha", PARAM_REAL, offsetof(type, dom.merz_alpha), 0.5, 6, 3, NULL, NULL, "1",                             \
      "exponent of the generalised Merz law tau = tau_0 exp((E_a/E)^alpha): 3 [Deng-FeFET-VA]; 1 is Merz (1954)"},     \
     {"p0", PARAM_REAL, offsetof(type, dom.p0), -1, 1, -1, NULL, NULL, "1",                                             \
-     "initial normalised polarization of every domain (-1: fully down)"}
+     "initial normalised polarization of every domain (-1: fully down)"},                                             \
+    {"e_bias_V_per_m", PARAM_REAL, offsetof(type, dom.e_bias_V_per_m), 0, 1e10, 0, NULL, NULL, "V/m",                  \
+     "wake-up: internal bias field of the pristine film, +E_b on half the domains and -E_b on the other half "        \
+     "(the split-up of pinched pristine HfO2 loops [Schenk-bias]); 0 = a woken-up film"},                             \
+    {"n_wake_cycles", PARAM_REAL, offsetof(type, dom.n_wake_cycles), 1, 1e18, 1e3, NULL, NULL, "1",                    \
+     "wake-up: the bias decays as exp(-N / n_wake_cycles) (wake-up within 1e3-1e4 cycles [Zhou-wakeup]; "             \
+     "the exponential form is phenomenological)"},                                                                     \
+    {"fatigue_onset_cycles", PARAM_REAL, offsetof(type, dom.fatigue_onset_cycles), 1, 1e18, 1e6, NULL, NULL, "1",      \
+     "fatigue: cycle count at which domains start to pin (illustrative; set with fatigue_loss_per_decade)"},          \
+    {"fatigue_loss_per_decade", PARAM_REAL, offsetof(type, dom.fatigue_loss_per_decade), 0, 1, 0, NULL, NULL, "1",     \
+     "fatigue: fraction of the domains pinned (no longer switching, no net polarization) per decade of cycles past "  \
+     "the onset, so P_r and the FeFET window shrink symmetrically; 0 = no fatigue (HZO: 2P_r 27 -> 6 uC/cm^2 by "     \
+     "1e11 cycles [Lyu-HZO])"},                                                                                        \
+    {"temp_ref_K", PARAM_REAL, offsetof(type, dom.temp_ref_K), 1, 2000, 300, NULL, NULL, "K",                          \
+     "temperature at which p_r_C_per_m2 and e_c_V_per_m are given"},                                                  \
+    {"curie_K", PARAM_REAL, offsetof(type, dom.curie_K), 0, 3000, 0, NULL, NULL, "K",                                  \
+     "Curie temperature of the mean-field P_r(T) = P_r sqrt((T_C - T)/(T_C - T_ref)); 0 = P_r independent of T "     \
+     "(no HZO T_C pinned, PARAMETERS.md 7)"}
 
 /* "p01" ... "p32": the state variables of every multi-domain model. */
 extern const device_var ferro_domain_state[FERRO_N_DOMAINS];
+
+/* Sets the derived part of d for a device at temperature T_K that has seen `cycles` switching cycles
+ * (NAN: no cycling history, i.e. woken up and not fatigued). */
+void ferro_domains_condition(ferro_domains *d, double T_K, double cycles);
+
+/* The polarization P = P_r,eff mean(p_i) (C/m^2), and the effective P_r (C/m^2). */
+double ferro_domains_P(const ferro_domains *d, const double *p);
+double ferro_domains_pr(const ferro_domains *d);
 
 /* Cross-field rule: t_ref must exceed tau_inf ln 2 (else no field switches a domain in t_ref). */
 int ferro_domains_check(const ferro_domains *d);
@@ -99,11 +162,10 @@ void ferro_domains_bounds(double *lo, double *hi, size_t n);
 /* The normalised polarization mean(p_i). */
 double ferro_domains_mean(const double *p);
 
-/* dp_i/dt of every domain at field E_V_per_m; returns d mean(p) / dt. */
+/* dp_i/dt of every domain at field E_V_per_m; returns dP/dt (C/m^2/s). */
 double ferro_domains_rate(const ferro_domains *d, const double *p, double e_V_per_m, double *dp);
 
-/* The time constant of domain i at field E (INFINITY at E = 0), and the z_i quantile. */
-double ferro_domain_tau_s(const ferro_domains *d, size_t i, double e_V_per_m);
+/* The z_i quantile of the standard normal distribution that places domain i's coercive field. */
 double ferro_domain_quantile(size_t i);
 
 /* ngspice form of the domain ensemble: unit capacitors s0..s31 holding p_i (IC from x0), B-sources

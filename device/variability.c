@@ -314,6 +314,10 @@ int device_cell_make(const variability *v, const void *nominal, double T_K, gsl_
         return st;
     }
     memcpy(cell->p, cell->p_d2d, T->params->size);
+    cell->T_K = T_K;
+    cell->cycles = v->endur.n_cycles_start;
+    if (T->condition != NULL)
+        T->condition(cell->p, T_K, cell->cycles);
     T->init(cell->p, T_K, cell->x);
     /* Which end of state 0 is ON: the one that conducts more at a small probe voltage. */
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE], xl[DEVICE_MAX_STATE], xh[DEVICE_MAX_STATE];
@@ -323,7 +327,6 @@ int device_cell_make(const variability *v, const void *nominal, double T_K, gsl_
     for (size_t k = 0; k < device_n_memory(T); k++)
         xl[k] = lo[k], xh[k] = hi[k];
     cell->on_high = fabs(device_read_A(T, cell->p, xh, 0.1)) > fabs(device_read_A(T, cell->p, xl, 0.1));
-    cell->cycles = v->endur.n_cycles_start;
     cell->cycles_to_fail = v->endur.n63_cycles > 0 ? gsl_ran_weibull(r, v->endur.n63_cycles, v->endur.weibull_shape)
                                                     : INFINITY;
     apply_window(v, cell);
@@ -354,6 +357,8 @@ int device_cell_event(const variability *v, device_cell *cell, gsl_rng *r)
             return st;
     }
     cell->cycles += 0.5;
+    if (v->T->condition != NULL)
+        v->T->condition(cell->p, cell->T_K, cell->cycles);
     apply_window(v, cell);
     if (cell->cycles >= cell->cycles_to_fail)
         make_stuck(v->T, cell, v->endur.fail_state == FAIL_ON ? +1 : -1);

@@ -118,6 +118,7 @@ typedef struct device_cell {
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE]; /* reachable state range (endurance) */
     int on_high;        /* 1 if the ON state is the upper bound of state 0 */
     int stuck;          /* 0, or +1 stuck ON, -1 stuck OFF */
+    double T_K;         /* ambient temperature */
     double cycles;      /* switching cycles so far */
     double cycles_to_fail; /* INFINITY without endurance failure */
 } device_cell;

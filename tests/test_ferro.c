@@ -11,6 +11,7 @@
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ND 32 /* FERRO_N_DOMAINS, restated: the test recomputes the ensemble on its own */
@@ -350,4 +351,242 @@ Test(ferro, fefet_amplitude_programming_gives_eight_levels_under_variability)
     pulse_curve_free(&pc);
     exp_device_free(&e);
     cfg_destroy(&c);
+}
+
+/* ---- wake-up, fatigue, temperature --------------------------------------------------------------------- */
+
+/* Coercive fields of the domains at E_c = 1 (the quantile discretisation, recomputed here). */
+static double ec_unit(const devrun *r, int i)
+{
+    return 1 + param(r, "sigma_ec_rel") * gsl_cdf_ugaussian_Pinv((i + 0.5) / ND);
+}
+
+/* The bias group of domain i as documented in device/ferro.h: signs + - - + repeating. */
+static int bias_minus(int i) { return (i ^ (i >> 1)) & 1; }
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Pristine film, rate-independent domains, internal bias 1.5 E_c on half the domains and -1.5 E_c on the
+ * other half (above every domain's coercive field): the closed-form Preisach loop of shifted hysterons.
+ * Coming up from negative saturation, the +bias half switches at E_c,i - E_b and the -bias half at
+ * E_c,i + E_b: P passes -17/32 P_r while the 8th domain of the +half switches, and 15/32 P_r while the
+ * 8th of the -half does.
+ * At E = 0 each domain falls back to its own bias: P = 0 (the pinched loop).  Woken up (20 decay lengths
+ * of cycling), the loop is the ordinary one, P(E = 0) = P_r. */
+Test(ferro, wake_up_splits_then_opens_the_loop)
+{
+    const char *sets[] = {"stimulus.kind=\"triangle\"", "stimulus.amplitude_V=4", "stimulus.freq_Hz=1e3",
+                          "stimulus.n_periods=2", "sim.n_points=40001", NULL};
+    const char *pristine = "@device = { model = \"feram\"; feram = { kinetics = \"preisach\"; e_bias_V_per_m = 1.5e8; "
+                           "n_wake_cycles = 1e6; }; }; variability = { endurance = { n_cycles_start = 0; }; };";
+    const char *woken = "@device = { model = \"feram\"; feram = { kinetics = \"preisach\"; e_bias_V_per_m = 1.5e8; "
+                        "n_wake_cycles = 1e3; }; }; variability = { endurance = { n_cycles_start = 2e4; }; };";
+    for (int k = 0; k < 2; k++) {
+        devrun r;
+        devrun_load(&r, k ? woken : pristine, sets);
+        devrun_simulate(&r);
+        const device_trace *tr = &r.e.tr;
+        double ec = param(&r, "e_c_V_per_m"), t = param(&r, "t_fe_m"), pr = param(&r, "p_r_C_per_m2");
+        double *P = malloc(tr->n * sizeof *P);
+        for (size_t j = 0; j < tr->n; j++)
+            P[j] = pr * mean_p(tr->x + j * tr->n_state);
+        /* the triangle goes 0 -> +A -> -A -> 0 each period: from -A (3/8) up to +A (5/8), then down to -A (7/8) */
+        size_t a = 3 * tr->n / 8, b = 5 * tr->n / 8 + 1;
+        double p0_up = crossing(P, tr->v_V, a, b, 0.0, +1);
+        double p0_dn = crossing(P, tr->v_V, b - 1, 7 * tr->n / 8 + 1, 0.0, -1);
+        if (k == 0) {
+            double eb = 1.5;
+            double th_plus[ND / 2], th_minus[ND / 2];
+            int np = 0, nm = 0;
+            for (int i = 0; i < ND; i++) {
+                if (bias_minus(i))
+                    th_minus[nm++] = ec_unit(&r, i) + eb;
+                else
+                    th_plus[np++] = ec_unit(&r, i) - eb;
+            }
+            cr_assert(np == ND / 2 && nm == ND / 2);
+            qsort(th_plus, ND / 2, sizeof(double), cmp_d);
+            qsort(th_minus, ND / 2, sizeof(double), cmp_d);
+            /* levels halfway through the 8th domain of each half: a switched domain only approaches +1 */
+            double e_lo = crossing(tr->v_V, P, a, b, -17.0 / 32 * pr, +1) / t / ec;
+            double e_hi = crossing(tr->v_V, P, a, b, 15.0 / 32 * pr, +1) / t / ec;
+            cr_expect(fabs(e_lo - th_plus[7]) < 1e-3, "P = -17/32 P_r at %.5f E_c, the 8th +bias threshold %.5f E_c",
+                      e_lo, th_plus[7]);
+            cr_expect(fabs(e_hi - th_minus[7]) < 1e-3, "P = 15/32 P_r at %.5f E_c, the 8th -bias threshold %.5f E_c",
+                      e_hi, th_minus[7]);
+            cr_expect(fabs(p0_up) < 0.01 * pr && fabs(p0_dn) < 0.01 * pr,
+                      "pristine: P(E = 0) = %.3g and %.3g, pinched to 0 (P_r %.3g)", p0_up, p0_dn, pr);
+        } else {
+            cr_expect(fabs(p0_dn - pr) < 0.02 * pr && fabs(p0_up + pr) < 0.02 * pr,
+                      "woken up: P(E = 0) = %.4g and %.4g, P_r %.4g", p0_dn, p0_up, pr);
+        }
+        free(P);
+        devrun_unload(&r);
+    }
+}
+
+/* Fatigue pins domains with no net polarization: the FeFET window shrinks by the pinned fraction
+ * f = loss log10(N / N_onset) and stays centred where it was (both threshold voltages move toward V_T0). */
+Test(ferro, fatigue_closes_the_fefet_window_symmetrically)
+{
+    const char *base = "@device = { model = \"fefet\"; fefet = { kinetics = \"preisach\"; p_r_C_per_m2 = 0.005; "
+                       "fatigue_onset_cycles = 1e6; fatigue_loss_per_decade = 0.2; }; }; "
+                       "variability = { endurance = { n_cycles_start = %s; }; };";
+    const char *counts[] = {"1e5", "1e8", "1e9"};
+    double f_want[] = {0, 0.4, 0.6}, mw0 = NAN, mid0 = NAN;
+    for (int k = 0; k < 3; k++) {
+        char cfgtext[512];
+        snprintf(cfgtext, sizeof cfgtext, base, counts[k]);
+        devrun r;
+        double xe[ND], xp[ND];
+        program(&r, cfgtext, -4.0, xe);
+        devrun_unload(&r);
+        program(&r, cfgtext, +4.0, xp);
+        double vte = vg_at(&r, xe, 1e-7), vtp = vg_at(&r, xp, 1e-7);
+        double mw = vte - vtp, mid = 0.5 * (vte + vtp);
+        if (k == 0) {
+            mw0 = mw, mid0 = mid;
+            cr_assert_gt(mw0, 0.05, "a window to close (%.4g V)", mw0);
+        } else {
+            cr_expect(fabs(mw / mw0 - (1 - f_want[k])) < 1e-6, "N = %s: window %.6g V = %.6f of the fresh one, 1 - f = %.6f",
+                      counts[k], mw, mw / mw0, 1 - f_want[k]);
+            cr_expect(fabs(mid - mid0) < 1e-9, "N = %s: window centre %.9f V, fresh %.9f V", counts[k], mid, mid0);
+        }
+        cr_log_info("fefet fatigue N = %s: window %.4g V, centre %.4g V", counts[k], mw, mid);
+        devrun_unload(&r);
+    }
+}
+
+/* Wake-up opens the FeFET window: pristine (bias above every coercive field) the programmed polarization
+ * falls back at zero gate bias and there is no window; woken up the window is the ordinary one. */
+Test(ferro, wake_up_opens_the_fefet_window)
+{
+    const char *base = "@device = { model = \"fefet\"; fefet = { kinetics = \"preisach\"; p_r_C_per_m2 = 0.005; "
+                       "e_bias_V_per_m = 1.5e8; n_wake_cycles = 1e3; }; }; "
+                       "variability = { endurance = { n_cycles_start = %s; }; };";
+    double mw[2];
+    for (int k = 0; k < 2; k++) {
+        char cfgtext[512];
+        snprintf(cfgtext, sizeof cfgtext, base, k ? "3e4" : "0");
+        devrun r;
+        double xe[ND], xp[ND];
+        program(&r, cfgtext, -4.0, xe);
+        devrun_unload(&r);
+        program(&r, cfgtext, +4.0, xp);
+        mw[k] = vg_at(&r, xe, 1e-7) - vg_at(&r, xp, 1e-7);
+        if (k == 1) {
+            double pr = param(&r, "p_r_C_per_m2"), c_fe = 8.8541878128e-12 * param(&r, "eps_fe") / param(&r, "t_fe_m");
+            cr_expect(fabs(mw[1] - 2 * pr / c_fe) < 0.02 * 2 * pr / c_fe, "woken up: window %.5g V, 2 P_r/C_fe %.5g V",
+                      mw[1], 2 * pr / c_fe);
+        }
+        devrun_unload(&r);
+    }
+    cr_expect(fabs(mw[0]) < 0.02 * mw[1], "pristine window %.3g V against %.3g V woken up", mw[0], mw[1]);
+}
+
+/* Thermally activated nucleation: the coercive field at t_ref scales as (T_ref / T)^(1/alpha). */
+Test(ferro, coercive_field_falls_with_temperature_as_thermal_activation)
+{
+    const double temps[] = {250, 400};
+    for (int k = 0; k < 2; k++) {
+        char tset[64];
+        snprintf(tset, sizeof tset, "device.T_K=%g", temps[k]);
+        devrun r;
+        devrun_load(&r, "@device = { model = \"feram\"; };", NULL);
+        double ec = param(&r, "e_c_V_per_m"), t = param(&r, "t_fe_m"), tref = param(&r, "t_ref_s");
+        double al = param(&r, "merz_alpha"), T0 = param(&r, "temp_ref_K");
+        devrun_unload(&r);
+        char amp[64], w[64], per[64];
+        double a = 0.3 * ec * t, b = 2 * ec * t;
+        for (int it = 0; it < 30; it++) {
+            double m = 0.5 * (a + b);
+            snprintf(amp, sizeof amp, "stimulus.amplitude_V=%.17g", m);
+            snprintf(w, sizeof w, "stimulus.t_width_s=%.17g", tref);
+            snprintf(per, sizeof per, "stimulus.t_period_s=%.17g", tref * 1.5);
+            const char *sets[] = {"stimulus.kind=\"pulse\"", amp, w, per, "stimulus.t_rise_s=0", "stimulus.t_fall_s=0",
+                                  "stimulus.t_delay_s=0", "sim.rtol=1e-10", "sim.atol=1e-12", tset, NULL};
+            devrun_load(&r, "@device = { model = \"feram\"; };", sets);
+            devrun_simulate(&r);
+            double f = (1 + mean_p(r.e.tr.x + (r.e.tr.n - 1) * r.e.tr.n_state)) / 2;
+            devrun_unload(&r);
+            if (f < 0.5)
+                a = m;
+            else
+                b = m;
+        }
+        double e50 = 0.5 * (a + b) / t, want = ec * pow(T0 / temps[k], 1 / al);
+        cr_expect(fabs(e50 - want) < 0.02 * want, "T = %g K: half switching in t_ref at %.5g V/m, E_c (T_ref/T)^(1/alpha) "
+                  "= %.5g V/m", temps[k], e50, want);
+    }
+}
+
+/* With a Curie temperature: the domain loop's remanence is P_r sqrt((T_C - T)/(T_C - T_ref)), and the Landau
+ * loop's P_r and E_c follow alpha ~ (T - T_C): P_r ~ (T_C - T)^(1/2), E_c ~ (T_C - T)^(3/2). */
+Test(ferro, remanence_follows_the_curie_law)
+{
+    const double T = 500, Tc = 700;
+    double s = (Tc - T) / (Tc - 300);
+    const char *sets_dom[] = {"stimulus.kind=\"triangle\"", "stimulus.amplitude_V=3", "stimulus.freq_Hz=1e3",
+                              "stimulus.n_periods=2", "sim.n_points=40001", "device.T_K=500", NULL};
+    devrun r; /* NLS kinetics: a smooth switching current that the trapezoid integrates to 1e-4 */
+    devrun_load(&r, "@device = { model = \"feram\"; feram = { curie_K = 700; }; };", sets_dom);
+    devrun_simulate(&r);
+    const device_trace *tr = &r.e.tr;
+    double pr = param(&r, "p_r_C_per_m2");
+    double *P = malloc(tr->n * sizeof *P);
+    for (size_t j = 0; j < tr->n; j++)
+        P[j] = mean_p(tr->x + j * tr->n_state);
+    /* the states stay normalised; the polarization is P_r(T) mean(p): read it through the model's P_r(T) */
+    double p_dn = crossing(P, tr->v_V, tr->n / 2, tr->n, 0.0, -1);
+    cr_expect(fabs(p_dn - 1) < 0.02, "all domains retained at E = 0 (%.4f)", p_dn);
+    double i_max = 0;
+    for (size_t j = 0; j < tr->n; j++)
+        i_max = fmax(i_max, fabs(tr->i_A[j]));
+    free(P);
+    /* The switching charge of a full reversal is 2 P_r(T) A: integrate i dt over the second rising sweep. */
+    double q = 0;
+    for (size_t j = 3 * tr->n / 8 + 1; j <= 5 * tr->n / 8; j++) /* from -A up to +A */
+        q += 0.5 * (tr->i_A[j] + tr->i_A[j - 1]) * (tr->t_s[j] - tr->t_s[j - 1]);
+    double area = param(&r, "area_m2"), want = 2 * pr * sqrt(s) * area;
+    cr_expect(fabs(q - want) < 0.02 * want, "switched charge %.5g C, 2 P_r(T) A = %.5g C (P_r sqrt((T_C-T)/(T_C-T_ref)))",
+              q, want);
+    devrun_unload(&r);
+
+    const char *sets_lk[] = {"stimulus.kind=\"triangle\"", "stimulus.amplitude_V=3", "stimulus.freq_Hz=1e3",
+                             "stimulus.n_periods=2", "sim.n_points=40001", "sim.method=\"msbdf\"", "device.T_K=500", NULL};
+    devrun_load(&r, "@device = { model = \"feram_lk\"; feram_lk = { curie_K = 700; }; };", sets_lk);
+    devrun_simulate(&r);
+    tr = &r.e.tr;
+    double prl = param(&r, "p_r_C_per_m2"), ec = param(&r, "e_c_V_per_m"), t = param(&r, "t_fe_m");
+    size_t half = tr->n / 2;
+    double v_up = crossing(tr->v_V, tr->x, half, tr->n, 0.0, +1);
+    double p_at0 = crossing(tr->x, tr->v_V, half, tr->n, 0.0, -1);
+    cr_expect(fabs(p_at0 - prl * sqrt(s)) < 0.02 * prl * sqrt(s), "LK: P_r(T) %.5g, Landau %.5g", p_at0, prl * sqrt(s));
+    cr_expect(fabs(v_up / t - ec * pow(s, 1.5)) < 0.02 * ec * pow(s, 1.5), "LK: E_c(T) %.5g V/m, Landau %.5g V/m",
+              v_up / t, ec * pow(s, 1.5));
+    devrun_unload(&r);
+}
+
+/* The FeFET read at temperature: the EKV subthreshold swing is n (kT/q) ln 10 per decade. */
+Test(ferro, fefet_subthreshold_swing_follows_temperature)
+{
+    const double temps[] = {300, 400};
+    for (int k = 0; k < 2; k++) {
+        char tset[64];
+        snprintf(tset, sizeof tset, "device.T_K=%g", temps[k]);
+        const char *sets[] = {tset, NULL};
+        devrun r;
+        devrun_load(&r, "@device = { model = \"fefet\"; fefet = { g_leak_S = 0; }; };", sets);
+        double n = param(&r, "n_slope"), x[ND];
+        memcpy(x, r.e.cell.x, sizeof x);
+        double v1 = vg_at(&r, x, 1e-12), v2 = vg_at(&r, x, 1e-11);
+        double want = n * 1.380649e-23 * temps[k] / 1.602176634e-19 * log(10);
+        cr_expect(fabs((v2 - v1) - want) < 0.01 * want, "T = %g K: swing %.5g V/dec, n kT/q ln 10 = %.5g", temps[k],
+                  v2 - v1, want);
+        devrun_unload(&r);
+    }
 }
