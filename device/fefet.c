@@ -87,9 +87,7 @@ static void fefet_bounds(const void *v, double *lo, double *hi)
 static void fefet_init(const void *v, double T_K, double *x)
 {
     (void)T_K;
-    const fefet_params *p = v;
-    for (size_t i = 0; i < FERRO_N_DOMAINS; i++)
-        x[i] = p->dom.p0;
+    ferro_domains_init(&((const fefet_params *)v)->dom, x);
 }
 
 static void fefet_dxdt(const void *v, const double *x, double v_V, double T_K, double *dx)

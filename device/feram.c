@@ -58,9 +58,7 @@ static void feram_bounds(const void *v, double *lo, double *hi)
 static void feram_init(const void *v, double T_K, double *x)
 {
     (void)T_K;
-    const feram_params *p = v;
-    for (size_t i = 0; i < FERRO_N_DOMAINS; i++)
-        x[i] = p->dom.p0;
+    ferro_domains_init(&((const feram_params *)v)->dom, x);
 }
 
 static void feram_dxdt(const void *v, const double *x, double v_V, double T_K, double *dx)
@@ -106,6 +104,7 @@ const device_type device_feram = {
     .dxdt = feram_dxdt,
     .current_A = feram_current,
     .n_memory = FERRO_N_DOMAINS,
+    .reactive = 1, /* a capacitor: with internal bias fields (wake-up) domains relax and drive current at 0 V */
     .condition = feram_condition,
     .spice = feram_spice,
 };

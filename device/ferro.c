@@ -62,6 +62,10 @@ void ferro_domains_condition(ferro_domains *d, double T_K, double cycles)
     d->conditioned = 1;
 }
 
+/* The sign of domain i's internal bias: + - - + repeating, so that the two halves of the (sorted) coercive
+ * fields are alike to first order. */
+static int bias_group(size_t i) { return (int)((i ^ (i >> 1)) & 1); }
+
 /* d itself when conditioned, else a copy conditioned for no history at temp_ref (slow: unconditioned
  * parameters only reach here from code that never made a device, such as the interface contract tests). */
 static const ferro_domains *conditioned(const ferro_domains *d, ferro_domains *tmp)
@@ -93,11 +97,17 @@ double ferro_domains_mean(const double *p)
     return s / FERRO_N_DOMAINS;
 }
 
-double ferro_domains_P(const ferro_domains *d, const double *p) { return ferro_domains_pr(d) * ferro_domains_mean(p); }
+void ferro_domains_init(const ferro_domains *d0, double *p)
+{
+    ferro_domains tmp;
+    const ferro_domains *d = conditioned(d0, &tmp);
+    for (size_t i = 0; i < FERRO_N_DOMAINS; i++) {
+        double b = bias_group(i) ? -d->bias_V_per_m : d->bias_V_per_m;
+        p[i] = fabs(b) > d->ec_i[i] ? (b > 0 ? 1.0 : -1.0) : d->p0;
+    }
+}
 
-/* The sign of domain i's internal bias: + - - + repeating, so that the two halves of the (sorted) coercive
- * fields are alike to first order. */
-static int bias_group(size_t i) { return (int)((i ^ (i >> 1)) & 1); }
+double ferro_domains_P(const ferro_domains *d, const double *p) { return ferro_domains_pr(d) * ferro_domains_mean(p); }
 
 double ferro_domains_rate(const ferro_domains *d0, const double *p, double e_V_per_m, double *dp)
 {

@@ -149,6 +149,10 @@ extern const device_var ferro_domain_state[FERRO_N_DOMAINS];
  * (NAN: no cycling history, i.e. woken up and not fatigued). */
 void ferro_domains_condition(ferro_domains *d, double T_K, double cycles);
 
+/* The initial state: every domain at p0, except those whose internal bias exceeds their coercive field
+ * (a pristine film): such a domain has one stable state at zero field, the sign of its bias. */
+void ferro_domains_init(const ferro_domains *d, double *p);
+
 /* The polarization P = P_r,eff mean(p_i) (C/m^2), and the effective P_r (C/m^2). */
 double ferro_domains_P(const ferro_domains *d, const double *p);
 double ferro_domains_pr(const ferro_domains *d);

@@ -165,6 +165,8 @@ int exp_device_run(exp_device *e, progress *prog)
 
 double exp_device_r_read(const exp_device *e, const double *x)
 {
+    if (e->type->reactive && e->type->read_A == NULL)
+        return INFINITY; /* a capacitor: its current is a polarization current, not a DC read */
     double i = device_read_A(e->type, e->cell.p, x, e->dev.v_read_V);
     return i != 0.0 ? e->dev.v_read_V / i : INFINITY;
 }
