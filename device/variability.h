@@ -32,7 +32,10 @@
  *    cycles-to-failure is drawn from a Weibull distribution (scale n63_cycles, shape weibull_shape), the
  *    customary description of RRAM cycling failure (Raghavan et al., Microelectron. Eng. 178, 2017, who
  *    also show where it fits poorly); past it the device is stuck at fail_state.
- *  - temperature: device.T_K, a parameter of every model.
+ *    Models with a device_type.condition hook also age through their own parameters as the count grows
+ *    (the ferroelectrics: wake-up and a fatigue that closes the window symmetrically, device/ferro.h); the
+ *    window closure above still applies on top if configured.
+ *  - temperature: device.T_K, a parameter of every model (passed to condition as well).
  * Every draw comes from the generator the caller passes (owned by the simulation object).
  */
 #ifndef CIM_DEVICE_VARIABILITY_H
