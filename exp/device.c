@@ -83,6 +83,24 @@ int exp_device_reads(const cfg *c, const param_group *g)
     return 0;
 }
 
+/* Draws the device from stream "device.d2d" of the run's seed: the same seed, the same device. */
+static int make_cell(exp_device *e)
+{
+    gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "device.d2d");
+    int st = device_cell_make(&e->var, e->model, e->dev.T_K, r, &e->cell);
+    rng_free(r);
+    if (st == CIM_OK)
+        memcpy(e->x0, e->cell.x, sizeof e->x0);
+    return st;
+}
+
+int exp_device_remake(exp_device *e, double n_cycles_start)
+{
+    device_cell_free(&e->cell);
+    e->var.endur.n_cycles_start = n_cycles_start;
+    return make_cell(e);
+}
+
 int exp_device_prepare(exp_device *e, const char *base_dir)
 {
     e->type = device_types[e->dev.model]; /* the resolved choice */
@@ -90,12 +108,9 @@ int exp_device_prepare(exp_device *e, const char *base_dir)
     if (st != CIM_OK)
         return st;
     variability_prepare(&e->var);
-    gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "device.d2d");
-    st = device_cell_make(&e->var, e->model, e->dev.T_K, r, &e->cell);
-    rng_free(r);
+    st = make_cell(e);
     if (st != CIM_OK)
         return st;
-    memcpy(e->x0, e->cell.x, sizeof e->x0);
     if (e->type->noise != NULL && e->sim.method != SIM_FIXED) {
         /* A noisy model on an adaptive path would silently drop its noise: say so instead. */
         double sig[DEVICE_MAX_STATE] = {0};

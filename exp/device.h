@@ -46,6 +46,8 @@ void exp_device_bind_model(exp_device *e, cfg *c);
 /* After cfg_resolve: builds the stimulus (PWL paths relative to base_dir) and draws the device
  * (variability: random stream "device.d2d" of run.seed). */
 int exp_device_prepare(exp_device *e, const char *base_dir);
+/* Draws the device again (same seed, same draw) as if it had already seen n_cycles_start switching cycles. */
+int exp_device_remake(exp_device *e, double n_cycles_start);
 /* Runs the simulation; switching events (polarity reversals) redraw the cycle-to-cycle parameters
  * (stream "device.c2c") and age the device. */
 int exp_device_run(exp_device *e, progress *prog);

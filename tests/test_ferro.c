@@ -4,6 +4,7 @@
  * Preisach minor loops (nesting, return-point memory), the FeFET window of a fixed polarization sheet,
  * and multi-level programming under variability. */
 #include "device/device.h"
+#include "exp/endurance.h"
 #include "exp/pulses.h"
 #include "tests/devrun.h"
 #include "tests/util.h"
@@ -589,4 +590,54 @@ Test(ferro, fefet_subthreshold_swing_follows_temperature)
                   v2 - v1, want);
         devrun_unload(&r);
     }
+}
+
+/* The endurance experiment on a capacitor that wakes up and fatigues, against the closed form of its
+ * rate-independent loop: after saturation, domain i keeps its polarization at 0 V when its bias
+ * E_b(N) = e_bias exp(-N / n_wake) is below its coercive field and falls back to the bias sign otherwise, and
+ * the polarization is P_r (1 - f(N)), f = loss log10(N / onset) past the onset.  So
+ *     P_pos - P_neg = P_r (1 - f(N)) (2 / 32) #{i : E_b(N) < E_c,i}:
+ * zero in the pristine film, 2 P_r once woken up, then falling by the pinned fraction. */
+Test(ferro, endurance_curve_is_wake_up_then_fatigue)
+{
+    const char *sets[] = {"stimulus.kind=\"triangle\"", "stimulus.amplitude_V=4", "stimulus.freq_Hz=1e4",
+                          "stimulus.n_periods=2", "sim.n_points=4001", NULL};
+    devrun r;
+    devrun_load(&r, "@device = { model = \"feram\"; feram = { kinetics = \"preisach\"; e_bias_V_per_m = 1.5e8; "
+                    "n_wake_cycles = 1e3; fatigue_onset_cycles = 1e6; fatigue_loss_per_decade = 0.15; }; };",
+                sets);
+    endurance_params ep = {.n_min_cycles = 1, .n_max_cycles = 1e10, .n_points = 21};
+    endurance_curve c;
+    cr_assert_eq(exp_endurance_run(&r.e, &ep, &c), CIM_OK, "%s", cim_errmsg());
+    cr_assert(c.has_obs && !c.has_read, "a capacitor: a polarization, no DC read");
+    double pr = param(&r, "p_r_C_per_m2"), eb = param(&r, "e_bias_V_per_m") / param(&r, "e_c_V_per_m");
+    double nw = param(&r, "n_wake_cycles"), on = param(&r, "fatigue_onset_cycles");
+    double loss = param(&r, "fatigue_loss_per_decade");
+    int checked = 0;
+    double wmax = 0;
+    for (size_t k = 0; k < c.n; k++) {
+        double N = c.cycles[k], want[2];
+        /* the count also advances by half a cycle per reversal during the run (at most 2 cycles here): take
+         * the points whose closed form is the same at both ends */
+        for (int e = 0; e < 2; e++) {
+            double n = N + 2.0 * e, b = eb * exp(-n / nw), f = n > on ? fmin(1, loss * log10(n / on)) : 0;
+            int kept = 0;
+            for (int i = 0; i < ND; i++)
+                kept += b < ec_unit(&r, i);
+            want[e] = pr * (1 - f) * 2.0 * kept / ND;
+        }
+        if (fabs(want[0] - want[1]) > 1e-6 * pr)
+            continue;
+        double got = c.obs_pos[k] - c.obs_neg[k];
+        cr_expect(fabs(got - want[0]) < 1e-3 * pr, "N = %.3g: window %.6g C/m^2, closed form %.6g C/m^2", N, got,
+                  want[0]);
+        checked++;
+        wmax = fmax(wmax, got);
+    }
+    cr_expect_geq(checked, 18, "%d of %zu counts checked", checked, c.n);
+    cr_expect(c.obs_pos[0] - c.obs_neg[0] < 0.01 * pr, "pristine: no window (%.3g)", c.obs_pos[0] - c.obs_neg[0]);
+    cr_expect(fabs(wmax - 2 * pr) < 1e-3 * pr, "woken up: 2 P_r (%.5g)", wmax);
+    cr_expect_lt(c.obs_pos[c.n - 1] - c.obs_neg[c.n - 1], 0.5 * wmax, "fatigued at 1e10 cycles");
+    endurance_curve_free(&c);
+    devrun_unload(&r);
 }
