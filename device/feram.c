@@ -88,6 +88,12 @@ static void feram_spice(const void *v, const double *x0, double T_K, strbuf *o)
     strbuf_printf(o, "Bm p n I=%.17g*dPdt()\n.ends feram\n", p->area_m2);
 }
 
+/* The polarization P = P_r mean(p_i), the P of the P-V loop (without the background eps0 eps_fe E, as i). */
+static double feram_polarization(const void *v, const double *x)
+{
+    return ((const feram_params *)v)->dom.p_r_C_per_m2 * ferro_domains_mean(x);
+}
+
 const device_type device_feram = {
     .name = "feram",
     .title = "ferroelectric capacitor (FeRAM), multi-domain Preisach ensemble with nucleation-limited Merz switching",
@@ -102,4 +108,5 @@ const device_type device_feram = {
     .current_A = feram_current,
     .n_memory = FERRO_N_DOMAINS,
     .spice = feram_spice,
+    .observable = {"P_C_per_m2", "C/m^2", feram_polarization},
 };
