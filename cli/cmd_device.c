@@ -29,6 +29,18 @@ static const param_group *const device_groups[] = {&run_group,        &device_gr
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
 
+/* 1 if the trace gets a column for the model's observable: it has one, and no state variable of that name
+ * (feram_lk's polarization is its state). */
+static int obs_column(const device_type *T, const device_trace *tr)
+{
+    if (tr->obs == NULL)
+        return 0;
+    for (size_t k = 0; k < T->n_state; k++)
+        if (strcmp(T->state[k].name, T->observable.name) == 0)
+            return 0;
+    return 1;
+}
+
 static int write_spice(const cli_args *a, exp_device *e, const char *path)
 {
     char data[1024];
@@ -238,6 +250,27 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
     return st;
 }
 
+/* The observable's line of the summary, in the field's unit: range, remanent values, coercive voltages. */
+static void print_observable(FILE *out, json_t *ob)
+{
+    double scale;
+    const char *unit = cli_display_unit(json_string_value(json_object_get(ob, "unit")), &scale);
+    char b[4][48];
+    const char *keys[] = {"remanent_pos", "remanent_neg", "v_coercive_pos_V", "v_coercive_neg_V"};
+    for (int k = 0; k < 4; k++) {
+        json_t *v = json_object_get(ob, keys[k]);
+        if (!json_is_real(v))
+            snprintf(b[k], sizeof b[k], "none");
+        else if (k < 2)
+            snprintf(b[k], sizeof b[k], "%+.4g", json_real_value(v) * scale);
+        else
+            snprintf(b[k], sizeof b[k], "%+.4g V", json_real_value(v));
+    }
+    fprintf(out, "  %-15s %.4g .. %.4g %s; at 0 V %s / %s %s (remanent), crosses 0 at %s / %s (coercive)\n",
+            json_string_value(json_object_get(ob, "name")), json_real_value(json_object_get(ob, "min")) * scale,
+            json_real_value(json_object_get(ob, "max")) * scale, unit, b[0], b[1], unit, b[2], b[3]);
+}
+
 static int device_run(const cli_command *cmd, cli_args *a)
 {
     cfg c;
@@ -288,13 +321,18 @@ static int device_run(const cli_command *cmd, cli_args *a)
         strbuf_init(&body);
         strbuf_printf(&body, "# device trace: %s under a %s stimulus\nt_s,v_V,i_A", e.type->name,
                       (const char *[]){"dc", "sine", "triangle", "pulse", "pwl"}[e.stim.kind]);
+        int oc = obs_column(e.type, tr);
         for (size_t k = 0; k < tr->n_state; k++)
             strbuf_printf(&body, ",%s", e.type->state[k].name);
+        if (oc)
+            strbuf_printf(&body, ",%s", e.type->observable.name);
         strbuf_puts(&body, ",p_W\n");
         for (size_t i = 0; i < tr->n; i++) {
             strbuf_printf(&body, "%.17g,%.17g,%.17g", tr->t_s[i], tr->v_V[i], tr->i_A[i]);
             for (size_t k = 0; k < tr->n_state; k++)
                 strbuf_printf(&body, ",%.17g", tr->x[i * tr->n_state + k]);
+            if (oc)
+                strbuf_printf(&body, ",%.17g", tr->obs[i]);
             strbuf_printf(&body, ",%.17g\n", tr->p_W[i]);
         }
         json_t *jt = json_object();
@@ -312,6 +350,12 @@ static int device_run(const cli_command *cmd, cli_args *a)
                 json_array_append_new(arr, json_real(tr->x[i * tr->n_state + k]));
             json_object_set_new(jt, e.type->state[k].name, arr);
         }
+        if (oc) {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < tr->n; i++)
+                json_array_append_new(arr, json_real(tr->obs[i]));
+            json_object_set_new(jt, e.type->observable.name, arr);
+        }
         json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "trace", jt);
         st = cli_write_result(a, &pv, body.s, jb);
         json_decref(jb);
@@ -322,7 +366,7 @@ static int device_run(const cli_command *cmd, cli_args *a)
             /* The main reference only (up to the first ';'), so the title fits. */
             snprintf(title, sizeof title, "cimsim device: %s -- %s\\n%.*s", e.type->name, e.type->title,
                      (int)strcspn(e.type->citation, ";"), e.type->citation);
-            st = plot_iv(tr, title, cli_opt(cmd, a, "log-current") != NULL, png);
+            st = plot_iv(tr, &e.type->observable, title, cli_opt(cmd, a, "log-current") != NULL, png);
         }
 
         FILE *out = cli_summary_stream(a);
@@ -349,6 +393,9 @@ static int device_run(const cli_command *cmd, cli_args *a)
                     cli_si(b1, json_real_value(json_object_get(summary, "loop_area_W")), "W"));
             fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
                     cli_si(b1, json_real_value(json_object_get(summary, "energy_J")), "J"));
+            json_t *ob = json_object_get(summary, "observable");
+            if (ob != NULL)
+                print_observable(out, ob);
             if (a->output)
                 fprintf(out, "  wrote           %s\n", a->output);
             if (spice)

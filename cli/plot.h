@@ -6,9 +6,12 @@
 #include "exp/pcm_stat.h"
 
 /* Draws the I-V loop of a trace to png_path (current on a log |I| axis if log_current), with the
- * time-colour of each point so the direction of the loop reads off the figure.  The PNG is written
- * to a temporary name and renamed.  CIM_EIO if gnuplot is missing or fails. */
-int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path);
+ * time-colour of each point so the direction of the loop reads off the figure.  With a model observable
+ * (obs, may be NULL; the trace's obs column), two panels: the observable against the voltage (the P-V
+ * loop, in the field's unit, cli_display_unit) beside the I-V loop.  The PNG is written to a temporary
+ * name and renamed.  CIM_EIO if gnuplot is missing or fails. */
+int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
+            const char *png_path);
 
 /* Draws conductance against pulse number (n reads) to png_path. */
 int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,

@@ -50,6 +50,7 @@ void device_trace_free(device_trace *tr)
     free(tr->p_W);
     free(tr->e_J);
     free(tr->x);
+    free(tr->obs);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -195,9 +196,11 @@ static void record(device_trace *tr, size_t k, const rhs_ctx *c, double t, const
     tr->p_W[k] = v * tr->i_A[k];
     tr->e_J[k] = y[n];
     memcpy(tr->x + k * n, x, n * sizeof *x);
+    if (tr->obs != NULL)
+        tr->obs[k] = c->T->observable.value(c->p, x);
 }
 
-static void alloc_trace(device_trace *tr, size_t n_out, size_t n_state)
+static void alloc_trace(device_trace *tr, const device_type *T, size_t n_out, size_t n_state)
 {
     memset(tr, 0, sizeof *tr);
     tr->n = n_out;
@@ -208,6 +211,7 @@ static void alloc_trace(device_trace *tr, size_t n_out, size_t n_state)
     tr->p_W = xmalloc(n_out * sizeof(double));
     tr->e_J = xmalloc(n_out * sizeof(double));
     tr->x = xmalloc(n_out * n_state * sizeof(double));
+    tr->obs = T->observable.value != NULL ? xmalloc(n_out * sizeof(double)) : NULL;
 }
 
 /* One RK4 step of the augmented system for a single device at time t. */
@@ -268,7 +272,7 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
     memcpy(y, x, n * sizeof *y);
     clamp(&c, y);
     y[n] = 0.0;
-    alloc_trace(out, n_out, n);
+    alloc_trace(out, T, n_out, n);
     record(out, 0, &c, 0.0, y);
 
     gsl_odeiv2_system sys = {rhs, jac, dim, &c};

@@ -38,12 +38,14 @@ typedef struct sim_params {
 extern const param_group sim_group;
 extern const char *const sim_method_names[];
 
-/* A sampled run: n samples of time, device voltage, current, state and device power, plus the
- * cumulative energy dissipated in the device (not in a series resistor). */
+/* A sampled run: n samples of time, device voltage, current, state, the model's observable and device
+ * power, plus the cumulative energy dissipated in the device (not in a series resistor). */
 typedef struct device_trace {
     size_t n, n_state;
     double *t_s, *v_V, *i_A, *p_W, *e_J;
     double *x;          /* n x n_state, row-major */
+    double *obs;        /* n values of the model's observable (device.h), with the parameters live at each
+                           sample (a C2C redraw changes them); NULL when the model has none */
     size_t n_steps;     /* accepted steps */
     size_t n_failed;    /* rejected steps */
 } device_trace;

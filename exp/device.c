@@ -172,6 +172,39 @@ double exp_device_r_read(const exp_device *e, const double *x)
 /* A number, or null when it is not finite (JSON has no infinity). */
 static json_t *jnum(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
+/* The last point where y crosses 0 in direction dir (+1 rising, -1 falling), interpolated linearly: the
+ * value of z there.  NAN if y never crosses.  The last, because the first half-cycle starts from the
+ * initial state rather than from the loop. */
+static double last_crossing(const double *y, const double *z, size_t n, int dir)
+{
+    for (size_t k = n - 1; k > 0; k--) {
+        double a = dir * y[k - 1], b = dir * y[k];
+        if (a < 0 && b >= 0)
+            return z[k - 1] + (0 - a) / (b - a) * (z[k] - z[k - 1]);
+    }
+    return NAN;
+}
+
+/* The observable's range and, read off its loop against the voltage, its remanent values (at 0 V, after
+ * the positive and the negative branch) and coercive voltages (where it crosses 0, rising and falling). */
+static json_t *observable_summary(const exp_device *e)
+{
+    const device_trace *tr = &e->tr;
+    const device_observable *o = &e->type->observable;
+    double lo = tr->obs[0], hi = tr->obs[0];
+    for (size_t k = 1; k < tr->n; k++) {
+        lo = fmin(lo, tr->obs[k]);
+        hi = fmax(hi, tr->obs[k]);
+    }
+    json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:f, s:f}", "name", o->name, "unit", o->unit, "initial", tr->obs[0],
+                          "final", tr->obs[tr->n - 1], "min", lo, "max", hi);
+    json_object_set_new(j, "remanent_pos", jnum(last_crossing(tr->v_V, tr->obs, tr->n, -1)));
+    json_object_set_new(j, "remanent_neg", jnum(last_crossing(tr->v_V, tr->obs, tr->n, +1)));
+    json_object_set_new(j, "v_coercive_pos_V", jnum(last_crossing(tr->obs, tr->v_V, tr->n, +1)));
+    json_object_set_new(j, "v_coercive_neg_V", jnum(last_crossing(tr->obs, tr->v_V, tr->n, -1)));
+    return j;
+}
+
 json_t *exp_device_summary(const exp_device *e)
 {
     const device_trace *tr = &e->tr;
@@ -221,10 +254,13 @@ json_t *exp_device_summary(const exp_device *e)
     json_object_set_new(rr, "min", jnum(r_min));
     json_object_set_new(rr, "max", jnum(r_max));
     json_object_set_new(rr, "ratio_max_min", jnum(r_max / r_min));
-    return json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->type->name, "citation",
-                     e->type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->dev.v_read_V, "r_read_ohm", rr,
-                     "switching", sw, "loop_area_W", area, "energy_J", tr->e_J[n - 1], "state", states, "integrator",
-                     "steps", (json_int_t)tr->n_steps, "rejected", (json_int_t)tr->n_failed);
+    json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->type->name,
+                          "citation", e->type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->dev.v_read_V,
+                          "r_read_ohm", rr, "switching", sw, "loop_area_W", area, "energy_J", tr->e_J[n - 1], "state",
+                          states, "integrator", "steps", (json_int_t)tr->n_steps, "rejected", (json_int_t)tr->n_failed);
+    if (tr->obs != NULL)
+        json_object_set_new(j, "observable", observable_summary(e));
+    return j;
 }
 
 void exp_device_free(exp_device *e)

@@ -6,7 +6,12 @@
  *  - switching voltages: the terminal voltage at the first sample where R_read has fallen 10 % below
  *    its running maximum (SET) or risen 10 % above its running minimum (RESET);
  *  - I-V loop lobe area: sum over half-cycles (stretches of one voltage sign) of |integral i dv|;
- *  - energy: integral v i dt, integrated with the state to the integrator's tolerance.
+ *  - energy: integral v i dt, integrated with the state to the integrator's tolerance;
+ *  - for a model with an observable (device.h; the ferroelectrics' polarization P), its range and its loop
+ *    against the voltage read as a hysteresis loop: the remanent values (at the last 0 V crossing after the
+ *    positive branch, remanent_pos, and after the negative one, remanent_neg) and the coercive voltages
+ *    (where it last crosses 0 rising, v_coercive_pos_V, and falling, v_coercive_neg_V); null where the run
+ *    has no such crossing.
  */
 #ifndef CIM_EXP_DEVICE_H
 #define CIM_EXP_DEVICE_H

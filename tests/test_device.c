@@ -147,6 +147,23 @@ ParameterizedTest(size_t *i, device, contract)
     }
     cr_expect(T->citation != NULL && strlen(T->citation) > 10, "%s cites its source", T->name);
     cr_expect(device_type_find(T->name) == T);
+    /* The observable hook is all or nothing; an observable named like a state variable is that variable
+     * (the trace then has one column for both). */
+    const device_observable *o = &T->observable;
+    cr_expect((o->name == NULL) == (o->value == NULL) && (o->name == NULL) == (o->unit == NULL),
+              "%s: observable name, unit and value given together", T->name);
+    static const char *const fixed[] = {"t_s", "v_V", "i_A", "p_W"};
+    for (int c = 0; o->name != NULL && c < 4; c++)
+        cr_expect_str_neq(o->name, fixed[c], "%s: the observable's column is not one of the trace's own", T->name);
+    for (size_t k = 0; o->value != NULL && k < T->n_state; k++) {
+        if (strcmp(o->name, T->state[k].name) != 0)
+            continue;
+        for (int s = 0; s <= 10; s++) {
+            T->init(p, 300, x);
+            x[k] = lo[k] + (hi[k] - lo[k]) * (0.137 + 0.08 * s);
+            cr_expect_eq(o->value(p, x), x[k], "%s: observable %s is state %zu", T->name, o->name, k);
+        }
+    }
 }
 
 Test(device, registry_rejects_unknown_names)
