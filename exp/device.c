@@ -96,6 +96,8 @@ int exp_device_prepare(exp_device *e, const char *base_dir)
     if (st != CIM_OK)
         return st;
     memcpy(e->x0, e->cell.x, sizeof e->x0);
+    if ((st = sim_check_grid(&e->sim, exp_device_t_stop(e))) != CIM_OK)
+        return cim_error_prefix(st, "sim: ");
     if (e->type->noise != NULL && e->sim.method != SIM_FIXED) {
         /* A noisy model on an adaptive path would silently drop its noise: say so instead. */
         double sig[DEVICE_MAX_STATE] = {0};

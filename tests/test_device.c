@@ -409,6 +409,31 @@ Test(device, pulse_edges_are_never_stepped_over)
     devrun_unload(&r);
 }
 
+/* sim.spacing = "log": t = 0, then t_first_s to t_stop at one ratio, with the state on that grid exact.  VTEAM as
+ * above under DC moves at a constant rate, so x(t) = k_off (v/v_off - 1) t at every sample, six decades apart. */
+Test(device, log_grid_samples_at_equal_ratios)
+{
+    const char *sets[] = {"stimulus.kind=\"dc\"", "stimulus.amplitude_V=0.5", "sim.t_stop_s=1.37e-7",
+                          "sim.spacing=\"log\"", "sim.t_first_s=1.37e-13", "sim.n_points=61",
+                          "device.vteam.x0_m=0", NULL};
+    devrun r;
+    devrun_load(&r, CIM_SRC "/configs/device/vteam.cfg", sets);
+    devrun_simulate(&r);
+    const device_trace *tr = &r.e.tr;
+    cr_assert_eq(tr->n, 61);
+    cr_expect_eq(tr->t_s[0], 0.0);
+    cr_expect_eq(tr->t_s[1], 1.37e-13, "first sample at t_first_s");
+    cr_expect_eq(tr->t_s[60], 1.37e-7, "last sample exactly at t_stop");
+    double ratio = pow(1e6, 1.0 / 59), rate = 5e-4 * (0.5 / 0.02 - 1);
+    for (size_t k = 2; k < tr->n; k++)
+        cr_expect(fabs(tr->t_s[k] / tr->t_s[k - 1] - ratio) < 1e-12, "sample %zu: ratio %.15g, expected %.15g", k,
+                  tr->t_s[k] / tr->t_s[k - 1], ratio);
+    for (size_t k = 1; k < tr->n; k++)
+        cr_expect(fabs(tr->x[k] - rate * tr->t_s[k]) < 1e-9 * rate * tr->t_s[k], "sample %zu: x %.17g, rate t %.17g", k,
+                  tr->x[k], rate * tr->t_s[k]);
+    devrun_unload(&r);
+}
+
 /* With tau_th far below the stimulus time scale the thermal state follows the steady state
  * T = T_amb + |V I| R_th that NEEDS v1.0.0 uses (and that tau_th = 0 computes directly). */
 Test(device, stanford_temperature_tracks_the_steady_state)
