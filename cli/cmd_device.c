@@ -14,8 +14,11 @@
 
 static const cli_option device_options[] = {
     {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)"},
-    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time"},
+    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time (models with an observable: the P-V loop beside it)"},
     {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
+    {"plot-r-t", "FILE.png",
+     "draw R = v/i against time on log-log axes over the run's final hold at a read voltage (drift, retention), "
+     "with the slope fitted over its last 3 decades"},
     {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
     {"pcm-stat", NULL,
      "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
@@ -283,6 +286,9 @@ static int device_run(const cli_command *cmd, cli_args *a)
     char dir[1024];
     if (cli_opt(cmd, a, "pulses") != NULL && cli_opt(cmd, a, "pcm-stat") != NULL)
         return cim_error(CIM_EUSAGE, "device: give at most one of --pulses and --pcm-stat");
+    const char *png_rt = cli_opt(cmd, a, "plot-r-t");
+    if (png_rt != NULL && (cli_opt(cmd, a, "pulses") != NULL || cli_opt(cmd, a, "pcm-stat") != NULL))
+        return cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not --pulses or --pcm-stat");
     cfg_init(&c);
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);
@@ -304,6 +310,11 @@ static int device_run(const cli_command *cmd, cli_args *a)
         cfg_destroy(&c);
         return st;
     }
+    /* --plot-r-t needs a final hold; checked from the settings, before anything runs or is written. */
+    double t_hold = 0.0;
+    size_t first_hold = 0;
+    if (st == CIM_OK && png_rt != NULL && (st = exp_device_final_hold(&e, &t_hold, &first_hold)) != CIM_OK)
+        cim_error_prefix(st, "%s: --plot-r-t needs a run that ends holding a read voltage: ", a->config);
     const char *spice = cli_opt(cmd, a, "spice");
     if (st == CIM_OK && spice != NULL)
         st = write_spice(a, &e, spice);
@@ -368,6 +379,20 @@ static int device_run(const cli_command *cmd, cli_args *a)
                      (int)strcspn(e.type->citation, ";"), e.type->citation);
             st = plot_iv(tr, &e.type->observable, title, cli_opt(cmd, a, "log-current") != NULL, png);
         }
+        /* Drift: the slope over the hold's last 3 decades, where a power law has settled (PCM drift starts at
+         * its t0 after the melt-quench). */
+        double dt_hi = tr->t_s[tr->n - 1] - t_hold, dt_lo = 0, slope = NAN, ln_r1 = NAN;
+        size_t n_fit = 0;
+        if (png_rt != NULL) {
+            dt_lo = fmax(tr->t_s[first_hold] - t_hold, 1e-3 * dt_hi);
+            slope = exp_device_loglog_slope(&e, t_hold, first_hold, dt_lo, dt_hi, &ln_r1, &n_fit);
+        }
+        if (st == CIM_OK && png_rt != NULL) {
+            char title[256], b1[32], b2[32];
+            snprintf(title, sizeof title, "cimsim device: %s -- R = v/i at %s, held from t_0 = %s\\n%s", e.type->name,
+                     cli_si(b1, tr->v_V[tr->n - 1], "V"), cli_si(b2, t_hold, "s"), e.type->title);
+            st = plot_r_t(tr, first_hold, t_hold, slope, ln_r1, dt_lo, dt_hi, title, png_rt);
+        }
 
         FILE *out = cli_summary_stream(a);
         if (st == CIM_OK && out != NULL) {
@@ -400,8 +425,18 @@ static int device_run(const cli_command *cmd, cli_args *a)
                 fprintf(out, "  wrote           %s\n", a->output);
             if (spice)
                 fprintf(out, "  wrote           %s (run: ngspice -b %s)\n", spice, spice);
+            if (png_rt != NULL) {
+                size_t k0 = first_hold, k1 = tr->n - 1;
+                fprintf(out, "  R(t) drift      R = v/i from %s at t - t_0 = %s to %s at %s (hold from t_0 = %s)\n",
+                        cli_si(b1, tr->v_V[k0] / tr->i_A[k0], "ohm"), cli_si(b2, tr->t_s[k0] - t_hold, "s"),
+                        cli_si(b3, tr->v_V[k1] / tr->i_A[k1], "ohm"), cli_si(b4, dt_hi, "s"), cli_si(b5, t_hold, "s"));
+                fprintf(out, "                  log-log slope d ln R / d ln t = %.5g over t - t_0 = %s .. %s (%zu samples)\n",
+                        slope, cli_si(b1, dt_lo, "s"), cli_si(b2, dt_hi, "s"), n_fit);
+            }
             if (cli_opt(cmd, a, "plot"))
                 fprintf(out, "  wrote           %s\n", cli_opt(cmd, a, "plot"));
+            if (png_rt != NULL)
+                fprintf(out, "  wrote           %s\n", png_rt);
         }
         json_decref(summary);
     }
@@ -417,15 +452,22 @@ const cli_command cmd_device = {
     .usage = "[options] CONFIG",
     .description =
         "Integrates the device model named by device.model under the stimulus, writes the trace\n"
-        "t_s,v_V,i_A,<state...>,p_W (17 significant digits) and prints a summary: read resistance\n"
+        "t_s,v_V,i_A,<state...>,[observable,]p_W (17 significant digits) and prints a summary: read resistance\n"
         "at device.v_read_V (initial, final, range), switching voltages, I-V loop lobe area and the\n"
         "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm, feram, feram_lk, fefet (see\n"
         "`cimsim config --docs` for their parameters and sources).\n"
+        "Models with an observable (feram, feram_lk, fefet: the polarization P) add it to the trace and\n"
+        "the summary (remanent P, coercive voltages), and --plot draws the P-V loop beside the I-V loop.\n"
+        "--plot-r-t draws R = v/i against the time since the stimulus settled, on log-log axes, for a run\n"
+        "that ends holding a read voltage (PCM drift, retention); the summary adds the slope d ln R / d ln t\n"
+        "over the last 3 decades (the drift exponent).  sim.spacing = \"log\" samples such runs evenly in log t.\n"
         "--pulses runs potentiation/depression pulse trains instead (group pulses); --pcm-stat the IBM\n"
         "statistical PCM inference model (groups pcm_stat, pcm_stat_exp): programming noise, drift and\n"
         "read noise per target conductance over inference time, with global drift compensation.\n\n"
         "examples:\n"
         "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir\n"
+        "  cimsim device configs/device/feram_loop.cfg -o feram.csv --plot feram.png\n"
+        "  cimsim device configs/device/pcm_drift.cfg -o drift.csv --plot-r-t drift.png\n"
         "  cimsim device configs/device/pcm_ibm.cfg --pcm-stat -o pcm.csv --plot pcm.png",
     .options = device_options,
     .config_required = 1,

@@ -132,6 +132,40 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
     return run_gnuplot(script, tmp_png, png_path, data);
 }
 
+int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slope, double ln_r1_ohm, double dt_lo_s,
+             double dt_hi_s, const char *title, const char *png_path)
+{
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
+    for (size_t k = first; k < tr->n; k++) {
+        double dt = tr->t_s[k] - t_start_s, r = tr->v_V[k] / tr->i_A[k];
+        if (dt > 0 && r > 0 && isfinite(r)) /* a log-log axis shows positive values only */
+            fprintf(fp, "%.9g %.9g\n", dt, r);
+    }
+    fclose(fp);
+    /* About 12 markers per decade, so the fitted line shows between them. */
+    double decades = log10((tr->t_s[tr->n - 1] - t_start_s) / fmax(tr->t_s[first] - t_start_s, 1e-300));
+    size_t every = (size_t)fmax(1.0, floor((double)(tr->n - first) / fmax(12.0 * decades, 1.0)));
+    char tmp_png[1200], script[4096], fit[512] = "";
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    if (isfinite(slope))
+        snprintf(fit, sizeof fit,
+                 ", (x >= %.9g && x <= %.9g) ? exp(%.17g) * x**%.17g : 1/0 with lines lw 2.5 lc rgb '#d62728' "
+                 "title sprintf('fit over %.3g .. %.3g s: slope %%.4f', %.17g)",
+                 dt_lo_s, dt_hi_s, ln_r1_ohm, slope, dt_lo_s, dt_hi_s, slope);
+    snprintf(script, sizeof script,
+             "set terminal pngcairo size 900,650 font ',11'\nset output '%s'\n"
+             "set title \"%s\" noenhanced font ',10'\n"
+             "set logscale xy\nset format x '10^{%%L}'\nset format y '%%.0s %%cΩ'\nset mytics 10\n"
+             "set xlabel 'time since the read hold began, t - t_0 (s)'\nset ylabel 'resistance R = v / i'\n"
+             "set grid xtics ytics mytics\nset key top left\nset samples 400\n"
+             "plot '%s' using 1:2 every %zu with points pt 6 ps 1 lc rgb '#1f77b4' title 'R(t), simulated'%s\n",
+             tmp_png, title, data, every, fit);
+    return run_gnuplot(script, tmp_png, png_path, data);
+}
+
 int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path)
 {
     char data[24];

@@ -13,6 +13,12 @@
 int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
             const char *png_path);
 
+/* Draws R = v/i of a trace's samples first..n-1 against their time since t_start_s on log-log axes (the
+ * drift figure of PCM papers: a straight line of slope nu), with the fitted line ln R = ln_r1 + slope ln t
+ * over [dt_lo_s, dt_hi_s] dashed (slope NAN: no line). */
+int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slope, double ln_r1_ohm, double dt_lo_s,
+             double dt_hi_s, const char *title, const char *png_path);
+
 /* Draws conductance against pulse number (n reads) to png_path. */
 int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
                 const char *png_path);

@@ -265,6 +265,53 @@ json_t *exp_device_summary(const exp_device *e)
     return j;
 }
 
+int exp_device_final_hold(const exp_device *e, double *t_start_s, size_t *first)
+{
+    const stimulus *s = &e->s;
+    double t_end = exp_device_t_stop(e), t0 = 0.0;
+    if (s->p.kind == STIM_SINE || s->p.kind == STIM_TRIANGLE)
+        return cim_error(CIM_EINVAL, "a %s stimulus never holds a constant voltage",
+                         s->p.kind == STIM_SINE ? "sine" : "triangle");
+    for (double b = stimulus_next_break(s, 0.0); b < t_end; b = stimulus_next_break(s, b))
+        t0 = b;
+    /* Piecewise linear after t0: constant if it has the end value at two points inside as well. */
+    double v_end = stimulus_v(s, t_end);
+    if (stimulus_v(s, t0 + 1e-6 * (t_end - t0)) != v_end || stimulus_v(s, 0.5 * (t0 + t_end)) != v_end)
+        return cim_error(CIM_EINVAL, "the stimulus still changes after its last breakpoint (t = %g s): no final hold", t0);
+    if (v_end == 0.0)
+        return cim_error(CIM_EINVAL, "the stimulus ends at 0 V (from t = %g s): R = v/i needs a read voltage", t0);
+    size_t n = (size_t)e->sim.n_points, k = 1;
+    while (k < n && sim_output_time(&e->sim, t_end, k, n) <= t0)
+        k++;
+    if (n - k < 3)
+        return cim_error(CIM_EINVAL, "the final hold (from t = %g s) has %zu output samples; at least 3 are needed", t0,
+                         n - k);
+    *t_start_s = t0;
+    *first = k;
+    return CIM_OK;
+}
+
+double exp_device_loglog_slope(const exp_device *e, double t_start_s, size_t first, double dt_lo_s, double dt_hi_s,
+                               double *ln_r1_ohm, size_t *n_used)
+{
+    const device_trace *tr = &e->tr;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    size_t n = 0;
+    for (size_t k = first; k < tr->n; k++) {
+        double dt = tr->t_s[k] - t_start_s, r = tr->v_V[k] / tr->i_A[k];
+        if (!(dt >= dt_lo_s && dt <= dt_hi_s && r > 0 && isfinite(r)))
+            continue;
+        double x = log(dt), y = log(r);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+        n++;
+    }
+    *n_used = n;
+    double d = (double)n * sxx - sx * sx;
+    double slope = n >= 2 && d > 0 ? ((double)n * sxy - sx * sy) / d : NAN;
+    *ln_r1_ohm = n > 0 ? (sy - slope * sx) / (double)n : NAN;
+    return slope;
+}
+
 void exp_device_free(exp_device *e)
 {
     stimulus_destroy(&e->s);

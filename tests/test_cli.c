@@ -347,10 +347,11 @@ Test(cli, every_device_config_runs_as_its_header_says)
             args[m] = '\0';
         }
         cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: cimsim %s: %s", e->d_name, args, err);
-        /* Every output it names (-o, --plot, --spice) exists. */
+        /* Every output it names (-o, --plot, --plot-r-t, --spice) exists. */
         char *copy = strdup(args);
         for (char *tok = strtok(copy, " "), *prev = NULL; tok != NULL; prev = tok, tok = strtok(NULL, " "))
-            if (prev && (!strcmp(prev, "-o") || !strcmp(prev, "--plot") || !strcmp(prev, "--spice"))) {
+            if (prev && (!strcmp(prev, "-o") || !strcmp(prev, "--plot") || !strcmp(prev, "--plot-r-t") ||
+                         !strcmp(prev, "--spice"))) {
                 snprintf(path, sizeof path, "%s/%s", dir, tok);
                 cr_expect_eq(access(path, F_OK), 0, "%s: %s written", e->d_name, tok);
             }
