@@ -133,10 +133,26 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
                     json_real_value(json_object_get(b, "fit_rms")),
                     cli_si(b3, json_real_value(json_object_get(b, "energy_per_pulse_J")), "J"));
             json_t *cs = json_object_get(b, "c2c_sigma_frac");
-            fprintf(out, "  %-14s  %lld distinguishable levels (+-%g sigma bands apart over %zu cycles), C2C sigma %s of "
-                         "the range\n",
-                    "", (long long)json_integer_value(json_object_get(b, "levels")), pp->levels_n_sigma, pc.n_cycles,
-                    json_is_real(cs) ? (snprintf(label, sizeof label, "%.3g%%", 100 * json_real_value(cs)), label) : "n/a");
+            char c2c[32];
+            if (json_is_real(cs))
+                snprintf(c2c, sizeof c2c, "%.3g%% of the range", 100 * json_real_value(cs));
+            else
+                snprintf(c2c, sizeof c2c, "n/a%s", pc.n_cycles < 2 ? " (one cycle)" : "");
+            const char *basis = json_string_value(json_object_get(b, "levels_sigma"));
+            char sigma[160];
+            if (basis == NULL) /* no spread: a count would only measure the last digits */
+                fprintf(out, "  %-14s  levels undefined: %s; C2C sigma %s\n", "",
+                        json_string_value(json_object_get(b, "levels_undefined")), c2c);
+            else {
+                if (strcmp(basis, "read") == 0)
+                    snprintf(sigma, sizeof sigma, "read noise%s", pc.c2c_configured ? " only: one cycle cannot measure the "
+                                                                                      "cycle-to-cycle spread" : "");
+                else
+                    snprintf(sigma, sizeof sigma, "cycle-to-cycle spread over %zu cycles%s", pc.n_cycles,
+                             strcmp(basis, "c2c") == 0 ? "" : " and read noise");
+                fprintf(out, "  %-14s  %lld distinguishable levels (+-%g sigma bands apart; sigma: %s), C2C sigma %s\n",
+                        "", (long long)json_integer_value(json_object_get(b, "levels")), pp->levels_n_sigma, sigma, c2c);
+            }
         }
         if (pc.stuck)
             fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
