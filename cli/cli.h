@@ -92,6 +92,10 @@ FILE *cli_summary_stream(const cli_args *a);
 /* x with an SI prefix and unit, 4 significant digits ("100 µS", "-2.5 mV"); buf >= 32 bytes. */
 const char *cli_si(char *buf, double x, const char *unit);
 
+/* The unit a reader of the field's papers expects for values in SI unit `unit` ("µC/cm²" for C/m^2), and the
+ * factor *scale that converts to it; unit itself and 1 when the field uses SI. */
+const char *cli_display_unit(const char *unit, double *scale);
+
 extern const cli_command cmd_config;
 extern const cli_command cmd_mvm;
 extern const cli_command cmd_device;

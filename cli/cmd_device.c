@@ -14,8 +14,11 @@
 
 static const cli_option device_options[] = {
     {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)"},
-    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time"},
+    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time (models with an observable: the P-V loop beside it)"},
     {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
+    {"plot-r-t", "FILE.png",
+     "draw R = v/i against time on log-log axes over the run's final hold at a read voltage (drift, retention), "
+     "with the slope fitted over its last 3 decades"},
     {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
     {"pcm-stat", NULL,
      "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
@@ -28,6 +31,18 @@ static const param_group *const device_groups[] = {&run_group,        &device_gr
                                                    &pcm_stat_exp_group, NULL};
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
+
+/* 1 if the trace gets a column for the model's observable: it has one, and no state variable of that name
+ * (feram_lk's polarization is its state). */
+static int obs_column(const device_type *T, const device_trace *tr)
+{
+    if (tr->obs == NULL)
+        return 0;
+    for (size_t k = 0; k < T->n_state; k++)
+        if (strcmp(T->state[k].name, T->observable.name) == 0)
+            return 0;
+    return 1;
+}
 
 static int write_spice(const cli_args *a, exp_device *e, const char *path)
 {
@@ -118,10 +133,26 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
                     json_real_value(json_object_get(b, "fit_rms")),
                     cli_si(b3, json_real_value(json_object_get(b, "energy_per_pulse_J")), "J"));
             json_t *cs = json_object_get(b, "c2c_sigma_frac");
-            fprintf(out, "  %-14s  %lld distinguishable levels (+-%g sigma bands apart over %zu cycles), C2C sigma %s of "
-                         "the range\n",
-                    "", (long long)json_integer_value(json_object_get(b, "levels")), pp->levels_n_sigma, pc.n_cycles,
-                    json_is_real(cs) ? (snprintf(label, sizeof label, "%.3g%%", 100 * json_real_value(cs)), label) : "n/a");
+            char c2c[32];
+            if (json_is_real(cs))
+                snprintf(c2c, sizeof c2c, "%.3g%% of the range", 100 * json_real_value(cs));
+            else
+                snprintf(c2c, sizeof c2c, "n/a%s", pc.n_cycles < 2 ? " (one cycle)" : "");
+            const char *basis = json_string_value(json_object_get(b, "levels_sigma"));
+            char sigma[160];
+            if (basis == NULL) /* no spread: a count would only measure the last digits */
+                fprintf(out, "  %-14s  levels undefined: %s; C2C sigma %s\n", "",
+                        json_string_value(json_object_get(b, "levels_undefined")), c2c);
+            else {
+                if (strcmp(basis, "read") == 0)
+                    snprintf(sigma, sizeof sigma, "read noise%s", pc.c2c_configured ? " only: one cycle cannot measure the "
+                                                                                      "cycle-to-cycle spread" : "");
+                else
+                    snprintf(sigma, sizeof sigma, "cycle-to-cycle spread over %zu cycles%s", pc.n_cycles,
+                             strcmp(basis, "c2c") == 0 ? "" : " and read noise");
+                fprintf(out, "  %-14s  %lld distinguishable levels (+-%g sigma bands apart; sigma: %s), C2C sigma %s\n",
+                        "", (long long)json_integer_value(json_object_get(b, "levels")), pp->levels_n_sigma, sigma, c2c);
+            }
         }
         if (pc.stuck)
             fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
@@ -238,6 +269,27 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
     return st;
 }
 
+/* The observable's line of the summary, in the field's unit: range, remanent values, coercive voltages. */
+static void print_observable(FILE *out, json_t *ob)
+{
+    double scale;
+    const char *unit = cli_display_unit(json_string_value(json_object_get(ob, "unit")), &scale);
+    char b[4][48];
+    const char *keys[] = {"remanent_pos", "remanent_neg", "v_coercive_pos_V", "v_coercive_neg_V"};
+    for (int k = 0; k < 4; k++) {
+        json_t *v = json_object_get(ob, keys[k]);
+        if (!json_is_real(v))
+            snprintf(b[k], sizeof b[k], "none");
+        else if (k < 2)
+            snprintf(b[k], sizeof b[k], "%+.4g", json_real_value(v) * scale);
+        else
+            snprintf(b[k], sizeof b[k], "%+.4g V", json_real_value(v));
+    }
+    fprintf(out, "  %-15s %.4g .. %.4g %s; at 0 V %s / %s %s (remanent), crosses 0 at %s / %s (coercive)\n",
+            json_string_value(json_object_get(ob, "name")), json_real_value(json_object_get(ob, "min")) * scale,
+            json_real_value(json_object_get(ob, "max")) * scale, unit, b[0], b[1], unit, b[2], b[3]);
+}
+
 static int device_run(const cli_command *cmd, cli_args *a)
 {
     cfg c;
@@ -250,6 +302,9 @@ static int device_run(const cli_command *cmd, cli_args *a)
     char dir[1024];
     if (cli_opt(cmd, a, "pulses") != NULL && cli_opt(cmd, a, "pcm-stat") != NULL)
         return cim_error(CIM_EUSAGE, "device: give at most one of --pulses and --pcm-stat");
+    const char *png_rt = cli_opt(cmd, a, "plot-r-t");
+    if (png_rt != NULL && (cli_opt(cmd, a, "pulses") != NULL || cli_opt(cmd, a, "pcm-stat") != NULL))
+        return cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not --pulses or --pcm-stat");
     cfg_init(&c);
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);
@@ -271,6 +326,11 @@ static int device_run(const cli_command *cmd, cli_args *a)
         cfg_destroy(&c);
         return st;
     }
+    /* --plot-r-t needs a final hold; checked from the settings, before anything runs or is written. */
+    double t_hold = 0.0;
+    size_t first_hold = 0;
+    if (st == CIM_OK && png_rt != NULL && (st = exp_device_final_hold(&e, &t_hold, &first_hold)) != CIM_OK)
+        cim_error_prefix(st, "%s: --plot-r-t needs a run that ends holding a read voltage: ", a->config);
     const char *spice = cli_opt(cmd, a, "spice");
     if (st == CIM_OK && spice != NULL)
         st = write_spice(a, &e, spice);
@@ -288,13 +348,18 @@ static int device_run(const cli_command *cmd, cli_args *a)
         strbuf_init(&body);
         strbuf_printf(&body, "# device trace: %s under a %s stimulus\nt_s,v_V,i_A", e.type->name,
                       (const char *[]){"dc", "sine", "triangle", "pulse", "pwl"}[e.stim.kind]);
+        int oc = obs_column(e.type, tr);
         for (size_t k = 0; k < tr->n_state; k++)
             strbuf_printf(&body, ",%s", e.type->state[k].name);
+        if (oc)
+            strbuf_printf(&body, ",%s", e.type->observable.name);
         strbuf_puts(&body, ",p_W\n");
         for (size_t i = 0; i < tr->n; i++) {
             strbuf_printf(&body, "%.17g,%.17g,%.17g", tr->t_s[i], tr->v_V[i], tr->i_A[i]);
             for (size_t k = 0; k < tr->n_state; k++)
                 strbuf_printf(&body, ",%.17g", tr->x[i * tr->n_state + k]);
+            if (oc)
+                strbuf_printf(&body, ",%.17g", tr->obs[i]);
             strbuf_printf(&body, ",%.17g\n", tr->p_W[i]);
         }
         json_t *jt = json_object();
@@ -312,6 +377,12 @@ static int device_run(const cli_command *cmd, cli_args *a)
                 json_array_append_new(arr, json_real(tr->x[i * tr->n_state + k]));
             json_object_set_new(jt, e.type->state[k].name, arr);
         }
+        if (oc) {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < tr->n; i++)
+                json_array_append_new(arr, json_real(tr->obs[i]));
+            json_object_set_new(jt, e.type->observable.name, arr);
+        }
         json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "trace", jt);
         st = cli_write_result(a, &pv, body.s, jb);
         json_decref(jb);
@@ -322,7 +393,21 @@ static int device_run(const cli_command *cmd, cli_args *a)
             /* The main reference only (up to the first ';'), so the title fits. */
             snprintf(title, sizeof title, "cimsim device: %s -- %s\\n%.*s", e.type->name, e.type->title,
                      (int)strcspn(e.type->citation, ";"), e.type->citation);
-            st = plot_iv(tr, title, cli_opt(cmd, a, "log-current") != NULL, png);
+            st = plot_iv(tr, &e.type->observable, title, cli_opt(cmd, a, "log-current") != NULL, png);
+        }
+        /* Drift: the slope over the hold's last 3 decades, where a power law has settled (PCM drift starts at
+         * its t0 after the melt-quench). */
+        double dt_hi = tr->t_s[tr->n - 1] - t_hold, dt_lo = 0, slope = NAN, ln_r1 = NAN;
+        size_t n_fit = 0;
+        if (png_rt != NULL) {
+            dt_lo = fmax(tr->t_s[first_hold] - t_hold, 1e-3 * dt_hi);
+            slope = exp_device_loglog_slope(&e, t_hold, first_hold, dt_lo, dt_hi, &ln_r1, &n_fit);
+        }
+        if (st == CIM_OK && png_rt != NULL) {
+            char title[256], b1[32], b2[32];
+            snprintf(title, sizeof title, "cimsim device: %s -- R = v/i at %s, held from t_0 = %s\\n%s", e.type->name,
+                     cli_si(b1, tr->v_V[tr->n - 1], "V"), cli_si(b2, t_hold, "s"), e.type->title);
+            st = plot_r_t(tr, first_hold, t_hold, slope, ln_r1, dt_lo, dt_hi, title, png_rt);
         }
 
         FILE *out = cli_summary_stream(a);
@@ -349,12 +434,25 @@ static int device_run(const cli_command *cmd, cli_args *a)
                     cli_si(b1, json_real_value(json_object_get(summary, "loop_area_W")), "W"));
             fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
                     cli_si(b1, json_real_value(json_object_get(summary, "energy_J")), "J"));
+            json_t *ob = json_object_get(summary, "observable");
+            if (ob != NULL)
+                print_observable(out, ob);
             if (a->output)
                 fprintf(out, "  wrote           %s\n", a->output);
             if (spice)
                 fprintf(out, "  wrote           %s (run: ngspice -b %s)\n", spice, spice);
+            if (png_rt != NULL) {
+                size_t k0 = first_hold, k1 = tr->n - 1;
+                fprintf(out, "  R(t) drift      R = v/i from %s at t - t_0 = %s to %s at %s (hold from t_0 = %s)\n",
+                        cli_si(b1, tr->v_V[k0] / tr->i_A[k0], "ohm"), cli_si(b2, tr->t_s[k0] - t_hold, "s"),
+                        cli_si(b3, tr->v_V[k1] / tr->i_A[k1], "ohm"), cli_si(b4, dt_hi, "s"), cli_si(b5, t_hold, "s"));
+                fprintf(out, "                  log-log slope d ln R / d ln t = %.5g over t - t_0 = %s .. %s (%zu samples)\n",
+                        slope, cli_si(b1, dt_lo, "s"), cli_si(b2, dt_hi, "s"), n_fit);
+            }
             if (cli_opt(cmd, a, "plot"))
                 fprintf(out, "  wrote           %s\n", cli_opt(cmd, a, "plot"));
+            if (png_rt != NULL)
+                fprintf(out, "  wrote           %s\n", png_rt);
         }
         json_decref(summary);
     }
@@ -370,15 +468,22 @@ const cli_command cmd_device = {
     .usage = "[options] CONFIG",
     .description =
         "Integrates the device model named by device.model under the stimulus, writes the trace\n"
-        "t_s,v_V,i_A,<state...>,p_W (17 significant digits) and prints a summary: read resistance\n"
+        "t_s,v_V,i_A,<state...>,[observable,]p_W (17 significant digits) and prints a summary: read resistance\n"
         "at device.v_read_V (initial, final, range), switching voltages, I-V loop lobe area and the\n"
         "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm, feram, feram_lk, fefet (see\n"
         "`cimsim config --docs` for their parameters and sources).\n"
+        "Models with an observable (feram, feram_lk, fefet: the polarization P) add it to the trace and\n"
+        "the summary (remanent P, coercive voltages), and --plot draws the P-V loop beside the I-V loop.\n"
+        "--plot-r-t draws R = v/i against the time since the stimulus settled, on log-log axes, for a run\n"
+        "that ends holding a read voltage (PCM drift, retention); the summary adds the slope d ln R / d ln t\n"
+        "over the last 3 decades (the drift exponent).  sim.spacing = \"log\" samples such runs evenly in log t.\n"
         "--pulses runs potentiation/depression pulse trains instead (group pulses); --pcm-stat the IBM\n"
         "statistical PCM inference model (groups pcm_stat, pcm_stat_exp): programming noise, drift and\n"
         "read noise per target conductance over inference time, with global drift compensation.\n\n"
         "examples:\n"
         "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir\n"
+        "  cimsim device configs/device/feram_loop.cfg -o feram.csv --plot feram.png\n"
+        "  cimsim device configs/device/pcm_drift.cfg -o drift.csv --plot-r-t drift.png\n"
         "  cimsim device configs/device/pcm_ibm.cfg --pcm-stat -o pcm.csv --plot pcm.png",
     .options = device_options,
     .config_required = 1,

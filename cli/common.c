@@ -258,3 +258,20 @@ const char *cli_si(char *buf, double x, const char *unit)
     snprintf(buf, 32, "%.4g %s%s", x / pow(10.0, 3 * (k - 5)), prefix[k], unit);
     return buf;
 }
+
+const char *cli_display_unit(const char *unit, double *scale)
+{
+    static const struct {
+        const char *si, *shown;
+        double scale;
+    } table[] = {
+        {"C/m^2", "µC/cm²", 100.0}, /* polarization: 1 C/m^2 = 100 µC/cm^2 */
+    };
+    for (size_t k = 0; k < sizeof table / sizeof *table; k++)
+        if (strcmp(unit, table[k].si) == 0) {
+            *scale = table[k].scale;
+            return table[k].shown;
+        }
+    *scale = 1.0;
+    return unit;
+}

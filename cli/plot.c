@@ -1,5 +1,6 @@
 /* cli/plot.c -- see plot.h. */
 #include "cli/plot.h"
+#include "cli/cli.h"
 #include "core/status.h"
 
 #include <errno.h>
@@ -70,39 +71,98 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
     return run_gnuplot(script, tmp_png, png_path, data);
 }
 
-int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path)
+/* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
+ * then read "current (µA)" with ticks 0 .. 150, not 1.5x10^-4 A. */
+static double eng_scale(double peak, const char **prefix)
+{
+    static const char *const name[] = {"f", "p", "n", "µ", "m", "", "k", "M", "G"};
+    int k = peak > 0 && isfinite(peak) ? 5 + (int)floor(log10(peak) / 3) : 5;
+    k = k < 0 ? 0 : k > 8 ? 8 : k;
+    *prefix = name[k];
+    return pow(10.0, -3 * (k - 5));
+}
+
+int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
+            const char *png_path)
 {
     char data[24];
     FILE *fp = open_data(data);
     if (fp == NULL)
         return CIM_EIO;
+    int two = obs != NULL && obs->name != NULL && tr->obs != NULL;
+    double scale = 1.0;
+    const char *unit = two ? cli_display_unit(obs->unit, &scale) : "";
     double peak = 0;
-    for (size_t i = 0; i < tr->n; i++) {
-        fprintf(fp, "%.9g %.9g %.9g\n", tr->v_V[i], log_current ? fabs(tr->i_A[i]) : tr->i_A[i], tr->t_s[i]);
+    for (size_t i = 0; i < tr->n; i++)
         peak = fmax(peak, fabs(tr->i_A[i]));
-    }
+    const char *i_prefix = "", *t_prefix;
+    double i_scale = log_current ? 1.0 : eng_scale(peak, &i_prefix), t_scale = eng_scale(tr->t_s[tr->n - 1], &t_prefix);
+    for (size_t i = 0; i < tr->n; i++)
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", tr->v_V[i], log_current ? fabs(tr->i_A[i]) : tr->i_A[i] * i_scale,
+                tr->t_s[i] * t_scale, two ? tr->obs[i] * scale : 0.0);
     fclose(fp);
+    char tmp_png[1200], script[4096];
+    size_t m = 0;
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    m += (size_t)snprintf(script + m, sizeof script - m,
+                          "set terminal pngcairo size %s font ',11'\nset output '%s'\nset xlabel 'voltage (V)'\n"
+                          "set grid\nunset key\nset offsets 0, 0, graph 0.04, graph 0.04\nset palette rgb 33,13,10\nset cblabel 'time (%ss)'\n",
+                          two ? "1600,650" : "900,650", tmp_png, t_prefix);
+    if (two) /* the observable's loop on the left, as papers show the P-V loop beside the switching current */
+        m += (size_t)snprintf(script + m, sizeof script - m,
+                              "set multiplot layout 1,2 title \"%s\" noenhanced font ',11'\n"
+                              "set ylabel '%.*s (%s)' noenhanced\nset xzeroaxis lt -1\nset yzeroaxis lt -1\n"
+                              "unset colorbox\nplot '%s' using 1:4:3 with lines lw 2 lc palette\n"
+                              "set colorbox\nunset xzeroaxis\nunset yzeroaxis\n",
+                              title, (int)strcspn(obs->name, "_"), obs->name, unit, data);
+    else
+        m += (size_t)snprintf(script + m, sizeof script - m, "set title \"%s\" noenhanced font ',10'\n", title);
+    if (log_current)
+        m += (size_t)snprintf(script + m, sizeof script - m, "set ylabel '|current| (A)'\n");
+    else
+        m += (size_t)snprintf(script + m, sizeof script - m, "set ylabel 'current (%sA)'\n", i_prefix);
     /* A log axis shows six decades below the peak: samples at a source voltage that is zero to rounding (a
      * PWL knot, 1e-14 V) would otherwise stretch it to 1e-19 A and squash the curve. */
-    char yrange[64] = "";
+    if (log_current)
+        m += (size_t)snprintf(script + m, sizeof script - m, "set logscale y\nset format y '10^{%%L}'\n");
     if (log_current && peak > 0)
-        snprintf(yrange, sizeof yrange, "set yrange [%.3g:*]\n", 1e-6 * peak);
-    char tmp_png[1200], script[4096];
+        m += (size_t)snprintf(script + m, sizeof script - m, "set yrange [%.3g:*]\n", 1e-6 * peak);
+    snprintf(script + m, sizeof script - m, "plot '%s' using 1:2:3 with lines lw 2 lc palette\n%s", data,
+             two ? "unset multiplot\n" : "");
+    return run_gnuplot(script, tmp_png, png_path, data);
+}
+
+int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slope, double ln_r1_ohm, double dt_lo_s,
+             double dt_hi_s, const char *title, const char *png_path)
+{
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
+    for (size_t k = first; k < tr->n; k++) {
+        double dt = tr->t_s[k] - t_start_s, r = tr->v_V[k] / tr->i_A[k];
+        if (dt > 0 && r > 0 && isfinite(r)) /* a log-log axis shows positive values only */
+            fprintf(fp, "%.9g %.9g\n", dt, r);
+    }
+    fclose(fp);
+    /* About 12 markers per decade, so the fitted line shows between them. */
+    double decades = log10((tr->t_s[tr->n - 1] - t_start_s) / fmax(tr->t_s[first] - t_start_s, 1e-300));
+    size_t every = (size_t)fmax(1.0, floor((double)(tr->n - first) / fmax(12.0 * decades, 1.0)));
+    char tmp_png[1200], script[4096], fit[512] = "";
     snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    if (isfinite(slope))
+        snprintf(fit, sizeof fit,
+                 ", (x >= %.9g && x <= %.9g) ? exp(%.17g) * x**%.17g : 1/0 with lines lw 2.5 lc rgb '#d62728' "
+                 "title sprintf('fit over %.3g .. %.3g s: slope %%.4f', %.17g)",
+                 dt_lo_s, dt_hi_s, ln_r1_ohm, slope, dt_lo_s, dt_hi_s, slope);
     snprintf(script, sizeof script,
-             "set terminal pngcairo size 900,650 font ',11'\n"
-             "set output '%s'\n"
+             "set terminal pngcairo size 900,650 font ',11'\nset output '%s'\n"
              "set title \"%s\" noenhanced font ',10'\n"
-             "set xlabel 'voltage (V)'\n"
-             "set ylabel '%s'\n"
-             "%s%s"
-             "set grid\n"
-             "set cblabel 'time (s)'\n"
-             "set palette rgb 33,13,10\n"
-             "unset key\n"
-             "plot '%s' using 1:2:3 with lines lw 2 lc palette\n",
-             tmp_png, title, log_current ? "|current| (A)" : "current (A)",
-             log_current ? "set logscale y\nset format y '10^{%L}'\n" : "", yrange, data);
+             "set logscale xy\nset format x '10^{%%L}'\nset format y '%%.0s %%cΩ'\nset mytics 10\n"
+             "set xlabel 'time since the read hold began, t - t_0 (s)'\nset ylabel 'resistance R = v / i'\n"
+             "set grid xtics ytics mytics\nset key top left\nset samples 400\n"
+             "plot '%s' using 1:2 every %zu with points pt 6 ps 1 lc rgb '#1f77b4' title 'R(t), simulated'%s\n",
+             tmp_png, title, data, every, fit);
     return run_gnuplot(script, tmp_png, png_path, data);
 }
 

@@ -6,9 +6,18 @@
 #include "exp/pcm_stat.h"
 
 /* Draws the I-V loop of a trace to png_path (current on a log |I| axis if log_current), with the
- * time-colour of each point so the direction of the loop reads off the figure.  The PNG is written
- * to a temporary name and renamed.  CIM_EIO if gnuplot is missing or fails. */
-int plot_iv(const device_trace *tr, const char *title, int log_current, const char *png_path);
+ * time-colour of each point so the direction of the loop reads off the figure.  With a model observable
+ * (obs, may be NULL; the trace's obs column), two panels: the observable against the voltage (the P-V
+ * loop, in the field's unit, cli_display_unit) beside the I-V loop.  The PNG is written to a temporary
+ * name and renamed.  CIM_EIO if gnuplot is missing or fails. */
+int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
+            const char *png_path);
+
+/* Draws R = v/i of a trace's samples first..n-1 against their time since t_start_s on log-log axes (the
+ * drift figure of PCM papers: a straight line of slope nu), with the fitted line ln R = ln_r1 + slope ln t
+ * over [dt_lo_s, dt_hi_s] dashed (slope NAN: no line). */
+int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slope, double ln_r1_ohm, double dt_lo_s,
+             double dt_hi_s, const char *title, const char *png_path);
 
 /* Draws conductance against pulse number (n reads) to png_path. */
 int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,

@@ -33,6 +33,16 @@ typedef struct device_var {
                             tolerances (1 uV) do not swamp a state measured in nanometres */
 } device_var;
 
+/* Optional: one quantity derived from the state that papers plot against the voltage, next to the current
+ * (the ferroelectrics' polarization, P = P_r mean(p_i)).  The trace carries it as a column named `name`,
+ * unless a state variable already has that name (then it is that variable, and value returns it); the I-V
+ * plot adds a panel of it against the voltage.  value is pure, like current_A.  name NULL: none. */
+typedef struct device_observable {
+    const char *name;  /* trace column, spelled like a state variable ("P_C_per_m2") */
+    const char *unit;  /* SI unit ("C/m^2") */
+    double (*value)(const void *p, const double *x);
+} device_observable;
+
 typedef struct device_type {
     const char *name;           /* registry key; config: device.model = "vteam" */
     const char *title;          /* one line: what the model is */
@@ -88,6 +98,8 @@ typedef struct device_type {
     /* Optional: ngspice options this model's netlist needs beyond device/spice.c's, written on a second
      * .options line (which overrides the first), e.g. "chgtol=1e-2".  NULL: none. */
     const char *spice_options;
+    /* Optional: the derived observable above ({NULL}: none). */
+    device_observable observable;
 } device_type;
 
 /* The read current of state x at v_V (read_A when the model has one, else current_A). */

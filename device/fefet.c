@@ -126,6 +126,12 @@ static double fefet_read(const void *v, const double *x, double v_V)
     return ferro_ekv_id_A(p->v_gs_read_V, v_V, vt, p->n_slope, i_spec, T) + p->g_leak_S * v_V;
 }
 
+/* The gate polarization P = P_r,eff mean(p_i) (at T, after fatigue), the P of the P-V_g loop. */
+static double fefet_polarization(const void *v, const double *x)
+{
+    return ferro_domains_P(&((const fefet_params *)v)->dom, x);
+}
+
 const device_type device_fefet = {
     .name = "fefet",
     .title = "ferroelectric FET (HZO), multi-domain gate with depolarization, EKV channel read",
@@ -143,6 +149,7 @@ const device_type device_fefet = {
     .n_memory = FERRO_N_DOMAINS,
     .reactive = 1,
     .condition = fefet_condition,
+    .observable = {"P_C_per_m2", "C/m^2", fefet_polarization},
     /* No SPICE form: the netlist of 32 domains coupled through the depolarization field ran for more than
      * 10 minutes in ngspice 39 on a 2-period sine without finishing, so it is not offered unverified. */
 };

@@ -91,6 +91,12 @@ static void feram_spice(const void *v, const double *x0, double T_K, strbuf *o)
     strbuf_printf(o, "Bm p n I=%.17g*dPdt()\n.ends feram\n", p->area_m2);
 }
 
+/* The polarization P = P_r,eff mean(p_i) (at T, after fatigue), the P of the P-V loop (without the background eps0 eps_fe E, as i). */
+static double feram_polarization(const void *v, const double *x)
+{
+    return ferro_domains_P(&((const feram_params *)v)->dom, x);
+}
+
 const device_type device_feram = {
     .name = "feram",
     .title = "ferroelectric capacitor (FeRAM), multi-domain Preisach ensemble with nucleation-limited Merz switching",
@@ -107,4 +113,5 @@ const device_type device_feram = {
     .reactive = 1, /* a capacitor: with internal bias fields (wake-up) domains relax and drive current at 0 V */
     .condition = feram_condition,
     .spice = feram_spice,
+    .observable = {"P_C_per_m2", "C/m^2", feram_polarization},
 };

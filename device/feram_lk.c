@@ -132,6 +132,13 @@ static void feram_lk_spice(const void *v, const double *x0, double T_K, strbuf *
     strbuf_puts(o, ".ends feram_lk\n");
 }
 
+/* The polarization is the state itself (same name: the trace does not repeat it). */
+static double feram_lk_polarization(const void *v, const double *x)
+{
+    (void)v;
+    return x[0];
+}
+
 const device_type device_feram_lk = {
     .name = "feram_lk",
     .title = "ferroelectric capacitor, single-domain Landau-Khalatnikov dynamics",
@@ -147,4 +154,5 @@ const device_type device_feram_lk = {
     .reactive = 1,
     .condition = feram_lk_condition,
     .spice = feram_lk_spice,
+    .observable = {"P_C_per_m2", "C/m^2", feram_lk_polarization},
 };

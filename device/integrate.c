@@ -11,18 +11,44 @@
 #include <string.h>
 
 const char *const sim_method_names[] = {"rkf45", "rk8pd", "msbdf", "bsimp", "fixed", NULL};
+const char *const sim_spacing_names[] = {"linear", "log", NULL};
+
+int sim_check_grid(const sim_params *sim, double t_stop_s)
+{
+    if (sim->spacing == SIM_SPACING_LOG && !(sim->t_first_s < t_stop_s))
+        return cim_error(CIM_ECONFIG, "spacing \"log\" needs t_first_s (%g s) below the end time (%g s)", sim->t_first_s,
+                         t_stop_s);
+    return CIM_OK;
+}
 
 static int sim_check(const void *v)
 {
     const sim_params *p = v;
     if (p->method == SIM_FIXED && p->dt_fixed_s <= 0)
         return cim_error(CIM_ECONFIG, "method \"fixed\" needs dt_fixed_s > 0");
+    if (p->t_stop_s > 0) /* else the stimulus's duration, known once it is built (exp_device_prepare) */
+        return sim_check_grid(p, p->t_stop_s);
     return CIM_OK;
+}
+
+double sim_output_time(const sim_params *sim, double t_stop_s, size_t k, size_t n_out)
+{
+    if (k == 0)
+        return 0.0;
+    if (k + 1 == n_out)
+        return t_stop_s; /* exactly, not to rounding */
+    if (sim->spacing == SIM_SPACING_LOG)
+        return sim->t_first_s * pow(t_stop_s / sim->t_first_s, (double)(k - 1) / (double)(n_out - 2));
+    return t_stop_s * (double)k / (double)(n_out - 1);
 }
 
 static const param_spec sim_spec[] = {
     PARAM_REAL_F(sim_params, t_stop_s, 0, 1e9, 0, "s", "end of the simulation; 0 = the stimulus's own duration"),
-    PARAM_INT_F(sim_params, n_points, 2, 1e8, 2001, "samples written to the trace (uniform in time)"),
+    PARAM_INT_F(sim_params, n_points, 2, 1e8, 2001, "samples written to the trace, including t = 0 and the end time"),
+    PARAM_CHOICE_F(sim_params, spacing, sim_spacing_names, SIM_SPACING_LINEAR,
+                   "output grid: linear (uniform in time) or log (t = 0, then t_first_s to the end time at equal "
+                   "ratios: retention and drift over many decades)"),
+    PARAM_REAL_F(sim_params, t_first_s, 1e-15, 1e9, 1e-9, "s", "with spacing = \"log\": the first sample after t = 0"),
     PARAM_CHOICE_F(sim_params, method, sim_method_names, SIM_RK8PD,
                    "integrator: adaptive rkf45/rk8pd (explicit), bsimp/msbdf (stiff, implicit; bsimp is the robust one), "
                    "or fixed-step RK4"),
@@ -50,6 +76,7 @@ void device_trace_free(device_trace *tr)
     free(tr->p_W);
     free(tr->e_J);
     free(tr->x);
+    free(tr->obs);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -195,9 +222,11 @@ static void record(device_trace *tr, size_t k, const rhs_ctx *c, double t, const
     tr->p_W[k] = v * tr->i_A[k];
     tr->e_J[k] = y[n];
     memcpy(tr->x + k * n, x, n * sizeof *x);
+    if (tr->obs != NULL)
+        tr->obs[k] = c->T->observable.value(c->p, x);
 }
 
-static void alloc_trace(device_trace *tr, size_t n_out, size_t n_state)
+static void alloc_trace(device_trace *tr, const device_type *T, size_t n_out, size_t n_state)
 {
     memset(tr, 0, sizeof *tr);
     tr->n = n_out;
@@ -208,6 +237,7 @@ static void alloc_trace(device_trace *tr, size_t n_out, size_t n_state)
     tr->p_W = xmalloc(n_out * sizeof(double));
     tr->e_J = xmalloc(n_out * sizeof(double));
     tr->x = xmalloc(n_out * n_state * sizeof(double));
+    tr->obs = T->observable.value != NULL ? xmalloc(n_out * sizeof(double)) : NULL;
 }
 
 /* One RK4 step of the augmented system for a single device at time t. */
@@ -264,11 +294,16 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
     size_t n = T->n_state, dim = n + 1;
     double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
     size_t n_out = (size_t)sim->n_points;
+    int status = sim_check_grid(sim, t_stop);
+    if (status != CIM_OK) {
+        memset(out, 0, sizeof *out); /* freeable, as after any failure */
+        return status;
+    }
     double y[DEVICE_MAX_STATE + 1];
     memcpy(y, x, n * sizeof *y);
     clamp(&c, y);
     y[n] = 0.0;
-    alloc_trace(out, n_out, n);
+    alloc_trace(out, T, n_out, n);
     record(out, 0, &c, 0.0, y);
 
     gsl_odeiv2_system sys = {rhs, jac, dim, &c};
@@ -293,11 +328,10 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
         ev = drv->e;
     }
     double hmax = stimulus_max_step(s);
-    double t = 0.0, h = fmin(t_stop / (double)(n_out - 1), hmax) * 1e-3;
-    int status = CIM_OK;
+    double t = 0.0, h = fmin(sim_output_time(sim, t_stop, 1, n_out), hmax) * 1e-3;
     size_t steps = 0;
     for (size_t k = 1; k < n_out && status == CIM_OK; k++) {
-        double t_out = k + 1 == n_out ? t_stop : t_stop * (double)k / (double)(n_out - 1);
+        double t_out = sim_output_time(sim, t_stop, k, n_out);
         while (t < t_out && status == CIM_OK) {
             double t_break = stimulus_next_break(s, t);
             double t_seg = fmin(t_out, t_break);

@@ -24,10 +24,13 @@
 #include <stddef.h>
 
 enum { SIM_RKF45, SIM_RK8PD, SIM_MSBDF, SIM_BSIMP, SIM_FIXED };
+enum { SIM_SPACING_LINEAR, SIM_SPACING_LOG };
 
 typedef struct sim_params {
     double t_stop_s;      /* end time; 0 = the stimulus's natural duration */
-    long long n_points;   /* output samples, uniform in time, including t = 0 and t_stop */
+    long long n_points;   /* output samples, including t = 0 and t_stop */
+    int spacing;          /* output grid: uniform in time, or t = 0 then logarithmic from t_first_s */
+    double t_first_s;     /* log spacing: the first sample after t = 0 */
     int method;           /* stepper */
     double rtol;          /* relative tolerance */
     double atol;          /* absolute tolerance, in units of each state's SPICE scale (nm, K, 1) */
@@ -37,13 +40,21 @@ typedef struct sim_params {
 
 extern const param_group sim_group;
 extern const char *const sim_method_names[];
+extern const char *const sim_spacing_names[];
 
-/* A sampled run: n samples of time, device voltage, current, state and device power, plus the
- * cumulative energy dissipated in the device (not in a series resistor). */
+/* Output time k of n_out (k = 0 is t = 0, k = n_out - 1 is t_stop) on sim's grid. */
+double sim_output_time(const sim_params *sim, double t_stop_s, size_t k, size_t n_out);
+/* CIM_ECONFIG unless sim's grid fits [0, t_stop_s] (log spacing: t_first_s < t_stop_s). */
+int sim_check_grid(const sim_params *sim, double t_stop_s);
+
+/* A sampled run: n samples of time, device voltage, current, state, the model's observable and device
+ * power, plus the cumulative energy dissipated in the device (not in a series resistor). */
 typedef struct device_trace {
     size_t n, n_state;
     double *t_s, *v_V, *i_A, *p_W, *e_J;
     double *x;          /* n x n_state, row-major */
+    double *obs;        /* n values of the model's observable (device.h), with the parameters live at each
+                           sample (a C2C redraw changes them); NULL when the model has none */
     size_t n_steps;     /* accepted steps */
     size_t n_failed;    /* rejected steps */
 } device_trace;

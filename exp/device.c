@@ -111,6 +111,8 @@ int exp_device_prepare(exp_device *e, const char *base_dir)
     st = make_cell(e);
     if (st != CIM_OK)
         return st;
+    if ((st = sim_check_grid(&e->sim, exp_device_t_stop(e))) != CIM_OK)
+        return cim_error_prefix(st, "sim: ");
     if (e->type->noise != NULL && e->sim.method != SIM_FIXED) {
         /* A noisy model on an adaptive path would silently drop its noise: say so instead. */
         double sig[DEVICE_MAX_STATE] = {0};
@@ -189,6 +191,39 @@ double exp_device_r_read(const exp_device *e, const double *x)
 /* A number, or null when it is not finite (JSON has no infinity). */
 static json_t *jnum(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
+/* The last point where y crosses 0 in direction dir (+1 rising, -1 falling), interpolated linearly: the
+ * value of z there.  NAN if y never crosses.  The last, because the first half-cycle starts from the
+ * initial state rather than from the loop. */
+static double last_crossing(const double *y, const double *z, size_t n, int dir)
+{
+    for (size_t k = n - 1; k > 0; k--) {
+        double a = dir * y[k - 1], b = dir * y[k];
+        if (a < 0 && b >= 0)
+            return z[k - 1] + (0 - a) / (b - a) * (z[k] - z[k - 1]);
+    }
+    return NAN;
+}
+
+/* The observable's range and, read off its loop against the voltage, its remanent values (at 0 V, after
+ * the positive and the negative branch) and coercive voltages (where it crosses 0, rising and falling). */
+static json_t *observable_summary(const exp_device *e)
+{
+    const device_trace *tr = &e->tr;
+    const device_observable *o = &e->type->observable;
+    double lo = tr->obs[0], hi = tr->obs[0];
+    for (size_t k = 1; k < tr->n; k++) {
+        lo = fmin(lo, tr->obs[k]);
+        hi = fmax(hi, tr->obs[k]);
+    }
+    json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:f, s:f}", "name", o->name, "unit", o->unit, "initial", tr->obs[0],
+                          "final", tr->obs[tr->n - 1], "min", lo, "max", hi);
+    json_object_set_new(j, "remanent_pos", jnum(last_crossing(tr->v_V, tr->obs, tr->n, -1)));
+    json_object_set_new(j, "remanent_neg", jnum(last_crossing(tr->v_V, tr->obs, tr->n, +1)));
+    json_object_set_new(j, "v_coercive_pos_V", jnum(last_crossing(tr->obs, tr->v_V, tr->n, +1)));
+    json_object_set_new(j, "v_coercive_neg_V", jnum(last_crossing(tr->obs, tr->v_V, tr->n, -1)));
+    return j;
+}
+
 json_t *exp_device_summary(const exp_device *e)
 {
     const device_trace *tr = &e->tr;
@@ -238,10 +273,60 @@ json_t *exp_device_summary(const exp_device *e)
     json_object_set_new(rr, "min", jnum(r_min));
     json_object_set_new(rr, "max", jnum(r_max));
     json_object_set_new(rr, "ratio_max_min", jnum(r_max / r_min));
-    return json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->type->name, "citation",
-                     e->type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->dev.v_read_V, "r_read_ohm", rr,
-                     "switching", sw, "loop_area_W", area, "energy_J", tr->e_J[n - 1], "state", states, "integrator",
-                     "steps", (json_int_t)tr->n_steps, "rejected", (json_int_t)tr->n_failed);
+    json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->type->name,
+                          "citation", e->type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->dev.v_read_V,
+                          "r_read_ohm", rr, "switching", sw, "loop_area_W", area, "energy_J", tr->e_J[n - 1], "state",
+                          states, "integrator", "steps", (json_int_t)tr->n_steps, "rejected", (json_int_t)tr->n_failed);
+    if (tr->obs != NULL)
+        json_object_set_new(j, "observable", observable_summary(e));
+    return j;
+}
+
+int exp_device_final_hold(const exp_device *e, double *t_start_s, size_t *first)
+{
+    const stimulus *s = &e->s;
+    double t_end = exp_device_t_stop(e), t0 = 0.0;
+    if (s->p.kind == STIM_SINE || s->p.kind == STIM_TRIANGLE)
+        return cim_error(CIM_EINVAL, "a %s stimulus never holds a constant voltage",
+                         s->p.kind == STIM_SINE ? "sine" : "triangle");
+    for (double b = stimulus_next_break(s, 0.0); b < t_end; b = stimulus_next_break(s, b))
+        t0 = b;
+    /* Piecewise linear after t0: constant if it has the end value at two points inside as well. */
+    double v_end = stimulus_v(s, t_end);
+    if (stimulus_v(s, t0 + 1e-6 * (t_end - t0)) != v_end || stimulus_v(s, 0.5 * (t0 + t_end)) != v_end)
+        return cim_error(CIM_EINVAL, "the stimulus still changes after its last breakpoint (t = %g s): no final hold", t0);
+    if (v_end == 0.0)
+        return cim_error(CIM_EINVAL, "the stimulus ends at 0 V (from t = %g s): R = v/i needs a read voltage", t0);
+    size_t n = (size_t)e->sim.n_points, k = 1;
+    while (k < n && sim_output_time(&e->sim, t_end, k, n) <= t0)
+        k++;
+    if (n - k < 3)
+        return cim_error(CIM_EINVAL, "the final hold (from t = %g s) has %zu output samples; at least 3 are needed", t0,
+                         n - k);
+    *t_start_s = t0;
+    *first = k;
+    return CIM_OK;
+}
+
+double exp_device_loglog_slope(const exp_device *e, double t_start_s, size_t first, double dt_lo_s, double dt_hi_s,
+                               double *ln_r1_ohm, size_t *n_used)
+{
+    const device_trace *tr = &e->tr;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    size_t n = 0;
+    for (size_t k = first; k < tr->n; k++) {
+        double dt = tr->t_s[k] - t_start_s, r = tr->v_V[k] / tr->i_A[k];
+        if (!(dt >= dt_lo_s && dt <= dt_hi_s && r > 0 && isfinite(r)))
+            continue;
+        double x = log(dt), y = log(r);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+        n++;
+    }
+    *n_used = n;
+    double d = (double)n * sxx - sx * sx;
+    double slope = n >= 2 && d > 0 ? ((double)n * sxy - sx * sy) / d : NAN;
+    *ln_r1_ohm = n > 0 ? (sy - slope * sx) / (double)n : NAN;
+    return slope;
 }
 
 void exp_device_free(exp_device *e)

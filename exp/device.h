@@ -6,7 +6,12 @@
  *  - switching voltages: the terminal voltage at the first sample where R_read has fallen 10 % below
  *    its running maximum (SET) or risen 10 % above its running minimum (RESET);
  *  - I-V loop lobe area: sum over half-cycles (stretches of one voltage sign) of |integral i dv|;
- *  - energy: integral v i dt, integrated with the state to the integrator's tolerance.
+ *  - energy: integral v i dt, integrated with the state to the integrator's tolerance;
+ *  - for a model with an observable (device.h; the ferroelectrics' polarization P), its range and its loop
+ *    against the voltage read as a hysteresis loop: the remanent values (at the last 0 V crossing after the
+ *    positive branch, remanent_pos, and after the negative one, remanent_neg) and the coercive voltages
+ *    (where it last crosses 0 rising, v_coercive_pos_V, and falling, v_coercive_neg_V); null where the run
+ *    has no such crossing.
  */
 #ifndef CIM_EXP_DEVICE_H
 #define CIM_EXP_DEVICE_H
@@ -57,6 +62,18 @@ void exp_device_sim_opts(exp_device *e, device_sim_opts *opt);
 double exp_device_r_read(const exp_device *e, const double *x);
 /* The summary (new reference). */
 json_t *exp_device_summary(const exp_device *e);
+
+/* The final hold of the run, for retention and drift figures (R(t) after programming): the stretch after
+ * the stimulus's last breakpoint, when the source holds one nonzero voltage from there to the end.
+ * *t_start_s gets that breakpoint (0 for DC: the time the hold began), *first the first output sample
+ * after it.  Needs only the settings: call after exp_device_prepare, before or after the run.  CIM_EINVAL
+ * with the reason when the run ends otherwise (a sine, a ramp, 0 V) or the hold has fewer than 3 samples. */
+int exp_device_final_hold(const exp_device *e, double *t_start_s, size_t *first);
+/* The least-squares line ln R = ln_r1 + slope ln((t - t_start) / 1 s), R = v/i, over the trace samples from
+ * first on with t - t_start in [dt_lo_s, dt_hi_s] and R > 0: the drift exponent of R ~ t^nu.  Returns the
+ * slope (NAN with fewer than 2 samples); *ln_r1_ohm gets ln R at 1 s on the line, *n_used the count. */
+double exp_device_loglog_slope(const exp_device *e, double t_start_s, size_t first, double dt_lo_s, double dt_hi_s,
+                               double *ln_r1_ohm, size_t *n_used);
 /* t_stop actually used. */
 double exp_device_t_stop(const exp_device *e);
 void exp_device_free(exp_device *e);

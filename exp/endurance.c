@@ -9,7 +9,7 @@
 
 static int endurance_check(const void *v)
 {
-    const endurance_params *p = v;
+    const endurance_exp_params *p = v;
     if (!(p->n_max_cycles > p->n_min_cycles))
         return cim_error(CIM_ECONFIG, "endurance_exp.n_max_cycles (%g) must exceed n_min_cycles (%g)", p->n_max_cycles,
                          p->n_min_cycles);
@@ -17,10 +17,10 @@ static int endurance_check(const void *v)
 }
 
 static const param_spec endurance_spec[] = {
-    PARAM_REAL_F(endurance_params, n_min_cycles, 1, 1e18, 1, "1", "smallest cycle count of the logarithmic grid"),
-    PARAM_REAL_F(endurance_params, n_max_cycles, 1, 1e18, 1e11, "1",
+    PARAM_REAL_F(endurance_exp_params, n_min_cycles, 1, 1e18, 1, "1", "smallest cycle count of the logarithmic grid"),
+    PARAM_REAL_F(endurance_exp_params, n_max_cycles, 1, 1e18, 1e11, "1",
                  "largest cycle count (1e11: the HZO fatigue data of [Lyu-HZO])"),
-    PARAM_INT_F(endurance_params, n_points, 2, 1000, 45, "1", "cycle counts on the grid (45: four per decade over 11)"),
+    PARAM_INT_F(endurance_exp_params, n_points, 2, 1000, 45, "cycle counts on the grid (45: four per decade over 11)"),
     PARAM_END,
 };
 
@@ -29,7 +29,7 @@ const param_group endurance_exp_group = {
     .doc = "The endurance experiment (cimsim device --endurance): the stimulus loop run on the device as made "
            "after N switching cycles, N on a logarithmic grid; window read at 0 V after each half of the loop.",
     .params = endurance_spec,
-    .size = sizeof(endurance_params),
+    .size = sizeof(endurance_exp_params),
     .check = endurance_check,
 };
 
@@ -59,7 +59,7 @@ static int last_crossing(const device_trace *tr, int dir, double *x)
     return 0;
 }
 
-int exp_endurance_run(exp_device *e, const endurance_params *p, endurance_curve *c)
+int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *c)
 {
     memset(c, 0, sizeof *c);
     size_t n = (size_t)p->n_points;

@@ -23,11 +23,11 @@
 
 #include <jansson.h>
 
-typedef struct endurance_params {
+typedef struct endurance_exp_params {
     double n_min_cycles;
     double n_max_cycles;
     long long n_points;
-} endurance_params;
+} endurance_exp_params;
 
 extern const param_group endurance_exp_group;
 
@@ -40,7 +40,7 @@ typedef struct endurance_curve {
 } endurance_curve;
 
 /* Runs the experiment on e (prepared; its cell is remade at each count and left at the last). */
-int exp_endurance_run(exp_device *e, const endurance_params *p, endurance_curve *out);
+int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *out);
 /* Summary: the window (observable and read-current ratio) at the first, best and last counts. */
 json_t *exp_endurance_summary(const exp_device *e, const endurance_curve *c);
 void endurance_curve_free(endurance_curve *c);

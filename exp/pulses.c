@@ -31,13 +31,14 @@ static const param_spec pulses_spec[] = {
     PARAM_REAL_F(pulses_params, t_rise_s, 0, 1e3, 1e-9, "s", "pulse rise and fall time"),
     PARAM_REAL_F(pulses_params, t_gap_s, 0, 1e3, 10e-9, "s", "time at 0 V after each pulse"),
     PARAM_INT_F(pulses_params, n_cycles, 1, 1e6, 1,
-                "repetitions of the potentiation + depression cycle on the same device (the spread over cycles gives "
-                "the distinguishable levels)"),
+                "repetitions of the potentiation + depression cycle on the same device (the spread over cycles, with "
+                "the read noise, separates the distinguishable levels)"),
     PARAM_BOOL_F(pulses_params, closed_form, 1,
                  "use the model's closed-form pulse response when it has one (rectangular pulses: t_rise_s = 0, no "
                  "series resistor) instead of integrating; same result to rounding, much faster"),
     PARAM_REAL_F(pulses_params, levels_n_sigma, 0, 100, 3, "1",
-                 "two states are distinguishable levels when their means differ by n_sigma (sigma_a + sigma_b)"),
+                 "two states are distinguishable levels when their means differ by n_sigma (sigma_a + sigma_b), sigma the "
+                 "cycle-to-cycle spread and the read noise in quadrature (no spread: levels undefined)"),
     PARAM_END,
 };
 
@@ -58,6 +59,10 @@ void pulse_curve_free(pulse_curve *c)
     free(c->g_mean_S);
     free(c->g_std_S);
     free(c->e_mean_J);
+    free(c->g_state_S);
+    free(c->g_state_mean_S);
+    free(c->g_state_std_S);
+    free(c->g_read_sd_S);
     memset(c, 0, sizeof *c);
 }
 
@@ -115,6 +120,10 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
     out->g_mean_S = xcalloc(out->n, sizeof(double));
     out->g_std_S = xcalloc(out->n, sizeof(double));
     out->e_mean_J = xcalloc(out->n, sizeof(double));
+    out->g_state_S = xcalloc(out->n * nc, sizeof(double));
+    out->g_state_mean_S = xcalloc(out->n, sizeof(double));
+    out->g_state_std_S = xcalloc(out->n, sizeof(double));
+    out->g_read_sd_S = xcalloc(out->n, sizeof(double));
     for (size_t k = 1; k < out->n; k++)
         out->v_V[k] = k <= n ? p->v_pot_V + (double)(k - 1) * p->v_pot_step_V : p->v_dep_V + (double)(k - n - 1) * p->v_dep_step_V;
     double v_read = e->dev.v_read_V;
@@ -127,7 +136,10 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
     int fast = p->closed_form && e->type->pulse != NULL && p->t_rise_s == 0 && e->stim.r_series_ohm == 0;
     int st = CIM_OK;
     for (size_t c = 0; c < nc && st == CIM_OK; c++) {
-        double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n;
+        double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n, *gs = out->g_state_S + c * out->n;
+        /* Each state read twice: as a read sees it (with read noise) and as it is (the noiseless read draws
+         * nothing, so the noisy reads are the same as without it). */
+        gs[0] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, NULL) / v_read;
         g[0] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, rr) / v_read;
         for (size_t k = 1; k < out->n && st == CIM_OK; k++) {
             st = device_cell_event(&e->var, &e->cell, rc); /* every pulse is a switching event */
@@ -135,8 +147,10 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
                 st = pulse_once(e, p, &sim, out->v_V[k], fast, &en[k], &out->n_fast);
             if (st != CIM_OK)
                 st = cim_error_prefix(st, "cycle %zu, pulse %zu of %zu: ", c + 1, k, out->n - 1);
-            else
+            else {
+                gs[k] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, NULL) / v_read;
                 g[k] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, rr) / v_read;
+            }
         }
     }
     rng_free(rc);
@@ -149,7 +163,15 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
         out->g_mean_S[k] = gsl_stats_mean(out->g_S + k, out->n, nc);
         out->e_mean_J[k] = gsl_stats_mean(out->e_J + k, out->n, nc);
         out->g_std_S[k] = nc > 1 ? gsl_stats_sd_m(out->g_S + k, out->n, nc, out->g_mean_S[k]) : 0.0;
+        out->g_state_mean_S[k] = gsl_stats_mean(out->g_state_S + k, out->n, nc);
+        out->g_state_std_S[k] = nc > 1 ? gsl_stats_sd_m(out->g_state_S + k, out->n, nc, out->g_state_mean_S[k]) : 0.0;
+        out->g_read_sd_S[k] =
+            variability_read_sigma_A(&e->var.read, out->g_state_mean_S[k] * v_read, v_read, e->dev.T_K) / fabs(v_read);
     }
+    const read_noise_params *rn = &e->var.read;
+    out->c2c_configured = e->var.any_c2c;
+    out->c2c_spread = e->var.any_c2c && nc >= 2;
+    out->read_noise = rn->bandwidth_Hz > 0 && (rn->thermal || rn->shot || rn->flicker_K > 0);
     out->stuck = e->cell.stuck;
     return CIM_OK;
 }
@@ -163,6 +185,33 @@ size_t pulses_levels(const double *mean, const double *sd, size_t n, double n_si
             last = k;
         }
     return levels;
+}
+
+int pulses_level_sigma(const pulse_curve *c, size_t first, size_t n, double *sd, const char **why)
+{
+    int parts = (c->c2c_spread ? PULSES_SIGMA_C2C : 0) | (c->read_noise ? PULSES_SIGMA_READ : 0);
+    double any = 0;
+    for (size_t k = 0; k <= n; k++) {
+        double s_c2c = parts & PULSES_SIGMA_C2C ? c->g_state_std_S[first + k] : 0.0;
+        double s_read = parts & PULSES_SIGMA_READ ? c->g_read_sd_S[first + k] : 0.0;
+        sd[k] = hypot(s_c2c, s_read);
+        any = fmax(any, sd[k]);
+    }
+    const char *reason = NULL;
+    if (parts == 0 && c->c2c_configured)
+        reason = "one cycle cannot measure the cycle-to-cycle spread (pulses.n_cycles = 1) and there is no read noise "
+                 "(variability.read.bandwidth_Hz = 0)";
+    else if (parts == 0 && c->n_cycles > 1)
+        reason = "no cycle-to-cycle variability (variability.c2c) and no read noise (variability.read.bandwidth_Hz = 0): "
+                 "every cycle repeats the same states";
+    else if (parts == 0)
+        reason = "one cycle, no cycle-to-cycle variability (variability.c2c) and no read noise "
+                 "(variability.read.bandwidth_Hz = 0)";
+    else if (!(any > 0))
+        reason = "the spread is zero along this branch (the varied parameters do not move it, or the device is stuck)";
+    if (why != NULL)
+        *why = reason;
+    return reason != NULL ? 0 : parts;
 }
 
 /* ---- the NeuroSim nonlinearity fit ----------------------------------------------------------------- */
@@ -275,9 +324,23 @@ static json_t *branch(const pulse_curve *c, size_t first, size_t n, int potentia
         e += c->e_mean_J[k];
     json_t *j = json_pack("{s:I, s:f, s:f, s:f}", "n_pulses", (json_int_t)n, "v_V", c->v_V[first + 1], "g_start_S", g0,
                           "g_end_S", g1);
-    json_object_set_new(j, "levels", json_integer((json_int_t)pulses_levels(G + first, c->g_std_S + first, n, n_sigma)));
+    double *sd = xmalloc((n + 1) * sizeof *sd);
+    const char *why;
+    int parts = pulses_level_sigma(c, first, n, sd, &why);
+    static const char *const basis[] = {NULL, "c2c", "read", "c2c+read"};
+    if (parts != 0) {
+        size_t lv = pulses_levels(c->g_state_mean_S + first, sd, n, n_sigma);
+        json_object_set_new(j, "levels", json_integer((json_int_t)lv));
+        json_object_set_new(j, "levels_sigma", json_string(basis[parts]));
+    } else {
+        json_object_set_new(j, "levels", json_null());
+        json_object_set_new(j, "levels_sigma", json_null());
+        json_object_set_new(j, "levels_undefined", json_string(why));
+    }
+    free(sd);
     double sc = c2c_sigma(c, first, n);
-    json_object_set_new(j, "c2c_sigma_frac", range > 0 ? json_real(sc / range) : json_null());
+    /* One cycle has no spread to measure: null, not 0. */
+    json_object_set_new(j, "c2c_sigma_frac", range > 0 && c->n_cycles > 1 ? json_real(sc / range) : json_null());
     json_object_set_new(j, "energy_per_pulse_J", json_real(e / (double)n));
     if (!(fabs(g1 - g0) > 1e-9 * fmax(fabs(g0), fabs(g1)))) { /* the branch did not move: nothing to fit */
         json_object_set_new(j, "a_norm", json_null());

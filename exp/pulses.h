@@ -18,10 +18,15 @@
  * The whole potentiation + depression cycle is repeated n_cycles times on the same device (each pulse
  * a switching event: cycle-to-cycle redraws, ageing; every read with read noise, device/variability.h).
  * The fits use the mean curve over cycles; the spread over cycles gives
- *  - distinguishable levels per branch: walking the mean curve from the branch's start, a state is a
- *    new level when its mean differs from the last level's by at least n_sigma (sigma_a + sigma_b),
- *    i.e. their +-n_sigma bands do not overlap (sigma: standard deviation over cycles at that pulse);
- *    without spread (one cycle, no noise) every distinct state is a level;
+ *  - distinguishable levels per branch: walking the mean state curve from the branch's start, a state is
+ *    a new level when its mean differs from the last level's by at least n_sigma (sigma_a + sigma_b), i.e.
+ *    their +-n_sigma bands do not overlap.  sigma is what a read of that state scatters by: the state's
+ *    cycle-to-cycle spread (the standard deviation over cycles of the noiseless reads, counted when
+ *    variability.c2c is configured and n_cycles >= 2) and the read noise at the mean state (the closed form
+ *    variability_read_sigma_A, when variability.read is configured), added in quadrature.  The spread of
+ *    the noisy reads already holds the read noise once; the noiseless one keeps it from being counted twice,
+ *    and gives read noise its full weight with a single cycle.  With neither, nothing separates two states
+ *    but a difference in the last digit: the levels are undefined (null, with the reason), not a count;
  *  - the NeuroSim C2C sigma: the standard deviation over cycles of the per-pulse step Delta G, RMS over
  *    the branch, as a fraction of G_max - G_min (the sigma_C2C of PARAMETERS.md section 4).
  */
@@ -58,6 +63,13 @@ typedef struct pulse_curve {
     double *g_mean_S;  /* [n] mean over cycles */
     double *g_std_S;   /* [n] standard deviation over cycles (0 for one cycle) */
     double *e_mean_J;  /* [n] */
+    double *g_state_S; /* [n_cycles][n] the same reads without read noise: the state's own conductance */
+    double *g_state_mean_S; /* [n] mean over cycles */
+    double *g_state_std_S;  /* [n] standard deviation over cycles (0 for one cycle) */
+    double *g_read_sd_S;    /* [n] read-noise sigma of a read at the mean state, in S (0 without read noise) */
+    int c2c_spread;    /* the state's spread counts: variability.c2c configured and n_cycles >= 2 */
+    int c2c_configured;/* variability.c2c configured (with one cycle its spread cannot be measured) */
+    int read_noise;    /* variability.read configured (bandwidth > 0 and a noise source on) */
     int stuck;         /* the device was stuck (0, +1 ON, -1 OFF) at the end */
     size_t n_fast;     /* pulses computed by the closed form (the rest were integrated) */
 } pulse_curve;
@@ -71,8 +83,15 @@ void pulse_curve_free(pulse_curve *c);
 double pulses_fit_u(const double *g, size_t n, double *sse);
 /* The NeuroSim NL label for |A_norm| from the published table (NAN outside it). */
 double pulses_nl_label(double a_norm);
-/* Distinguishable levels along mean[0..n] with standard deviations sd[0..n] (rule above). */
+/* Distinguishable levels along mean[0..n] with standard deviations sd[0..n] (rule above).  The rule alone:
+ * with sd all 0 it counts every distinct value, so callers decide first whether a spread exists
+ * (pulses_level_sigma). */
 size_t pulses_levels(const double *mean, const double *sd, size_t n, double n_sigma);
+/* The sigma of the level rule for reads first..first+n of c into sd[0..n] (rule above).  Returns which parts
+ * it holds, PULSES_SIGMA_C2C | PULSES_SIGMA_READ, or 0 when there is no spread: the levels are undefined and
+ * *why (if not NULL) gets the reason. */
+enum { PULSES_SIGMA_C2C = 1, PULSES_SIGMA_READ = 2 };
+int pulses_level_sigma(const pulse_curve *c, size_t first, size_t n, double *sd, const char **why);
 
 /* The summary (new reference). */
 json_t *exp_pulses_summary(const pulse_curve *c, const pulses_params *p);

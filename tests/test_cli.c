@@ -347,10 +347,11 @@ Test(cli, every_device_config_runs_as_its_header_says)
             args[m] = '\0';
         }
         cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: cimsim %s: %s", e->d_name, args, err);
-        /* Every output it names (-o, --plot, --spice) exists. */
+        /* Every output it names (-o, --plot, --plot-r-t, --spice) exists. */
         char *copy = strdup(args);
         for (char *tok = strtok(copy, " "), *prev = NULL; tok != NULL; prev = tok, tok = strtok(NULL, " "))
-            if (prev && (!strcmp(prev, "-o") || !strcmp(prev, "--plot") || !strcmp(prev, "--spice"))) {
+            if (prev && (!strcmp(prev, "-o") || !strcmp(prev, "--plot") || !strcmp(prev, "--plot-r-t") ||
+                         !strcmp(prev, "--spice"))) {
                 snprintf(path, sizeof path, "%s/%s", dir, tok);
                 cr_expect_eq(access(path, F_OK), 0, "%s: %s written", e->d_name, tok);
             }
@@ -373,5 +374,99 @@ Test(cli, device_plot_writes_a_png)
     cr_expect_gt(n, 10000, "a real figure, not an empty file");
     cr_expect_eq(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0, "PNG signature");
     cr_expect_eq(util_count_prefix(dir, "iv.png.tmp"), 0);
+    free(png), free(out), free(err), free(dir);
+}
+
+/* ---- the ferroelectrics' polarization (the device observable) ------------------------------------- */
+
+/* Column index of name in t's header, or t.cols. */
+static size_t column(const csv_table *t, const char *name)
+{
+    size_t k = 0;
+    while (k < t->cols && strcmp(t->header[k], name) != 0)
+        k++;
+    return k;
+}
+
+/* The width of a PNG, from its IHDR chunk (bytes 16..19, big-endian). */
+static unsigned png_width(const unsigned char *png) { return (unsigned)png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19]; }
+
+/* feram's trace carries P = P_r mean(p_i), recomputed here from the trace's own 32 domain columns and the
+ * P_r recorded in the provenance; the plot is two panels (P-V beside I-V), wider than the I-V-only figure. */
+Test(cli, feram_trace_carries_the_polarization_and_plots_the_pv_loop)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/feram_loop.cfg -o t.csv --plot pv.png --set device.feram.p_r_C_per_m2=0.137",
+             CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "(remanent)") != NULL && strstr(out, "µC/cm²") != NULL, "summary in µC/cm²: %s", out);
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    csv_table t = read_result(path);
+    size_t kp = column(&t, "P_C_per_m2"), k1 = column(&t, "p01");
+    cr_assert_lt(kp, t.cols, "a P_C_per_m2 column");
+    cr_assert_eq(kp, k1 + 32, "after the 32 domains");
+    cr_expect_str_eq(t.header[t.cols - 1], "p_W", "p_W stays last");
+    double p_max = 0;
+    for (size_t r = 0; r < t.rows; r++) {
+        double m = 0;
+        for (size_t d = 0; d < 32; d++)
+            m += t.data[r * t.cols + k1 + d];
+        double want = 0.137 * m / 32;
+        cr_expect(fabs(t.data[r * t.cols + kp] - want) <= 1e-15, "row %zu: P %.17g, P_r mean(p_i) %.17g", r,
+                  t.data[r * t.cols + kp], want);
+        p_max = fmax(p_max, t.data[r * t.cols + kp]);
+    }
+    cr_expect_gt(p_max, 0.9 * 0.137, "the loop saturates near the configured P_r (max %g)", p_max);
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/pv.png", dir);
+    unsigned char *png = (unsigned char *)util_slurp(path, &n);
+    cr_assert(png != NULL && n > 24 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0, "pv.png is a PNG");
+    cr_expect_gt(png_width(png), 1200, "two panels: %u px wide", png_width(png));
+    csv_table_free(&t);
+    free(png), free(out), free(err), free(dir);
+}
+
+/* feram_lk's polarization is its state: one column, not two; its summary reads the Landau loop's P_r and
+ * E_c t_fe off the P-V loop (the closed form of device/feram_lk.c's coefficients). */
+Test(cli, feram_lk_summary_reads_pr_and_ec_off_the_loop)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args,
+             "device %s/configs/device/feram_lk.cfg -q -o t.json --format json --set device.feram_lk.p_r_C_per_m2=0.237 "
+             "--set device.feram_lk.e_c_V_per_m=1.3e8",
+             CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    char *text = util_slurp(path, NULL);
+    json_t *j = json_loads(text, 0, NULL);
+    cr_assert_not_null(j);
+    json_t *tr = json_object_get(j, "trace"), *ob = json_object_get(json_object_get(j, "summary"), "observable");
+    cr_expect_eq(json_object_size(tr), 5, "t_s, v_V, i_A, P_C_per_m2, p_W: the state is the observable");
+    cr_assert_not_null(ob, "summary.observable");
+    cr_expect_str_eq(json_string_value(json_object_get(ob, "unit")), "C/m^2");
+    double pr = 0.237, vc = 1.3e8 * 10e-9; /* t_fe 10 nm, the default */
+    double rp = json_real_value(json_object_get(ob, "remanent_pos")), rn = json_real_value(json_object_get(ob, "remanent_neg"));
+    double cp = json_real_value(json_object_get(ob, "v_coercive_pos_V")), cn = json_real_value(json_object_get(ob, "v_coercive_neg_V"));
+    cr_expect(fabs(rp - pr) < 0.02 * pr && fabs(rn + pr) < 0.02 * pr, "remanent %g / %g, P_r %g", rp, rn, pr);
+    cr_expect(fabs(cp - vc) < 0.02 * vc && fabs(cn + vc) < 0.02 * vc, "coercive %g / %g V, E_c t_fe %g V", cp, cn, vc);
+    json_decref(j);
+    free(text), free(out), free(err), free(dir);
+}
+
+/* A model without an observable keeps the one-panel I-V figure. */
+Test(cli, memristor_plot_stays_one_panel)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/vteam.cfg -q -o t.csv --plot iv.png", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/iv.png", dir);
+    size_t n = 0;
+    unsigned char *png = (unsigned char *)util_slurp(path, &n);
+    cr_assert(png != NULL && n > 24, "iv.png written");
+    cr_expect_lt(png_width(png), 1200, "one panel: %u px wide", png_width(png));
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    csv_table t = read_result(path);
+    cr_expect_eq(t.cols, 5, "t_s, v_V, i_A, x, p_W: no observable column");
+    csv_table_free(&t);
     free(png), free(out), free(err), free(dir);
 }

@@ -147,6 +147,23 @@ ParameterizedTest(size_t *i, device, contract)
     }
     cr_expect(T->citation != NULL && strlen(T->citation) > 10, "%s cites its source", T->name);
     cr_expect(device_type_find(T->name) == T);
+    /* The observable hook is all or nothing; an observable named like a state variable is that variable
+     * (the trace then has one column for both). */
+    const device_observable *o = &T->observable;
+    cr_expect((o->name == NULL) == (o->value == NULL) && (o->name == NULL) == (o->unit == NULL),
+              "%s: observable name, unit and value given together", T->name);
+    static const char *const fixed[] = {"t_s", "v_V", "i_A", "p_W"};
+    for (int c = 0; o->name != NULL && c < 4; c++)
+        cr_expect_str_neq(o->name, fixed[c], "%s: the observable's column is not one of the trace's own", T->name);
+    for (size_t k = 0; o->value != NULL && k < T->n_state; k++) {
+        if (strcmp(o->name, T->state[k].name) != 0)
+            continue;
+        for (int s = 0; s <= 10; s++) {
+            T->init(p, 300, x);
+            x[k] = lo[k] + (hi[k] - lo[k]) * (0.137 + 0.08 * s);
+            cr_expect_eq(o->value(p, x), x[k], "%s: observable %s is state %zu", T->name, o->name, k);
+        }
+    }
 }
 
 Test(device, registry_rejects_unknown_names)
@@ -389,6 +406,31 @@ Test(device, pulse_edges_are_never_stepped_over)
     double x = r.e.tr.x[r.e.tr.n - 1];
     double want = 5e-4 * (0.5 / 0.02 - 1) * 1e-9;
     cr_expect(fabs(x - want) < 1e-9 * want, "x = %.17g, expected %.17g", x, want);
+    devrun_unload(&r);
+}
+
+/* sim.spacing = "log": t = 0, then t_first_s to t_stop at one ratio, with the state on that grid exact.  VTEAM as
+ * above under DC moves at a constant rate, so x(t) = k_off (v/v_off - 1) t at every sample, six decades apart. */
+Test(device, log_grid_samples_at_equal_ratios)
+{
+    const char *sets[] = {"stimulus.kind=\"dc\"", "stimulus.amplitude_V=0.5", "sim.t_stop_s=1.37e-7",
+                          "sim.spacing=\"log\"", "sim.t_first_s=1.37e-13", "sim.n_points=61",
+                          "device.vteam.x0_m=0", NULL};
+    devrun r;
+    devrun_load(&r, CIM_SRC "/configs/device/vteam.cfg", sets);
+    devrun_simulate(&r);
+    const device_trace *tr = &r.e.tr;
+    cr_assert_eq(tr->n, 61);
+    cr_expect_eq(tr->t_s[0], 0.0);
+    cr_expect_eq(tr->t_s[1], 1.37e-13, "first sample at t_first_s");
+    cr_expect_eq(tr->t_s[60], 1.37e-7, "last sample exactly at t_stop");
+    double ratio = pow(1e6, 1.0 / 59), rate = 5e-4 * (0.5 / 0.02 - 1);
+    for (size_t k = 2; k < tr->n; k++)
+        cr_expect(fabs(tr->t_s[k] / tr->t_s[k - 1] - ratio) < 1e-12, "sample %zu: ratio %.15g, expected %.15g", k,
+                  tr->t_s[k] / tr->t_s[k - 1], ratio);
+    for (size_t k = 1; k < tr->n; k++)
+        cr_expect(fabs(tr->x[k] - rate * tr->t_s[k]) < 1e-9 * rate * tr->t_s[k], "sample %zu: x %.17g, rate t %.17g", k,
+                  tr->x[k], rate * tr->t_s[k]);
     devrun_unload(&r);
 }
 

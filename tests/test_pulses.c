@@ -272,3 +272,191 @@ Test(pulses, pcm_example_sets_gradually_and_resets_abruptly)
     csv_table_free(&t);
     free(out), free(err), free(dir);
 }
+
+/* ---- distinguishable levels: which spread separates them ------------------------------------------------ */
+
+#define LV_DEVICE                                                                                                      \
+    "device = { model = \"vteam\"; T_K = 310.0; v_read_V = 0.137;\n"                                                   \
+    "  vteam = { window = \"kvatinsky\"; a_on_m = 0.3e-9; a_off_m = 2.7e-9; x0_m = 2.8e-9; }; };\n"
+#define LV_C2C "variability = { c2c = { k_on_m_per_s = { dist = \"normal\"; sigma_rel = 0.05; }; }; };\n"
+
+/* Loads text (a VTEAM device and a 40 + 40 pulse train), runs the pulses with n_cycles and read-noise bandwidth
+ * B (0: none), and returns the summary; pc receives the curve. */
+static json_t *levels_run(const char *text, int n_cycles, double B, pulse_curve *pc)
+{
+    cfg c;
+    exp_device e;
+    pulses_params pp;
+    char all[2048], set[64];
+    cfg_init(&c);
+    exp_device_init(&e, &c);
+    cfg_bind(&c, &pulses_group, &pp);
+    snprintf(all, sizeof all, "%spulses = { n_pulses = 40; v_pot_V = -0.21; v_dep_V = 0.1; levels_n_sigma = 2.5; };\n",
+             text);
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", all), CIM_OK, "%s", cim_errmsg());
+    exp_device_bind_model(&e, &c);
+    snprintf(set, sizeof set, "pulses.n_cycles=%d", n_cycles);
+    cr_assert_eq(cfg_set(&c, set), CIM_OK, "%s", cim_errmsg());
+    snprintf(set, sizeof set, "variability.read.bandwidth_Hz=%.17g", B);
+    cr_assert_eq(cfg_set(&c, set), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_pulses_run(&e, &pp, pc), CIM_OK, "%s", cim_errmsg());
+    json_t *s = exp_pulses_summary(pc, &pp);
+    exp_device_free(&e);
+    cfg_destroy(&c);
+    return s;
+}
+
+/* The level walk of exp/pulses.h, written again: a new level where |mean - mean_last| >= n_sigma (sd + sd_last). */
+static long long walk(const double *mean, const double *sd, size_t n, double n_sigma)
+{
+    long long levels = 1;
+    size_t last = 0;
+    for (size_t k = 1; k <= n; k++)
+        if (mean[k] != mean[last] && fabs(mean[k] - mean[last]) >= n_sigma * (sd[k] + sd[last])) {
+            levels++;
+            last = k;
+        }
+    return levels;
+}
+
+/* The read-noise sigma of a conductance G read at v over bandwidth B at T, thermal and shot, in S. */
+static double read_sigma_S(double G, double v, double B, double T)
+{
+    const double kB = 1.380649e-23, q = 1.602176634e-19;
+    return sqrt(4 * kB * T * G * B + 2 * q * G * fabs(v) * B) / fabs(v);
+}
+
+static long long levels_of(json_t *s, const char *branch)
+{
+    return (long long)json_integer_value(json_object_get(json_object_get(s, branch), "levels"));
+}
+
+static const char *sigma_of(json_t *s, const char *branch)
+{
+    return json_string_value(json_object_get(json_object_get(s, branch), "levels_sigma"));
+}
+
+/* Without any spread nothing separates two states but their last digits: no count, and the reason. */
+Test(pulses, levels_are_undefined_without_spread)
+{
+    static const struct {
+        const char *text;
+        int n_cycles;
+        const char *reason; /* a phrase of the reason */
+    } cases[] = {
+        {LV_DEVICE, 1, "one cycle, no cycle-to-cycle variability"},
+        {LV_DEVICE, 3, "every cycle repeats the same states"},
+        {LV_DEVICE LV_C2C, 1, "one cycle cannot measure the cycle-to-cycle spread"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pulse_curve pc;
+        json_t *s = levels_run(cases[i].text, cases[i].n_cycles, 0.0, &pc);
+        for (int b = 0; b < 2; b++) {
+            json_t *br = json_object_get(s, b ? "depression" : "potentiation");
+            cr_expect(json_is_null(json_object_get(br, "levels")), "case %zu: levels null", i);
+            cr_expect(json_is_null(json_object_get(br, "levels_sigma")), "case %zu", i);
+            const char *why = json_string_value(json_object_get(br, "levels_undefined"));
+            cr_expect(why != NULL && strstr(why, cases[i].reason) != NULL, "case %zu: reason \"%s\"", i, why);
+            cr_expect(cases[i].n_cycles > 1 || json_is_null(json_object_get(br, "c2c_sigma_frac")),
+                      "case %zu: no C2C sigma from one cycle", i);
+        }
+        cr_expect_gt(fabs(pc.g_state_mean_S[40] - pc.g_state_mean_S[0]), 0, "the states do move (case %zu)", i);
+        json_decref(s);
+        pulse_curve_free(&pc);
+    }
+}
+
+/* One cycle with read noise: sigma is the read noise at each mean state, the thermal and shot closed form. */
+Test(pulses, one_cycle_levels_use_the_read_noise)
+{
+    long long prev = 1000;
+    const double B[] = {2.3e9, 2.3e11};
+    for (int i = 0; i < 2; i++) {
+        pulse_curve pc;
+        json_t *s = levels_run(LV_DEVICE, 1, B[i], &pc);
+        cr_expect_str_eq(sigma_of(s, "potentiation"), "read");
+        double sd[41];
+        for (size_t k = 0; k <= 40; k++) {
+            sd[k] = read_sigma_S(pc.g_state_mean_S[k], 0.137, B[i], 310.0);
+            cr_expect(fabs(pc.g_read_sd_S[k] - sd[k]) < 1e-12 * sd[k], "read %zu: sigma %.12g S, closed form %.12g S",
+                      k, pc.g_read_sd_S[k], sd[k]);
+        }
+        long long lv = levels_of(s, "potentiation");
+        cr_expect_eq(lv, walk(pc.g_state_mean_S, sd, 40, 2.5), "B %g: %lld levels", B[i], lv);
+        cr_expect(lv > 1 && lv < prev, "B %g: %lld levels, fewer than at a smaller bandwidth (%lld)", B[i], lv, prev);
+        cr_log_info("read noise over %g Hz: %lld levels", B[i], lv);
+        prev = lv;
+        json_decref(s);
+        pulse_curve_free(&pc);
+    }
+}
+
+/* Cycle-to-cycle spread without read noise: sigma is the standard deviation of the states over cycles. */
+Test(pulses, levels_use_the_cycle_to_cycle_spread)
+{
+    pulse_curve pc;
+    json_t *s = levels_run(LV_DEVICE LV_C2C, 12, 0.0, &pc);
+    cr_expect_str_eq(sigma_of(s, "potentiation"), "c2c");
+    double mean[41], sd[41];
+    for (size_t k = 0; k <= 40; k++) {
+        double m = 0, v = 0;
+        for (size_t c = 0; c < 12; c++)
+            m += pc.g_state_S[c * pc.n + k] / 12;
+        for (size_t c = 0; c < 12; c++)
+            v += pow(pc.g_state_S[c * pc.n + k] - m, 2) / 11;
+        mean[k] = m, sd[k] = sqrt(v);
+        for (size_t c = 0; c < 12; c++)
+            cr_expect_eq(pc.g_state_S[c * pc.n + k], pc.g_S[c * pc.n + k], "noiseless reads are the reads");
+    }
+    long long lv = levels_of(s, "potentiation");
+    cr_expect_eq(lv, walk(mean, sd, 40, 2.5), "%lld levels", lv);
+    cr_expect(lv > 1 && lv < 41, "the spread limits the levels: %lld of 41", lv);
+    cr_log_info("cycle-to-cycle spread: %lld levels", lv);
+    json_decref(s);
+    pulse_curve_free(&pc);
+}
+
+/* Both: the state's spread over cycles and the read noise add in quadrature (the noisy reads' own spread
+ * would count the read noise twice). */
+Test(pulses, levels_add_spread_and_read_noise_in_quadrature)
+{
+    const double B = 2.3e9;
+    pulse_curve pc;
+    json_t *s = levels_run(LV_DEVICE LV_C2C, 12, B, &pc);
+    cr_expect_str_eq(sigma_of(s, "depression"), "c2c+read");
+    double sd[41], s_c2c[41], s_read[41];
+    for (size_t k = 0; k <= 40; k++) { /* the depression branch: reads 40..80 */
+        s_c2c[k] = pc.g_state_std_S[40 + k];
+        s_read[k] = read_sigma_S(pc.g_state_mean_S[40 + k], 0.137, B, 310.0);
+        sd[k] = sqrt(s_c2c[k] * s_c2c[k] + s_read[k] * s_read[k]);
+    }
+    long long lv = levels_of(s, "depression");
+    cr_expect_eq(lv, walk(pc.g_state_mean_S + 40, sd, 40, 2.5), "%lld levels", lv);
+    /* B is chosen so that each alone allows about as many levels: together they allow fewer than either. */
+    cr_expect_lt(lv, walk(pc.g_state_mean_S + 40, s_c2c, 40, 2.5), "fewer than with the spread alone");
+    cr_expect_lt(lv, walk(pc.g_state_mean_S + 40, s_read, 40, 2.5), "fewer than with the read noise alone");
+    cr_log_info("depression: %lld levels (spread alone %lld, read noise alone %lld)", lv,
+                walk(pc.g_state_mean_S + 40, s_c2c, 40, 2.5), walk(pc.g_state_mean_S + 40, s_read, 40, 2.5));
+    json_decref(s);
+    pulse_curve_free(&pc);
+}
+
+/* The CLI says why there is no count, and writes null. */
+Test(pulses, cli_reports_undefined_levels)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/vteam_pulses.cfg --pulses -o p.json --format json", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "levels undefined: one cycle") != NULL, "%s", out);
+    cr_expect(strstr(out, "distinguishable levels") == NULL, "no count printed: %s", out);
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    char *text = util_slurp(path, NULL);
+    json_t *j = json_loads(text, 0, NULL);
+    cr_assert_not_null(j);
+    json_t *pot = json_object_get(json_object_get(j, "summary"), "potentiation");
+    cr_expect(json_is_null(json_object_get(pot, "levels")), "JSON null");
+    json_decref(j);
+    free(text), free(out), free(err), free(dir);
+}
