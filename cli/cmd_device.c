@@ -5,11 +5,13 @@
 #include "core/status.h"
 #include "device/spice.h"
 #include "exp/device.h"
+#include "exp/endurance.h"
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const cli_option device_options[] = {
@@ -20,6 +22,9 @@ static const cli_option device_options[] = {
      "draw R = v/i against time on log-log axes over the run's final hold at a read voltage (drift, retention), "
      "with the slope fitted over its last 3 decades"},
     {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
+    {"endurance", NULL,
+     "run the endurance experiment (group endurance_exp): the stimulus loop on the device as aged by N switching "
+     "cycles, N on a log grid; window at 0 V after each half"},
     {"pcm-stat", NULL,
      "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
     {NULL, NULL, NULL},
@@ -28,7 +33,7 @@ static const cli_option device_options[] = {
 static const param_group *const device_groups[] = {&run_group,        &device_group,    &stimulus_group,
                                                    &sim_group,        &pulses_group,    &variability_group,
                                                    &read_noise_group, &endurance_group, &pcm_stat_group,
-                                                   &pcm_stat_exp_group, NULL};
+                                                   &pcm_stat_exp_group, &endurance_exp_group, NULL};
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
 
@@ -166,6 +171,77 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     return st;
 }
 
+/* `--endurance`: the window against the cycle count (exp/endurance.h). */
+static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e, const endurance_exp_params *ep)
+{
+    prov pv;
+    endurance_curve ec;
+    prov_init(&pv, "device --endurance", a->invocation, c, e->run.seed);
+    int st = exp_endurance_run(e, ep, &ec);
+    if (st == CIM_ECONFIG)
+        cim_error_prefix(st, "%s: stimulus.kind: ", a->config);
+    if (st != CIM_OK)
+        return st;
+    json_t *summary = exp_endurance_summary(e, &ec);
+    const char *obs = ec.has_obs ? e->type->observable.name : "observable";
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_printf(&body,
+                  "# endurance: %s; the stimulus loop on the device as made after N cycles; pos / neg: the state at "
+                  "0 V after the positive / negative half (%s in %s; read current at %g V)\n"
+                  "cycles,%s_pos,%s_neg,%s_window,i_read_pos_A,i_read_neg_A\n",
+                  e->type->name, obs, ec.has_obs ? e->type->observable.unit : "-", e->dev.v_read_V, obs, obs, obs);
+    json_t *jn = json_array(), *jw = json_array(), *jp = json_array(), *jq = json_array();
+    double *w = malloc(ec.n * sizeof *w);
+    for (size_t k = 0; k < ec.n; k++) {
+        w[k] = ec.obs_pos[k] - ec.obs_neg[k];
+        strbuf_printf(&body, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", ec.cycles[k], ec.obs_pos[k], ec.obs_neg[k], w[k],
+                      ec.i_pos_A[k], ec.i_neg_A[k]);
+        json_array_append_new(jn, json_real(ec.cycles[k]));
+        json_array_append_new(jw, isfinite(w[k]) ? json_real(w[k]) : json_null());
+        json_array_append_new(jp, isfinite(ec.i_pos_A[k]) ? json_real(ec.i_pos_A[k]) : json_null());
+        json_array_append_new(jq, isfinite(ec.i_neg_A[k]) ? json_real(ec.i_neg_A[k]) : json_null());
+    }
+    json_t *jb = json_pack("{s:O, s:o, s:o, s:o, s:o}", "summary", summary, "cycles", jn, "window", jw,
+                           "i_read_pos_A", jp, "i_read_neg_A", jq);
+    st = cli_write_result(a, &pv, body.s, jb);
+    json_decref(jb);
+    strbuf_destroy(&body);
+    const char *png = cli_opt(cmd, a, "plot");
+    double scale = 1.0;
+    const char *unit = ec.has_obs ? cli_display_unit(e->type->observable.unit, &scale) : "";
+    if (st == CIM_OK && png != NULL) {
+        char title[256], label[128];
+        snprintf(title, sizeof title, "cimsim device --endurance: %s\\n%s", e->type->name, e->type->title);
+        snprintf(label, sizeof label, "%s at 0 V: after the + half minus after the - half (%s)", obs, unit);
+        st = plot_endurance(ec.cycles, ec.has_obs ? w : NULL, ec.has_read ? ec.i_pos_A : NULL, ec.i_neg_A, ec.n, label,
+                            scale, title, png);
+    }
+    FILE *out = cli_summary_stream(a);
+    if (st == CIM_OK && out != NULL) {
+        fprintf(out, "cimsim device --endurance: %s -- %s\n", e->type->name, e->type->title);
+        const char *names[] = {"first", "best", "last"};
+        for (int k = 0; k < 3; k++) {
+            json_t *pt = json_object_get(summary, names[k]);
+            fprintf(out, "  %-6s N = %-10.4g", names[k], json_real_value(json_object_get(pt, "cycles")));
+            json_t *ow = json_object_get(pt, "obs_window"), *rr = json_object_get(pt, "i_read_ratio");
+            if (json_is_real(ow))
+                fprintf(out, "  %s window %.4g %s", obs, json_real_value(ow) * scale, unit);
+            if (json_is_real(rr))
+                fprintf(out, "  read on/off %.4g", json_real_value(rr));
+            fputc('\n', out);
+        }
+        if (a->output)
+            fprintf(out, "  wrote           %s\n", a->output);
+        if (png)
+            fprintf(out, "  wrote           %s\n", png);
+    }
+    free(w);
+    json_decref(summary);
+    endurance_curve_free(&ec);
+    return st;
+}
+
 /* t in the unit a reader of retention plots expects: s, min, h, d or y (365 d). */
 static const char *human_time(char buf[static 32], double t)
 {
@@ -297,19 +373,24 @@ static int device_run(const cli_command *cmd, cli_args *a)
     pulses_params pp;
     pcm_stat_params ps;
     pcm_stat_exp_params px;
+    endurance_exp_params xe;
     prov pv;
     progress prog;
     char dir[1024];
-    if (cli_opt(cmd, a, "pulses") != NULL && cli_opt(cmd, a, "pcm-stat") != NULL)
-        return cim_error(CIM_EUSAGE, "device: give at most one of --pulses and --pcm-stat");
+    if ((cli_opt(cmd, a, "pulses") != NULL) + (cli_opt(cmd, a, "pcm-stat") != NULL) +
+            (cli_opt(cmd, a, "endurance") != NULL) > 1)
+        return cim_error(CIM_EUSAGE, "device: give at most one of --pulses, --pcm-stat and --endurance");
     const char *png_rt = cli_opt(cmd, a, "plot-r-t");
-    if (png_rt != NULL && (cli_opt(cmd, a, "pulses") != NULL || cli_opt(cmd, a, "pcm-stat") != NULL))
-        return cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not --pulses or --pcm-stat");
+    if (png_rt != NULL && (cli_opt(cmd, a, "pulses") != NULL || cli_opt(cmd, a, "pcm-stat") != NULL ||
+                           cli_opt(cmd, a, "endurance") != NULL))
+        return cim_error(CIM_EUSAGE,
+                         "device: --plot-r-t draws the trace of a stimulus run, not --pulses, --pcm-stat or --endurance");
     cfg_init(&c);
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);
     cfg_bind(&c, &pcm_stat_group, &ps);
     cfg_bind(&c, &pcm_stat_exp_group, &px);
+    cfg_bind(&c, &endurance_exp_group, &xe);
     int st = cli_load_config(a, &c, bind_model, &e);
     if (st == CIM_OK && cli_opt(cmd, a, "pcm-stat") != NULL) { /* needs neither the device nor the stimulus */
         st = pcm_stat_run(cmd, a, &c, e.run.seed, &ps, &px);
@@ -320,6 +401,12 @@ static int device_run(const cli_command *cmd, cli_args *a)
     cli_config_dir(a, dir, sizeof dir);
     if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
         cim_error_prefix(st, "%s: ", a->config);
+    if (st == CIM_OK && cli_opt(cmd, a, "endurance") != NULL) {
+        st = endurance_run(cmd, a, &c, &e, &xe);
+        exp_device_free(&e);
+        cfg_destroy(&c);
+        return st;
+    }
     if (st == CIM_OK && cli_opt(cmd, a, "pulses") != NULL) {
         st = pulses_run(cmd, a, &c, &e, &pp);
         exp_device_free(&e);
@@ -484,6 +571,7 @@ const cli_command cmd_device = {
         "  cimsim device configs/device/vteam.cfg -o vteam.csv --spice vteam.cir\n"
         "  cimsim device configs/device/feram_loop.cfg -o feram.csv --plot feram.png\n"
         "  cimsim device configs/device/pcm_drift.cfg -o drift.csv --plot-r-t drift.png\n"
+        "  cimsim device configs/device/feram_endurance.cfg --endurance -o endurance.csv --plot endurance.png\n"
         "  cimsim device configs/device/pcm_ibm.cfg --pcm-stat -o pcm.csv --plot pcm.png",
     .options = device_options,
     .config_required = 1,

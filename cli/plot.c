@@ -220,3 +220,40 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              tmp_png, title, data, names, last, last, last, last, last);
     return run_gnuplot(script, tmp_png, png_path, data);
 }
+
+int plot_endurance(const double *cycles, const double *window, const double *i_pos, const double *i_neg, size_t n,
+                   const char *obs_label, double obs_scale, const char *title, const char *png_path)
+{
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
+    int has_obs = window != NULL, has_read = i_pos != NULL;
+    for (size_t k = 0; k < n; k++)
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", cycles[k], has_obs ? window[k] * obs_scale : 0.0,
+                has_read ? fabs(i_pos[k]) : 1.0, has_read ? fabs(i_neg[k]) : 1.0);
+    fclose(fp);
+    char tmp_png[1200], script[4096];
+    size_t m = 0;
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    int panels = has_obs + has_read;
+    m += (size_t)snprintf(script + m, sizeof script - m,
+                          "set terminal pngcairo size %d,600 font ',11'\nset output '%s'\n"
+                          "set multiplot layout 1,%d title \"%s\" noenhanced font ',10'\n"
+                          "set logscale x\nset format x '10^{%%L}'\nset xlabel 'switching cycles'\nset grid\n",
+                          panels > 1 ? 1300 : 800, tmp_png, panels, title);
+    if (has_obs)
+        m += (size_t)snprintf(script + m, sizeof script - m,
+                              "set ylabel '%s' noenhanced\nset yrange [0:*]\n"
+                              "plot '%s' using 1:2 with linespoints pt 7 ps 0.6 lc rgb '#1f77b4' notitle\n",
+                              obs_label, data);
+    if (has_read)
+        m += (size_t)snprintf(script + m, sizeof script - m,
+                              "set ylabel 'read current at the read voltage (A)'\nset logscale y\nset format y '10^{%%L}'\n"
+                              "set yrange [*:*]\nset key bottom left\n"
+                              "plot '%s' using 1:3 with linespoints pt 7 ps 0.6 lc rgb '#d62728' title 'after the positive half', "
+                              "'' using 1:4 with linespoints pt 7 ps 0.6 lc rgb '#1f77b4' title 'after the negative half'\n",
+                              data);
+    snprintf(script + m, sizeof script - m, "unset multiplot\n");
+    return run_gnuplot(script, tmp_png, png_path, data);
+}

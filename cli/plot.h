@@ -26,6 +26,10 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
 /* Draws the PCM characterisation of exp/pcm_stat.h to png_path, four panels after Joshi et al. 2020: sigma_prog
  * vs G_T and nu (mean +- 1 sigma) vs G_T, drawn points on the model's curves; G(t) vs log t with +-1 sigma
  * bands per target, raw and with global drift compensation, the model's mean dashed. */
+/* The endurance curve (exp/endurance.h): the observable window (pos - neg, times obs_scale, labelled obs_label;
+ * window NULL: none) and the read currents after each half (i_pos NULL: none) against the cycle count, log x. */
+int plot_endurance(const double *cycles, const double *window, const double *i_pos, const double *i_neg, size_t n,
+                   const char *obs_label, double obs_scale, const char *title, const char *png_path);
 int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path);
 
 #endif

@@ -47,9 +47,13 @@ void endurance_curve_free(endurance_curve *c)
 static int last_crossing(const device_trace *tr, int dir, double *x)
 {
     size_t ns = tr->n_state;
+    double peak = 0;
+    for (size_t k = 0; k < tr->n; k++)
+        peak = fmax(peak, fabs(tr->v_V[k]));
+    double tol = 1e-9 * peak; /* a sine ends at sin(2 pi) = -2e-16, which is 0 V */
     for (size_t k = tr->n - 1; k > 0; k--) {
         double a = tr->v_V[k - 1], b = tr->v_V[k];
-        if ((dir < 0 && a > 0 && b <= 0) || (dir > 0 && a < 0 && b >= 0)) {
+        if ((dir < 0 && a > tol && b <= tol) || (dir > 0 && a < -tol && b >= -tol)) {
             double w = a / (a - b); /* weight of sample k */
             for (size_t j = 0; j < ns; j++)
                 x[j] = (1 - w) * tr->x[(k - 1) * ns + j] + w * tr->x[k * ns + j];
