@@ -173,6 +173,7 @@ int exp_device_run(exp_device *e, progress *prog)
     opt.on_reversal = on_reversal;
     opt.ctx = &ec;
     e->n_events = 0;
+    device_trace_free(&e->tr); /* a run again (the endurance experiment) replaces the last trace */
     int st = device_simulate(e->type, e->cell.p, e->dev.T_K, x, &e->s, &e->sim, r, &opt, &e->tr, prog);
     memcpy(e->cell.x, x, sizeof x);
     rng_free(r);
