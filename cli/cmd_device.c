@@ -69,6 +69,15 @@ static int write_spice(const cli_args *a, exp_device *e, const char *path)
     return st;
 }
 
+/* The summary's tail: the files written (either may be NULL). */
+static void print_written(FILE *out, const char *output, const char *png)
+{
+    if (output)
+        fprintf(out, "  wrote           %s\n", output);
+    if (png)
+        fprintf(out, "  wrote           %s\n", png);
+}
+
 /* `--pulses`: potentiation/depression trains and the metrics of exp/pulses.h. */
 static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e, const pulses_params *pp)
 {
@@ -161,10 +170,7 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
         }
         if (pc.stuck)
             fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
-        if (a->output)
-            fprintf(out, "  wrote           %s\n", a->output);
-        if (png)
-            fprintf(out, "  wrote           %s\n", png);
+        print_written(out, a->output, png);
     }
     json_decref(summary);
     pulse_curve_free(&pc);
@@ -179,7 +185,7 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     prov_init(&pv, "device --endurance", a->invocation, c, e->run.seed);
     int st = exp_endurance_run(e, ep, &ec);
     if (st == CIM_ECONFIG)
-        cim_error_prefix(st, "%s: stimulus.kind: ", a->config);
+        cim_error_prefix(st, "%s: ", a->config);
     if (st != CIM_OK)
         return st;
     json_t *summary = exp_endurance_summary(e, &ec);
@@ -231,10 +237,7 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
                 fprintf(out, "  read on/off %.4g", json_real_value(rr));
             fputc('\n', out);
         }
-        if (a->output)
-            fprintf(out, "  wrote           %s\n", a->output);
-        if (png)
-            fprintf(out, "  wrote           %s\n", png);
+        print_written(out, a->output, png);
     }
     free(w);
     json_decref(summary);
@@ -335,10 +338,7 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
         for (size_t j = 0; j < r.n_times; j++)
             fprintf(out, " %15.4f", r.alpha[j]);
         fprintf(out, "\n");
-        if (a->output)
-            fprintf(out, "  wrote           %s\n", a->output);
-        if (png)
-            fprintf(out, "  wrote           %s\n", png);
+        print_written(out, a->output, png);
     }
     json_decref(summary);
     pcm_stat_result_free(&r);

@@ -88,7 +88,7 @@ int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_cu
         double xp[DEVICE_MAX_STATE], xn[DEVICE_MAX_STATE];
         if (!last_crossing(&e->tr, -1, xp) || !last_crossing(&e->tr, +1, xn)) {
             endurance_curve_free(c);
-            return cim_error(CIM_ECONFIG, "the endurance experiment needs a stimulus that crosses 0 V both ways "
+            return cim_error(CIM_ECONFIG, "stimulus.kind: the endurance experiment needs a stimulus that crosses 0 V both ways "
                                           "(stimulus.kind = \"sine\" or \"triangle\")");
         }
         const void *prm = e->cell.p;
