@@ -20,17 +20,18 @@ LDFLAGS ?=
 
 # What the build, the tests and the references need.  Later issues append to this list.
 DEBIAN_PKGS := pkg-config libgsl-dev libconfig-dev libcriterion-dev libopenblas-dev libjansson-dev \
-               ngspice gnuplot-nox
+               libsuitesparse-dev ngspice gnuplot-nox
 
 # Fixed flags live here, not in CFLAGS, so `make CFLAGS=...` (as `check` does) keeps them.
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 PKGS := gsl libconfig jansson
 
 # Lazy, evaluated once: on a fresh machine pkg-config only exists after `deps` has run.
-PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+# CHOLMOD (SuiteSparse 5, the direct reference solve of crossbar/circuit.c) ships no .pc file.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)) -I/usr/include/suitesparse)$(PKG_CFLAGS)
 # GSL's BLAS calls go to OpenBLAS: link -lopenblas in place of GSL's reference -lgslcblas.
 PKG_LIBS   = $(eval PKG_LIBS := $$(filter-out -lgslcblas,$$(shell pkg-config --libs $(PKGS))) \
-               $$(shell pkg-config --libs openblas))$(PKG_LIBS)
+               -lcholmod $$(shell pkg-config --libs openblas))$(PKG_LIBS)
 CRIT_FLAGS = $(eval CRIT_FLAGS := $$(shell pkg-config --cflags --libs criterion))$(CRIT_FLAGS)
 
 CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
