@@ -1,0 +1,153 @@
+/* crossbar/sneak.c -- see sneak.h for the schemes and the closed forms. */
+#include "crossbar/sneak.h"
+#include "core/status.h"
+#include "core/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+const char *const sneak_scheme_names[] = {"floating", "v2", "v3", NULL};
+
+static const param_spec sneak_spec[] = {
+    PARAM_CHOICE_F(sneak_params, scheme, sneak_scheme_names, SNEAK_FLOATING,
+                   "biasing of unselected lines in a single-cell read: floating, v2 (all at v_read/2) or v3 (rows at "
+                   "v_read/3, columns at 2 v_read/3)"),
+    PARAM_REAL_F(sneak_params, v_read_V, 1e-6, 10, 0.2, "V", "read voltage on the selected row"),
+    PARAM_REAL_F(sneak_params, g_lrs_S, 1e-12, 1, 1e-4, "S",
+                 "low-resistance state: every unselected cell in the worst case (10 kohm, as the HfOx cells of "
+                 "PARAMETERS.md 1.5)"),
+    PARAM_REAL_F(sneak_params, g_hrs_S, 0, 1, 1e-6, "S", "high-resistance state (1 Mohm)"),
+    PARAM_END,
+};
+
+static int sneak_check(const void *v)
+{
+    const sneak_params *p = v;
+    if (!(p->g_hrs_S < p->g_lrs_S))
+        return cim_error(CIM_EINVAL, "g_hrs_S (%g) must be below g_lrs_S (%g)", p->g_hrs_S, p->g_lrs_S);
+    return CIM_OK;
+}
+
+const param_group sneak_group = {
+    .path = "sneak",
+    .doc = "Single-cell reads of a crossbar with sneak paths: the biasing scheme of unselected lines, the read "
+           "voltage and the two memory states whose sensed currents give the read margin.",
+    .params = sneak_spec,
+    .size = sizeof(sneak_params),
+    .check = sneak_check,
+};
+
+/* ---- one read ------------------------------------------------------------------------------------- */
+
+/* Selected lines and (unless floating) unselected ones keep the terminations of w; floating lines get 0. */
+static int sneak_terminate(circuit *c, const circuit_wires *w, size_t s, size_t t, int scheme)
+{
+    double g_drv = w->r_drv_ohm == 0 ? INFINITY : 1.0 / w->r_drv_ohm;
+    double g_sense = w->r_sense_ohm == 0 ? INFINITY : 1.0 / w->r_sense_ohm;
+    int st = CIM_OK;
+    for (size_t i = 0; i < circuit_rows(c) && st == CIM_OK; i++)
+        st = circuit_set_row_term(c, i, i == s || scheme != SNEAK_FLOATING ? g_drv : 0.0);
+    for (size_t j = 0; j < circuit_cols(c) && st == CIM_OK; j++)
+        st = circuit_set_col_term(c, j, j == t || scheme != SNEAK_FLOATING ? g_sense : 0.0);
+    return st;
+}
+
+int sneak_read_cell(circuit *c, const circuit_wires *w, cell_array *a, size_t s, size_t t, int scheme,
+                    double v_read_V, const circuit_opts *o, sneak_read *r)
+{
+    const size_t M = circuit_rows(c), N = circuit_cols(c);
+    if (a->rows != M || a->cols != N || s >= M || t >= N)
+        return cim_error(CIM_EINVAL, "sneak read of cell (%zu, %zu): outside the %zux%zu array (cells %zux%zu)", s, t,
+                         M, N, a->rows, a->cols);
+    if (scheme < SNEAK_FLOATING || scheme > SNEAK_V3)
+        return cim_error(CIM_EINVAL, "sneak read: unknown scheme %d", scheme);
+    double v_row_un = scheme == SNEAK_V2 ? 0.5 * v_read_V : scheme == SNEAK_V3 ? v_read_V / 3.0 : 0.0;
+    double v_col_un = scheme == SNEAK_V2 ? 0.5 * v_read_V : scheme == SNEAK_V3 ? 2.0 * v_read_V / 3.0 : 0.0;
+    double *v_row = xmalloc(M * sizeof *v_row), *v_col = xmalloc(N * sizeof *v_col);
+    double *i_col = xmalloc(N * sizeof *i_col), *i_row = xmalloc(M * sizeof *i_row);
+    int st;
+    for (size_t i = 0; i < M; i++) {
+        v_row[i] = i == s ? v_read_V : v_row_un;
+        if (a->p.type == CELL_1T1R)
+            a->gate_on[i] = i == s;
+    }
+    for (size_t j = 0; j < N; j++)
+        v_col[j] = j == t ? 0.0 : v_col_un;
+    st = sneak_terminate(c, w, s, t, scheme);
+    if (st == CIM_OK)
+        st = cell_array_apply(a, c);
+    if (st == CIM_OK) {
+        st = circuit_solve(c, v_row, v_col, i_col, o, &r->st);
+        if (st == CIM_OK || st == CIM_ESIM) {
+            size_t k = s * N + t;
+            r->i_sense_A = i_col[t];
+            r->v_cell_V = circuit_v_row(c)[k] - circuit_v_col(c)[k];
+            r->i_cell_A = cell_array_current(a, k, r->v_cell_V, NULL);
+            r->i_sneak_A = r->i_sense_A - r->i_cell_A;
+            r->p_cell_W = r->v_cell_V * r->i_cell_A;
+            r->p_total_W = circuit_power_W(c);
+            circuit_row_currents(c, i_row);
+            double p = 0.0;
+            if (scheme != SNEAK_FLOATING) {
+                for (size_t i = 0; i < M; i++)
+                    if (i != s)
+                        p += v_row[i] * i_row[i];
+                for (size_t j = 0; j < N; j++)
+                    if (j != t)
+                        p -= v_col[j] * i_col[j]; /* i_col flows into the column source */
+            }
+            r->p_half_W = p;
+        }
+    }
+    free(v_row), free(v_col), free(i_col), free(i_row);
+    return st;
+}
+
+/* ---- the read margin versus array size ----------------------------------------------------------- */
+
+int sneak_margin_sweep(const cell_params *cp, const circuit_wires *w, const sneak_params *sp, const size_t *n,
+                       size_t count, const circuit_opts *o, sneak_point *out)
+{
+    int st = CIM_OK;
+    for (size_t k = 0; k < count && st == CIM_OK; k++) {
+        size_t N = n[k];
+        double *g = xmalloc(N * N * sizeof *g);
+        for (size_t m = 0; m < N * N; m++)
+            g[m] = sp->g_lrs_S;
+        circuit *c = NULL;
+        cell_array a;
+        st = circuit_new(&c, N, N, w);
+        if (st == CIM_OK)
+            st = cell_array_init(&a, cp, N, N, g);
+        if (st == CIM_OK) {
+            sneak_point *p = &out[k];
+            p->rows = p->cols = N;
+            st = sneak_read_cell(c, w, &a, 0, N - 1, sp->scheme, sp->v_read_V, o, &p->lrs);
+            g[N - 1] = sp->g_hrs_S; /* cell (0, N-1) */
+            if (st == CIM_OK)
+                st = sneak_read_cell(c, w, &a, 0, N - 1, sp->scheme, sp->v_read_V, o, &p->hrs);
+            p->margin = (p->lrs.i_sense_A - p->hrs.i_sense_A) / p->lrs.i_sense_A;
+            cell_array_destroy(&a);
+        }
+        circuit_free(c);
+        free(g);
+        if (st != CIM_OK)
+            st = cim_error_prefix(st, "sneak read of a %zux%zu array: ", N, N);
+    }
+    return st;
+}
+
+double sneak_ideal_i_sneak(int scheme, size_t rows, size_t cols, double g_lrs_S, double v_read_V)
+{
+    double M1 = (double)rows - 1.0, N1 = (double)cols - 1.0;
+    switch (scheme) {
+    case SNEAK_V2:
+        return M1 * g_lrs_S * v_read_V / 2.0;
+    case SNEAK_V3:
+        return M1 * g_lrs_S * v_read_V / 3.0;
+    default:
+        if (rows < 2 || cols < 2)
+            return 0.0; /* no sneak path through a single line */
+        return v_read_V * g_lrs_S / (1.0 / N1 + 1.0 / (M1 * N1) + 1.0 / M1);
+    }
+}
