@@ -255,6 +255,30 @@ ParameterizedTest(size_t *ci, circuit_spice, solver_matches_ngspice, .timeout = 
     free(G), free(v), free(i_ours), free(i_ref);
 }
 
+/* Without a data path the netlist prints the column currents for a person to read, and ngspice runs it. */
+Test(circuit_spice, a_netlist_without_data_path_prints_the_currents, .timeout = SPICE_TIMEOUT_S)
+{
+    double G[6] = {1e-5, 2e-5, 3e-5, 4e-5, 5e-5, 6e-5}, v[2] = {0.1, 0.2};
+    cell_params cp = cell_params_default();
+    cell_array a;
+    cr_assert_eq(cell_array_init(&a, &cp, 2, 3, G), CIM_OK);
+    spice_array s = {.rows = 2, .cols = 3, .wires = {2.5, 2.5, 10, 10}, .v_row_V = v, .cells = &a};
+    strbuf nl;
+    strbuf_init(&nl);
+    cr_assert_eq(spice_array_netlist(&s, NULL, &nl), CIM_OK);
+    cr_expect(strstr(nl.s, "print i(vsen0) i(vsen1) i(vsen2)") != NULL, "%s", nl.s);
+    char *dir = util_tmpdir(), path[600], cmd[1400];
+    snprintf(path, sizeof path, "%s/x.cir", dir);
+    util_write(path, nl.s);
+    snprintf(cmd, sizeof cmd, "cd %s && ngspice -b x.cir > out.txt 2>&1 && grep -q 'i(vsen2) = ' out.txt", dir);
+    cr_expect_eq(system(cmd), 0, "ngspice prints the currents (see %s/out.txt)", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+    free(dir);
+    strbuf_destroy(&nl);
+    cell_array_destroy(&a);
+}
+
 /* Device cells have no SPICE form: a clear status, not a wrong netlist. */
 Test(circuit_spice, device_cells_are_refused)
 {

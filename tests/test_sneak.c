@@ -2,6 +2,7 @@
  * single-cell reads with sneak paths: floating, V/2 and V/3 against closed forms derived here (in ngspice,
  * through the exporter, and with the circuit solver), the read margin versus array size, the selector's
  * and the access transistor's suppression of the sneak current, and a read with wires against ngspice. */
+#include "core/cfg.h"
 #include "core/status.h"
 #include "crossbar/cell.h"
 #include "crossbar/circuit.h"
@@ -122,6 +123,75 @@ Test(cell, device_cells_read_the_fefet_drain_current)
     }
     cell_array_destroy(&a);
     free(par);
+}
+
+/* Device cells in the circuit: with ideal wires every cell sees its row's input, so each column current is the
+ * sum of the device read currents, whatever their nonlinearity (a FeFET array with alternating polarization). */
+Test(cell, device_cells_in_the_circuit_sum_their_read_currents)
+{
+    const size_t M = 3, N = 4;
+    const device_type *T = &device_fefet;
+    void *par = calloc(1, T->params->size);
+    param_defaults(T->params, par);
+    double *x = malloc(M * N * T->n_state * sizeof *x), v[3] = {0.0537, 0.1371, 0.0913}, i_col[4];
+    for (size_t k = 0; k < M * N; k++) {
+        T->init(par, 300.0, x + k * T->n_state);
+        if ((k * 7) % 3 == 1)
+            for (size_t m = 0; m < T->n_state; m++)
+                x[k * T->n_state + m] = -x[k * T->n_state + m];
+    }
+    cell_array a;
+    cr_assert_eq(cell_array_init_device(&a, M, N, T, par, x), CIM_OK, "%s", cim_errmsg());
+    const circuit_wires w = {0, 0, 0, 0};
+    circuit *c = NULL;
+    cr_assert_eq(circuit_new(&c, M, N, &w), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(cell_array_apply(&a, c), CIM_OK, "%s", cim_errmsg());
+    circuit_opts o = circuit_opts_default();
+    cr_assert_eq(circuit_solve(c, v, NULL, i_col, &o, NULL), CIM_OK, "%s", cim_errmsg());
+    double lo = INFINITY, hi = 0;
+    for (size_t j = 0; j < N; j++) {
+        double ref = 0;
+        for (size_t i = 0; i < M; i++) {
+            double ii = device_read_A(T, par, x + (i * N + j) * T->n_state, v[i]);
+            ref += ii;
+            lo = fmin(lo, ii / v[i]);
+            hi = fmax(hi, ii / v[i]);
+        }
+        cr_expect_leq(rel(i_col[j], ref), 1e-12, "column %zu: %.17g vs %.17g", j, i_col[j], ref);
+    }
+    cr_expect_gt(hi / lo, 2.0, "the cells hold different states (conductance ratio %g)", hi / lo);
+    circuit_free(c);
+    cell_array_destroy(&a);
+    free(x);
+    free(par);
+}
+
+/* The cell and sneak groups load through the config system, with their cross-field rules. */
+Test(cell, config_groups_load_and_check)
+{
+    cell_params p;
+    sneak_params sp;
+    cfg c;
+    cfg_init(&c);
+    cfg_bind(&c, &cell_group, &p);
+    cfg_bind(&c, &sneak_group, &sp);
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", "cell = { type = \"1s1r\"; iv = \"sinh\"; v_sel_V = 0.031; };\n"
+                                              "sneak = { scheme = \"v3\"; v_read_V = 0.7; };\n"), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(p.type, CELL_1S1R);
+    cr_expect_eq(p.iv, CELL_IV_SINH);
+    cr_expect_eq(p.v_sel_V, 0.031);
+    cr_expect_eq(p.r_on_ohm, cell_params_default().r_on_ohm);
+    cr_expect_eq(sp.scheme, SNEAK_V3);
+    cr_expect_eq(sp.v_read_V, 0.7);
+    cfg_destroy(&c);
+
+    cfg_init(&c);
+    cfg_bind(&c, &cell_group, &p);
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", "cell = { r_on_ohm = 1e4; r_off_ohm = 1e3; };\n"), CIM_OK);
+    cr_expect_neq(cfg_resolve(&c), CIM_OK, "r_off below r_on is rejected");
+    cr_expect(strstr(cim_errmsg(), "r_off_ohm") != NULL, "%s", cim_errmsg());
+    cfg_destroy(&c);
 }
 
 /* ---- closed forms of the sneak path (ideal wires) --------------------------------------------------- */
