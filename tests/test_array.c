@@ -229,7 +229,7 @@ Test(array, feram_has_no_dc_read_and_is_refused)
     devrun_unload(&r);
 }
 
-Test(array, open_loop_hits_calibrated_levels_and_reports_misses)
+Test(array, open_loop_hits_calibrated_levels_on_identical_cells)
 {
     devrun r;
     array *a = make(&r, "@device = { model = \"vteam\"; vteam = { x0_m = 3e-9; }; };", 2, 2, 1);
