@@ -84,8 +84,10 @@ int mapping_check(const mapping_params *p)
         size_t want = (size_t)1 << p->bits_per_cell;
         if (p->g_levels_S.n != want)
             return cim_error(CIM_ECONFIG,
-                             "g_levels_S has %zu levels; bits_per_cell = %lld needs exactly 2^%lld = %zu", p->g_levels_S.n,
-                             p->bits_per_cell, p->bits_per_cell, want);
+                             "g_levels_S has %zu levels; bits_per_cell = %lld needs exactly 2^%lld = %zu%s", p->g_levels_S.n,
+                             p->bits_per_cell, p->bits_per_cell, want,
+                             want > PARAM_REALS_MAX ? " (a list holds at most 64: bits_per_cell <= 6 with levels = \"list\")"
+                                                    : "");
         for (size_t k = 0; k < p->g_levels_S.n; k++) {
             double g = p->g_levels_S.v[k];
             if (!(g >= 0) || !isfinite(g))
@@ -260,14 +262,15 @@ void mapping_encode_weights(const mapping *m, const double *w, double *g_S)
  * in digit units times dg: sum_s 2^(s b) (x+_s - x-_s), or sum_s 2^(s b) x_s - ref_factor ref. */
 static double combine(const mapping *m, const double *x, double ref)
 {
-    const int b = (int)m->p.bits_per_cell;
-    double acc = 0;
+    /* Slice weights 2^(s b) by repeated multiplication: powers of two, exact. */
+    const double base = ldexp(1.0, (int)m->p.bits_per_cell);
+    double acc = 0, sw = 1;
     if (m->p.scheme == MAPPING_DIFFERENTIAL) {
-        for (size_t s = 0; s < m->n_slices; s++)
-            acc += ldexp(x[2 * s] - x[2 * s + 1], (int)s * b);
+        for (size_t s = 0; s < m->n_slices; s++, sw *= base)
+            acc += sw * (x[2 * s] - x[2 * s + 1]);
     } else {
-        for (size_t s = 0; s < m->n_slices; s++)
-            acc += ldexp(x[s], (int)s * b);
+        for (size_t s = 0; s < m->n_slices; s++, sw *= base)
+            acc += sw * x[s];
         acc -= m->ref_factor * ref;
     }
     return acc;

@@ -28,7 +28,7 @@
  *   statistic over that column).  Weights with |w| > w_max are clipped to the largest code and counted
  *   (mapping.n_clipped).  A w_max of 0 (all weights zero) is replaced by 1.
  *
- * Weight codes.  Differential: k = round(|w| / step), step = w_max / (2^weight_bits - 1), k in
+ * Weight codes (round: to nearest, ties to even).  Differential: k = round(|w| / step), step = w_max / (2^weight_bits - 1), k in
  *   [0, 2^weight_bits - 1] -- weight_bits are the bits of the magnitude, the sign is the pair.  Offset:
  *   k = round(w / step), step = w_max / (2^(weight_bits-1) - 1), k in [-(2^(weight_bits-1) - 1),
  *   2^(weight_bits-1) - 1], stored as the offset-binary u = k + 2^(weight_bits-1) in [1, 2^weight_bits - 1]
