@@ -598,6 +598,20 @@ Test(mapping, config_group_checks_cross_field_rules)
     cfg_destroy(&c);
 }
 
+Test(mapping, group_documents_every_key)
+{
+    strbuf s;
+    strbuf_init(&s);
+    param_doc_group(&mapping_group, &s);
+    const char *keys[] = {"scheme", "weight_bits", "bits_per_cell", "levels", "g_min_S", "g_max_S", "g_levels_S",
+                          "scale", "w_max", "percentile", "scale_per", "input_mode", "input_bits", "x_max", "v_read_V",
+                          "v_max_V"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        cr_expect(strstr(s.s, keys[k]) != NULL, "%s missing from the reference", keys[k]);
+    cr_expect(strstr(s.s, "bit_serial") != NULL);
+    strbuf_destroy(&s);
+}
+
 Test(mapping, defaults_are_the_documented_rram_values)
 {
     mapping_params p = defaults();
