@@ -1,5 +1,6 @@
 /* cli/cmd_mvm.c -- `cimsim mvm`: one matrix-vector multiply on a crossbar (exp/mvm.h). */
 #include "cli/cli.h"
+#include "cli/plot.h"
 #include "core/status.h"
 #include "crossbar/crossbar.h"
 #include "exp/mvm.h"
@@ -9,6 +10,7 @@
 static const cli_option mvm_options[] = {
     {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
     {"voltages", "FILE", "input voltages v, volts: one value per line, one line per row of G"},
+    {"maps", "PREFIX", "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs"},
     {NULL, NULL, NULL},
 };
 
@@ -28,12 +30,19 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         cli_progress(a, &prog);
         st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv, &prog);
     }
+    if (st == CIM_OK)
+        st = exp_mvm_run(&e, &prog);
     if (st == CIM_OK) {
-        exp_mvm_run(&e, &prog);
         json_t *summary = exp_mvm_summary(&e);
         strbuf body;
         strbuf_init(&body);
-        strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; one line per column (%zu)\n", e.cols);
+        if (e.circuit)
+            strbuf_printf(&body,
+                          "# column currents through r_sense into virtual ground (exact circuit solve), amperes; one line "
+                          "per column (%zu)\n",
+                          e.cols);
+        else
+            strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; one line per column (%zu)\n", e.cols);
         for (size_t j = 0; j < e.cols; j++)
             strbuf_printf(&body, "%.17g\n", e.i_A[j]);
         json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "column_current_A", json_array());
@@ -43,13 +52,44 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         st = cli_write_result(a, &pv, body.s, jb);
         json_decref(jb);
         strbuf_destroy(&body);
+        const char *maps = cli_opt(cmd, a, "maps");
+        if (st == CIM_OK && maps != NULL) {
+            strbuf hdr;
+            strbuf_init(&hdr);
+            prov_csv_comment(&pv, &hdr);
+            st = exp_mvm_write_maps(&e, maps, hdr.s);
+            strbuf_destroy(&hdr);
+            const char *names[4] = {"vrow", "vcol", "vcell", "vdrop"};
+            const char *labels[4] = {"row wire node voltage (mV)", "column wire node voltage (mV)",
+                                     "voltage across the cell (mV)", "IR drop: input minus cell voltage (mV)"};
+            double *vcell = malloc(2 * e.rows * e.cols * sizeof *vcell), *vdrop = vcell + e.rows * e.cols;
+            for (size_t k = 0; k < e.rows * e.cols; k++) {
+                vcell[k] = e.v_row_V[k] - e.v_col_V[k];
+                vdrop[k] = e.v_V[k / e.cols] - vcell[k];
+            }
+            const double *z[4] = {e.v_row_V, e.v_col_V, vcell, vdrop};
+            for (int m = 0; m < 4 && st == CIM_OK; m++) {
+                char png[4096], title[512];
+                snprintf(png, sizeof png, "%s_%s.png", maps, names[m]);
+                snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
+                         e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+                st = plot_heatmap(z[m], e.rows, e.cols, 1e3, labels[m], title, png);
+            }
+            free(vcell);
+        }
 
         FILE *out = cli_summary_stream(a);
         if (st == CIM_OK && out != NULL) {
             json_t *g = json_object_get(summary, "conductance_S"), *v = json_object_get(summary, "voltage_V");
             json_t *i = json_object_get(summary, "column_current_A");
-            fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
-                    e.rows, e.cols);
+            if (e.circuit)
+                fprintf(out,
+                        "cimsim mvm: %zu x %zu crossbar circuit, r_row %g, r_col %g, r_drv %g, r_sense %g ohm (exact "
+                        "nodal solve)\n",
+                        e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+            else
+                fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
+                        e.rows, e.cols);
             char s1[32], s2[32], s3[32];
             fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, json_real_value(json_object_get(g, "min")), "S"),
                     cli_si(s2, json_real_value(json_object_get(g, "max")), "S"),
@@ -60,12 +100,21 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             fprintf(out, "  column currents %s .. %s, mean %s\n", cli_si(s1, json_real_value(json_object_get(i, "min")), "A"),
                     cli_si(s2, json_real_value(json_object_get(i, "max")), "A"),
                     cli_si(s3, json_real_value(json_object_get(i, "mean")), "A"));
-            fprintf(out, "  array power     %s dissipated in the cells\n", cli_si(s1, e.p_W, "W"));
+            fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n", cli_si(s1, e.p_W, "W"),
+                    e.circuit ? " and wires" : "");
+            if (e.circuit) {
+                fprintf(out, "  solver          %s, %d iterations, KCL residual %.2g of the largest source current\n",
+                        circuit_method_names[e.st.method], e.st.iterations, e.st.residual);
+                fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
+                        cli_si(s1, e.rmse_A, "A"), 100 * e.max_rel_err, e.snr_dB);
+            }
             fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
                     e.blas_dev);
             if (a->output)
                 fprintf(out, "  wrote           %s (%zu column currents, %s)\n", a->output, e.cols,
                         a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
+            if (maps != NULL)
+                fprintf(out, "  wrote           %s_{vrow,vcol,vcell,vdrop}.{csv,png} (node-voltage maps)\n", maps);
         }
         json_decref(summary);
     }
@@ -81,7 +130,9 @@ const cli_command cmd_mvm = {
     .description =
         "Computes the column currents of a resistive crossbar: row i is driven at v_i volts, cell (i,j)\n"
         "conducts G_ij siemens, and column j collects I_j = sum_i G_ij v_i amperes (Ohm's law per cell,\n"
-        "Kirchhoff's current law per column). G and v come from CSV files, or are drawn from the seeded\n"
+        "Kirchhoff's current law per column).  With crossbar.r_row_ohm, r_col_ohm, r_drv_ohm or r_sense_ohm\n"
+        "set (e.g. --set crossbar.r_row_ohm=2.5), the whole circuit is solved exactly (driver at column 0,\n"
+        "sense into virtual ground at the last row) and the summary gives the error against the ideal sum. G and v come from CSV files, or are drawn from the seeded\n"
         "configuration (crossbar.rows x crossbar.cols, mvm.g_min_S..g_max_S, mvm.v_min_V..v_max_V).\n"
         "The result is one current per column, amperes, 17 significant digits, after a comment block\n"
         "recording the version, command line, seed, input fingerprints and resolved configuration.\n\n"

@@ -257,3 +257,28 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
     snprintf(script + m, sizeof script - m, "unset multiplot\n");
     return run_gnuplot(script, tmp_png, png_path, data);
 }
+
+int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *title,
+                 const char *png_path)
+{
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
+    /* gnuplot's "matrix" format: one line per row, row 0 at the top (set yrange reverse). */
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            fprintf(fp, "%.9g%c", z[i * cols + j] * z_scale, j + 1 < cols ? ' ' : '\n');
+    fclose(fp);
+    char tmp_png[1200], script[4096];
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    int w = 700, h = 600;
+    snprintf(script, sizeof script,
+             "set terminal pngcairo size %d,%d font ',11'\nset output '%s'\n"
+             "set title \"%s\" noenhanced font ',10'\nset xlabel 'column j (bit line; sense at the bottom)'\n"
+             "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n"
+             "set xrange [-0.5:%zu-0.5]\nset yrange [%zu-0.5:-0.5]\nset palette rgbformulae 33,13,10\n"
+             "set tics out\nplot '%s' matrix with image notitle\n",
+             w, h, tmp_png, title, z_label, cols, rows, data);
+    return run_gnuplot(script, tmp_png, png_path, data);
+}

@@ -32,4 +32,9 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
                    const char *obs_label, double obs_scale, const char *title, const char *png_path);
 int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path);
 
+/* A heat map of the rows x cols matrix z (times z_scale, colour bar labelled z_label), row 0 at the top,
+ * the way the array is drawn in papers (node-voltage maps of IR drop). */
+int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *title,
+                 const char *png_path);
+
 #endif

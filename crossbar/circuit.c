@@ -57,7 +57,8 @@ struct circuit {
     int have_x;                /* vr, vc hold a solution of this circuit (warm start) */
 
     double *d;                 /* the cell conductances the factorization uses */
-    double *ip_row, *ip_col;   /* line factorizations (M x N each) */
+    double *ip_row, *ip_col;   /* line factorizations (M x N each): 1 / pivot */
+    double *gip_row, *gip_col; /* g_link / pivot, the elimination multipliers */
     double *inv_row, *inv_col; /* merged lines: 1 / (sum d + g_t) per line; 0 for fixed lines */
     int fac_valid;             /* factorizations match d */
     unsigned long d_version;   /* counts changes of d (the direct path refactors when it moves) */
@@ -78,6 +79,12 @@ struct circuit {
     double *geff;              /* the effective conductance matrix, when valid */
     int geff_valid;
 };
+
+static inline double max_abs(double m, double x)
+{
+    x = fabs(x);
+    return x > m ? x : m;
+}
 
 /* ---- construction -------------------------------------------------------------------------- */
 
@@ -118,7 +125,7 @@ int circuit_new(circuit **out, size_t rows, size_t cols, const circuit_wires *w)
     c->inv_col = xcalloc(cols, sizeof *c->inv_col);
     c->scr_N = xcalloc(cols, sizeof *c->scr_N);
     c->scr_M2 = xcalloc(rows + cols, sizeof *c->scr_M2);
-    double **arrays[] = {&c->vr, &c->vc, &c->d, &c->ip_row, &c->ip_col, &c->i_cell, &c->F_r, &c->F_c, &c->dx_r,
+    double **arrays[] = {&c->vr, &c->vc, &c->d, &c->ip_row, &c->ip_col, &c->gip_row, &c->gip_col, &c->i_cell, &c->F_r, &c->F_c, &c->dx_r,
                          &c->dx_c, &c->res, &c->z, &c->p, &c->q, &c->t, &c->xr_try, &c->xc_try};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
         *arrays[k] = xcalloc(MN, sizeof(double));
@@ -145,7 +152,7 @@ void circuit_free(circuit *c)
     if (c == NULL)
         return;
     direct_forget(c);
-    double *arrays[] = {c->vr, c->vc, c->d, c->ip_row, c->ip_col, c->i_cell, c->F_r, c->F_c, c->dx_r,
+    double *arrays[] = {c->vr, c->vc, c->d, c->ip_row, c->ip_col, c->gip_row, c->gip_col, c->i_cell, c->F_r, c->F_c, c->dx_r,
                         c->dx_c, c->res, c->z, c->p, c->q, c->t, c->xr_try, c->xc_try, c->gt_row, c->gt_col,
                         c->src_row, c->src_col, c->inv_row, c->inv_col, c->g_cell, c->geff, c->scr_N, c->scr_M2};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
@@ -315,10 +322,10 @@ static double resid_norm(const circuit *c, const double *Fr, const double *Fc)
             double s = 0.0;
             for (size_t j = 0; j < N; j++)
                 s += Fr[i * N + j];
-            m = fmax(m, fabs(s));
+            m = max_abs(m, (s));
         } else {
             for (size_t j = row_fixed(c, i, 0) ? 1 : 0; j < N; j++)
-                m = fmax(m, fabs(Fr[i * N + j]));
+                m = max_abs(m, (Fr[i * N + j]));
         }
     }
     if (isinf(c->gl_col)) {
@@ -328,13 +335,14 @@ static double resid_norm(const circuit *c, const double *Fr, const double *Fc)
             double s = 0.0;
             for (size_t i = 0; i < M; i++)
                 s += Fc[i * N + j];
-            m = fmax(m, fabs(s));
+            m = max_abs(m, (s));
         }
     } else {
-        for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < N; j++)
-                if (!col_fixed(c, i, j))
-                    m = fmax(m, fabs(Fc[i * N + j]));
+        for (size_t k = 0; k < (M - 1) * N; k++)
+            m = max_abs(m, Fc[k]);
+        for (size_t j = 0; j < N; j++)
+            if (!isinf(c->gt_col[j]))
+                m = max_abs(m, Fc[(M - 1) * N + j]);
     }
     return m;
 }
@@ -449,8 +457,38 @@ static void factor_lines(circuit *c)
             c->inv_col[j] = c->inv_col[j] > 0 ? 1.0 / c->inv_col[j] : 0.0;
         }
     }
+    size_t MN = M * N;
+    if (isfinite(c->gl_row))
+        for (size_t k = 0; k < MN; k++)
+            c->gip_row[k] = c->gl_row * c->ip_row[k];
+    if (isfinite(c->gl_col))
+        for (size_t k = 0; k < MN; k++)
+            c->gip_col[k] = c->gl_col * c->ip_col[k];
     c->fac_valid = 1;
     c->d_version++;
+}
+
+/* Eliminates nb rows at once (up to ROW_BLOCK), starting at the given row pointers: each row's
+ * recurrence is serial, so interleaving rows keeps the floating-point units busy.  x may alias b. */
+#define ROW_BLOCK 8
+static inline void solve_row_block(const double *b, double *x, const double *ip, const double *gip, size_t N,
+                                   size_t nb)
+{
+    double y[ROW_BLOCK] = {0};
+    for (size_t jj = N; jj-- > 0;)
+        for (size_t r = 0; r < nb; r++) {
+            size_t k = r * N + jj;
+            y[r] = b[k] * ip[k] + gip[k] * y[r];
+            x[k] = y[r];
+        }
+    for (size_t r = 0; r < nb; r++)
+        y[r] = x[r * N];
+    for (size_t j = 1; j < N; j++)
+        for (size_t r = 0; r < nb; r++) {
+            size_t k = r * N + j;
+            y[r] = x[k] + gip[k] * y[r];
+            x[k] = y[r];
+        }
 }
 
 /* x = (A_R + D)^-1 b over every row line (fixed nodes get 0).  x may alias b. */
@@ -468,21 +506,14 @@ static void solve_rows(const circuit *c, const double *b, double *x)
         }
         return;
     }
-    double g = c->gl_row;
-    for (size_t i = 0; i < M; i++) {
-        const double *bi = b + i * N, *ip = c->ip_row + i * N;
-        double *xi = x + i * N;
-        double y = 0.0;
-        for (size_t jj = N; jj-- > 0;) {
-            y = (bi[jj] + g * y) * ip[jj];
-            xi[jj] = y;
-        }
-        for (size_t j = 1; j < N; j++)
-            xi[j] += g * ip[j] * xi[j - 1];
-    }
+    size_t i = 0;
+    for (; i + ROW_BLOCK <= M; i += ROW_BLOCK)
+        solve_row_block(b + i * N, x + i * N, c->ip_row + i * N, c->gip_row + i * N, N, ROW_BLOCK);
+    if (i < M)
+        solve_row_block(b + i * N, x + i * N, c->ip_row + i * N, c->gip_row + i * N, N, M - i);
 }
 
-/* x = (A_C + D)^-1 b over every column line.  x may alias b. */
+/* x = (A_C + D)^-1 b over every column line, vectorised across the columns.  x may alias b. */
 static void solve_cols(const circuit *c, const double *b, double *x)
 {
     size_t M = c->M, N = c->N;
@@ -499,33 +530,35 @@ static void solve_cols(const circuit *c, const double *b, double *x)
             memcpy(x + i * N, s, N * sizeof *s);
         return;
     }
-    double g = c->gl_col;
-    for (size_t i = 0; i < M; i++) {
-        const double *bi = b + i * N, *ip = c->ip_col + i * N;
-        double *xi = x + i * N;
-        const double *xp = i > 0 ? x + (i - 1) * N : NULL;
-        if (xp == NULL)
-            for (size_t j = 0; j < N; j++)
-                xi[j] = bi[j] * ip[j];
-        else
-            for (size_t j = 0; j < N; j++)
-                xi[j] = (bi[j] + g * xp[j]) * ip[j];
-    }
-    for (size_t i = M - 1; i-- > 0;) {
-        const double *ip = c->ip_col + i * N, *xn = x + (i + 1) * N;
+    for (size_t j = 0; j < N; j++)
+        x[j] = b[j] * c->ip_col[j];
+    for (size_t i = 1; i < M; i++) {
+        const double *restrict bi = b + i * N, *restrict ip = c->ip_col + i * N, *restrict gip = c->gip_col + i * N;
+        const double *xp = x + (i - 1) * N;
         double *xi = x + i * N;
         for (size_t j = 0; j < N; j++)
-            xi[j] += g * ip[j] * xn[j];
+            xi[j] = bi[j] * ip[j] + gip[j] * xp[j];
+    }
+    for (size_t i = M - 1; i-- > 0;) {
+        const double *restrict gip = c->gip_col + i * N, *xn = x + (i + 1) * N;
+        double *xi = x + i * N;
+        for (size_t j = 0; j < N; j++)
+            xi[j] += gip[j] * xn[j];
     }
 }
 
-/* q = (A_C + D) p over the column lines, 0 at fixed nodes (p is 0 there, constant on merged lines). */
-static void apply_cols(const circuit *c, const double *p, double *q)
+/* q = (A_C + D) p - D t over the column lines, 0 at fixed column nodes (p is 0 there and constant on
+ * merged lines).  t = NULL: no D t term. */
+static void apply_cols(const circuit *c, const double *p, const double *t, double *q)
 {
-    size_t M = c->M, N = c->N;
+    size_t M = c->M, N = c->N, MN = M * N;
     const double *d = c->d;
-    for (size_t k = 0; k < M * N; k++)
-        q[k] = d[k] * p[k];
+    if (t != NULL)
+        for (size_t k = 0; k < MN; k++)
+            q[k] = d[k] * (p[k] - t[k]);
+    else
+        for (size_t k = 0; k < MN; k++)
+            q[k] = d[k] * p[k];
     if (isfinite(c->gl_col)) {
         double g = c->gl_col;
         for (size_t i = 0; i + 1 < M; i++) {
@@ -551,63 +584,58 @@ static void apply_cols(const circuit *c, const double *p, double *q)
     }
 }
 
-/* The inner product of the reduced (column) space: merged lines count once through their sums, which
- * the full-array dot gives because one factor is constant along the line. */
-static double dot(const double *a, const double *b, size_t n)
+/* Zeroes a column-space vector at the fixed column nodes. */
+static void mask_cols(const circuit *c, double *r)
 {
-    double s = 0.0;
-    for (size_t k = 0; k < n; k++)
-        s += a[k] * b[k];
-    return s;
+    size_t M = c->M, N = c->N;
+    for (size_t j = 0; j < N; j++)
+        if (isinf(c->gt_col[j])) {
+            if (isinf(c->gl_col))
+                for (size_t i = 0; i < M; i++)
+                    r[i * N + j] = 0.0;
+            else
+                r[(M - 1) * N + j] = 0.0;
+        }
 }
 
-/* Column-space residual norm (merged lines summed, fixed nodes skipped). */
+/* Column-space residual norm of a masked residual (merged lines summed). */
 static double col_norm(const circuit *c, const double *r)
 {
     size_t M = c->M, N = c->N;
     double m = 0.0;
     if (isinf(c->gl_col)) {
-        for (size_t j = 0; j < N; j++) {
-            if (isinf(c->gt_col[j]))
-                continue;
-            double s = 0.0;
-            for (size_t i = 0; i < M; i++)
-                s += r[i * N + j];
-            m = fmax(m, fabs(s));
-        }
+        double *s = c->scr_N;
+        memset(s, 0, N * sizeof *s);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++)
+                s[j] += r[i * N + j];
+        for (size_t j = 0; j < N; j++)
+            m = max_abs(m, s[j]);
         return m;
     }
-    for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < N; j++)
-            if (!col_fixed(c, i, j))
-                m = fmax(m, fabs(r[i * N + j]));
+    for (size_t k = 0; k < M * N; k++)
+        m = max_abs(m, r[k]);
     return m;
 }
 
 /* Solves K [xr; xc] = [br; bc] for the update (0 at fixed nodes) by Schur-complement PCG, until the
  * column KCL residual is below tol_A.  Returns iterations, or -1 if max_iter did not reach it.
- * Uses res, z, p, q, t; br, bc are left intact. */
+ * Uses res, z, p, q, t; br, bc are left intact.  (The inner products of the reduced space are the
+ * full-array ones: on a merged line one factor is constant, so the sum is the line's.) */
 static int solve_pcg(circuit *c, const double *br, const double *bc, double *xr, double *xc, double tol_A,
                      int max_iter, double *achieved)
 {
     size_t MN = c->M * c->N;
     const double *d = c->d;
     double *res = c->res, *z = c->z, *p = c->p, *q = c->q, *t = c->t;
+    int merged = isinf(c->gl_col);
     /* rhs = bc + D (A_R+D)^-1 br; start from xc = 0. */
     solve_rows(c, br, t);
     for (size_t k = 0; k < MN; k++) {
         res[k] = bc[k] + d[k] * t[k];
         xc[k] = 0.0;
     }
-    /* Mask fixed column nodes. */
-    for (size_t j = 0; j < c->N; j++)
-        if (isinf(c->gt_col[j])) {
-            if (isinf(c->gl_col))
-                for (size_t i = 0; i < c->M; i++)
-                    res[i * c->N + j] = 0.0;
-            else
-                res[(c->M - 1) * c->N + j] = 0.0;
-        }
+    mask_cols(c, res);
     double rn = col_norm(c, res);
     int it = 0;
     double rz_old = 0.0;
@@ -617,42 +645,32 @@ static int solve_pcg(circuit *c, const double *br, const double *bc, double *xr,
             return -1;
         }
         solve_cols(c, res, z);
-        double rz = dot(res, z, MN);
-        if (!(rz > 0)) /* preconditioner singular on this residual: cannot progress */
+        double rz = 0.0;
+        for (size_t k = 0; k < MN; k++)
+            rz += res[k] * z[k];
+        if (!(rz > 0)) /* the preconditioner is singular on this residual: no progress possible */
             break;
-        if (it == 0)
-            memcpy(p, z, MN * sizeof *p);
-        else {
-            double beta = rz / rz_old;
-            for (size_t k = 0; k < MN; k++)
-                p[k] = z[k] + beta * p[k];
+        double beta = it == 0 ? 0.0 : rz / rz_old;
+        for (size_t k = 0; k < MN; k++) {
+            p[k] = z[k] + beta * p[k];
+            t[k] = d[k] * p[k];
         }
         rz_old = rz;
         /* q = S p = (A_C + D) p - D (A_R + D)^-1 D p */
-        for (size_t k = 0; k < MN; k++)
-            t[k] = d[k] * p[k];
         solve_rows(c, t, t);
-        apply_cols(c, p, q);
+        apply_cols(c, p, t, q);
+        double pq = 0.0;
         for (size_t k = 0; k < MN; k++)
-            q[k] -= d[k] * t[k];
-        /* re-mask q at fixed column nodes (apply_cols did, the D term must too) */
-        for (size_t j = 0; j < c->N; j++)
-            if (isinf(c->gt_col[j])) {
-                if (isinf(c->gl_col))
-                    for (size_t i = 0; i < c->M; i++)
-                        q[i * c->N + j] = 0.0;
-                else
-                    q[(c->M - 1) * c->N + j] = 0.0;
-            }
-        double pq = dot(p, q, MN);
+            pq += p[k] * q[k];
         if (!(pq > 0))
             break;
-        double alpha = rz / pq;
+        double alpha = rz / pq, m = 0.0;
         for (size_t k = 0; k < MN; k++) {
             xc[k] += alpha * p[k];
             res[k] -= alpha * q[k];
+            m = max_abs(m, res[k]);
         }
-        rn = col_norm(c, res);
+        rn = merged ? col_norm(c, res) : m;
         it++;
     }
     /* Rows from the columns: (A_R + D) xr = br + D xc. */
@@ -815,9 +833,9 @@ static double current_scale(const circuit *c)
     double s = 1e-30, *ir = c->scr_M2, *ic = c->scr_M2 + M, *colsum = c->scr_N;
     terminal_currents(c, c->vr, c->vc, c->F_r, c->F_c, ir, ic);
     for (size_t i = 0; i < M; i++)
-        s = fmax(s, fabs(ir[i]));
+        s = max_abs(s, (ir[i]));
     for (size_t j = 0; j < N; j++)
-        s = fmax(s, fabs(ic[j]));
+        s = max_abs(s, (ic[j]));
     memset(colsum, 0, N * sizeof *colsum);
     for (size_t i = 0; i < M; i++) {
         const double *ic_row = c->i_cell + i * N;
@@ -826,10 +844,10 @@ static double current_scale(const circuit *c)
             rs += ic_row[j];
             colsum[j] += ic_row[j];
         }
-        s = fmax(s, fabs(rs));
+        s = max_abs(s, (rs));
     }
     for (size_t j = 0; j < N; j++)
-        s = fmax(s, fabs(colsum[j]));
+        s = max_abs(s, (colsum[j]));
     return s;
 }
 

@@ -5,6 +5,12 @@
 #include <math.h>
 #include <string.h>
 
+/* Compiled twice, for AVX2 and for baseline x86-64, and picked at load time (GCC function multiversioning):
+ * the vector width changes, not the arithmetic -- each column's sum is the same sequence of IEEE multiplies
+ * and adds in the same order (no FMA is enabled), so every machine gets the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 void crossbar_ideal_mvm(const double *g_S, size_t rows, size_t cols, const double *v_V, double *i_A,
                         progress *prog)
 {

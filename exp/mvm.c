@@ -4,6 +4,9 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "core/xalloc.h"
+#include "core/afile.h"
+#include "core/strbuf.h"
+#include "crossbar/circuit.h"
 #include "crossbar/ideal.h"
 
 #include <gsl/gsl_cblas.h>
@@ -113,30 +116,65 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
 
 /* ---- run --------------------------------------------------------------------------------------- */
 
-void exp_mvm_run(exp_mvm *e, progress *prog)
+int exp_mvm_run(exp_mvm *e, progress *prog)
 {
-    e->i_A = xmalloc(e->cols * sizeof *e->i_A);
+    size_t M = e->rows, N = e->cols;
+    int st = CIM_OK;
+    e->i_A = xmalloc(N * sizeof *e->i_A);
+    e->i_ideal_A = xmalloc(N * sizeof *e->i_ideal_A);
+    e->v_row_V = xmalloc(M * N * sizeof *e->v_row_V);
+    e->v_col_V = xcalloc(M * N, sizeof *e->v_col_V);
     if (prog != NULL && e->g_source != NULL) /* rows known only now that the file is read */
-        prog->total = (double)e->rows;
-    progress_set_base(prog, e->g_source ? 0 : (double)e->rows);
-    crossbar_ideal_mvm(e->g_S, e->rows, e->cols, e->v_V, e->i_A, prog);
-    e->p_W = crossbar_ideal_power_W(e->g_S, e->rows, e->cols, e->v_V);
+        prog->total = (double)M;
+    progress_set_base(prog, e->g_source ? 0 : (double)M);
+    crossbar_ideal_mvm(e->g_S, M, N, e->v_V, e->i_ideal_A, prog);
+    e->circuit = !crossbar_is_ideal(&e->xb);
+    if (e->circuit) {
+        circuit *c;
+        circuit_wires w = crossbar_wires(&e->xb);
+        circuit_opts o = crossbar_opts(&e->xb);
+        if ((st = circuit_new(&c, M, N, &w)) != CIM_OK)
+            return st;
+        if ((st = circuit_set_conductances(c, e->g_S)) == CIM_OK)
+            st = circuit_solve(c, e->v_V, NULL, e->i_A, &o, &e->st);
+        memcpy(e->v_row_V, circuit_v_row(c), M * N * sizeof *e->v_row_V);
+        memcpy(e->v_col_V, circuit_v_col(c), M * N * sizeof *e->v_col_V);
+        e->p_W = circuit_power_W(c);
+        circuit_free(c);
+    } else {
+        memcpy(e->i_A, e->i_ideal_A, N * sizeof *e->i_A);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++)
+                e->v_row_V[i * N + j] = e->v_V[i];
+        e->p_W = crossbar_ideal_power_W(e->g_S, M, N, e->v_V);
+    }
 
-    /* Independent check: OpenBLAS computes the same product with its own kernel and summation
-     * order.  The deviation is scaled by sum_i |G_ij v_i|, the natural bound on rounding error. */
-    double *ref = xmalloc(e->cols * sizeof *ref);
-    double *absv = xmalloc(e->rows * sizeof *absv);
-    double *scale = xmalloc(e->cols * sizeof *scale);
-    for (size_t i = 0; i < e->rows; i++)
+    /* Error against the ideal product. */
+    double se = 0, ss = 0;
+    e->max_rel_err = 0;
+    for (size_t j = 0; j < N; j++) {
+        double d = e->i_A[j] - e->i_ideal_A[j];
+        se += d * d;
+        ss += e->i_ideal_A[j] * e->i_ideal_A[j];
+        if (e->i_ideal_A[j] != 0 && fabs(d) / fabs(e->i_ideal_A[j]) > e->max_rel_err)
+            e->max_rel_err = fabs(d) / fabs(e->i_ideal_A[j]);
+    }
+    e->rmse_A = sqrt(se / (double)N);
+    e->snr_dB = se > 0 ? 10 * log10(ss / se) : INFINITY;
+
+    /* Independent check of the ideal sum: OpenBLAS computes the same product with its own kernel and
+     * summation order.  The deviation is scaled by sum_i |G_ij v_i|, the natural bound on rounding. */
+    double *ref = xmalloc(N * sizeof *ref);
+    double *absv = xmalloc(M * sizeof *absv);
+    double *scale = xmalloc(N * sizeof *scale);
+    for (size_t i = 0; i < M; i++)
         absv[i] = fabs(e->v_V[i]);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)e->rows, (int)e->cols, 1.0, e->g_S, (int)e->cols, e->v_V, 1, 0.0,
-                ref, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)e->rows, (int)e->cols, 1.0, e->g_S, (int)e->cols, absv, 1, 0.0,
-                scale, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, e->g_S, (int)N, e->v_V, 1, 0.0, ref, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, e->g_S, (int)N, absv, 1, 0.0, scale, 1);
     e->blas_dev = 0.0;
-    for (size_t j = 0; j < e->cols; j++)
+    for (size_t j = 0; j < N; j++)
         if (scale[j] > 0) {
-            double d = fabs(e->i_A[j] - ref[j]) / scale[j];
+            double d = fabs(e->i_ideal_A[j] - ref[j]) / scale[j];
             if (d > e->blas_dev)
                 e->blas_dev = d;
         }
@@ -144,6 +182,42 @@ void exp_mvm_run(exp_mvm *e, progress *prog)
     free(absv);
     free(scale);
     progress_finish(prog);
+    return st;
+}
+
+static int write_map(const exp_mvm *e, const char *prefix, const char *name, const char *what, const char *header,
+                     int kind)
+{
+    size_t M = e->rows, N = e->cols;
+    strbuf b;
+    strbuf_init(&b);
+    char path[4096];
+    snprintf(path, sizeof path, "%s_%s.csv", prefix, name);
+    if (header != NULL)
+        strbuf_printf(&b, "%s", header);
+    strbuf_printf(&b, "# %s, volts: %zu lines (rows) of %zu values (columns)\n", what, M, N);
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            size_t k = i * N + j;
+            double vcell = e->v_row_V[k] - e->v_col_V[k];
+            double v = kind == 0 ? e->v_row_V[k] : kind == 1 ? e->v_col_V[k] : kind == 2 ? vcell : e->v_V[i] - vcell;
+            strbuf_printf(&b, "%.17g%c", v, j + 1 < N ? ',' : '\n');
+        }
+    int st = afile_write_all(path, b.s, b.len);
+    strbuf_destroy(&b);
+    return st;
+}
+
+int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header)
+{
+    int st;
+    if ((st = write_map(e, prefix, "vrow", "row (word line) wire node voltage at each cell", header, 0)) ||
+        (st = write_map(e, prefix, "vcol", "column (bit line) wire node voltage at each cell", header, 1)) ||
+        (st = write_map(e, prefix, "vcell", "voltage across each cell (row node - column node)", header, 2)) ||
+        (st = write_map(e, prefix, "vdrop", "IR drop at each cell: input v_i minus the voltage across the cell", header,
+                        3)))
+        return st;
+    return CIM_OK;
 }
 
 json_t *exp_mvm_summary(const exp_mvm *e)
@@ -153,14 +227,28 @@ json_t *exp_mvm_summary(const exp_mvm *e)
     gsl_stats_minmax(&vmin, &vmax, e->v_V, 1, e->rows);
     gsl_stats_minmax(&imin, &imax, e->i_A, 1, e->cols);
     double imean = gsl_stats_mean(e->i_A, 1, e->cols);
-    return json_pack("{s:s, s:I, s:I, s:{s:s, s:f, s:f}, s:{s:s, s:f, s:f}, s:{s:f, s:f, s:f}, s:f, s:{s:s, s:f}}",
-                     "model", "ideal crossbar (Ohm's law per cell, Kirchhoff's current law per column, perfect wires)",
-                     "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols,
-                     "conductance_S", "source", e->g_source ? e->g_source : "generated", "min", gmin, "max", gmax,
-                     "voltage_V", "source", e->v_source ? e->v_source : "generated", "min", vmin, "max", vmax,
-                     "column_current_A", "min", imin, "max", imax, "mean", imean,
-                     "array_power_W", e->p_W,
-                     "blas_check", "reference", "cblas_dgemv (OpenBLAS)", "max_dev_rel_to_sum_abs_Gv", e->blas_dev);
+    json_t *j = json_pack(
+        "{s:s, s:I, s:I, s:{s:s, s:f, s:f}, s:{s:s, s:f, s:f}, s:{s:f, s:f, s:f}, s:f, s:{s:s, s:f}}", "model",
+        e->circuit ? "crossbar circuit (Ohm's law per cell, Kirchhoff's laws at every node, wire/driver/sense resistance)"
+                   : "ideal crossbar (Ohm's law per cell, Kirchhoff's current law per column, perfect wires)",
+        "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols, "conductance_S", "source",
+        e->g_source ? e->g_source : "generated", "min", gmin, "max", gmax, "voltage_V", "source",
+        e->v_source ? e->v_source : "generated", "min", vmin, "max", vmax, "column_current_A", "min", imin, "max", imax,
+        "mean", imean, "array_power_W", e->p_W, "blas_check", "reference", "cblas_dgemv (OpenBLAS), on the ideal sum",
+        "max_dev_rel_to_sum_abs_Gv", e->blas_dev);
+    json_t *err = json_pack("{s:f, s:f}", "rmse_A", e->rmse_A, "max_rel_err", e->max_rel_err);
+    /* JSON has no infinity: an exact product has no finite SNR. */
+    json_object_set_new(err, "snr_dB", isfinite(e->snr_dB) ? json_real(e->snr_dB) : json_null());
+    json_object_set_new(j, "error_vs_ideal", err);
+    if (e->circuit) {
+        json_object_set_new(j, "circuit",
+                            json_pack("{s:f, s:f, s:f, s:f, s:s, s:i, s:f, s:b}", "r_row_ohm", e->xb.r_row_ohm,
+                                      "r_col_ohm", e->xb.r_col_ohm, "r_drv_ohm", e->xb.r_drv_ohm, "r_sense_ohm",
+                                      e->xb.r_sense_ohm, "method", circuit_method_names[e->st.method], "iterations",
+                                      e->st.iterations, "kcl_residual_rel", e->st.residual, "converged",
+                                      e->st.converged));
+    }
+    return j;
 }
 
 void exp_mvm_free(exp_mvm *e)
@@ -168,5 +256,8 @@ void exp_mvm_free(exp_mvm *e)
     free(e->g_S);
     free(e->v_V);
     free(e->i_A);
-    e->g_S = e->v_V = e->i_A = NULL;
+    free(e->i_ideal_A);
+    free(e->v_row_V);
+    free(e->v_col_V);
+    e->g_S = e->v_V = e->i_A = e->i_ideal_A = e->v_row_V = e->v_col_V = NULL;
 }

@@ -39,8 +39,18 @@ typedef struct exp_mvm {
     double *i_A;          /* N column currents (the result) */
     const char *g_source; /* file name, or NULL if generated */
     const char *v_source;
-    double p_W;           /* power dissipated in the array */
-    double blas_dev;      /* max_j |I_j - dgemv_j| / sum_i |G_ij v_i| */
+    double p_W;           /* power the sources deliver (dissipated in cells and wires) */
+    double blas_dev;      /* max_j |I_ideal_j - dgemv_j| / sum_i |G_ij v_i| */
+    /* The circuit solve (crossbar.r_* not all zero); otherwise i_A is the ideal sum. */
+    int circuit;          /* 1 if the parasitics were solved */
+    circuit_stats st;     /* what the solve did */
+    double *i_ideal_A;    /* N ideal column currents sum_i G_ij v_i */
+    double *v_row_V;      /* M x N row-wire node voltages (the ideal: v_i everywhere) */
+    double *v_col_V;      /* M x N column-wire node voltages (the ideal: 0) */
+    /* Error of i_A against the ideal product (zero for the ideal array). */
+    double rmse_A;        /* sqrt(mean_j (I_j - I_ideal_j)^2) */
+    double max_rel_err;   /* max_j |I_j - I_ideal_j| / |I_ideal_j| over columns with I_ideal_j != 0 */
+    double snr_dB;        /* 10 log10(sum_j I_ideal_j^2 / sum_j (I_j - I_ideal_j)^2); +inf when exact */
 } exp_mvm;
 
 /* Binds the groups the experiment reads; call before cfg_resolve. */
@@ -53,8 +63,16 @@ void exp_mvm_init(exp_mvm *e, cfg *c);
  * and crossbar.cols are then overwritten with it, so provenance records what actually ran. */
 int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, progress *prog);
 
-/* Runs the product and the BLAS check.  prog (may be NULL) counts on from exp_mvm_load. */
-void exp_mvm_run(exp_mvm *e, progress *prog);
+/* Runs the product -- the ideal sum, or the circuit solve with the configured wire, driver and sense
+ * resistances -- and the BLAS check of the ideal sum.  prog (may be NULL) counts on from exp_mvm_load.
+ * CIM_ESIM if the circuit solve did not converge (e->st says how far it got). */
+int exp_mvm_run(exp_mvm *e, progress *prog);
+
+/* Writes the node-voltage maps after a run: PREFIX_vrow.csv, PREFIX_vcol.csv (node voltages of the
+ * row and column wires at each cell), PREFIX_vcell.csv (voltage across each cell) and PREFIX_vdrop.csv
+ * (the IR drop: input v_i minus the voltage across the cell), M lines of N
+ * values, volts, each written atomically after a comment line saying what it is. */
+int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header);
 
 /* Summary numbers as a JSON object (new reference). */
 json_t *exp_mvm_summary(const exp_mvm *e);

@@ -131,6 +131,51 @@ Test(cli, mvm_matches_conformance_ideal_16x16)
     free(out), free(err), free(dir);
 }
 
+/* The issue-5 interface: circuit-level MVM with parasitics given as --set keys, against the ngspice
+ * conformance case; the maps are the node voltages of the same case. */
+Test(cli, mvm_with_parasitics_matches_conformance_xbar_8x8_and_writes_maps)
+{
+    char *dir = util_tmpdir();
+    char args[2048], path[600];
+    const char *c = CIM_SRC "/tests/conformance/crossbar/xbar_8x8";
+    snprintf(args, sizeof args,
+             "mvm %s --conductances %s/G.csv --voltages %s/v.csv --set crossbar.r_row_ohm=2.5 --set crossbar.r_col_ohm=2.5 "
+             "--set crossbar.r_drv_ohm=10 --set crossbar.r_sense_ohm=10 -o I.csv --maps m",
+             MVM_CFG, c, c);
+    char *out, *err;
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "crossbar circuit") && strstr(out, "SNR") && strstr(out, "RMSE"), "%s", out);
+    snprintf(path, sizeof path, "%s/I.csv", dir);
+    csv_table I = read_result(path), ref = read_result(CIM_SRC "/tests/conformance/crossbar/xbar_8x8/I_ref.csv");
+    cr_assert_eq(I.rows, ref.rows);
+    for (size_t j = 0; j < I.rows; j++)
+        cr_expect_leq(fabs(I.data[j] - ref.data[j]), 1e-9 * fabs(ref.data[j]), "column %zu: %.17g vs %.17g", j,
+                      I.data[j], ref.data[j]);
+    const char *maps[2][2] = {{"m_vrow.csv", "Vrow.csv"}, {"m_vcol.csv", "Vcol.csv"}};
+    for (int m = 0; m < 2; m++) {
+        char p1[700], p2[700];
+        snprintf(p1, sizeof p1, "%s/%s", dir, maps[m][0]);
+        snprintf(p2, sizeof p2, "%s/%s", c, maps[m][1]);
+        csv_table a = read_result(p1), b = read_result(p2);
+        cr_assert_eq(a.rows, 8);
+        cr_assert_eq(a.cols, 8);
+        double peak = 0;
+        for (size_t k = 0; k < 64; k++)
+            peak = fmax(peak, fabs(b.data[k]));
+        for (size_t k = 0; k < 64; k++)
+            cr_expect_leq(fabs(a.data[k] - b.data[k]), 1e-9 * peak, "%s node %zu", maps[m][0], k);
+        csv_table_free(&a), csv_table_free(&b);
+    }
+    for (int m = 0; m < 4; m++) {
+        const char *png[] = {"m_vrow.png", "m_vcol.png", "m_vcell.png", "m_vdrop.png"};
+        snprintf(path, sizeof path, "%s/%s", dir, png[m]);
+        struct stat sb;
+        cr_expect(stat(path, &sb) == 0 && sb.st_size > 1000, "%s drawn", png[m]);
+    }
+    csv_table_free(&I), csv_table_free(&ref);
+    free(out), free(err), free(dir);
+}
+
 Test(cli, same_seed_same_bytes_other_seed_other_numbers)
 {
     char *dir = util_tmpdir();
