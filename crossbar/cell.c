@@ -92,30 +92,44 @@ static double access_i(const cell_params *p, double r_acc_ohm, double x_V, doubl
     return g * x_V;
 }
 
-/* For v >= 0: the access voltage x in [0, v] with i_a(x) = i_m(v - x).  f(x) = i_a(x) - i_m(v - x) rises
- * from -i_m(v) <= 0 to i_a(v) >= 0, with f' = g_a + g_m > 0: one root, bracketed.  Newton from the
- * small-signal divider, bisection whenever a step leaves the bracket or fails to halve it in two steps. */
-static double series_solve(const cell_params *p, double r_acc_ohm, double g0_S, double v)
+/* A memory element as a function: i(v) and di/dv. */
+typedef struct memory_fn {
+    double (*i)(const void *ctx, double v_V, double *g_S);
+    const void *ctx;
+} memory_fn;
+
+typedef struct param_memory { const cell_params *p; double g0_S; } param_memory;
+
+static double param_memory_i(const void *ctx, double v_V, double *g_S)
 {
-    double lo = 0.0, hi = v;
+    const param_memory *m = ctx;
+    return cell_memory_i(m->p, m->g0_S, v_V, g_S);
+}
+
+/* The access voltage x between 0 and v with i_a(x) = i_m(v - x).  f(x) = i_a(x) - i_m(v - x) is increasing
+ * (f' = g_a + g_m > 0) and, for I-Vs through the origin, f(min(0,v)) <= 0 <= f(max(0,v)): one root, bracketed.
+ * Newton from the small-signal divider, bisection whenever a step leaves the bracket or fails to halve the
+ * step before last (rtsafe, Numerical Recipes 9.4), down to a few ulps. */
+static double series_solve(const cell_params *p, double r_acc_ohm, const memory_fn *m, double v)
+{
+    double lo = fmin(0.0, v), hi = fmax(0.0, v);
     double ga0, gm0;
     access_i(p, r_acc_ohm, 0.0, &ga0);
-    cell_memory_i(p, g0_S, 0.0, &gm0);
+    m->i(m->ctx, 0.0, &gm0);
     double x = isinf(ga0) ? 0.0 : v * gm0 / (ga0 + gm0);
     if (!(x >= lo && x <= hi))
         x = 0.5 * v;
     double dx_old = hi - lo, dx = dx_old;
     for (int it = 0; it < 300; it++) {
         double ga, gm;
-        double f = access_i(p, r_acc_ohm, x, &ga) - cell_memory_i(p, g0_S, v - x, &gm);
+        double f = access_i(p, r_acc_ohm, x, &ga) - m->i(m->ctx, v - x, &gm);
         if (f == 0.0)
             return x;
         if (f < 0)
             lo = x;
         else
             hi = x;
-        double fp = ga + gm;
-        double xn = x - f / fp;
+        double xn = x - f / (ga + gm);
         if (!(xn > lo && xn < hi) || fabs(2.0 * (x - xn)) > fabs(dx_old)) {
             dx_old = dx;
             dx = 0.5 * (hi - lo);
@@ -124,11 +138,29 @@ static double series_solve(const cell_params *p, double r_acc_ohm, double g0_S, 
             dx_old = dx;
             dx = x - xn;
         }
-        if (fabs(xn - x) <= 4 * DBL_EPSILON * fmax(fabs(x), DBL_MIN) || hi - lo <= 4 * DBL_EPSILON * v)
+        if (fabs(xn - x) <= 4 * DBL_EPSILON * fmax(fabs(x), DBL_MIN) || hi - lo <= 4 * DBL_EPSILON * fabs(v))
             return xn;
         x = xn;
     }
     return x;
+}
+
+/* The series pair at v once the access element is known to be there. */
+static double series_i(const cell_params *p, double r_acc_ohm, const memory_fn *m, double v_V, double *g_S,
+                       double *v_mem_V)
+{
+    double x = series_solve(p, r_acc_ohm, m, v_V);
+    double ga, gm;
+    double ia = access_i(p, r_acc_ohm, x, &ga);
+    double im = m->i(m->ctx, v_V - x, &gm);
+    /* Both agree at the root; take the element across which most of v drops (its voltage is the accurate
+     * one: the other's is a difference of nearly equal numbers). */
+    double i = fabs(x) >= 0.5 * fabs(v_V) ? ia : im;
+    if (g_S != NULL)
+        *g_S = 1.0 / (1.0 / ga + 1.0 / gm);
+    if (v_mem_V != NULL)
+        *v_mem_V = v_V - x;
+    return i;
 }
 
 double cell_series_i(const cell_params *p, double r_acc_ohm, double g0_S, double v_V, double *g_S, double *v_mem_V)
@@ -148,19 +180,52 @@ double cell_series_i(const cell_params *p, double r_acc_ohm, double g0_S, double
             *v_mem_V = v_V * g / g0_S;
         return g * v_V;
     }
-    double s = v_V < 0 ? -1.0 : 1.0, va = fabs(v_V);
-    double x = series_solve(p, r_acc_ohm, g0_S, va);
-    double ga, gm;
-    double ia = access_i(p, r_acc_ohm, x, &ga);
-    double im = cell_memory_i(p, g0_S, va - x, &gm);
-    /* Both agree at the root; take the element across which most of v drops (its voltage is the accurate
-     * one: the other's is a difference of nearly equal numbers). */
-    double i = x >= 0.5 * va ? ia : im;
+    param_memory pm = {p, g0_S};
+    memory_fn m = {param_memory_i, &pm};
+    return series_i(p, r_acc_ohm, &m, v_V, g_S, v_mem_V);
+}
+
+/* ---- an access element around any cells ----------------------------------------------------------- */
+
+typedef struct inner_memory { const circuit_cells *inner; size_t k; } inner_memory;
+
+static double inner_memory_i(const void *ctx, double v_V, double *g_S)
+{
+    const inner_memory *m = ctx;
+    double i, g;
+    m->inner->eval(m->inner->ctx, m->k, 1, &v_V, &i, &g);
     if (g_S != NULL)
-        *g_S = 1.0 / (1.0 / ga + 1.0 / gm);
-    if (v_mem_V != NULL)
-        *v_mem_V = s * (va - x);
-    return s * i;
+        *g_S = g;
+    return i;
+}
+
+void cell_access_eval(const void *ctx, size_t k0, size_t n, const double *v_V, double *i_A, double *g_S)
+{
+    const cell_access *a = ctx;
+    for (size_t q = 0; q < n; q++) {
+        size_t k = k0 + q;
+        double r_acc = 0.0;
+        if (a->p.type == CELL_1T1R)
+            r_acc = a->gate_on == NULL || a->gate_on[k / a->cols] ? a->p.r_on_ohm : a->p.r_off_ohm;
+        double i, g;
+        if (a->p.type == CELL_1R || a->p.type == CELL_FEFET || (a->p.type == CELL_1T1R && r_acc == 0)) {
+            a->inner.eval(a->inner.ctx, k, 1, &v_V[q], &i, &g); /* no access element */
+        } else {
+            inner_memory im = {&a->inner, k};
+            memory_fn m = {inner_memory_i, &im};
+            i = series_i(&a->p, r_acc, &m, v_V[q], &g, NULL);
+        }
+        if (i_A != NULL)
+            i_A[q] = i;
+        if (g_S != NULL)
+            g_S[q] = g;
+    }
+}
+
+circuit_cells cell_access_cells(const cell_access *a)
+{
+    circuit_cells c = {cell_access_eval, a};
+    return c;
 }
 
 /* ---- an array of cells --------------------------------------------------------------------------- */

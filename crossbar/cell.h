@@ -25,7 +25,9 @@
  *             linear region), 1e12 ohm off (pA leakage at 1 V).
  *     fefet:  the cell is a device model's read current at v (device_read_A: a FeFET's drain current at
  *             its gate read bias and V_ds = v), per-cell state; di/dv by a central difference.  Generic:
- *             any device_type with its per-cell state works (cell_array_init_device).
+ *             any device_type with its per-cell state works (cell_array_init_device).  A transistor or a
+ *             selector in front of device cells (or of any circuit_cells, e.g. crossbar/array.h's adapter with
+ *             per-cell parameters) is cell_access below.
  * A memory element in series with an access element is solved per cell by a bracketed scalar Newton on the
  * internal node (rtsafe: Newton steps, bisection when a step leaves the bracket), to the last bits; then
  *     di/dv = 1 / (1/g_access' + 1/g_memory').
@@ -81,6 +83,22 @@ double cell_memory_i(const cell_params *p, double g0_S, double v_V, double *g_S)
  * and its memory element with 0 V conductance g0_S, at total voltage v_V; *g_S = di/dv (may be NULL);
  * *v_mid_V (may be NULL) = the voltage across the memory element.  For 1R this is the memory element. */
 double cell_series_i(const cell_params *p, double r_acc_ohm, double g0_S, double v_V, double *g_S, double *v_mem_V);
+
+/* ---- an access element around any cells ------------------------------------------------------------ */
+
+/* A 1T1R or 1S1R access element (p.type; the memory keys of p are not used) in series with each cell of an
+ * inner circuit_cells -- a device array's adapter (crossbar/array.h), device cells, anything monotonic through
+ * the origin -- solved per cell like cell_series_i.  The inner cells are called one at a time (n = 1).
+ * p.type 1r (or fefet) passes the inner cells through. */
+typedef struct cell_access {
+    cell_params p;                 /* the access element: type, i_sel_A, v_sel_V, r_on_ohm, r_off_ohm */
+    size_t cols;                   /* N: row of cell k is k / cols (for the gates) */
+    const unsigned char *gate_on;  /* 1T1R: per-row gate states, borrowed; NULL: all on */
+    circuit_cells inner;           /* the memory cells (their context must outlive the solves) */
+} cell_access;
+
+void cell_access_eval(const void *ctx, size_t k0, size_t n, const double *v_V, double *i_A, double *g_S);
+circuit_cells cell_access_cells(const cell_access *a);
 
 /* ---- an array of cells --------------------------------------------------------------------------- */
 

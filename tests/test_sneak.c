@@ -166,6 +166,44 @@ Test(cell, device_cells_in_the_circuit_sum_their_read_currents)
     free(par);
 }
 
+/* An access element around any cells: FeFET cells behind a transistor or a selector.  Parametric inverse again:
+ * at memory voltage u the cell carries i = read_A(u), so at v = u + r_on i (1T1R) or u + v_sel asinh(i / i_sel)
+ * (1S1R) the wrapped cell must carry i -- for negative u too (the FeFET's I-V is not odd). */
+Test(cell, an_access_element_wraps_any_cells)
+{
+    const device_type *T = &device_fefet;
+    void *par = calloc(1, T->params->size);
+    param_defaults(T->params, par);
+    double x[DEVICE_MAX_STATE];
+    T->init(par, 300.0, x);
+    for (size_t k = 0; k < T->n_state; k++) /* the low-V_T (on) state: ~40 uA at 0.1 V */
+        x[k] = -x[k];
+    cell_array dev;
+    cr_assert_eq(cell_array_init_device(&dev, 1, 1, T, par, x), CIM_OK, "%s", cim_errmsg());
+    double worst = 0;
+    for (int type = CELL_1T1R; type <= CELL_1S1R; type++) {
+        cell_access acc = {cell_params_default(), 1, NULL, cell_array_cells(&dev)};
+        acc.p.type = type;
+        acc.p.r_on_ohm = 2.7e4;
+        acc.p.i_sel_A = 3.1e-9;
+        acc.p.v_sel_V = 0.041;
+        for (double u = -0.3137; u < 0.35; u += 0.0413) {
+            double i = device_read_A(T, par, x, u);
+            double v = u + (type == CELL_1T1R ? acc.p.r_on_ohm * i : acc.p.v_sel_V * asinh(i / acc.p.i_sel_A));
+            double got, g;
+            cell_access_eval(&acc, 0, 1, &v, &got, &g);
+            worst = fmax(worst, rel(got, i));
+            cr_expect_leq(rel(got, i), 1e-9, "%s around fefet at u = %g V: %.17g vs %.17g", cell_type_names[type], u, got,
+                          i);
+            cr_expect_gt(g, 0.0);
+            cr_expect(fabs(i) < 1e-6 || fabs(v - u) > 0.01 * fabs(u), "the access element takes a real share of v");
+        }
+    }
+    cr_log_info("access element around FeFET cells: %.2e relative", worst);
+    cell_array_destroy(&dev);
+    free(par);
+}
+
 /* The cell and sneak groups load through the config system, with their cross-field rules. */
 Test(cell, config_groups_load_and_check)
 {
