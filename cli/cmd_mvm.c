@@ -10,11 +10,12 @@
 static const cli_option mvm_options[] = {
     {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
     {"voltages", "FILE", "input voltages v, volts: one value per line, one line per row of G"},
+    {"spice", "FILE.cir", "write the simulated array (cells, wires, sources) as an ngspice netlist"},
     {"maps", "PREFIX", "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs"},
     {NULL, NULL, NULL},
 };
 
-static const param_group *const mvm_groups[] = {&run_group, &crossbar_group, &mvm_group, NULL};
+static const param_group *const mvm_groups[] = {&run_group, &crossbar_group, &cell_group, &mvm_group, NULL};
 
 static int mvm_run(const cli_command *cmd, cli_args *a)
 {
@@ -52,7 +53,9 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         st = cli_write_result(a, &pv, body.s, jb);
         json_decref(jb);
         strbuf_destroy(&body);
-        const char *maps = cli_opt(cmd, a, "maps");
+        const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
+        if (st == CIM_OK && spice != NULL)
+            st = exp_mvm_write_spice(&e, spice);
         if (st == CIM_OK && maps != NULL) {
             strbuf hdr;
             strbuf_init(&hdr);
@@ -84,9 +87,10 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             json_t *i = json_object_get(summary, "column_current_A");
             if (e.circuit)
                 fprintf(out,
-                        "cimsim mvm: %zu x %zu crossbar circuit, r_row %g, r_col %g, r_drv %g, r_sense %g ohm (exact "
-                        "nodal solve)\n",
-                        e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+                        "cimsim mvm: %zu x %zu crossbar circuit of %s %s cells, r_row %g, r_col %g, r_drv %g, r_sense "
+                        "%g ohm (exact nodal solve)\n",
+                        e.rows, e.cols, cell_type_names[e.cell.type], cell_iv_names[e.cell.iv], e.xb.r_row_ohm,
+                        e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
             else
                 fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
                         e.rows, e.cols);
@@ -113,6 +117,9 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             if (a->output)
                 fprintf(out, "  wrote           %s (%zu column currents, %s)\n", a->output, e.cols,
                         a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
+            if (spice != NULL)
+                fprintf(out, "  wrote           %s (ngspice netlist: ngspice -b %s prints the column currents)\n", spice,
+                        spice);
             if (maps != NULL)
                 fprintf(out, "  wrote           %s_{vrow,vcol,vcell,vdrop}.{csv,png} (node-voltage maps)\n", maps);
         }

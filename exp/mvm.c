@@ -7,6 +7,7 @@
 #include "core/afile.h"
 #include "core/strbuf.h"
 #include "crossbar/circuit.h"
+#include "crossbar/spice_array.h"
 #include "crossbar/ideal.h"
 
 #include <gsl/gsl_cblas.h>
@@ -51,6 +52,7 @@ void exp_mvm_init(exp_mvm *e, cfg *c)
     cfg_bind(c, &run_group, &e->run);
     cfg_bind(c, &crossbar_group, &e->xb);
     cfg_bind(c, &mvm_group, &e->p);
+    cfg_bind(c, &cell_group, &e->cell);
 }
 
 /* ---- inputs ------------------------------------------------------------------------------------ */
@@ -128,15 +130,22 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
         prog->total = (double)M;
     progress_set_base(prog, e->g_source ? 0 : (double)M);
     crossbar_ideal_mvm(e->g_S, M, N, e->v_V, e->i_ideal_A, prog);
-    e->circuit = !crossbar_is_ideal(&e->xb);
+    /* The circuit solve when there are parasitics or the cells are not plain conductances. */
+    e->circuit = !crossbar_is_ideal(&e->xb) || e->cell.type != CELL_1R || e->cell.iv != CELL_IV_LINEAR;
     if (e->circuit) {
         circuit *c;
+        cell_array ca;
         circuit_wires w = crossbar_wires(&e->xb);
         circuit_opts o = crossbar_opts(&e->xb);
-        if ((st = circuit_new(&c, M, N, &w)) != CIM_OK)
+        if ((st = cell_array_init(&ca, &e->cell, M, N, e->g_S)) != CIM_OK)
             return st;
-        if ((st = circuit_set_conductances(c, e->g_S)) == CIM_OK)
+        if ((st = circuit_new(&c, M, N, &w)) != CIM_OK) {
+            cell_array_destroy(&ca);
+            return st;
+        }
+        if ((st = cell_array_apply(&ca, c)) == CIM_OK)
             st = circuit_solve(c, e->v_V, NULL, e->i_A, &o, &e->st);
+        cell_array_destroy(&ca);
         memcpy(e->v_row_V, circuit_v_row(c), M * N * sizeof *e->v_row_V);
         memcpy(e->v_col_V, circuit_v_col(c), M * N * sizeof *e->v_col_V);
         e->p_W = circuit_power_W(c);
@@ -208,6 +217,22 @@ static int write_map(const exp_mvm *e, const char *prefix, const char *name, con
     return st;
 }
 
+int exp_mvm_write_spice(const exp_mvm *e, const char *path)
+{
+    cell_array ca;
+    int st = cell_array_init(&ca, &e->cell, e->rows, e->cols, e->g_S);
+    if (st != CIM_OK)
+        return st;
+    spice_array sa = {e->rows, e->cols, crossbar_wires(&e->xb), NULL, NULL, e->v_V, NULL, &ca, 0};
+    strbuf b;
+    strbuf_init(&b);
+    if ((st = spice_array_netlist(&sa, NULL, &b)) == CIM_OK)
+        st = afile_write_all(path, b.s, b.len);
+    strbuf_destroy(&b);
+    cell_array_destroy(&ca);
+    return st;
+}
+
 int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header)
 {
     int st;
@@ -240,6 +265,8 @@ json_t *exp_mvm_summary(const exp_mvm *e)
     /* JSON has no infinity: an exact product has no finite SNR. */
     json_object_set_new(err, "snr_dB", isfinite(e->snr_dB) ? json_real(e->snr_dB) : json_null());
     json_object_set_new(j, "error_vs_ideal", err);
+    json_object_set_new(j, "cell", json_pack("{s:s, s:s}", "type", cell_type_names[e->cell.type], "iv",
+                                             cell_iv_names[e->cell.iv]));
     if (e->circuit) {
         json_object_set_new(j, "circuit",
                             json_pack("{s:f, s:f, s:f, s:f, s:s, s:i, s:f, s:b}", "r_row_ohm", e->xb.r_row_ohm,

@@ -15,6 +15,7 @@
 #include "core/progress.h"
 #include "core/prov.h"
 #include "core/run.h"
+#include "crossbar/cell.h"
 #include "crossbar/crossbar.h"
 
 #include <jansson.h>
@@ -33,6 +34,7 @@ typedef struct exp_mvm {
     run_params run;       /* bound to `run` */
     crossbar_params xb;   /* bound to `crossbar` */
     mvm_params p;         /* bound to `mvm` */
+    cell_params cell;     /* bound to `cell`: the cell type and I-V (1R linear: plain conductances) */
     size_t rows, cols;    /* M, N of the product actually run */
     double *g_S;          /* M x N conductances, row-major */
     double *v_V;          /* M input voltages */
@@ -67,6 +69,10 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
  * resistances -- and the BLAS check of the ideal sum.  prog (may be NULL) counts on from exp_mvm_load.
  * CIM_ESIM if the circuit solve did not converge (e->st says how far it got). */
 int exp_mvm_run(exp_mvm *e, progress *prog);
+
+/* Writes the simulated array (cells as configured, conductances as given, wires, sources) as an ngspice
+ * netlist to path (atomically); it prints the column currents when run with `ngspice -b`. */
+int exp_mvm_write_spice(const exp_mvm *e, const char *path);
 
 /* Writes the node-voltage maps after a run: PREFIX_vrow.csv, PREFIX_vcol.csv (node voltages of the
  * row and column wires at each cell), PREFIX_vcell.csv (voltage across each cell) and PREFIX_vdrop.csv

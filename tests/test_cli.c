@@ -176,6 +176,40 @@ Test(cli, mvm_with_parasitics_matches_conformance_xbar_8x8_and_writes_maps)
     free(out), free(err), free(dir);
 }
 
+/* --spice writes the array as simulated; ngspice run on it gives the currents cimsim printed. */
+Test(cli, mvm_spice_netlist_reproduces_the_solve_in_ngspice)
+{
+    char *dir = util_tmpdir();
+    char args[2048], path[700];
+    snprintf(args, sizeof args,
+             "mvm %s --set crossbar.rows=12 --set crossbar.cols=7 --set crossbar.r_row_ohm=4 --set crossbar.r_col_ohm=3 "
+             "--set crossbar.r_drv_ohm=10 --set crossbar.r_sense_ohm=10 --set cell.iv=\"sinh\" -o I.csv --spice a.cir -q",
+             MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(path, sizeof path, "%s/I.csv", dir);
+    csv_table I = read_result(path);
+    cr_assert_eq(I.rows, 7);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd %s && ngspice -b a.cir 2>/dev/null", dir);
+    FILE *fp = popen(cmd, "r");
+    cr_assert_not_null(fp);
+    char line[512];
+    int seen = 0;
+    while (fgets(line, sizeof line, fp)) {
+        int j;
+        double i_A;
+        if (sscanf(line, " i(vsen%d) = %lf", &j, &i_A) == 2 && j >= 0 && j < 7) {
+            cr_expect_leq(fabs(i_A - I.data[j]), 1e-6 * fabs(I.data[j]), "column %d: ngspice %.12g, cimsim %.12g", j, i_A,
+                          I.data[j]);
+            seen++;
+        }
+    }
+    pclose(fp);
+    cr_assert_eq(seen, 7, "ngspice printed %d column currents", seen);
+    csv_table_free(&I);
+    free(dir);
+}
+
 Test(cli, same_seed_same_bytes_other_seed_other_numbers)
 {
     char *dir = util_tmpdir();
