@@ -62,23 +62,19 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             prov_csv_comment(&pv, &hdr);
             st = exp_mvm_write_maps(&e, maps, hdr.s);
             strbuf_destroy(&hdr);
-            const char *names[4] = {"vrow", "vcol", "vcell", "vdrop"};
-            const char *labels[4] = {"row wire node voltage (mV)", "column wire node voltage (mV)",
-                                     "voltage across the cell (mV)", "IR drop: input minus cell voltage (mV)"};
-            double *vcell = malloc(2 * e.rows * e.cols * sizeof *vcell), *vdrop = vcell + e.rows * e.cols;
-            for (size_t k = 0; k < e.rows * e.cols; k++) {
-                vcell[k] = e.v_row_V[k] - e.v_col_V[k];
-                vdrop[k] = e.v_V[k / e.cols] - vcell[k];
-            }
-            const double *z[4] = {e.v_row_V, e.v_col_V, vcell, vdrop};
-            for (int m = 0; m < 4 && st == CIM_OK; m++) {
+            const char *labels[EXP_MVM_N_MAPS] = {"row wire node voltage (mV)", "column wire node voltage (mV)",
+                                                  "voltage across the cell (mV)",
+                                                  "IR drop: input minus cell voltage (mV)"};
+            double *z = malloc(e.rows * e.cols * sizeof *z);
+            for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
                 char png[4096], title[512];
-                snprintf(png, sizeof png, "%s_%s.png", maps, names[m]);
+                exp_mvm_map(&e, m, z);
+                snprintf(png, sizeof png, "%s_%s.png", maps, exp_mvm_map_names[m]);
                 snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
                          e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
-                st = plot_heatmap(z[m], e.rows, e.cols, 1e3, labels[m], title, png);
+                st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], title, png);
             }
-            free(vcell);
+            free(z);
         }
 
         FILE *out = cli_summary_stream(a);

@@ -28,6 +28,7 @@
  */
 #include "crossbar/circuit.h"
 #include "core/status.h"
+#include "crossbar/ideal.h"
 #include "core/xalloc.h"
 
 #include <cholmod.h>
@@ -209,10 +210,9 @@ int circuit_set_col_term(circuit *c, size_t j, double g_S)
 int circuit_set_conductances(circuit *c, const double *g_S)
 {
     size_t MN = c->M * c->N;
-    for (size_t k = 0; k < MN; k++)
-        if (!(g_S[k] >= 0.0) || !isfinite(g_S[k]))
-            return cim_error(CIM_EINVAL, "conductance at row %zu, column %zu is %g S; conductances must be finite and >= 0",
-                             k / c->N, k % c->N, g_S[k]);
+    int st = crossbar_check_conductances(g_S, c->M, c->N);
+    if (st != CIM_OK)
+        return st;
     if (c->g_cell == NULL)
         c->g_cell = xmalloc(MN * sizeof *c->g_cell);
     memcpy(c->g_cell, g_S, MN * sizeof *g_S);
@@ -973,10 +973,11 @@ int circuit_solve(circuit *c, const double *v_row_V, const double *v_col_V, doub
                 break;
             lambda *= 0.5;
         }
+        /* Accept the last trial point.  Its residual (F, cell currents) was just evaluated, and the update is
+         * 0 at fixed nodes (both linear solvers), so they keep their source values. */
         memcpy(c->vr, c->xr_try, MN * sizeof *c->vr);
         memcpy(c->vc, c->xc_try, MN * sizeof *c->vc);
-        set_fixed(c, c->vr, c->vc);
-        rn = residual_at(c, c->vr, c->vc);
+        rn = rn_try;
         scale = current_scale(c);
         step++;
         if (!isfinite(rn)) {

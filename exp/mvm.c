@@ -194,29 +194,6 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
     return st;
 }
 
-static int write_map(const exp_mvm *e, const char *prefix, const char *name, const char *what, const char *header,
-                     int kind)
-{
-    size_t M = e->rows, N = e->cols;
-    strbuf b;
-    strbuf_init(&b);
-    char path[4096];
-    snprintf(path, sizeof path, "%s_%s.csv", prefix, name);
-    if (header != NULL)
-        strbuf_printf(&b, "%s", header);
-    strbuf_printf(&b, "# %s, volts: %zu lines (rows) of %zu values (columns)\n", what, M, N);
-    for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < N; j++) {
-            size_t k = i * N + j;
-            double vcell = e->v_row_V[k] - e->v_col_V[k];
-            double v = kind == 0 ? e->v_row_V[k] : kind == 1 ? e->v_col_V[k] : kind == 2 ? vcell : e->v_V[i] - vcell;
-            strbuf_printf(&b, "%.17g%c", v, j + 1 < N ? ',' : '\n');
-        }
-    int st = afile_write_all(path, b.s, b.len);
-    strbuf_destroy(&b);
-    return st;
-}
-
 int exp_mvm_write_spice(const exp_mvm *e, const char *path)
 {
     cell_array ca;
@@ -233,16 +210,42 @@ int exp_mvm_write_spice(const exp_mvm *e, const char *path)
     return st;
 }
 
+const char *const exp_mvm_map_names[EXP_MVM_N_MAPS] = {"vrow", "vcol", "vcell", "vdrop"};
+const char *const exp_mvm_map_titles[EXP_MVM_N_MAPS] = {
+    "row (word line) wire node voltage at each cell", "column (bit line) wire node voltage at each cell",
+    "voltage across each cell (row node - column node)",
+    "IR drop at each cell: input v_i minus the voltage across the cell"};
+
+void exp_mvm_map(const exp_mvm *e, int m, double *out_V)
+{
+    size_t N = e->cols, MN = e->rows * N;
+    for (size_t k = 0; k < MN; k++) {
+        double vcell = e->v_row_V[k] - e->v_col_V[k];
+        out_V[k] = m == 0 ? e->v_row_V[k] : m == 1 ? e->v_col_V[k] : m == 2 ? vcell : e->v_V[k / N] - vcell;
+    }
+}
+
 int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header)
 {
-    int st;
-    if ((st = write_map(e, prefix, "vrow", "row (word line) wire node voltage at each cell", header, 0)) ||
-        (st = write_map(e, prefix, "vcol", "column (bit line) wire node voltage at each cell", header, 1)) ||
-        (st = write_map(e, prefix, "vcell", "voltage across each cell (row node - column node)", header, 2)) ||
-        (st = write_map(e, prefix, "vdrop", "IR drop at each cell: input v_i minus the voltage across the cell", header,
-                        3)))
-        return st;
-    return CIM_OK;
+    size_t M = e->rows, N = e->cols;
+    double *z = xmalloc(M * N * sizeof *z);
+    int st = CIM_OK;
+    for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
+        exp_mvm_map(e, m, z);
+        strbuf b;
+        strbuf_init(&b);
+        char path[4096];
+        snprintf(path, sizeof path, "%s_%s.csv", prefix, exp_mvm_map_names[m]);
+        if (header != NULL)
+            strbuf_printf(&b, "%s", header);
+        strbuf_printf(&b, "# %s, volts: %zu lines (rows) of %zu values (columns)\n", exp_mvm_map_titles[m], M, N);
+        for (size_t k = 0; k < M * N; k++)
+            strbuf_printf(&b, "%.17g%c", z[k], (k + 1) % N ? ',' : '\n');
+        st = afile_write_all(path, b.s, b.len);
+        strbuf_destroy(&b);
+    }
+    free(z);
+    return st;
 }
 
 json_t *exp_mvm_summary(const exp_mvm *e)

@@ -80,6 +80,13 @@ int exp_mvm_write_spice(const exp_mvm *e, const char *path);
  * values, volts, each written atomically after a comment line saying what it is. */
 int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header);
 
+/* The maps, in the order vrow, vcol, vcell, vdrop: their file suffixes and what they hold. */
+enum { EXP_MVM_N_MAPS = 4 };
+extern const char *const exp_mvm_map_names[EXP_MVM_N_MAPS];
+extern const char *const exp_mvm_map_titles[EXP_MVM_N_MAPS];
+/* Fills out (M x N, volts) with map m after a run. */
+void exp_mvm_map(const exp_mvm *e, int m, double *out_V);
+
 /* Summary numbers as a JSON object (new reference). */
 json_t *exp_mvm_summary(const exp_mvm *e);
 
