@@ -100,4 +100,8 @@ extern const cli_command cmd_config;
 extern const cli_command cmd_mvm;
 extern const cli_command cmd_device;
 
+/* The weight-level body of `cimsim mvm` (cli/cmd_mvm_weights.c): e has its groups bound and resolved in c. */
+struct exp_wmvm;
+int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm *e);
+
 #endif

@@ -4,6 +4,7 @@
 #include "core/status.h"
 #include "crossbar/crossbar.h"
 #include "exp/mvm.h"
+#include "exp/wmvm.h"
 
 #include <stdio.h>
 
@@ -11,11 +12,13 @@ static const cli_option mvm_options[] = {
     {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
     {"voltages", "FILE", "input voltages v, volts: one value per line, one line per row of G"},
     {"spice", "FILE.cir", "write the simulated array (cells, wires, sources) as an ngspice netlist"},
+    {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)"},
+    {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)"},
     {"maps", "PREFIX", "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs"},
     {NULL, NULL, NULL},
 };
 
-static const param_group *const mvm_groups[] = {&run_group, &crossbar_group, &cell_group, &mvm_group, NULL};
+static const param_group *const mvm_groups[] = {&run_group, &crossbar_group, &cell_group, &mvm_group, &mapping_group, &weights_group, NULL};
 
 static int mvm_run(const cli_command *cmd, cli_args *a)
 {
@@ -25,7 +28,19 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
     progress prog;
     cfg_init(&c);
     exp_mvm_init(&e, &c);
+    exp_wmvm w;
+    exp_wmvm_init(&w, &c, 0); /* run and crossbar are shared with e */
     int st = cli_load_config(a, &c, NULL, NULL);
+    if (st == CIM_OK &&
+        (e.p.level == MVM_LEVEL_WEIGHTS || cli_opt(cmd, a, "weights") != NULL || cli_opt(cmd, a, "inputs") != NULL)) {
+        w.run = e.run;
+        w.xb = e.xb;
+        st = cli_mvm_weights(cmd, a, &c, &w);
+        exp_wmvm_free(&w);
+        exp_mvm_free(&e);
+        cfg_destroy(&c);
+        return st;
+    }
     if (st == CIM_OK) {
         prov_init(&pv, "mvm", a->invocation, &c, e.run.seed);
         cli_progress(a, &prog);
@@ -129,7 +144,7 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
 const cli_command cmd_mvm = {
     .name = "mvm",
     .summary = "multiply a matrix by a vector on a crossbar: I = G^T v",
-    .usage = "[options] CONFIG [--conductances G.csv] [--voltages v.csv]",
+    .usage = "[options] CONFIG [--conductances G.csv] [--voltages v.csv] | [--weights W.csv] [--inputs x.csv]",
     .description =
         "Computes the column currents of a resistive crossbar: row i is driven at v_i volts, cell (i,j)\n"
         "conducts G_ij siemens, and column j collects I_j = sum_i G_ij v_i amperes (Ohm's law per cell,\n"
@@ -139,8 +154,14 @@ const cli_command cmd_mvm = {
         "configuration (crossbar.rows x crossbar.cols, mvm.g_min_S..g_max_S, mvm.v_min_V..v_max_V).\n"
         "The result is one current per column, amperes, 17 significant digits, after a comment block\n"
         "recording the version, command line, seed, input fingerprints and resolved configuration.\n\n"
+        "Weight level (--weights, --inputs, or mvm.level = \"weights\"): y = W^T x for a real matrix W (one line\n"
+        "per input, one value per output) and inputs x, from CSV or drawn from the seed (weights.*).  W is mapped\n"
+        "to conductances per the mapping group, tiled into crossbar.tile_rows x tile_cols arrays, and every tile\n"
+        "is read per input cycle -- the ideal sum, or with crossbar.r_* set the exact circuit solve.  The result is\n"
+        "one value per output; the summary gives the error against the float and the quantized product.\n\n"
         "example:\n"
-        "  cimsim mvm configs/mvm/circuit.cfg --conductances G.csv --voltages v.csv -o I.csv",
+        "  cimsim mvm configs/mvm/circuit.cfg --conductances G.csv --voltages v.csv -o I.csv\n"
+        "  cimsim mvm configs/mvm/weights.cfg -o y.csv",
     .options = mvm_options,
     .config_required = 1,
     .groups = mvm_groups,

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const mvm_level_names[] = {"circuit", "weights", NULL};
+
 /* ---- configuration ----------------------------------------------------------------------------- */
 
 static int mvm_check(const void *values)
@@ -35,6 +37,9 @@ static const param_spec mvm_spec[] = {
     PARAM_REAL_F(mvm_params, g_max_S, 0, 1, 100e-6, "S", "largest generated conductance"),
     PARAM_REAL_F(mvm_params, v_min_V, -100, 100, 0.0, "V", "smallest generated input voltage (used without --voltages)"),
     PARAM_REAL_F(mvm_params, v_max_V, -100, 100, 0.2, "V", "largest generated input voltage"),
+    PARAM_CHOICE_F(mvm_params, level, mvm_level_names, MVM_LEVEL_CIRCUIT,
+                   "\"circuit\": I = G^T v from conductances and voltages; \"weights\": y = W^T x from a weight "
+                   "matrix and inputs through the mapping, tiles and array reads (also chosen by --weights/--inputs)"),
     PARAM_END,
 };
 

@@ -26,7 +26,13 @@ typedef struct mvm_params {
     double g_max_S;
     double v_min_V; /* generated input voltages are uniform in [v_min_V, v_max_V] */
     double v_max_V;
+    int level;      /* enum mvm_level: which experiment `cimsim mvm` runs */
 } mvm_params;
+
+/* mvm.level: "circuit" multiplies a conductance matrix by voltages (this file); "weights" multiplies a real
+ * weight matrix by a real input vector through mapping, tiling and the array reads (exp/wmvm.h). */
+enum mvm_level { MVM_LEVEL_CIRCUIT, MVM_LEVEL_WEIGHTS };
+extern const char *const mvm_level_names[];
 
 extern const param_group mvm_group;
 
