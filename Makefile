@@ -35,7 +35,9 @@ PKG_LIBS   = $(eval PKG_LIBS := $$(filter-out -lgslcblas,$$(shell pkg-config --l
 CRIT_FLAGS = $(eval CRIT_FLAGS := $$(shell pkg-config --cflags --libs criterion))$(CRIT_FLAGS)
 
 CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
-ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS)
+# OpenMP (GCC's libgomp, part of gcc) runs the parallel kernels; core/threads.h sets their thread count.
+OMP := -fopenmp
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(OMP) $(PKG_CFLAGS)
 
 LIB_DIRS := core device crossbar periph snn energy exp
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
@@ -87,10 +89,10 @@ $(LIB_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) -shared $(OMP) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(CIMSIM): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) -lm
+	$(CC) $(OMP) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) -lm
 
 # Tests find the program and the source tree through these (absolute, so any cwd works).
 $(BUILD)/tests/%: tests/%.c $(LIB_A) $(CIMSIM) | deps

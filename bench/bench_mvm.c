@@ -2,6 +2,7 @@
  * on the same matrix: ratio = our time / OpenBLAS time (below 1 means faster). */
 #include "bench/bench.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "crossbar/ideal.h"
 
 #include <gsl/gsl_cblas.h>
@@ -29,8 +30,9 @@ static void openblas(void *p)
 
 int main(void)
 {
-    printf("bench_mvm: ideal crossbar MVM I = G^T v vs OpenBLAS cblas_dgemv (%d threads)\n",
-           openblas_get_num_threads());
+    cim_set_threads(0); /* every core, as OpenBLAS */
+    printf("bench_mvm: ideal crossbar MVM I = G^T v (%d threads) vs OpenBLAS cblas_dgemv (%d threads)\n",
+           cim_threads(), openblas_get_num_threads());
     printf("%10s %14s %14s %10s %12s\n", "size", "cimsim_s", "openblas_s", "ratio", "cimsim_GMAC/s");
     size_t sizes[] = {64, 256, 1024, 4096};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/afile.h"
 #include "core/status.h"
+#include "core/threads.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 /* ---- parsing ----------------------------------------------------------------------------------- */
 
-enum { OPT_SET = 256, OPT_SEED, OPT_FORMAT, OPT_OWN = 512 };
+enum { OPT_SET = 256, OPT_SEED, OPT_FORMAT, OPT_THREADS, OPT_OWN = 512 };
 
 static void quote_arg(strbuf *b, const char *s)
 {
@@ -50,6 +51,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
     longopts[n++] = (struct option){"output", required_argument, NULL, 'o'};
     longopts[n++] = (struct option){"seed", required_argument, NULL, OPT_SEED};
     longopts[n++] = (struct option){"format", required_argument, NULL, OPT_FORMAT};
+    longopts[n++] = (struct option){"threads", required_argument, NULL, OPT_THREADS};
     longopts[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
     longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
     for (size_t k = 0; cmd->options && cmd->options[k].name; k++)
@@ -57,6 +59,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
                                         NULL, OPT_OWN + (int)k};
     longopts[n] = (struct option){NULL, 0, NULL, 0};
 
+    int threads = 0; /* every core unless --threads says otherwise; results do not depend on it */
     opterr = 0; /* we write our own messages */
     optind = 1;
     int c;
@@ -72,6 +75,16 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
         }
         case 'o': a->output = optarg; break;
         case OPT_SEED: a->seed = optarg; break;
+        case OPT_THREADS: {
+            char *end;
+            errno = 0;
+            long t = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno == ERANGE || t < 0 || t > 4096)
+                return cim_error(CIM_EUSAGE, "%s: --threads %s: expected an integer in [0, 4096] (0: every core)",
+                                 cmd->name, optarg);
+            threads = (int)t;
+            break;
+        }
         case OPT_FORMAT:
             if (strcmp(optarg, "csv") == 0)
                 a->format = CLI_FORMAT_CSV;
@@ -91,6 +104,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
         default: a->opt[c - OPT_OWN] = optarg ? optarg : ""; break;
         }
     }
+    cim_set_threads(threads);
     if (a->help)
         return CIM_OK;
     int npos = argc - optind;
@@ -138,6 +152,8 @@ void cli_print_help(const cli_command *cmd)
            "  --seed N                   run seed (same as --set run.seed=N; applied after every --set)\n"
            "  -o, --output PATH          write the result to PATH (atomically) instead of standard output\n"
            "  --format csv|json          format of the result (default csv)\n"
+           "  --threads N                threads of the parallel kernels (default 0: every core); results are the\n"
+           "                             same bits on any count\n"
            "  -q, --quiet                print no summary and no progress bar\n"
            "  -h, --help                 show this help\n");
     if (cmd->groups && cmd->groups[0]) {

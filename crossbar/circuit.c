@@ -28,8 +28,11 @@
  */
 #include "crossbar/circuit.h"
 #include "core/status.h"
-#include "crossbar/ideal.h"
+#include "core/threads.h"
 #include "core/xalloc.h"
+#include "crossbar/ideal.h"
+
+#include <omp.h>
 
 #include <cholmod.h>
 #include <math.h>
@@ -87,6 +90,61 @@ static inline double max_abs(double m, double x)
     return x > m ? x : m;
 }
 
+/* Reductions over the M x N work vectors, in 8 lanes (four 2-wide GCC vectors: SSE2, the x86-64 baseline)
+ * combined in a fixed order: the same bits on every run and thread count, without the one-add-per-latency
+ * chain that a plain loop must keep without -ffast-math. */
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2i __attribute__((vector_size(16)));
+
+static inline v2d load2(const double *p)
+{
+    v2d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    v2d s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        s0 += load2(a + k) * load2(b + k);
+        s1 += load2(a + k + 2) * load2(b + k + 2);
+        s2 += load2(a + k + 4) * load2(b + k + 4);
+        s3 += load2(a + k + 6) * load2(b + k + 6);
+    }
+    double t = 0.0;
+    for (; k < n; k++)
+        t += a[k] * b[k];
+    v2d s = (s0 + s1) + (s2 + s3);
+    return (s[0] + s[1]) + t;
+}
+
+/* max |a_k|; NaN if any a_k is NaN or infinite (x * 0 is NaN exactly then), so divergence is seen. */
+static double norm_inf(const double *a, size_t n)
+{
+    const v2i abs_mask = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
+    v2d m0 = {0}, m1 = {0}, z = {0};
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        v2d x0 = (v2d)((v2i)load2(a + k) & abs_mask), x1 = (v2d)((v2i)load2(a + k + 2) & abs_mask);
+        v2i g0 = x0 > m0, g1 = x1 > m1;
+        m0 = (v2d)(((v2i)x0 & g0) | ((v2i)m0 & ~g0));
+        m1 = (v2d)(((v2i)x1 & g1) | ((v2i)m1 & ~g1));
+        z += x0 * 0.0 + x1 * 0.0;
+    }
+    double r = 0.0, zz = z[0] + z[1];
+    for (size_t l = 0; l < 2; l++) {
+        r = r > m0[l] ? r : m0[l];
+        r = r > m1[l] ? r : m1[l];
+    }
+    for (; k < n; k++) {
+        r = max_abs(r, a[k]);
+        zz += a[k] * 0.0;
+    }
+    return zz == 0.0 ? r : NAN;
+}
+
 /* ---- construction -------------------------------------------------------------------------- */
 
 static double conductance_of(double r_ohm) { return r_ohm == 0.0 ? INFINITY : 1.0 / r_ohm; }
@@ -96,6 +154,35 @@ static int check_r(const char *name, double r)
     if (!isfinite(r) || r < 0)
         return cim_error(CIM_EINVAL, "%s is %g ohm; a resistance must be finite and >= 0", name, r);
     return CIM_OK;
+}
+
+/* The per-solve arrays: everything a solve writes.  The rest of a circuit (wires, terminals, cells,
+ * factorizations) is only read during a linear solve, so a worker (circuit_effective_g) that owns just
+ * these can solve on the same factorized circuit while other workers do. */
+#define WORK_MN(X) X(vr) X(vc) X(i_cell) X(F_r) X(F_c) X(dx_r) X(dx_c) X(res) X(z) X(p) X(q) X(t) X(xr_try) X(xc_try)
+
+static void work_alloc(circuit *c)
+{
+    size_t MN = c->M * c->N;
+#define WORK_ALLOC(f) c->f = xcalloc(MN, sizeof(double));
+    WORK_MN(WORK_ALLOC)
+#undef WORK_ALLOC
+    c->src_row = xcalloc(c->M, sizeof *c->src_row);
+    c->src_col = xcalloc(c->N, sizeof *c->src_col);
+    c->scr_N = xcalloc(c->N, sizeof *c->scr_N);
+    c->scr_M2 = xcalloc(c->M + c->N, sizeof *c->scr_M2);
+    c->have_x = 0;
+}
+
+static void work_free(circuit *c)
+{
+#define WORK_FREE(f) free(c->f);
+    WORK_MN(WORK_FREE)
+#undef WORK_FREE
+    free(c->src_row);
+    free(c->src_col);
+    free(c->scr_N);
+    free(c->scr_M2);
 }
 
 int circuit_new(circuit **out, size_t rows, size_t cols, const circuit_wires *w)
@@ -120,16 +207,12 @@ int circuit_new(circuit **out, size_t rows, size_t cols, const circuit_wires *w)
         c->gt_row[i] = conductance_of(w->r_drv_ohm);
     for (size_t j = 0; j < cols; j++)
         c->gt_col[j] = conductance_of(w->r_sense_ohm);
-    c->src_row = xcalloc(rows, sizeof *c->src_row);
-    c->src_col = xcalloc(cols, sizeof *c->src_col);
     c->inv_row = xcalloc(rows, sizeof *c->inv_row);
     c->inv_col = xcalloc(cols, sizeof *c->inv_col);
-    c->scr_N = xcalloc(cols, sizeof *c->scr_N);
-    c->scr_M2 = xcalloc(rows + cols, sizeof *c->scr_M2);
-    double **arrays[] = {&c->vr, &c->vc, &c->d, &c->ip_row, &c->ip_col, &c->gip_row, &c->gip_col, &c->i_cell, &c->F_r, &c->F_c, &c->dx_r,
-                         &c->dx_c, &c->res, &c->z, &c->p, &c->q, &c->t, &c->xr_try, &c->xc_try};
+    double **arrays[] = {&c->d, &c->ip_row, &c->ip_col, &c->gip_row, &c->gip_col};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
         *arrays[k] = xcalloc(MN, sizeof(double));
+    work_alloc(c);
     *out = c;
     return CIM_OK;
 }
@@ -153,11 +236,11 @@ void circuit_free(circuit *c)
     if (c == NULL)
         return;
     direct_forget(c);
-    double *arrays[] = {c->vr, c->vc, c->d, c->ip_row, c->ip_col, c->gip_row, c->gip_col, c->i_cell, c->F_r, c->F_c, c->dx_r,
-                        c->dx_c, c->res, c->z, c->p, c->q, c->t, c->xr_try, c->xc_try, c->gt_row, c->gt_col,
-                        c->src_row, c->src_col, c->inv_row, c->inv_col, c->g_cell, c->geff, c->scr_N, c->scr_M2};
+    double *arrays[] = {c->d, c->ip_row, c->ip_col, c->gip_row, c->gip_col, c->gt_row, c->gt_col,
+                        c->inv_row, c->inv_col, c->g_cell, c->geff};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
         free(arrays[k]);
+    work_free(c);
     free(c);
 }
 
@@ -324,8 +407,11 @@ static double resid_norm(const circuit *c, const double *Fr, const double *Fc)
                 s += Fr[i * N + j];
             m = max_abs(m, (s));
         } else {
-            for (size_t j = row_fixed(c, i, 0) ? 1 : 0; j < N; j++)
-                m = max_abs(m, (Fr[i * N + j]));
+            size_t j0 = row_fixed(c, i, 0) ? 1 : 0;
+            double t = norm_inf(Fr + i * N + j0, N - j0);
+            if (isnan(t))
+                return t;
+            m = fmax(m, t);
         }
     }
     if (isinf(c->gl_col)) {
@@ -338,8 +424,10 @@ static double resid_norm(const circuit *c, const double *Fr, const double *Fc)
             m = max_abs(m, (s));
         }
     } else {
-        for (size_t k = 0; k < (M - 1) * N; k++)
-            m = max_abs(m, Fc[k]);
+        double t = norm_inf(Fc, (M - 1) * N);
+        if (isnan(t))
+            return t;
+        m = fmax(m, t);
         for (size_t j = 0; j < N; j++)
             if (!isinf(c->gt_col[j]))
                 m = max_abs(m, Fc[(M - 1) * N + j]);
@@ -613,9 +701,7 @@ static double col_norm(const circuit *c, const double *r)
             m = max_abs(m, s[j]);
         return m;
     }
-    for (size_t k = 0; k < M * N; k++)
-        m = max_abs(m, r[k]);
-    return m;
+    return norm_inf(r, M * N);
 }
 
 /* Solves K [xr; xc] = [br; bc] for the update (0 at fixed nodes) by Schur-complement PCG, until the
@@ -645,9 +731,7 @@ static int solve_pcg(circuit *c, const double *br, const double *bc, double *xr,
             return -1;
         }
         solve_cols(c, res, z);
-        double rz = 0.0;
-        for (size_t k = 0; k < MN; k++)
-            rz += res[k] * z[k];
+        double rz = dot(res, z, MN);
         if (!(rz > 0)) /* the preconditioner is singular on this residual: no progress possible */
             break;
         double beta = it == 0 ? 0.0 : rz / rz_old;
@@ -659,18 +743,15 @@ static int solve_pcg(circuit *c, const double *br, const double *bc, double *xr,
         /* q = S p = (A_C + D) p - D (A_R + D)^-1 D p */
         solve_rows(c, t, t);
         apply_cols(c, p, t, q);
-        double pq = 0.0;
-        for (size_t k = 0; k < MN; k++)
-            pq += p[k] * q[k];
+        double pq = dot(p, q, MN);
         if (!(pq > 0))
             break;
-        double alpha = rz / pq, m = 0.0;
+        double alpha = rz / pq;
         for (size_t k = 0; k < MN; k++) {
             xc[k] += alpha * p[k];
             res[k] -= alpha * q[k];
-            m = max_abs(m, res[k]);
         }
-        rn = merged ? col_norm(c, res) : m;
+        rn = merged ? col_norm(c, res) : norm_inf(res, MN);
         it++;
     }
     /* Rows from the columns: (A_R + D) xr = br + D xc. */
@@ -1017,13 +1098,45 @@ double circuit_power_W(const circuit *c)
 
 /* ---- effective conductance matrix ------------------------------------------------------------ */
 
+/* A worker for the threads of circuit_effective_g: a copy of c that shares its wires, terminals, cells and
+ * line factorizations (read-only during a linear solve, and already computed) and owns its per-solve
+ * arrays and its own CHOLMOD state (made only if its PCG falls back to the direct path). */
+static circuit *worker_new(const circuit *c)
+{
+    circuit *w = xmalloc(sizeof *w);
+    *w = *c;
+    w->cm_started = 0;
+    w->L = NULL;
+    w->L_version = 0;
+    w->map_r = w->map_c = NULL;
+    w->geff = NULL;
+    w->geff_valid = 0;
+    work_alloc(w);
+    return w;
+}
+
+static void worker_free(circuit *w)
+{
+    direct_forget(w);
+    work_free(w);
+    free(w);
+}
+
+static void stats_add(circuit_stats *total, const circuit_stats *one)
+{
+    total->method = one->method;
+    total->iterations += one->iterations;
+    total->residual = fmax(total->residual, one->residual);
+    total->converged &= one->converged;
+}
+
 int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, circuit_stats *st_out)
 {
     size_t M = c->M, N = c->N;
     if (!c->linear)
         return cim_error(CIM_EINVAL, "the effective conductance matrix exists only for linear cells");
     circuit_opts o = o_in != NULL ? *o_in : circuit_opts_default();
-    o.warm_start = 0;
+    o.warm_start = 0; /* every unit-input solve starts cold: its result does not depend on the order */
     circuit_stats total = {0}, one;
     if (c->geff_valid) {
         memcpy(g_eff_S, c->geff, M * N * sizeof *g_eff_S);
@@ -1031,19 +1144,58 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
             *st_out = total;
         return CIM_OK;
     }
-    double *v = xcalloc(M, sizeof *v), *zero = xcalloc(N, sizeof *zero);
-    int st = CIM_OK;
     total.converged = 1;
-    for (size_t i = 0; i < M && st == CIM_OK; i++) {
-        v[i] = 1.0;
-        st = circuit_solve(c, v, zero, g_eff_S + i * N, &o, &one);
-        v[i] = 0.0;
-        total.method = one.method;
-        total.iterations += one.iterations;
-        total.residual = fmax(total.residual, one.residual);
-        total.converged &= one.converged;
-    }
+    /* Row 0 on c itself: it factorizes the lines, which the workers then share. */
+    double *v = xcalloc(M, sizeof *v), *zero = xcalloc(N, sizeof *zero);
+    v[0] = 1.0;
+    int st = circuit_solve(c, v, zero, g_eff_S, &o, &one);
+    v[0] = 0.0;
+    stats_add(&total, &one);
     free(v);
+
+    /* Rows 1 .. M-1: independent solves, shared out over the threads, each with its own worker.  A row
+     * whose solve fails in a worker is redone below on c, on this thread, so its error is reported here. */
+    int nt = cim_threads();
+    if ((size_t)nt > M - 1)
+        nt = (int)(M - 1);
+    if (nt < 1)
+        nt = 1;
+    unsigned char *failed = xcalloc(M, 1);
+    circuit_stats *part = xcalloc((size_t)nt, sizeof *part);
+    if (st == CIM_OK && M > 1) {
+#pragma omp parallel num_threads(nt)
+        {
+            int t = omp_get_thread_num();
+            circuit *w = worker_new(c);
+            double *vt = xcalloc(M, sizeof *vt);
+            circuit_stats acc = {.method = total.method, .converged = 1}, s1;
+#pragma omp for schedule(dynamic, 4)
+            for (size_t i = 1; i < M; i++) {
+                vt[i] = 1.0;
+                if (circuit_solve(w, vt, zero, g_eff_S + i * N, &o, &s1) != CIM_OK)
+                    failed[i] = 1;
+                else
+                    stats_add(&acc, &s1);
+                vt[i] = 0.0;
+            }
+            part[t] = acc;
+            free(vt);
+            worker_free(w);
+        }
+        for (int t = 0; t < nt; t++)
+            stats_add(&total, &part[t]);
+        v = xcalloc(M, sizeof *v);
+        for (size_t i = 1; i < M && st == CIM_OK; i++)
+            if (failed[i]) {
+                v[i] = 1.0;
+                st = circuit_solve(c, v, zero, g_eff_S + i * N, &o, &one);
+                v[i] = 0.0;
+                stats_add(&total, &one);
+            }
+        free(v);
+    }
+    free(failed);
+    free(part);
     free(zero);
     if (st == CIM_OK) {
         if (c->geff == NULL)

@@ -15,7 +15,8 @@
 #include <stddef.h>
 
 /* i_A[j] = sum_i g_S[i*cols + j] * v_V[i].  Rows are streamed in order, so each column current is
- * accumulated in the same order on every run (bitwise reproducible).  progress may be NULL. */
+ * accumulated in the same order on every run and on any thread count (bitwise reproducible); columns are
+ * split across cim_threads() threads (core/threads.h) when the array is large.  progress may be NULL. */
 void crossbar_ideal_mvm(const double *g_S, size_t rows, size_t cols, const double *v_V, double *i_A,
                         progress *prog);
 

@@ -5,6 +5,7 @@
 #include "core/csv.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "core/threads.h"
 #include "crossbar/circuit.h"
 #include "crossbar/ideal.h"
 
@@ -319,6 +320,35 @@ Test(circuit, effective_conductance_matrix_reproduces_the_solve)
     circuit_free(c);
     rng_free(r);
     free(G), free(Ge), free(v), free(I), free(Ie);
+}
+
+/* The effective matrix's unit-input solves are shared out over threads, each on its own worker copy of
+ * the circuit: the matrix, the iteration count and the residual must not depend on the thread count. */
+Test(circuit, effective_conductance_matrix_is_the_same_on_any_thread_count)
+{
+    size_t M = 37, N = 29;
+    circuit_wires w = {2.5, 5, 10, 10};
+    gsl_rng *r = rng_alloc(16, "test");
+    double *G = malloc(M * N * sizeof *G), *G1 = malloc(M * N * sizeof *G1), *Gn = malloc(M * N * sizeof *Gn);
+    crossbar_fill_uniform(G, M * N, 1e-6, 1e-3, r);
+    circuit_stats s1, sn;
+    for (int nt = 1; nt <= 3; nt++) {
+        cim_set_threads(nt);
+        circuit *c;
+        circuit_new(&c, M, N, &w);
+        circuit_set_conductances(c, G);
+        cr_assert_eq(circuit_effective_g(c, nt == 1 ? G1 : Gn, NULL, nt == 1 ? &s1 : &sn), CIM_OK, "%s", cim_errmsg());
+        circuit_free(c);
+        if (nt > 1) {
+            cr_assert(memcmp(G1, Gn, M * N * sizeof *Gn) == 0, "%d threads: a different matrix", nt);
+            cr_assert_eq(s1.iterations, sn.iterations);
+            cr_assert_eq(s1.residual, sn.residual);
+            cr_assert(sn.converged);
+        }
+    }
+    cim_set_threads(1);
+    rng_free(r);
+    free(G), free(G1), free(Gn);
 }
 
 /* ---- nonlinear cells ---------------------------------------------------------------------------- */

@@ -234,6 +234,38 @@ Test(cli, same_seed_same_bytes_other_seed_other_numbers)
     free(dir);
 }
 
+/* --threads changes speed, never numbers: the parallel kernels (columns of the ideal product, unit-input
+ * solves of the effective matrix) must give the same bytes on 1 and 2 threads. */
+Test(cli, thread_count_does_not_change_the_numbers)
+{
+    char *dir = util_tmpdir();
+    const char *variants[] = {
+        /* exact circuit with bit-serial inputs: each 64 x 64 tile's effective matrix, 64 solves on threads */
+        "--set crossbar.r_row_ohm=2.5 --set crossbar.r_col_ohm=2.5 --set crossbar.r_sense_ohm=10",
+        /* ideal reads of 256 x 256 tiles: above the parallel product's threshold */
+        "--set weights.rows=512 --set weights.cols=128 --set crossbar.tile_rows=256 --set crossbar.tile_cols=256",
+    };
+    for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+        char args[1024], a[600], b[600];
+        for (int nt = 1; nt <= 2; nt++) {
+            snprintf(args, sizeof args, "mvm %s/configs/mvm/weights.cfg %s --threads %d -o t%d.csv -q", CIM_SRC,
+                     variants[v], nt, nt);
+            cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+        }
+        snprintf(a, sizeof a, "%s/t1.csv", dir);
+        snprintf(b, sizeof b, "%s/t2.csv", dir);
+        csv_table ta = read_result(a), tb = read_result(b);
+        cr_assert_eq(ta.rows, tb.rows);
+        cr_assert_gt(ta.rows, 0);
+        cr_expect_eq(memcmp(ta.data, tb.data, ta.rows * ta.cols * sizeof(double)), 0, "variant %zu: 1 and 2 threads differ",
+                     v);
+        csv_table_free(&ta), csv_table_free(&tb);
+    }
+    cr_assert_neq(util_run_cli(dir, "mvm " CIM_SRC "/configs/mvm/weights.cfg --threads -1 -q", NULL, NULL), 0,
+                  "a negative thread count is refused");
+    free(dir);
+}
+
 Test(cli, set_overrides_and_provenance_reproduces_the_run)
 {
     char *dir = util_tmpdir();

@@ -3,6 +3,7 @@
 #include "core/csv.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "core/threads.h"
 #include "crossbar/ideal.h"
 
 #include <criterion/criterion.h>
@@ -10,6 +11,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define EPS 2.220446049250313e-16
 
@@ -41,6 +43,39 @@ Test(crossbar, ideal_matches_openblas_dgemv_within_rounding_bound)
     size_t sizes[][2] = {{1, 1}, {1, 17}, {17, 1}, {2, 3}, {64, 64}, {256, 100}, {100, 256}, {1000, 37}};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
         compare_with_dgemv(sizes[k][0], sizes[k][1], k + 1);
+}
+
+/* The parallel kernel splits columns across threads; each column keeps its summation order, so the bits
+ * must not depend on the thread count (sizes above the parallel threshold, odd column counts, blocks that
+ * do not divide evenly, and more threads than cores). */
+Test(crossbar, ideal_gives_the_same_bits_on_any_thread_count)
+{
+    size_t sizes[][2] = {{256, 256}, {300, 203}, {2048, 40}, {97, 1500}};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t M = sizes[k][0], N = sizes[k][1];
+        double *G = malloc(M * N * sizeof *G), *v = malloc(M * sizeof *v);
+        double *I1 = malloc(N * sizeof *I1), *In = malloc(N * sizeof *In);
+        gsl_rng *r = rng_alloc(k + 11, "test");
+        crossbar_fill_uniform(G, M * N, 1e-6, 1e-4, r);
+        for (size_t i = 0; i < M; i++)
+            v[i] = 0.4 * gsl_rng_uniform(r) - 0.2;
+        cim_set_threads(1);
+        crossbar_ideal_mvm(G, M, N, v, I1, NULL);
+        for (int nt = 2; nt <= 5; nt++) {
+            cim_set_threads(nt);
+            for (size_t j = 0; j < N; j++)
+                In[j] = NAN; /* every column must be written */
+            crossbar_ideal_mvm(G, M, N, v, In, NULL);
+            cr_assert(memcmp(I1, In, N * sizeof *In) == 0, "%zux%zu on %d threads differs from 1 thread", M, N, nt);
+        }
+        cim_set_threads(1);
+        rng_free(r);
+        free(G), free(v), free(I1), free(In);
+    }
+    /* and the parallel result still meets the rounding bound against OpenBLAS */
+    cim_set_threads(2);
+    compare_with_dgemv(512, 300, 99);
+    cim_set_threads(1);
 }
 
 Test(crossbar, ideal_is_exact_when_every_sum_is_representable)
