@@ -7,12 +7,15 @@
  *   3. repeated MVMs with exact parasitics: the effective conductance matrix (characterised once) times
  *      a new input each time, vs the ideal MVM; the characterisation time and its break-even count;
  *   4. nonlinear sinh cells (i = G v0 sinh(v/v0), v0 = 0.1 V, inputs 0-0.4 V) with parasitics: cold
- *      Newton solve vs the cold linear solve.
+ *      Newton solve vs the cold linear solve;
+ *   5. a batch of 16 input vectors on the sinh array (circuit_solve_batch: the others start from the
+ *      first one's solution, shared over the threads): time per vector vs one cold Newton solve.
  * Iteration counts and achieved residuals are printed beside the times.  ngspice on the same circuits
  * (sizes up to 64 x 64) is in bench_circuit_spice.c. */
 #include "bench/bench.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "crossbar/circuit.h"
 #include "crossbar/ideal.h"
 
@@ -22,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+extern int openblas_get_num_threads(void);
 
 typedef struct job {
     size_t M, N;
@@ -169,7 +174,10 @@ int main(void)
 {
     size_t sizes[] = {64, 128, 256, 512, 1024};
     size_t n_sizes = sizeof sizes / sizeof *sizes;
-    printf("bench_circuit: crossbar circuit solve; wires 2.5 ohm, driver/sense 10 ohm, cells 1-100 uS, residual 1e-9\n\n");
+    cim_set_threads(0); /* every core, as OpenBLAS and CHOLMOD (through OpenBLAS) use */
+    printf("bench_circuit: crossbar circuit solve; wires 2.5 ohm, driver/sense 10 ohm, cells 1-100 uS, residual 1e-9\n");
+    printf("threads: cimsim %d (ideal MVM, effective-matrix characterisation; the PCG solve itself is serial), "
+           "OpenBLAS %d\n\n", cim_threads(), openblas_get_num_threads());
 
     printf("1. ideal MVM vs OpenBLAS dgemv (ratio = dgemv time / ours: throughput relative to OpenBLAS)\n");
     printf("%8s %12s %12s %9s\n", "size", "ideal_s", "dgemv_s", "ratio");
@@ -258,6 +266,7 @@ int main(void)
         free(j.G), free(j.v), free(j.I), free(j.Geff), free(I_solve);
     }
 
+    double t_newton[8] = {0};
     printf("\n4. nonlinear sinh cells (v0 = 0.1 V, inputs 0-0.4 V) with parasitics: cold Newton vs cold linear\n");
     printf("%8s %12s %7s %6s %9s %12s %9s\n", "size", "newton_s", "steps", "iter", "residual", "linear_s", "ratio");
     for (size_t s = 0; s < n_sizes; s++) {
@@ -269,6 +278,7 @@ int main(void)
         crossbar_fill_uniform(j.v, j.M, 0, 0.4, r);
         circuit_new(&j.c, j.M, j.N, &j.w);
         double t_n = bench_time(cold_sinh, &j);
+        t_newton[s] = t_n;
         circuit_stats sn = j.st;
         double t_l = bench_time(cold_linear, &j);
         printf("%8zu %12.4g %7d %6d %9.1e %12.4g %9.2f\n", j.M, t_n, sn.newton_steps, sn.iterations, sn.residual, t_l,
@@ -277,6 +287,39 @@ int main(void)
         circuit_free(j.c);
         rng_free(r);
         free(j.G), free(j.v), free(j.I);
+    }
+
+    enum { BATCH = 16 };
+    printf("\n5. a batch of %d inputs on the sinh array (threads %d) vs one cold Newton solve each\n", BATCH,
+           cim_threads());
+    printf("%8s %14s %7s %6s %9s %12s %9s\n", "size", "per_vector_s", "steps", "iter", "residual", "newton_s",
+           "speedup");
+    for (size_t s = 0; s < n_sizes && sizes[s] <= 512; s++) {
+        job j = {.M = sizes[s], .N = sizes[s], .w = {2.5, 2.5, 10, 10}};
+        size_t M = j.M, N = j.N;
+        j.v0_V = 0.1;
+        j.G = malloc(M * N * sizeof *j.G);
+        double *V = malloc(BATCH * M * sizeof *V), *I = malloc(BATCH * N * sizeof *I);
+        gsl_rng *r = rng_alloc(1, "bench");
+        crossbar_fill_uniform(j.G, M * N, 1e-6, 1e-4, r);
+        crossbar_fill_uniform(V, BATCH * M, 0, 0.4, r);
+        circuit_new(&j.c, M, N, &j.w);
+        circuit_cells cells = {sinh_eval, &j};
+        circuit_set_cells(j.c, &cells);
+        circuit_opts o = circuit_opts_default();
+        o.method = CIRCUIT_PCG;
+        o.warm_start = 0;
+        circuit_stats sb;
+        double t0 = progress_now_s();
+        if (circuit_solve_batch(j.c, BATCH, V, NULL, I, &o, &sb) != 0)
+            fprintf(stderr, "bench_circuit: batch solve failed\n");
+        double t_b = (progress_now_s() - t0) / BATCH;
+        printf("%8zu %14.4g %7.1f %6.0f %9.1e %12.4g %9.2f\n", M, t_b, (double)sb.newton_steps / BATCH,
+               (double)sb.iterations / BATCH, sb.residual, t_newton[s], t_newton[s] / t_b);
+        fflush(stdout);
+        circuit_free(j.c);
+        rng_free(r);
+        free(j.G), free(V), free(I);
     }
     return 0;
 }

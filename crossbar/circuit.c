@@ -82,6 +82,7 @@ struct circuit {
 
     double *geff;              /* the effective conductance matrix, when valid */
     int geff_valid;
+    int owns_fac;              /* a worker with its own d and line factorizations (nonlinear cells) */
 };
 
 static inline double max_abs(double m, double x)
@@ -1098,9 +1099,10 @@ double circuit_power_W(const circuit *c)
 
 /* ---- effective conductance matrix ------------------------------------------------------------ */
 
-/* A worker for the threads of circuit_effective_g: a copy of c that shares its wires, terminals, cells and
- * line factorizations (read-only during a linear solve, and already computed) and owns its per-solve
- * arrays and its own CHOLMOD state (made only if its PCG falls back to the direct path). */
+/* A worker for the threads of circuit_effective_g and circuit_solve_batch: a copy of c that shares its
+ * wires, terminals and cells, owns its per-solve arrays and its own CHOLMOD state (made only if its PCG
+ * falls back to the direct path), and either shares c's line factorizations (linear cells: computed
+ * once, only read by a solve) or owns its own (nonlinear cells: refactored at every Newton step). */
 static circuit *worker_new(const circuit *c)
 {
     circuit *w = xmalloc(sizeof *w);
@@ -1111,6 +1113,18 @@ static circuit *worker_new(const circuit *c)
     w->map_r = w->map_c = NULL;
     w->geff = NULL;
     w->geff_valid = 0;
+    w->owns_fac = !c->linear;
+    if (w->owns_fac) {
+        size_t MN = c->M * c->N;
+        w->d = xcalloc(MN, sizeof *w->d);
+        w->ip_row = xcalloc(MN, sizeof *w->ip_row);
+        w->ip_col = xcalloc(MN, sizeof *w->ip_col);
+        w->gip_row = xcalloc(MN, sizeof *w->gip_row);
+        w->gip_col = xcalloc(MN, sizeof *w->gip_col);
+        w->inv_row = xcalloc(c->M, sizeof *w->inv_row);
+        w->inv_col = xcalloc(c->N, sizeof *w->inv_col);
+        w->fac_valid = 0;
+    }
     work_alloc(w);
     return w;
 }
@@ -1119,6 +1133,11 @@ static void worker_free(circuit *w)
 {
     direct_forget(w);
     work_free(w);
+    if (w->owns_fac) {
+        double *a[] = {w->d, w->ip_row, w->ip_col, w->gip_row, w->gip_col, w->inv_row, w->inv_col};
+        for (size_t k = 0; k < sizeof a / sizeof *a; k++)
+            free(a[k]);
+    }
     free(w);
 }
 
@@ -1126,6 +1145,8 @@ static void stats_add(circuit_stats *total, const circuit_stats *one)
 {
     total->method = one->method;
     total->iterations += one->iterations;
+    total->newton_steps += one->newton_steps;
+    total->i_scale_A = fmax(total->i_scale_A, one->i_scale_A);
     total->residual = fmax(total->residual, one->residual);
     total->converged &= one->converged;
 }
@@ -1204,6 +1225,84 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
         c->geff_valid = 1;
     }
     c->have_x = 0; /* the unit-input solutions are no use as a warm start */
+    if (st_out != NULL)
+        *st_out = total;
+    return st;
+}
+
+/* ---- batches of input vectors ----------------------------------------------------------------- */
+
+int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
+                        const circuit_opts *o_in, circuit_stats *st_out)
+{
+    size_t M = c->M, N = c->N, MN = M * N;
+    circuit_opts o = o_in != NULL ? *o_in : circuit_opts_default();
+    circuit_stats total = {.converged = 1}, one;
+    if (n == 0) {
+        if (st_out != NULL)
+            *st_out = total;
+        return CIM_OK;
+    }
+    /* The first vector on c itself (warm-started as the caller asked); its solution is the start of all
+     * the others, whichever thread solves them, so the results do not depend on the thread count. */
+    int st = circuit_solve(c, v_row_V, v_col_V, i_col_A, &o, &one);
+    stats_add(&total, &one);
+    if (st != CIM_OK || n == 1) {
+        if (st_out != NULL)
+            *st_out = total;
+        return st;
+    }
+    double *x0r = xmalloc(MN * sizeof *x0r), *x0c = xmalloc(MN * sizeof *x0c);
+    memcpy(x0r, c->vr, MN * sizeof *x0r);
+    memcpy(x0c, c->vc, MN * sizeof *x0c);
+    circuit_opts ow = o;
+    ow.warm_start = 1;
+    int nt = cim_threads();
+    if ((size_t)nt > n - 1)
+        nt = (int)(n - 1);
+    unsigned char *failed = xcalloc(n, 1);
+    circuit_stats *part = xcalloc((size_t)nt, sizeof *part);
+#pragma omp parallel num_threads(nt)
+    {
+        int t = omp_get_thread_num();
+        circuit *w = worker_new(c);
+        circuit_stats acc = {.method = total.method, .converged = 1}, s1;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t k = 1; k < n; k++) {
+            memcpy(w->vr, x0r, MN * sizeof *x0r);
+            memcpy(w->vc, x0c, MN * sizeof *x0c);
+            w->have_x = 1;
+            if (circuit_solve(w, v_row_V + k * M, v_col_V, i_col_A != NULL ? i_col_A + k * N : NULL, &ow, &s1) !=
+                CIM_OK)
+                failed[k] = 1;
+            else
+                stats_add(&acc, &s1);
+        }
+        part[t] = acc;
+        worker_free(w);
+    }
+    for (int t = 0; t < nt; t++)
+        stats_add(&total, &part[t]);
+    /* A vector that failed in a worker is solved again here, from the same start, so that its error is
+     * reported on the caller's thread; c then holds that vector's (best) iterate. */
+    for (size_t k = 1; k < n && st == CIM_OK; k++)
+        if (failed[k]) {
+            memcpy(c->vr, x0r, MN * sizeof *x0r);
+            memcpy(c->vc, x0c, MN * sizeof *x0c);
+            c->have_x = 1;
+            st = circuit_solve(c, v_row_V + k * M, v_col_V, i_col_A != NULL ? i_col_A + k * N : NULL, &ow, &one);
+            stats_add(&total, &one);
+        }
+    if (st == CIM_OK) { /* c holds the first vector's solution, as after circuit_solve of it */
+        memcpy(c->vr, x0r, MN * sizeof *x0r);
+        memcpy(c->vc, x0c, MN * sizeof *x0c);
+        memcpy(c->src_row, v_row_V, M * sizeof *v_row_V);
+        c->have_x = 1;
+    }
+    free(failed);
+    free(part);
+    free(x0r);
+    free(x0c);
     if (st_out != NULL)
         *st_out = total;
     return st;

@@ -106,6 +106,17 @@ int circuit_set_cells(circuit *c, const circuit_cells *cells);
 int circuit_solve(circuit *c, const double *v_row_V, const double *v_col_V, double *i_col_A,
                   const circuit_opts *o, circuit_stats *st);
 
+/* Solves n input vectors on one circuit: v_row_V is n x M (one vector per row), v_col_V the column
+ * sources shared by all (NULL: 0 V), i_col_A n x N (may be NULL).  The first vector is solved as by
+ * circuit_solve (warm-started if o asks and c holds a solution); every other vector starts from the
+ * first one's solution and is solved on a worker thread (cim_threads(), core/threads.h), each worker
+ * owning its own work arrays (and, for nonlinear cells, its own Jacobian factorizations).  The results
+ * are the same bits on any thread count.  st sums iterations and Newton steps, takes the largest
+ * residual and current scale, and is converged only if every vector is.  Afterwards c holds the first
+ * vector's solution (maps, power and row currents refer to it).  CIM_ESIM names the first failure. */
+int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
+                        const circuit_opts *o, circuit_stats *st);
+
 /* After a solve: the node voltages, M x N row-major (row wire nodes, column wire nodes). */
 const double *circuit_v_row(const circuit *c);
 const double *circuit_v_col(const circuit *c);

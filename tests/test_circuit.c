@@ -476,3 +476,56 @@ Test(circuit, bad_inputs_are_reported)
     cr_assert_eq(circuit_set_row_term(c, 5, 1.0), CIM_EINVAL);
     circuit_free(c);
 }
+
+/* A batch of input vectors: each vector's currents must be the answer of its own cold solve (to the solve
+ * tolerance: the batch starts every vector from the first one's solution), the same bits on any thread
+ * count, for linear and for sinh cells (whose workers refactor their own Jacobians). */
+static void batch_case(int nonlinear)
+{
+    size_t M = 30, N = 22, n = 9;
+    circuit_wires w = {5, 5, 10, 10};
+    gsl_rng *r = rng_alloc(21 + (uint64_t)nonlinear, "test");
+    double *G = malloc(M * N * sizeof *G), *V = malloc(n * M * sizeof *V), *Ib = malloc(n * N * sizeof *Ib);
+    double *In = malloc(n * N * sizeof *In), *I1 = malloc(N * sizeof *I1);
+    crossbar_fill_uniform(G, M * N, 1e-6, 1e-4, r);
+    for (size_t k = 0; k < n * M; k++)
+        V[k] = nonlinear ? 0.2 + 0.6 * gsl_rng_uniform(r) : 0.2 * gsl_rng_uniform(r);
+    sinh_ctx sc = {G, 0.25};
+    circuit_cells cells = {sinh_eval, &sc};
+    circuit_stats sb, sn;
+    for (int nt = 1; nt <= 3; nt++) {
+        cim_set_threads(nt);
+        circuit *c;
+        circuit_new(&c, M, N, &w);
+        if (nonlinear)
+            circuit_set_cells(c, &cells);
+        else
+            circuit_set_conductances(c, G);
+        cr_assert_eq(circuit_solve_batch(c, n, V, NULL, nt == 1 ? Ib : In, NULL, nt == 1 ? &sb : &sn), CIM_OK, "%s",
+                     cim_errmsg());
+        if (nt == 1) {
+            cr_assert(sb.converged);
+            if (nonlinear)
+                cr_assert_geq(sb.newton_steps, (int)n, "every vector takes Newton steps");
+            /* each vector against its own cold solve, and the circuit holds the first vector's solution */
+            circuit_opts o = circuit_opts_default();
+            o.warm_start = 0;
+            for (size_t k = 0; k < n; k++) {
+                cr_assert_eq(circuit_solve(c, V + k * M, NULL, I1, &o, NULL), CIM_OK);
+                cr_assert_leq(max_rel(Ib + k * N, I1, N), 1e-8, "vector %zu: %.3g", k, max_rel(Ib + k * N, I1, N));
+            }
+        } else {
+            cr_assert(memcmp(Ib, In, n * N * sizeof *In) == 0, "%s cells, %d threads: other bits",
+                      nonlinear ? "sinh" : "linear", nt);
+            cr_assert_eq(sb.iterations, sn.iterations);
+            cr_assert_eq(sb.newton_steps, sn.newton_steps);
+        }
+        circuit_free(c);
+    }
+    cim_set_threads(1);
+    rng_free(r);
+    free(G), free(V), free(Ib), free(In), free(I1);
+}
+
+Test(circuit, batch_of_inputs_linear) { batch_case(0); }
+Test(circuit, batch_of_inputs_sinh_cells) { batch_case(1); }
