@@ -5,6 +5,7 @@
 #include "core/status.h"
 #include "device/device.h"
 #include "device/integrate.h"
+#include "device/inverse.h"
 #include "device/spice.h"
 #include "exp/device.h"
 #include "tests/devrun.h"
@@ -493,4 +494,40 @@ Test(device, array_step_matches_adaptive)
     cr_expect(fabs(e[0] - r.e.tr.e_J[r.e.tr.n - 1]) < 1e-7 * e[0], "energy %.9g vs %.9g", e[0],
               r.e.tr.e_J[r.e.tr.n - 1]);
     devrun_unload(&r);
+}
+
+/* ---- the state that reads a given conductance (device/inverse.h) ---------------------------------- */
+
+/* For every model with a DC read: targets across its range (geometric steps between the two ends) come
+ * back as the chord conductance of the returned state to 1e-9; a target outside the ends is refused with
+ * the range; a model without a DC read is refused. */
+Test(device, state_for_conductance_reads_back_the_target)
+{
+    const double T_K = 300.0, v_read_V = 0.1;
+    for (size_t m = 0; device_types[m] != NULL; m++) {
+        const device_type *T = device_types[m];
+        double buf[512];
+        cr_assert_leq(T->params->size, sizeof buf);
+        const void *p = defaults_of(T, buf);
+        double x[DEVICE_MAX_STATE];
+        if (T->reactive && T->read_A == NULL) {
+            cr_assert_eq(device_state_for_g(T, p, T_K, v_read_V, 1e-5, x), CIM_EINVAL, "%s", T->name);
+            cr_assert(strstr(cim_errmsg(), "no DC read") != NULL, "%s: %s", T->name, cim_errmsg());
+            continue;
+        }
+        double g0, g1;
+        device_g_ends(T, p, T_K, v_read_V, &g0, &g1);
+        double lo = fmin(g0, g1), hi = fmax(g0, g1);
+        cr_log_info("%s: reads %.4g .. %.4g S at %g V", T->name, lo, hi, v_read_V);
+        cr_assert(lo >= 0 && hi > lo * 1.5, "%s: ends %g .. %g S", T->name, g0, g1);
+        lo = fmax(lo, 1e-3 * hi); /* a model whose stored state can read 0 S (Yakopcic at x = 0) */
+        for (int k = 1; k < 8; k++) {
+            double g = lo * pow(hi / lo, k / 8.0);
+            cr_assert_eq(device_state_for_g(T, p, T_K, v_read_V, g, x), CIM_OK, "%s: %s", T->name, cim_errmsg());
+            double got = device_read_A(T, p, x, v_read_V) / v_read_V;
+            cr_assert_leq(fabs(got / g - 1), 1e-9, "%s: %g S read back as %g S", T->name, g, got);
+        }
+        cr_assert_eq(device_state_for_g(T, p, T_K, v_read_V, hi * 2, x), CIM_EINVAL, "%s", T->name);
+        cr_assert(strstr(cim_errmsg(), "out of its reach") != NULL, "%s: %s", T->name, cim_errmsg());
+    }
 }
