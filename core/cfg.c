@@ -408,6 +408,94 @@ int cfg_set(cfg *c, const char *assignment)
     return CIM_OK;
 }
 
+/* ---- blaming a key ------------------------------------------------------------------------------ */
+
+static int is_word(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* Offset of the first mention of name in msg as a whole word outside double quotes (a quoted word is a
+ * value: dist = "normal"), or -1.  A key may follow a dot (endurance_exp.n_max_cycles) unless dotted is
+ * set, in which case name is a full path and must not be the tail of a longer one. */
+static long mention(const char *msg, const char *name, int dotted)
+{
+    size_t n = strlen(name);
+    int quoted = 0;
+    for (const char *q = msg; *q != '\0'; q++) {
+        if (*q == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted || strncmp(q, name, n) != 0 || is_word(q[n]))
+            continue;
+        if (q > msg && (is_word(q[-1]) || (dotted && q[-1] == '.')))
+            continue;
+        return (long)(q - msg);
+    }
+    return -1;
+}
+
+/* The key a check message is about (param_group.check: "names the keys involved"): of the keys that msg
+ * mentions, the first one the file or a --set gave, else the first mentioned.  only_group: a group index
+ * whose keys are matched by their bare names (a group check's message), or (size_t)-1 for full dotted paths
+ * of every bound group (a message from after resolution).  Returns 0 if msg names no key. */
+static int blame(const cfg *c, const char *msg, size_t only_group, size_t *gi_out, size_t *k_out)
+{
+    long best_set = -1, best_any = -1;
+    size_t gs = 0, ks = 0, ga = 0, ka = 0;
+    for (size_t gi = 0; gi < c->n_groups; gi++) {
+        if (only_group != (size_t)-1 && gi != only_group)
+            continue;
+        const param_group *g = c->groups[gi];
+        for (size_t k = 0; g->params[k].key != NULL; k++) {
+            char path[PATH_MAX_LEN];
+            join(path, g->path, g->params[k].key);
+            long at = only_group != (size_t)-1 ? mention(msg, g->params[k].key, 0) : mention(msg, path, 1);
+            if (at < 0)
+                continue;
+            if (best_any < 0 || at < best_any)
+                best_any = at, ga = gi, ka = k;
+            if (c->is_set[gi][k] && (best_set < 0 || at < best_set))
+                best_set = at, gs = gi, ks = k;
+        }
+    }
+    if (best_set >= 0)
+        *gi_out = gs, *k_out = ks;
+    else if (best_any >= 0)
+        *gi_out = ga, *k_out = ka;
+    return best_any >= 0;
+}
+
+/* A failed group check (its message in cim_errmsg()): prefixed with where the key it is about was set and the
+ * key's full path, "FILE:LINE: group.key: " or "--set group.key=VALUE: group.key: ".  A key left at its default
+ * has no line: then the group's own line (or the file) and the key; a message that names no key gets the
+ * group's line and path. */
+static int check_error(const cfg *c, size_t gi)
+{
+    const param_group *g = c->groups[gi];
+    char msg[4096], loc[PATH_MAX_LEN + 64], path[PATH_MAX_LEN];
+    snprintf(msg, sizeof msg, "%s", cim_errmsg());
+    size_t bg, k;
+    const config_setting_t *s = NULL;
+    if (blame(c, msg, gi, &bg, &k)) {
+        join(path, g->path, g->params[k].key);
+        if (c->is_set[gi][k])
+            s = config_lookup(&c->lc, path);
+    } else
+        snprintf(path, sizeof path, "%s", g->path[0] ? g->path : "(top level)");
+    if (s != NULL)
+        where(c, s, path, loc, sizeof loc);
+    else {
+        const config_setting_t *gs = g->path[0] ? config_lookup(&c->lc, g->path) : NULL;
+        if (gs != NULL && config_setting_source_line(gs) > 0)
+            where(c, gs, g->path, loc, sizeof loc);
+        else
+            snprintf(loc, sizeof loc, "%s", c->file);
+    }
+    return cim_error_prefix(CIM_ECONFIG, "%s: %s: ", loc, path);
+}
+
 /* ---- resolving --------------------------------------------------------------------------------- */
 
 /* Every key and group in the tree must be declared by a bound table. */
@@ -565,17 +653,25 @@ int cfg_resolve(cfg *c)
                 return st;
             c->is_set[i][k] = 1;
         }
-        if (g->check != NULL && (st = g->check(c->values[i])) != CIM_OK) {
-            char loc[PATH_MAX_LEN + 64];
-            const config_setting_t *gs = g->path[0] ? config_lookup(&c->lc, g->path) : NULL;
-            if (gs != NULL && config_setting_source_line(gs) > 0)
-                where(c, gs, g->path, loc, sizeof loc);
-            else
-                snprintf(loc, sizeof loc, "%s", c->file);
-            return cim_error_prefix(CIM_ECONFIG, "%s: %s: ", loc, g->path[0] ? g->path : "(top level)");
-        }
+        if (g->check != NULL && (st = g->check(c->values[i])) != CIM_OK)
+            return check_error(c, i);
     }
     return CIM_OK;
+}
+
+int cfg_locate_error(const cfg *c, int status)
+{
+    char msg[4096];
+    snprintf(msg, sizeof msg, "%s", cim_errmsg());
+    size_t gi, k;
+    char loc[PATH_MAX_LEN + 64];
+    if (blame(c, msg, (size_t)-1, &gi, &k) && c->is_set[gi][k]) {
+        char path[PATH_MAX_LEN];
+        join(path, c->groups[gi]->path, c->groups[gi]->params[k].key);
+        where(c, config_lookup(&c->lc, path), path, loc, sizeof loc);
+    } else
+        snprintf(loc, sizeof loc, "%s", c->file);
+    return cim_error_prefix(status, "%s: ", loc);
 }
 
 const char *cfg_peek_string(const cfg *c, const char *path)

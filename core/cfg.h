@@ -8,7 +8,9 @@
  *  - keys and groups that no bound table declares, suggesting the nearest known key;
  *  - values of the wrong type (integers do load into real parameters: auto-convert is on);
  *  - values outside the declared range, stating the range and unit;
- *  - violations of a group's cross-field check.
+ *  - violations of a group's cross-field check, as "FILE:LINE: group.key: message" where key is the key
+ *    the check's message is about (param_group.check names its keys): the first key it mentions that the
+ *    file or a --set gave ("--set group.key=VALUE: group.key: message" for an override).
  * Keys not in the file take their declared defaults.
  */
 #ifndef CIM_CFG_H
@@ -63,6 +65,12 @@ int cfg_has(const cfg *c, const char *path);
 
 /* Validates the tree and fills every bound struct (defaults where absent). */
 int cfg_resolve(cfg *c);
+
+/* For a configuration error found after cfg_resolve, by code that checks keys of several groups together
+ * (cim_errmsg() names them by full path: "stimulus.kind: ..."): prefixes the message with where the first
+ * key it names that the file or a --set gave was set ("FILE:LINE: " or "--set KEY=VALUE: "), or with the
+ * file name if it names none.  Returns status. */
+int cfg_locate_error(const cfg *c, int status);
 
 /* 1 if the resolved value of path came from the file or a --set, 0 if it is the default. */
 int cfg_is_set(const cfg *c, const char *path);

@@ -67,7 +67,9 @@ typedef struct param_group {
     size_t size;               /* sizeof the struct the offsets index */
     /* Optional cross-field rules, run after every value is loaded and range checked.  Returns
      * CIM_OK or reports through cim_error() naming the keys involved ("g_min_S (2e-05) must not
-     * exceed g_max_S (1e-05)"); the loader adds file and group. */
+     * exceed g_max_S (1e-05)"); the loader adds the file, the line and the full path of the first key the
+     * message names that the file or a --set gave ("cfg.cfg:4: mvm.g_min_S: "), so name the key at fault
+     * first, by its bare name, and put values in double quotes (quoted words are never taken for keys). */
     int (*check)(const void *values);
     /* 1: a group of many optional ones (variability.d2d.<param>): the dump, the JSON provenance and the
      * reference include it only when the configuration sets one of its keys. */

@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 typedef struct demo_params {
     double g_max_S;
@@ -23,6 +24,10 @@ static int demo_check(const void *v)
     const demo_params *p = v;
     if (p->verify && p->g_max_S < 1e-6)
         return cim_error(CIM_ECONFIG, "verify needs g_max_S >= 1e-06, got %g", p->g_max_S);
+    if (p->g_max_S > 0.5 && p->rows > 32 && !p->verify) /* names a key left at its default first */
+        return cim_error(CIM_ECONFIG, "rows (%lld) must not exceed 32 when g_max_S > 0.5 without verify", p->rows);
+    if (strcmp(p->label, "rows") == 0) /* names no key: a quoted word is a value */
+        return cim_error(CIM_ECONFIG, "\"%s\" is reserved", p->label);
     return CIM_OK;
 }
 
@@ -226,10 +231,52 @@ Test(cfg, type_and_range_errors_name_line_key_value_and_range)
     expect_error("dev = 3;", "t.cfg:1: dev must be a group { ... }, not a single value");
 }
 
-Test(cfg, cross_field_check_reports_group_and_line)
+Test(cfg, cross_field_check_names_the_line_and_path_of_the_key_it_is_about)
 {
-    expect_error("run = { seed = 1; };\ndev = { demo = { verify = true; g_max_S = 1e-9; }; };",
-                 "t.cfg:2: dev.demo: verify needs g_max_S >= 1e-06, got 1e-09");
+    /* The first key the message names that the file gave: verify, on line 4 (not the group's line 2). */
+    expect_error("run = { seed = 1; };\ndev = {\n demo = {\n  verify = true;\n  g_max_S = 1e-9;\n };\n};",
+                 "t.cfg:4: dev.demo.verify: verify needs g_max_S >= 1e-06, got 1e-09");
+}
+
+Test(cfg, cross_field_check_prefers_a_key_the_file_gave_to_a_default)
+{
+    /* rows is named first but left at its default: the key the file gave, g_max_S, is blamed. */
+    expect_error("dev = { demo = {\n  mode = \"fast\";\n  g_max_S = 0.75;\n}; };",
+                 "t.cfg:3: dev.demo.g_max_S: rows (64) must not exceed 32 when g_max_S > 0.5 without verify");
+}
+
+Test(cfg, cross_field_check_names_the_set_of_an_overridden_key)
+{
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", "dev = { demo = {\n  g_max_S = 1e-9;\n}; };"), CIM_OK);
+    cr_assert_eq(cfg_set(&c, "dev.demo.verify=true"), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(cfg_resolve(&c), CIM_ECONFIG);
+    cr_expect_str_eq(cim_errmsg(), "--set dev.demo.verify=true: dev.demo.verify: verify needs g_max_S >= 1e-06, got 1e-09");
+}
+
+Test(cfg, cross_field_check_naming_no_key_gives_the_group_and_its_line)
+{
+    /* "rows" in quotes is the value, not the key rows. */
+    expect_error("run = { seed = 1; };\n\ndev = { demo = {\n  label = \"rows\";\n}; };",
+                 "t.cfg:3: dev.demo: \"rows\" is reserved");
+}
+
+Test(cfg, errors_after_resolution_name_the_first_given_key_they_mention)
+{
+    cr_assert_eq(load("run = { seed = 1; };\ndev = { demo = {\n  verify = true;\n}; };"), CIM_OK, "%s", cim_errmsg());
+    /* dev.demo.rows (default) is named first; dev.demo.verify (line 3) is the first the file gave. */
+    cim_error(CIM_ECONFIG, "dev.demo.rows = 64 does not fit dev.demo.verify = true");
+    cr_expect_eq(cfg_locate_error(&c, CIM_ECONFIG), CIM_ECONFIG);
+    cr_expect_str_eq(cim_errmsg(), "t.cfg:3: dev.demo.rows = 64 does not fit dev.demo.verify = true");
+    /* A bare key is not a full path (verify alone could be any group's): then only the file. */
+    cim_error(CIM_ECONFIG, "verify needs something");
+    cfg_locate_error(&c, CIM_ECONFIG);
+    cr_expect_str_eq(cim_errmsg(), "t.cfg: verify needs something");
+    /* A --set key is named by its --set. */
+    cr_assert_eq(cfg_set(&c, "run.seed=5"), CIM_OK);
+    cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+    cim_error(CIM_ECONFIG, "run.seed: must be even");
+    cfg_locate_error(&c, CIM_ECONFIG);
+    cr_expect_str_eq(cim_errmsg(), "--set run.seed=5: run.seed: must be even");
 }
 
 Test(cfg, syntax_errors_give_file_and_line)

@@ -564,23 +564,23 @@ Test(pcm_stat, configuration_defaults_and_cross_field_rules)
         const char *text, *message;
     } bad[] = {
         {"pcm_stat = { nu_mean_min = 0.2; };",
-         "t.cfg:1: pcm_stat: nu_mean_min (0.2) must not exceed nu_mean_max (0.1)"},
+         "t.cfg:1: pcm_stat.nu_mean_min: nu_mean_min (0.2) must not exceed nu_mean_max (0.1)"},
         {"pcm_stat = { nu_std_max = 0.001; };",
-         "t.cfg:1: pcm_stat: nu_std_min (0.008) must not exceed nu_std_max (0.001)"},
+         "t.cfg:1: pcm_stat.nu_std_max: nu_std_min (0.008) must not exceed nu_std_max (0.001)"},
         {"pcm_stat = { prog_c2_S = -3e-6; };",
-         "t.cfg:1: pcm_stat: prog_c0_S + prog_c1_S x + prog_c2_S x^2 (2.6348e-07 + 1.965e-06 x + -3e-06 x^2) must not "
+         "t.cfg:1: pcm_stat.prog_c2_S: prog_c0_S + prog_c1_S x + prog_c2_S x^2 (2.6348e-07 + 1.965e-06 x + -3e-06 x^2) must not "
          "be negative for x in [0, 1]: it is a standard deviation"},
         {"pcm_stat = { prog_c0_S = 1e-7; prog_c1_S = -1e-6; prog_c2_S = 2e-6; };",
-         "t.cfg:1: pcm_stat: prog_c0_S + prog_c1_S x + prog_c2_S x^2 (1e-07 + -1e-06 x + 2e-06 x^2) must not be "
+         "t.cfg:1: pcm_stat.prog_c0_S: prog_c0_S + prog_c1_S x + prog_c2_S x^2 (1e-07 + -1e-06 x + 2e-06 x^2) must not be "
          "negative for x in [0, 1]: it is a standard deviation"},
         {"pcm_stat = { variant = \"hermes_single\"; q_s_max = 0.1; };",
-         "t.cfg:1: pcm_stat: q_s_max applies to variant = \"joshi2020\", not \"hermes_single\" (the HERMES fits are "
+         "t.cfg:1: pcm_stat.q_s_max: q_s_max applies to variant = \"joshi2020\", not \"hermes_single\" (the HERMES fits are "
          "fixed: aihwkit hermes.py)"},
         {"pcm_stat = { variant = \"hermes\"; g_max_S = 25e-6; };",
-         "t.cfg:1: pcm_stat: g_max_S (2.5e-05) must not exceed 2.07e-05 S, the largest conductance characterised for "
+         "t.cfg:1: pcm_stat.g_max_S: g_max_S (2.5e-05) must not exceed 2.07e-05 S, the largest conductance characterised for "
          "variant = \"hermes\""},
         {"pcm_stat_exp = { x_targets = [0.5, 0.25]; };",
-         "t.cfg:1: pcm_stat_exp: x_targets must increase: entry 1 (0.25) follows 0.5"},
+         "t.cfg:1: pcm_stat_exp.x_targets: x_targets must increase: entry 1 (0.25) follows 0.5"},
         {"pcm_stat_exp = {\n t_inference_s = [1.0, -5.0]; };",
          "t.cfg:2: pcm_stat_exp.t_inference_s[1] = -5 is out of range; expected a list of 1 to 64 real numbers in [0, "
          "1e+10] s"},
