@@ -185,7 +185,7 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     prov_init(&pv, "device --endurance", a->invocation, c, e->run.seed);
     int st = exp_endurance_run(e, ep, &ec);
     if (st == CIM_ECONFIG)
-        cim_error_prefix(st, "%s: ", a->config);
+        cfg_locate_error(c, st);
     if (st != CIM_OK)
         return st;
     json_t *summary = exp_endurance_summary(e, &ec);
@@ -400,7 +400,7 @@ static int device_run(const cli_command *cmd, cli_args *a)
     }
     cli_config_dir(a, dir, sizeof dir);
     if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
-        cim_error_prefix(st, "%s: ", a->config);
+        cfg_locate_error(&c, st);
     if (st == CIM_OK && cli_opt(cmd, a, "endurance") != NULL) {
         st = endurance_run(cmd, a, &c, &e, &xe);
         exp_device_free(&e);
