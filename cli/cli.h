@@ -99,6 +99,7 @@ const char *cli_display_unit(const char *unit, double *scale);
 extern const cli_command cmd_config;
 extern const cli_command cmd_mvm;
 extern const cli_command cmd_device;
+extern const cli_command cmd_sneak;
 
 /* The weight-level body of `cimsim mvm` (cli/cmd_mvm_weights.c): e has its groups bound and resolved in c. */
 struct exp_wmvm;

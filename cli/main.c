@@ -10,6 +10,7 @@
 const cli_command *const cli_commands[] = {
     &cmd_device,
     &cmd_mvm,
+    &cmd_sneak,
     &cmd_config,
     NULL,
 };

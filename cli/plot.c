@@ -282,3 +282,42 @@ int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, cons
              w, h, tmp_png, title, z_label, cols, rows, data);
     return run_gnuplot(script, tmp_png, png_path, data);
 }
+
+int plot_margin(const size_t *n, size_t count, const double *const *margin, const double *const *closed,
+                const char *const *labels, size_t n_series, double margin_min, const char *title, const char *png_path)
+{
+    static const char *const colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+    char data[24];
+    FILE *fp = open_data(data);
+    if (fp == NULL)
+        return CIM_EIO;
+    /* columns: n, then margin and closed form (or -1: none) of each series, in % */
+    for (size_t k = 0; k < count; k++) {
+        fprintf(fp, "%zu", n[k]);
+        for (size_t s = 0; s < n_series; s++)
+            fprintf(fp, " %.9g %.9g", 100 * margin[s][k], closed[s] != NULL ? 100 * closed[s][k] : -1.0);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    char tmp_png[1200], script[8192];
+    size_t m = 0;
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    m += (size_t)snprintf(script + m, sizeof script - m,
+                          "set terminal pngcairo size 800,600 font ',11'\nset output '%s'\n"
+                          "set title \"%s\" noenhanced font ',10'\nset logscale x 2\nset grid\n"
+                          "set xlabel 'array side n (n x n, worst-case cell)'\nset ylabel 'read margin (I_{LRS} - I_{HRS}) / I_{LRS} (%%)'\n"
+                          "set yrange [0:105]\nset key top right\n"
+                          "plot %.9g with lines dt 3 lc rgb '#555555' title 'usable minimum (sneak.margin\\_min)'",
+                          tmp_png, title, 100 * margin_min);
+    for (size_t s = 0; s < n_series && s < 4; s++) {
+        m += (size_t)snprintf(script + m, sizeof script - m,
+                              ", '%s' using 1:%zu with linespoints pt 7 ps 0.8 lc rgb '%s' title '%s'", data, 2 + 2 * s,
+                              colour[s], labels[s]);
+        if (closed[s] != NULL)
+            m += (size_t)snprintf(script + m, sizeof script - m,
+                                  ", '%s' using 1:%zu with lines dt 2 lc rgb '%s' title '%s, closed form'", data,
+                                  3 + 2 * s, colour[s], labels[s]);
+    }
+    snprintf(script + m, sizeof script - m, "\n");
+    return run_gnuplot(script, tmp_png, png_path, data);
+}

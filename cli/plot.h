@@ -37,4 +37,10 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
 int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *title,
                  const char *png_path);
 
+/* The read margin against the array side (log2 x axis): one line per scheme (n_series curves of n points, y in
+ * [0, 1] shown in %), each with its closed form dashed when closed[s] is not NULL, and margin_min as a
+ * horizontal line. */
+int plot_margin(const size_t *n, size_t count, const double *const *margin, const double *const *closed,
+                const char *const *labels, size_t n_series, double margin_min, const char *title, const char *png_path);
+
 #endif

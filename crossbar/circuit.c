@@ -35,6 +35,7 @@
 #include <omp.h>
 
 #include <cholmod.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -977,6 +978,27 @@ static double residual_at(circuit *c, const double *xr, const double *xc)
     return resid_norm(c, c->F_r, c->F_c);
 }
 
+/* The rounding floor of the KCL residual (circuit.h): 8 eps g_node v_max, g_node the largest conductance of
+ * the wire and terminal elements at one node, v_max the largest source voltage (no node of a passive array with
+ * monotonic cells exceeds it). */
+static double rounding_floor(const circuit *c)
+{
+    size_t M = c->M, N = c->N;
+    double g_row = isfinite(c->gl_row) ? 2.0 * c->gl_row : 0.0, g_col = isfinite(c->gl_col) ? 2.0 * c->gl_col : 0.0;
+    double gt = 0.0, v = 0.0;
+    for (size_t i = 0; i < M; i++) {
+        if (isfinite(c->gt_row[i]))
+            gt = fmax(gt, c->gt_row[i]);
+        v = fmax(v, fabs(c->src_row[i]));
+    }
+    for (size_t j = 0; j < N; j++) {
+        if (isfinite(c->gt_col[j]))
+            gt = fmax(gt, c->gt_col[j]);
+        v = fmax(v, fabs(c->src_col[j]));
+    }
+    return 8.0 * DBL_EPSILON * (fmax(g_row, g_col) + gt) * v;
+}
+
 int circuit_solve(circuit *c, const double *v_row_V, const double *v_col_V, double *i_col_A, const circuit_opts *o_in,
                   circuit_stats *st_out)
 {
@@ -1011,15 +1033,17 @@ int circuit_solve(circuit *c, const double *v_row_V, const double *v_col_V, doub
 
     double rn = residual_at(c, c->vr, c->vc);
     double scale = current_scale(c);
+    const double floor_A = rounding_floor(c);
     int status = CIM_OK;
     int max_steps = c->linear ? 4 : o.max_newton; /* linear: one solve plus refinement */
     int step = 0;
-    while (!(rn <= o.rtol * scale)) {
+    while (!(rn <= fmax(o.rtol * scale, floor_A))) {
         if (step >= max_steps) {
             status = cim_error(CIM_ESIM,
                                "the circuit solve did not converge in %d %s: KCL residual %.3g of the largest source "
                                "current (%.3g A), wanted %.3g",
-                               step, c->linear ? "refinement steps" : "Newton steps", rn / scale, scale, o.rtol);
+                               step, c->linear ? "refinement steps" : "Newton steps", rn / scale, scale,
+                               fmax(o.rtol, floor_A / scale));
             break;
         }
         /* Jacobian: linear cells once per conductance set; nonlinear at every step. */
@@ -1041,6 +1065,7 @@ int circuit_solve(circuit *c, const double *v_row_V, const double *v_col_V, doub
         }
         /* Inexact Newton: solve to a fraction of the present residual, never looser than needed. */
         double tol_A = c->linear ? 0.25 * o.rtol * scale : fmax(0.25 * o.rtol * scale, 1e-3 * rn);
+        tol_A = fmax(tol_A, floor_A);
         if ((status = linear_step(c, &o, tol_A, st)) != CIM_OK)
             goto done;
         /* Line search on ||F|| (linear cells take the full step). */
@@ -1071,7 +1096,8 @@ done:
     st->newton_steps = c->linear ? 0 : step;
     st->residual = rn / scale;
     st->i_scale_A = scale;
-    st->converged = rn <= o.rtol * scale;
+    st->floor_rel = floor_A / scale;
+    st->converged = rn <= fmax(o.rtol * scale, floor_A);
     c->have_x = st->converged;
     if (i_col_A != NULL)
         terminal_currents(c, c->vr, c->vc, c->F_r, c->F_c, NULL, i_col_A);

@@ -25,9 +25,14 @@
  * Nonlinear cells: damped Newton on the same nodal equations; every Newton step solves the linearised
  * system (cell conductances replaced by di/dv) with the method above, with a backtracking line search
  * on the residual norm.  Convergence is declared on the KCL residual, never on the step size:
- *      max over free nodes |sum of currents into the node| <= rtol * i_scale,
- * i_scale = the largest current any source delivers (at least 1e-30 A).  A solve that does not reach
- * it returns CIM_ESIM with the residual it did reach; the voltages it leaves are the last iterate.
+ *      max over free nodes |sum of currents into the node| <= max(rtol * i_scale, floor),
+ * i_scale = the largest current any source delivers (at least 1e-30 A), and floor = 8 eps g_node v_max the
+ * rounding floor of double precision: a node's KCL sum adds currents g (v_a - v_b) through its strongest
+ * element (g_node: two wire links and a terminal) at node voltages up to v_max (the largest source), each
+ * rounded by ~eps g |v|.  The floor matters only when the array's currents are tiny against its wires (a
+ * selector array read far below threshold: nA through 0.4 S wires); it is reported (floor_rel).  A solve that
+ * does not reach the test returns CIM_ESIM with the residual it did reach; the voltages it leaves are the
+ * last iterate.
  *
  * Contract: the library never prints; every function that can fail returns a cim_status and sets
  * cim_errmsg().  A circuit object is not thread-safe; use one per thread.
@@ -66,6 +71,7 @@ typedef struct circuit_stats {
     int newton_steps;      /* Newton steps (0 for linear cells) */
     int converged;         /* 1 if residual <= rtol */
     double residual;       /* achieved max KCL residual / i_scale */
+    double floor_rel;      /* the rounding floor of the residual / i_scale (see above); usually << rtol */
     double i_scale_A;      /* the current scale the residual is relative to */
 } circuit_stats;
 

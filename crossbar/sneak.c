@@ -6,17 +6,23 @@
 #include <math.h>
 #include <stdlib.h>
 
-const char *const sneak_scheme_names[] = {"floating", "v2", "v3", NULL};
+const char *const sneak_scheme_names[] = {"floating", "v2", "v3", "all", NULL};
 
 static const param_spec sneak_spec[] = {
-    PARAM_CHOICE_F(sneak_params, scheme, sneak_scheme_names, SNEAK_FLOATING,
+    PARAM_CHOICE_F(sneak_params, scheme, sneak_scheme_names, SNEAK_ALL,
                    "biasing of unselected lines in a single-cell read: floating, v2 (all at v_read/2) or v3 (rows at "
-                   "v_read/3, columns at 2 v_read/3)"),
+                   "v_read/3, columns at 2 v_read/3); \"all\": the three side by side"),
     PARAM_REAL_F(sneak_params, v_read_V, 1e-6, 10, 0.2, "V", "read voltage on the selected row"),
     PARAM_REAL_F(sneak_params, g_lrs_S, 1e-12, 1, 1e-4, "S",
                  "low-resistance state: every unselected cell in the worst case (10 kohm, as the HfOx cells of "
                  "PARAMETERS.md 1.5)"),
     PARAM_REAL_F(sneak_params, g_hrs_S, 0, 1, 1e-6, "S", "high-resistance state (1 Mohm)"),
+    PARAM_REALS_F(sneak_params, sizes, 2, 4096, "[4, 8, 16, 32, 64, 128, 256]", "1",
+                  "square array sides n of the read-margin study (cimsim sneak), integers, increasing (up to 4096: "
+                  "a 4096 x 4096 solve holds ~4 GB of node vectors)"),
+    PARAM_REAL_F(sneak_params, margin_min, 0, 1, 0.1, "1",
+                 "smallest usable read margin (I_LRS - I_HRS) / I_LRS: the study reports the largest array that keeps "
+                 "it (convention: 10 %, the usual sense-amplifier budget)"),
     PARAM_END,
 };
 
@@ -25,6 +31,13 @@ static int sneak_check(const void *v)
     const sneak_params *p = v;
     if (!(p->g_hrs_S < p->g_lrs_S))
         return cim_error(CIM_EINVAL, "g_hrs_S (%g) must be below g_lrs_S (%g)", p->g_hrs_S, p->g_lrs_S);
+    for (size_t k = 0; k < p->sizes.n; k++) {
+        if (p->sizes.v[k] != floor(p->sizes.v[k]))
+            return cim_error(CIM_EINVAL, "sizes[%zu] = %g: array sides are whole numbers", k, p->sizes.v[k]);
+        if (k > 0 && !(p->sizes.v[k] > p->sizes.v[k - 1]))
+            return cim_error(CIM_EINVAL, "sizes must increase (sizes[%zu] = %g after %g)", k, p->sizes.v[k],
+                             p->sizes.v[k - 1]);
+    }
     return CIM_OK;
 }
 

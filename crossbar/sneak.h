@@ -30,8 +30,10 @@
 #include "crossbar/cell.h"
 #include "crossbar/circuit.h"
 
-enum sneak_scheme { SNEAK_FLOATING = 0, SNEAK_V2 = 1, SNEAK_V3 = 2 };
-extern const char *const sneak_scheme_names[]; /* "floating", "v2", "v3"; NULL-terminated */
+enum sneak_scheme { SNEAK_FLOATING = 0, SNEAK_V2 = 1, SNEAK_V3 = 2, SNEAK_ALL = 3 };
+/* "floating", "v2", "v3", "all"; NULL-terminated.  "all" is for studies (the three schemes side by side); a
+ * single read takes one of the three. */
+extern const char *const sneak_scheme_names[];
 
 /* The `sneak` configuration group: a read-margin study. */
 typedef struct sneak_params {
@@ -39,6 +41,8 @@ typedef struct sneak_params {
     double v_read_V;  /* read voltage on the selected row */
     double g_lrs_S;   /* low-resistance-state conductance (every unselected cell, worst case) */
     double g_hrs_S;   /* high-resistance-state conductance */
+    param_reals sizes; /* the study: square array sides n, each an integer in [2, 4096], increasing */
+    double margin_min; /* the study: the smallest usable read margin (sense-amplifier resolution) */
 } sneak_params;
 extern const param_group sneak_group;
 

@@ -581,3 +581,69 @@ Test(cli, memristor_plot_stays_one_panel)
     csv_table_free(&t);
     free(png), free(out), free(err), free(dir);
 }
+
+/* ---- cimsim sneak: the read margin against the array size ---------------------------------------- */
+
+/* The worst-case margin of an n x n passive array with ideal wires, every other cell at G_LRS, derived here
+ * from the circuit (not taken from the program): floating lines leave the sneak path N-1 cells in parallel,
+ * then (M-1)(N-1), then M-1, in series; V/2 (V/3) puts M-1 half-selected cells of the sensed column at v/2
+ * (v/3); the sensed current is the selected cell's plus the sneak current. */
+static double margin_by_hand(const char *scheme, double n, double g_lrs, double g_hrs, double v)
+{
+    double i_sneak;
+    if (strcmp(scheme, "floating") == 0) {
+        double r = 1 / g_lrs, r_sneak = r / (n - 1) + r / ((n - 1) * (n - 1)) + r / (n - 1);
+        i_sneak = v / r_sneak;
+    } else
+        i_sneak = (n - 1) * g_lrs * v / (strcmp(scheme, "v2") == 0 ? 2.0 : 3.0);
+    double i_lrs = g_lrs * v + i_sneak, i_hrs = g_hrs * v + i_sneak;
+    return (i_lrs - i_hrs) / i_lrs;
+}
+
+Test(cli, sneak_margin_matches_the_closed_forms_and_wires_and_selectors_change_it)
+{
+    char *dir = util_tmpdir(), args[1024], path[600];
+    const char *cfg = CIM_SRC "/configs/crossbar/sneak.cfg";
+    const char *schemes[] = {"floating", "v2", "v3"};
+    /* ideal wires, 1R: the closed forms */
+    snprintf(args, sizeof args,
+             "sneak %s --set crossbar.r_row_ohm=0 --set crossbar.r_col_ohm=0 --set crossbar.r_drv_ohm=0 "
+             "--set crossbar.r_sense_ohm=0 -o ideal.csv --plot margin.png -q",
+             cfg);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+    snprintf(path, sizeof path, "%s/ideal.csv", dir);
+    csv_table ti = read_result(path);
+    snprintf(path, sizeof path, "%s/margin.png", dir);
+    cr_expect_eq(access(path, F_OK), 0, "the plot is written");
+    /* with 2.5-ohm wires (the example), and with a selector read at 1 V */
+    snprintf(args, sizeof args, "sneak %s -o wires.csv -q", cfg);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+    snprintf(args, sizeof args, "sneak %s --set cell.type=\"1s1r\" --set sneak.v_read_V=1 -o sel.csv -q", cfg);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+    snprintf(path, sizeof path, "%s/wires.csv", dir);
+    csv_table tw = read_result(path);
+    snprintf(path, sizeof path, "%s/sel.csv", dir);
+    csv_table ts = read_result(path);
+    cr_assert_eq(ti.rows, 7);
+    cr_assert_eq(tw.rows, ti.rows);
+    size_t c_n = column(&ti, "size");
+    for (size_t s = 0; s < 3; s++) {
+        char name[64];
+        snprintf(name, sizeof name, "margin_%s", schemes[s]);
+        size_t ci = column(&ti, name), cw = column(&tw, name), cs = column(&ts, name);
+        for (size_t k = 0; k < ti.rows; k++) {
+            double n = ti.data[k * ti.cols + c_n];
+            double want = margin_by_hand(schemes[s], n, 1e-4, 1e-6, 0.2);
+            double got = ti.data[k * ti.cols + ci], wired = tw.data[k * tw.cols + cw];
+            cr_expect_leq(fabs(got - want), 1e-9 * want, "%s n=%g: %.12g vs closed form %.12g", schemes[s], n, got, want);
+            /* wires only cost margin (the far cell is reached through IR drop) */
+            cr_expect_lt(wired, got, "%s n=%g: wires %.6g vs ideal %.6g", schemes[s], n, wired, got);
+        }
+        /* a selector read above its threshold keeps far more margin at the largest size than the passive array */
+        size_t last = ts.rows - 1;
+        cr_expect_gt(ts.data[last * ts.cols + cs], 5 * tw.data[last * tw.cols + cw], "%s: 1S1R %.4g vs 1R %.4g",
+                     schemes[s], ts.data[last * ts.cols + cs], tw.data[last * tw.cols + cw]);
+    }
+    csv_table_free(&ti), csv_table_free(&tw), csv_table_free(&ts);
+    free(dir);
+}

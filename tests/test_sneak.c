@@ -390,7 +390,7 @@ Test(sneak, read_margin_falls_with_size_as_the_closed_form_says)
 {
     const size_t n[] = {2, 4, 8, 16, 32, 64};
     const size_t count = sizeof n / sizeof *n;
-    sneak_params sp = {SNEAK_FLOATING, 0.2, 1e-4, 1e-6};
+    sneak_params sp = {.scheme = SNEAK_FLOATING, .v_read_V = 0.2, .g_lrs_S = 1e-4, .g_hrs_S = 1e-6};
     cell_params cp = cell_params_default();
     circuit_wires w = {0, 0, 0, 0};
     circuit_opts o = circuit_opts_default();

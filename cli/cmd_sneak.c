@@ -1,0 +1,146 @@
+/* cli/cmd_sneak.c -- `cimsim sneak`: the worst-case read margin of a crossbar against its size, under
+ * floating, V/2 and V/3 biasing (exp/margin.h). */
+#include "cli/cli.h"
+#include "cli/plot.h"
+#include "core/status.h"
+#include "core/xalloc.h"
+#include "exp/margin.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const cli_option sneak_options[] = {
+    {"plot", "FILE.png", "draw the read margin against the array side, one line per scheme (closed forms dashed)"},
+    {NULL, NULL, NULL},
+};
+
+static const param_group *const sneak_groups[] = {&run_group, &crossbar_group, &cell_group, &sneak_group, NULL};
+
+static int sneak_run(const cli_command *cmd, cli_args *a)
+{
+    cfg c;
+    exp_margin e;
+    prov pv;
+    progress prog;
+    cfg_init(&c);
+    exp_margin_init(&e, &c);
+    int st = cli_load_config(a, &c, NULL, NULL);
+    if (st == CIM_OK) {
+        prov_init(&pv, "sneak", a->invocation, &c, e.run.seed);
+        cli_progress(a, &prog);
+        st = exp_margin_run(&e, &prog);
+    }
+    if (st == CIM_OK) {
+        /* CSV: one line per array side; per scheme the margin, both sensed currents, the sneak current of the LRS
+         * read and the PCG iterations of the two reads (and the closed-form margin with ideal 1R arrays). */
+        strbuf body;
+        strbuf_init(&body);
+        strbuf_puts(&body, "size");
+        for (size_t s = 0; s < e.n_schemes; s++) {
+            const char *nm = sneak_scheme_names[e.scheme[s]];
+            strbuf_printf(&body, ",margin_%s,i_sense_lrs_%s_A,i_sense_hrs_%s_A,i_sneak_lrs_%s_A,iterations_%s", nm, nm,
+                          nm, nm, nm);
+            if (e.has_closed)
+                strbuf_printf(&body, ",margin_closed_form_%s", nm);
+        }
+        strbuf_puts(&body, "\n");
+        for (size_t k = 0; k < e.n_sizes; k++) {
+            strbuf_printf(&body, "%zu", e.size[k]);
+            for (size_t s = 0; s < e.n_schemes; s++) {
+                const sneak_point *p = &e.pt[s * e.n_sizes + k];
+                strbuf_printf(&body, ",%.17g,%.17g,%.17g,%.17g,%d", p->margin, p->lrs.i_sense_A, p->hrs.i_sense_A,
+                              p->lrs.i_sneak_A, p->lrs.st.iterations + p->hrs.st.iterations);
+                if (e.has_closed)
+                    strbuf_printf(&body, ",%.17g", e.closed[s * e.n_sizes + k]);
+            }
+            strbuf_puts(&body, "\n");
+        }
+        json_t *summary = exp_margin_summary(&e);
+        json_t *jb = json_pack("{s:O}", "summary", summary);
+        st = cli_write_result(a, &pv, body.s, jb);
+        json_decref(jb);
+        strbuf_destroy(&body);
+
+        const char *png = cli_opt(cmd, a, "plot");
+        if (st == CIM_OK && png != NULL) {
+            const double *margin[3], *closed[3];
+            const char *labels[3];
+            double *mg = xmalloc(e.n_schemes * e.n_sizes * sizeof *mg);
+            for (size_t s = 0; s < e.n_schemes; s++) {
+                for (size_t k = 0; k < e.n_sizes; k++)
+                    mg[s * e.n_sizes + k] = e.pt[s * e.n_sizes + k].margin;
+                margin[s] = mg + s * e.n_sizes;
+                closed[s] = e.has_closed ? e.closed + s * e.n_sizes : NULL;
+                labels[s] = sneak_scheme_names[e.scheme[s]];
+            }
+            char title[256];
+            snprintf(title, sizeof title, "worst-case read margin, %s %s cells, LRS %g S / HRS %g S at %g V",
+                     cell_type_names[e.cell.type], cell_iv_names[e.cell.iv], e.sp.g_lrs_S, e.sp.g_hrs_S,
+                     e.sp.v_read_V);
+            st = plot_margin(e.size, e.n_sizes, margin, closed, labels, e.n_schemes, e.sp.margin_min, title, png);
+            free(mg);
+        }
+
+        FILE *out = cli_summary_stream(a);
+        if (st == CIM_OK && out != NULL) {
+            char s1[32], s2[32];
+            fprintf(out, "cimsim sneak: worst-case read of cell (0, n-1), every other cell LRS (%s), HRS %s, at %g V\n",
+                    cli_si(s1, e.sp.g_lrs_S, "S"), cli_si(s2, e.sp.g_hrs_S, "S"), e.sp.v_read_V);
+            fprintf(out, "  cells              %s, %s memory\n", cell_type_names[e.cell.type], cell_iv_names[e.cell.iv]);
+            fprintf(out, "  wires              r_row %g, r_col %g, r_drv %g, r_sense %g ohm\n", e.xb.r_row_ohm,
+                    e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+            fprintf(out, "  %8s", "n");
+            for (size_t s = 0; s < e.n_schemes; s++)
+                fprintf(out, " %12s", sneak_scheme_names[e.scheme[s]]);
+            fprintf(out, "   (read margin)\n");
+            for (size_t k = 0; k < e.n_sizes; k++) {
+                fprintf(out, "  %8zu", e.size[k]);
+                for (size_t s = 0; s < e.n_schemes; s++)
+                    fprintf(out, " %11.4g%%", 100 * e.pt[s * e.n_sizes + k].margin);
+                fputc('\n', out);
+            }
+            for (size_t s = 0; s < e.n_schemes; s++) {
+                if (e.largest_ok[s] > 0)
+                    fprintf(out, "  %-8s           largest array with margin >= %g %%: %zu x %zu\n",
+                            sneak_scheme_names[e.scheme[s]], 100 * e.sp.margin_min, e.largest_ok[s], e.largest_ok[s]);
+                else
+                    fprintf(out, "  %-8s           no array of these sizes keeps a margin >= %g %%\n",
+                            sneak_scheme_names[e.scheme[s]], 100 * e.sp.margin_min);
+            }
+            if (e.has_closed) {
+                double dev = 0;
+                for (size_t k = 0; k < e.n_schemes * e.n_sizes; k++)
+                    dev = fmax(dev, fabs(e.pt[k].margin - e.closed[k]));
+                fprintf(out, "  closed form        ideal wires, 1R linear cells: largest |margin - closed form| %.2g\n",
+                        dev);
+            }
+            if (a->output)
+                fprintf(out, "  wrote              %s (%s)\n", a->output, a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
+        }
+        json_decref(summary);
+    }
+    exp_margin_free(&e);
+    cfg_destroy(&c);
+    return st;
+}
+
+const cli_command cmd_sneak = {
+    .name = "sneak",
+    .summary = "the worst-case read margin of a crossbar against its size (floating, V/2, V/3 biasing)",
+    .usage = "[options] CONFIG",
+    .description =
+        "For each side n of sneak.sizes, reads cell (0, n-1) of an n x n array -- the cell farthest from its\n"
+        "driver and its sense amplifier -- with every other cell in LRS (the worst case), once with the cell in\n"
+        "LRS and once in HRS, through the exact circuit solve with the crossbar's wire, driver and sense\n"
+        "resistances and the cell group's access element (1R, 1S1R selector, 1T1R transistor) and I-V.\n"
+        "Unselected lines float, or are held at v_read/2 (v2) or at v_read/3 and 2 v_read/3 (v3).  The margin is\n"
+        "(I_LRS - I_HRS) / I_LRS of the sensed column current.  With ideal wires and 1R linear cells the closed\n"
+        "forms (crossbar/sneak.h) are printed beside it.\n\n"
+        "example:\n"
+        "  cimsim sneak configs/crossbar/sneak.cfg -o margin.csv --plot margin.png",
+    .options = sneak_options,
+    .config_required = 1,
+    .groups = sneak_groups,
+    .run = sneak_run,
+};
