@@ -310,13 +310,16 @@ static int program_tile(read_ctx *r, const tiles *t, size_t k)
     o.seed = (uint64_t)e->run.seed;
     o.stream = stream;
     o.sim = e->sim;
-    array_free(r->a);
+    if (!e->keep_arrays)
+        array_free(r->a);
     r->a = NULL;
     double t0 = now_s();
     int st = array_new(&r->a, s->nr, s->phys_cols, e->type, e->model, &e->var, &o);
     if (st != CIM_OK)
         return cim_error_prefix(st, "tile %zu: ", k);
     array *a = r->a;
+    if (e->keep_arrays)
+        e->arrays[k] = a;
     program_report rep;
     st = program_array(a, &e->prog, target, 0.0, &rep);
     e->pr.wall_s += now_s() - t0;
@@ -555,10 +558,13 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
         r.eps = xcalloc(cells, sizeof *r.eps);
         r.v_cell_V = xmalloc(cells * sizeof *r.v_cell_V);
         r.i_cell_A = xmalloc(cells * sizeof *r.i_cell_A);
+        if (e->keep_arrays)
+            e->arrays = xcalloc(e->t.n_tiles, sizeof *e->arrays);
     }
     int st = tiles_mvm(&e->t, &e->in, wmvm_read, &r, e->y);
     circuit_free(r.c);
-    array_free(r.a);
+    if (!e->keep_arrays)
+        array_free(r.a);
     free(r.g_eff_S);
     free(r.g_row_S);
     free(r.g_S);
@@ -733,6 +739,11 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 
 void exp_wmvm_free(exp_wmvm *e)
 {
+    if (e->arrays != NULL)
+        for (size_t k = 0; k < e->t.n_tiles; k++)
+            array_free(e->arrays[k]);
+    free(e->arrays);
+    e->arrays = NULL;
     if (e->loaded) {
         mapping_input_destroy(&e->in);
         tiles_destroy(&e->t);

@@ -154,6 +154,8 @@ typedef struct exp_wmvm {
     double *e_write_J;    /* per cell: energy of its programming pulses */
     double *e_disturb_J;  /* per cell: half-select stress energy it received */
     array_energy tally;   /* the arrays' own tallies at the end of programming, summed (a cross-check) */
+    int keep_arrays;      /* set by the caller before exp_wmvm_run: keep every tile's array (else one at a time) */
+    array **arrays;       /* with keep_arrays: n_tiles arrays as last read (their state at t_s) */
     wmvm_program pr;      /* the programming summary */
     int loaded;           /* 1 once the plan is built (exp_wmvm_free releases it) */
 } exp_wmvm;
