@@ -238,18 +238,21 @@ static void wrun_free(wrun *r)
 /* VTEAM scaled into the RRAM range (configs/mvm/weights_device.cfg): 5 kohm .. 100 kohm; its voltage-threshold
  * dynamics do not depend on the resistances, so the ISPP settings of tests/test_program.c apply.  Reads at
  * 10 mV, below its RESET threshold. */
-static const char vteam_text[] =
-    "device = { model = \"vteam\"; vteam = { r_on_ohm = 5e3; r_off_ohm = 100e3; }; };\n"
-    "program = { method = \"verify\"; v_raise_V = -0.21; v_raise_step_V = 0.005; v_raise_max_V = 0.6; "
-    "v_lower_V = 0.05; v_lower_step_V = 0.01; v_lower_max_V = 0.6; t_width_s = 10e-9; t_gap_s = 10e-9; "
-    "tol_rel = 0.02; max_iter = 200; };\n"
-    "mapping = { scheme = \"differential\"; weight_bits = 4; bits_per_cell = 2; g_min_S = 20e-6; g_max_S = 120e-6; "
-    "scale = \"max\"; scale_per = \"matrix\"; input_mode = \"bit_serial\"; input_bits = 5; x_max = 0.0; "
-    "v_read_V = 0.01; };\n"
-    "weights = { cells = \"device\"; };\n"
+#define VTEAM_BASE                                                                                                 \
+    "device = { model = \"vteam\"; vteam = { r_on_ohm = 5e3; r_off_ohm = 100e3; }; };\n"                             \
+    "program = { method = \"verify\"; v_raise_V = -0.21; v_raise_step_V = 0.005; v_raise_max_V = 0.6; "              \
+    "v_lower_V = 0.05; v_lower_step_V = 0.01; v_lower_max_V = 0.6; t_width_s = 10e-9; t_gap_s = 10e-9; "          \
+    "tol_rel = 0.02; max_iter = 200; };\n"                                                                        \
+    "mapping = { scheme = \"differential\"; weight_bits = 4; bits_per_cell = 2; g_min_S = 20e-6; g_max_S = 120e-6; " \
+    "scale = \"max\"; scale_per = \"matrix\"; input_mode = \"bit_serial\"; input_bits = 5; x_max = 0.0; "          \
+    "v_read_V = 0.01; };\n"                                                                                       \
+    "weights = { cells = \"device\"; };\n"                                                                          \
     "crossbar = { tile_rows = 8; tile_cols = 16; };\n"
-    "variability = { d2d = { r_off_ohm = { dist = \"lognormal\"; sigma_ln = 0.1; }; "
-    "r_on_ohm = { dist = \"normal\"; sigma_rel = 0.05; }; }; read = { bandwidth_Hz = 1e7; }; };\n";
+static const char vteam_text[] = VTEAM_BASE;
+/* ... with D2D spread of both resistances [HfO2-HRS-LRS-2013] and thermal + shot read noise. */
+static const char vteam_var_text[] =
+    VTEAM_BASE "variability = { d2d = { r_off_ohm = { dist = \"lognormal\"; sigma_ln = 0.1; }; "
+               "r_on_ohm = { dist = \"normal\"; sigma_rel = 0.05; }; }; read = { bandwidth_Hz = 1e7; }; };\n";
 
 Test(wmvm, device_verify_keeps_y_within_the_tolerance_bound_of_the_quantized_product)
 {
@@ -262,9 +265,7 @@ Test(wmvm, device_verify_keeps_y_within_the_tolerance_bound_of_the_quantized_pro
     const double tol = 1e-3;
     const char *sets[] = {"run.seed=3", "weights.rows=24", "weights.cols=5", "weights.t_s=10",
                           "crossbar.tile_rows=32", "crossbar.tile_cols=32", "program.tol_rel=1e-3",
-                          "program.max_iter=400", "program.t_width_min_s=1e-13",
-                          "variability.d2d.r_off_ohm.dist=\"none\"", "variability.d2d.r_on_ohm.dist=\"none\"",
-                          "variability.read.bandwidth_Hz=0", NULL};
+                          "program.max_iter=400", "program.t_width_min_s=1e-13", NULL};
     wrun r;
     wrun_go(&r, vteam_text, sets, NULL, NULL, 0);
     exp_wmvm *e = &r.e;
@@ -391,9 +392,9 @@ Test(wmvm, device_results_are_bitwise_reproducible_and_depend_on_the_seed)
     snprintf(xp, sizeof xp, "%s/x.csv", dir);
     const char *s11[] = {"run.seed=11", NULL}, *s12[] = {"run.seed=12", NULL};
     wrun r1, r2, r3;
-    wrun_go(&r1, vteam_text, s11, wp, xp, 0);
-    wrun_go(&r2, vteam_text, s11, wp, xp, 0);
-    wrun_go(&r3, vteam_text, s12, wp, xp, 0);
+    wrun_go(&r1, vteam_var_text, s11, wp, xp, 0);
+    wrun_go(&r2, vteam_var_text, s11, wp, xp, 0);
+    wrun_go(&r3, vteam_var_text, s12, wp, xp, 0);
     cr_assert_gt(r1.e.t.n_tiles, 1, "several tiles, several streams");
     cr_expect_eq(memcmp(r1.e.y, r2.e.y, C * sizeof *r1.e.y), 0, "same seed: bitwise the same y");
     cr_expect_eq(memcmp(r1.e.g_read_S, r2.e.g_read_S, r1.e.pr.n_cells * sizeof(double)), 0, "and the same cells");
@@ -412,7 +413,7 @@ Test(wmvm, programming_energy_is_the_sum_of_the_cells_and_of_the_array_tallies)
 {
     const char *sets[] = {"run.seed=4", "weights.rows=12", "weights.cols=4", "program.half_select=\"v2\"", NULL};
     wrun r;
-    wrun_go(&r, vteam_text, sets, NULL, NULL, 0);
+    wrun_go(&r, vteam_var_text, sets, NULL, NULL, 0);
     exp_wmvm *e = &r.e;
     size_t n = 0;
     for (size_t k = 0; k < e->t.n_tiles; k++)
