@@ -492,3 +492,92 @@ Test(wmvm, maps_need_device_cells_at_the_weight_level)
     cr_expect(strstr(err, "weights.cells") != NULL, "%s", err);
     free(err), free(dir);
 }
+
+/* The four read paths of device tiles on the same programmed cells (same seed, noiseless reads): as the wires
+ * vanish the circuit solve tends to the Kirchhoff sum, and a 1T1R access transistor of vanishing resistance to
+ * the bare cell.  With wires of r ohm a line of n cells of at most G_max drops at most r n (n G_max) of the
+ * cell voltage (every cell's current through every segment): 1e-3 ohm x 20 x 20 x 120 uS = 5e-5 for the
+ * columns, less for the rows, so the outputs move by less than 1e-4 of their scale (the solver's 1e-9 KCL
+ * tolerance is far below).  Smaller wires make the nodal system too ill-conditioned to test against. */
+static double max_abs(const double *y, size_t n)
+{
+    double m = 0;
+    for (size_t j = 0; j < n; j++)
+        m = fmax(m, fabs(y[j]));
+    return m;
+}
+
+static double max_abs_diff(const double *a, const double *b, size_t n)
+{
+    double m = 0;
+    for (size_t j = 0; j < n; j++)
+        m = fmax(m, fabs(a[j] - b[j]));
+    return m;
+}
+
+Test(wmvm, device_read_paths_agree_as_wires_and_access_vanish)
+{
+    const char *s0[] = {"run.seed=8", "weights.rows=20", "weights.cols=6", NULL};
+    const char *sw[] = {"run.seed=8", "weights.rows=20", "weights.cols=6", "crossbar.r_row_ohm=1e-3",
+                        "crossbar.r_col_ohm=1e-3", NULL};
+    const char *sa[] = {"run.seed=8", "weights.rows=20", "weights.cols=6", "cell.type=\"1t1r\"", "cell.r_on_ohm=1e-6",
+                        NULL};
+    wrun r0, rw, ra;
+    wrun_go(&r0, vteam_text, s0, NULL, NULL, 0);
+    wrun_go(&rw, vteam_text, sw, NULL, NULL, 0);
+    wrun_go(&ra, vteam_text, sa, NULL, NULL, 0);
+    cr_assert_eq(r0.e.read_path, WMVM_READ_SUM);
+    cr_assert_eq(rw.e.read_path, WMVM_READ_CIRCUIT);
+    cr_assert_eq(rw.e.effective, 1, "noiseless linear cells, many cycles: one effective matrix per tile");
+    cr_assert_eq(ra.e.read_path, WMVM_READ_DIRECT, "an access element: each cell's I-V");
+    cr_expect_eq(memcmp(r0.e.g_read_S, rw.e.g_read_S, r0.e.pr.n_cells * sizeof(double)), 0, "the same cells");
+    double scale = max_abs(r0.e.y_quant, r0.e.cols);
+    for (size_t j = 0; j < r0.e.cols; j++) {
+        cr_expect_leq(fabs(rw.e.y[j] - r0.e.y[j]), 1e-4 * scale, "output %zu: circuit %.12g, sum %.12g", j, rw.e.y[j],
+                      r0.e.y[j]);
+        /* 1 uohm in series with >= 8 kohm cells: a relative 1e-10. */
+        cr_expect_leq(fabs(ra.e.y[j] - r0.e.y[j]), 1e-9 * scale, "output %zu: 1T1R %.12g, 1R %.12g", j, ra.e.y[j],
+                      r0.e.y[j]);
+    }
+    cr_expect_neq(memcmp(r0.e.y, rw.e.y, r0.e.cols * sizeof(double)), 0, "the circuit path ran");
+    cr_log_info("wires 1 mohm: max |dy| %.3g of the scale; 1T1R: %.3g", max_abs_diff(rw.e.y, r0.e.y, r0.e.cols) / scale,
+                max_abs_diff(ra.e.y, r0.e.y, r0.e.cols) / scale);
+    wrun_free(&r0);
+    wrun_free(&rw);
+    wrun_free(&ra);
+}
+
+/* PCM cells of at most 15 uS on 2 x 2 lines with 1 ohm wires: IR drops below 1 x 4 x 4 x 15 uS = 2.4e-4 of the
+ * voltage; the sinh plug behind R_c turns a relative voltage change into at most ~3 times that in current
+ * (z coth z for the plug's share of the voltage): the Newton read is within 1e-3 of the direct one. */
+Test(wmvm, pcm_newton_read_tends_to_the_direct_read_as_wires_vanish)
+{
+    const char *s0[] = {"weights.t_s=1", NULL};
+    const char *sw[] = {"weights.t_s=1", "crossbar.r_row_ohm=1", "crossbar.r_col_ohm=1", NULL};
+    wrun r0, rw;
+    wrun_go(&r0, pcm_text, s0, NULL, NULL, 0);
+    wrun_go(&rw, pcm_text, sw, NULL, NULL, 0);
+    cr_assert_eq(r0.e.read_path, WMVM_READ_DIRECT);
+    cr_assert_eq(rw.e.read_path, WMVM_READ_NEWTON);
+    cr_expect_gt(rw.e.n_solves, 0);
+    double scale = max_abs(r0.e.y_quant, r0.e.cols);
+    for (size_t j = 0; j < r0.e.cols; j++)
+        cr_expect_leq(fabs(rw.e.y[j] - r0.e.y[j]), 1e-3 * scale, "output %zu: Newton %.12g, direct %.12g", j,
+                      rw.e.y[j], r0.e.y[j]);
+    cr_log_info("PCM, 1 ohm wires: max |dy| %.3g of the scale", max_abs_diff(rw.e.y, r0.e.y, r0.e.cols) / scale);
+    wrun_free(&r0);
+    wrun_free(&rw);
+}
+
+Test(wmvm, noisy_device_reads_through_wires_solve_once_per_read)
+{
+    const char *sets[] = {"run.seed=9", "weights.rows=10", "weights.cols=3", "crossbar.r_row_ohm=2",
+                          "crossbar.r_col_ohm=2", NULL};
+    wrun r;
+    wrun_go(&r, vteam_var_text, sets, NULL, NULL, 0);
+    cr_assert_eq(r.e.read_path, WMVM_READ_CIRCUIT);
+    cr_expect_eq(r.e.effective, 0, "read noise: new conductances every read");
+    cr_expect_eq(r.e.n_solves, r.e.t.n_reads, "one solve per read");
+    cr_expect_gt(r.e.vs_quant.rmse, 0);
+    wrun_free(&r);
+}
