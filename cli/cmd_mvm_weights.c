@@ -96,11 +96,12 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             fprintf(out, "  cells              %s (%s), %s access, %s .. %s reachable at %s (nominal)\n", e->type->name,
                     e->type->title, cell_type_names[e->cell.type], cli_si(s1, e->g_dev_lo_S, "S"),
                     cli_si(s2, e->g_dev_hi_S, "S"), cli_si(s3, e->v_array_V, "V"));
-            fprintf(out, "  programming        %s, tol %g %%, half-select %s: %zu cells, %zu failed (%zu targets outside "
-                         "the device range, %zu stuck), %zu out of tolerance at campaign end\n",
+            fprintf(out, "  programming        %s to %g %%, half-select %s: %zu cells, %zu failed\n",
                     e->prog.method == PROGRAM_VERIFY ? "write-and-verify" : "open loop", 100 * e->prog.tol_rel,
-                    program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed, pr->n_out_of_range,
-                    pr->n_stuck, pr->n_out_of_tol_end);
+                    program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed);
+            fprintf(out, "                     %zu target%s outside the device's range, %zu stuck; %zu outside the "
+                         "tolerance at the campaign's end (noiseless read: verify noise, drift, disturb)\n",
+                    pr->n_out_of_range, pr->n_out_of_range == 1 ? "" : "s", pr->n_stuck, pr->n_out_of_tol_end);
             fprintf(out, "  pulses             %zu, %.3g per cell on average, at most %.0f\n", pr->n_pulses, pr->iter_mean,
                     pr->iter_max);
             fprintf(out, "  programming energy %s: write %s, half-select disturb %s, verify reads %s (%s per cell)\n",
@@ -118,8 +119,9 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                         e->xb.r_row_ohm, e->xb.r_col_ohm, e->xb.r_drv_ohm, e->xb.r_sense_ohm,
                         e->effective ? "effective conductance matrix per tile" : "one solve per read", e->n_solves,
                         e->iterations, e->max_residual);
-            fprintf(out, "  programming time   %.3g s wall clock, %s per cell\n", pr->wall_s,
-                    cli_si(s1, pr->n_cells ? pr->wall_s / (double)pr->n_cells : 0.0, "s"));
+            fprintf(out, "  programming time   %.3g s wall clock, %s per cell; longest tile campaign %s simulated\n",
+                    pr->wall_s, cli_si(s1, pr->n_cells ? pr->wall_s / (double)pr->n_cells : 0.0, "s"),
+                    cli_si(s2, pr->t_campaign_max_s, "s"));
         } else if (e->circuit)
             fprintf(out,
                     "  reads              exact circuit solve, r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %zu "

@@ -452,7 +452,6 @@ static int device_read(read_ctx *r, const tiles_span *s, const double *v_V, doub
             i_A[c % N] += r->i_cell_A[c];
             e->energy_J += r->v_cell_V[c] * r->i_cell_A[c] * e->p.t_read_s;
         }
-        a->energy.n_reads += n;
         return CIM_OK;
     case WMVM_READ_CIRCUIT:
         if (r->effective) {

@@ -79,7 +79,8 @@ extern const char *const wmvm_read_names[]; /* one phrase per path, for summarie
 typedef struct wmvm_program {
     size_t n_cells;          /* cells programmed */
     size_t n_failed;         /* outside program.tol_rel when their programming ended */
-    size_t n_out_of_tol_end; /* outside it at the end of their tile's campaign (pushed out by half-select) */
+    size_t n_out_of_tol_end; /* outside it at the end of their tile's campaign, noiseless (verify-read noise, drift
+                                during the campaign, half-select disturb) */
     size_t n_out_of_range;   /* targets outside the device's nominal range (g_dev_lo_S .. g_dev_hi_S) */
     size_t n_stuck;          /* cells stuck by a fault (variability.p_stuck_*) */
     size_t n_pulses;         /* programming pulses */
