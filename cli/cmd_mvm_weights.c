@@ -137,8 +137,9 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         print_error(out, "vs float W^T x", &e->vs_float);
         print_error(out, "vs quantized", &e->vs_quant);
         print_error(out, "quantization alone", &e->quant_vs_float);
-        fprintf(out, "  array energy       %s (sum over reads of sum_ij v_i^2 G_ij x %s; cells only)\n",
-                cli_si(s1, e->energy_J, "J"), cli_si(s2, e->p.t_read_s, "s"));
+        fprintf(out, "  array energy       %s (%s; t_read_s %s)\n", cli_si(s1, e->energy_J, "J"),
+                json_string_value(json_object_get(json_object_get(summary, "energy"), "what")),
+                cli_si(s2, e->p.t_read_s, "s"));
         if (a->output)
             fprintf(out, "  wrote              %s (%zu outputs, %s)\n", a->output, e->cols,
                     a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
