@@ -3,6 +3,7 @@
 #include "cli/plot.h"
 #include "core/status.h"
 #include "crossbar/crossbar.h"
+#include "exp/device.h"
 #include "exp/mvm.h"
 #include "exp/wmvm.h"
 
@@ -14,11 +15,20 @@ static const cli_option mvm_options[] = {
     {"spice", "FILE.cir", "write the simulated array (cells, wires, sources) as an ngspice netlist"},
     {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)"},
     {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)"},
-    {"maps", "PREFIX", "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs"},
+    {"maps", "PREFIX",
+     "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs; weight level with "
+     "weights.cells = \"device\": PREFIX_gerr/_gread/_pulses.csv and PNGs (programmed conductance error, read "
+     "conductance, pulses per cell, every tile on its grid)"},
     {NULL, NULL, NULL},
 };
 
-static const param_group *const mvm_groups[] = {&run_group, &crossbar_group, &cell_group, &mvm_group, &mapping_group, &weights_group, NULL};
+static const param_group *const mvm_groups[] = {&run_group,       &crossbar_group,    &cell_group,       &mvm_group,
+                                                &mapping_group,   &weights_group,     &device_group,     &sim_group,
+                                                &program_group,   &variability_group, &read_noise_group, &endurance_group,
+                                                NULL};
+
+/* The device model's groups are bound once the file says which model (weights.cells = "device"). */
+static void bind_model(cfg *c, void *ctx) { exp_wmvm_bind_model(ctx, c); }
 
 static int mvm_run(const cli_command *cmd, cli_args *a)
 {
@@ -30,11 +40,12 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
     exp_mvm_init(&e, &c);
     exp_wmvm w;
     exp_wmvm_init(&w, &c, 0); /* run and crossbar are shared with e */
-    int st = cli_load_config(a, &c, NULL, NULL);
+    int st = cli_load_config(a, &c, bind_model, &w);
     if (st == CIM_OK &&
         (e.p.level == MVM_LEVEL_WEIGHTS || cli_opt(cmd, a, "weights") != NULL || cli_opt(cmd, a, "inputs") != NULL)) {
         w.run = e.run;
         w.xb = e.xb;
+        w.cell = e.cell;
         st = cli_mvm_weights(cmd, a, &c, &w);
         exp_wmvm_free(&w);
         exp_mvm_free(&e);
@@ -136,6 +147,7 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         }
         json_decref(summary);
     }
+    exp_wmvm_free(&w);
     exp_mvm_free(&e);
     cfg_destroy(&c);
     return st;
@@ -158,12 +170,20 @@ const cli_command cmd_mvm = {
         "per input, one value per output) and inputs x, from CSV or drawn from the seed (weights.*).  W is mapped\n"
         "to conductances per the mapping group, tiled into crossbar.tile_rows x tile_cols arrays, and every tile\n"
         "is read per input cycle -- the ideal sum, or with crossbar.r_* set the exact circuit solve.  The result is\n"
-        "one value per output; the summary gives the error against the float and the quantized product.\n\n"
+        "one value per output; the summary gives the error against the float and the quantized product.\n"
+        "With weights.cells = \"device\" every tile is an array of device.model cells (variability.* for\n"
+        "device-to-device spread, faults and read noise), programmed toward its target conductances per the\n"
+        "program group (open loop or write-and-verify, half-select disturb) and read weights.t_s seconds after\n"
+        "programming; the summary adds failures, pulses, programming energy and the conductance error, and\n"
+        "--maps PREFIX writes the per-cell programming maps.\n\n"
         "example:\n"
         "  cimsim mvm configs/mvm/circuit.cfg --conductances G.csv --voltages v.csv -o I.csv\n"
-        "  cimsim mvm configs/mvm/weights.cfg -o y.csv",
+        "  cimsim mvm configs/mvm/weights.cfg -o y.csv\n"
+        "  cimsim mvm configs/mvm/weights_device.cfg -o y.csv --maps prog",
     .options = mvm_options,
     .config_required = 1,
     .groups = mvm_groups,
+    .optional_group = exp_device_optional_group,
+    .reads = exp_device_reads,
     .run = mvm_run,
 };

@@ -1,8 +1,11 @@
 /* cli/cmd_mvm_weights.c -- the weight-level body of `cimsim mvm` (exp/wmvm.h): y = W^T x through the mapping,
  * the tiles and the array reads.  cli/cmd_mvm.c dispatches here for --weights/--inputs or mvm.level = "weights". */
 #include "cli/cli.h"
+#include "cli/plot.h"
 #include "core/status.h"
 #include "exp/wmvm.h"
+
+#include <stdlib.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -20,9 +23,15 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     if (cli_opt(cmd, a, "conductances") != NULL || cli_opt(cmd, a, "voltages") != NULL)
         return cim_error(CIM_EUSAGE, "--conductances/--voltages are circuit-level inputs; the weight-level multiply "
                                      "(--weights, --inputs, mvm.level = \"weights\") takes W and x instead");
+    const char *maps = cli_opt(cmd, a, "maps");
+    if (maps != NULL && e->p.cells != WMVM_CELLS_DEVICE)
+        return cim_error(CIM_EUSAGE, "--maps at the weight level maps programmed device cells: it needs weights.cells = "
+                                     "\"device\" (the node-voltage maps are circuit-level: --conductances/--voltages)");
     prov_init(&pv, "mvm", a->invocation, c, e->run.seed);
     cli_progress(a, &prog);
     int st = exp_wmvm_load(e, cli_opt(cmd, a, "weights"), cli_opt(cmd, a, "inputs"), &pv, &prog);
+    if (st == CIM_ECONFIG)
+        cim_error_prefix(st, "%s: ", a->config);
     if (st == CIM_OK)
         st = exp_wmvm_run(e, &prog);
     if (st != CIM_OK)
@@ -33,7 +42,10 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     strbuf_printf(&body,
                   "# outputs y = W^T x as decoded from the crossbar reads (%s), weight x input units; one line per "
                   "output (%zu)\n",
-                  e->circuit ? "exact circuit solve of every tile" : "ideal Kirchhoff sum", e->cols);
+                  e->device    ? "programmed device arrays"
+                  : e->circuit ? "exact circuit solve of every tile"
+                               : "ideal Kirchhoff sum",
+                  e->cols);
     json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "y", json_array());
     json_t *arr = json_object_get(jb, "y");
     for (size_t j = 0; j < e->cols; j++) {
@@ -43,6 +55,27 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     st = cli_write_result(a, &pv, body.s, jb);
     json_decref(jb);
     strbuf_destroy(&body);
+    if (st == CIM_OK && maps != NULL) {
+        strbuf hdr;
+        strbuf_init(&hdr);
+        prov_csv_comment(&pv, &hdr);
+        st = exp_wmvm_write_maps(e, maps, hdr.s);
+        strbuf_destroy(&hdr);
+        const char *labels[WMVM_N_MAPS] = {"G_read / G_target - 1 (%)", "G_read (uS)", "programming pulses"};
+        const double scale[WMVM_N_MAPS] = {100, 1e6, 1};
+        size_t N = exp_wmvm_map_cols(e);
+        double *z = malloc(e->rows * N * sizeof *z);
+        for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
+            char png[4096], title[512];
+            exp_wmvm_map(e, m, z);
+            snprintf(png, sizeof png, "%s_%s.png", maps, exp_wmvm_map_names[m]);
+            snprintf(title, sizeof title, "%s: %s, %s programming, %zu x %zu tiles, read %g s after programming",
+                     labels[m], e->type->name, program_method_names[e->prog.method], e->t.n_row_blocks,
+                     e->t.n_col_blocks, e->p.t_s);
+            st = plot_heatmap(z, e->rows, N, scale[m], labels[m], title, png);
+        }
+        free(z);
+    }
 
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
@@ -56,7 +89,40 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         fprintf(out, "  inputs             %s, %zu read cycle%s per tile\n", mapping_input_mode_names[e->m.p.input_mode],
                 e->in.n_cycles, e->in.n_cycles == 1 ? "" : "s");
         fprintf(out, "  tiles              %s\n", json_string_value(json_object_get(summary, "tiles")));
-        if (e->circuit)
+        if (e->device) {
+            const wmvm_program *pr = &e->pr;
+            double e_tot = pr->e_write_J + pr->e_disturb_J + pr->e_verify_J;
+            char s3[32], s4[32], s5[32];
+            fprintf(out, "  cells              %s (%s), %s access, %s .. %s reachable at %s (nominal)\n", e->type->name,
+                    e->type->title, cell_type_names[e->cell.type], cli_si(s1, e->g_dev_lo_S, "S"),
+                    cli_si(s2, e->g_dev_hi_S, "S"), cli_si(s3, e->v_array_V, "V"));
+            fprintf(out, "  programming        %s to %g %%, half-select %s: %zu cells, %zu failed\n",
+                    e->prog.method == PROGRAM_VERIFY ? "write-and-verify" : "open loop", 100 * e->prog.tol_rel,
+                    program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed);
+            fprintf(out, "                     %zu target%s outside the device's range, %zu stuck; %zu outside the "
+                         "tolerance at the campaign's end (noiseless read: verify noise, drift, disturb)\n",
+                    pr->n_out_of_range, pr->n_out_of_range == 1 ? "" : "s", pr->n_stuck, pr->n_out_of_tol_end);
+            fprintf(out, "  pulses             %zu, %.3g per cell on average, at most %.0f\n", pr->n_pulses, pr->iter_mean,
+                    pr->iter_max);
+            fprintf(out, "  programming energy %s: write %s, half-select disturb %s, verify reads %s (%s per cell)\n",
+                    cli_si(s1, e_tot, "J"), cli_si(s2, pr->e_write_J, "J"), cli_si(s3, pr->e_disturb_J, "J"),
+                    cli_si(s4, pr->e_verify_J, "J"),
+                    cli_si(s5, pr->n_cells ? e_tot / (double)pr->n_cells : 0.0, "J"));
+            fprintf(out, "  conductance error  RMS %.3g %%, mean %+.3g %%, max %.3g %% (G_read / G_target - 1, %s after "
+                         "programming)\n",
+                    100 * pr->g_err_rms, 100 * pr->g_err_mean, 100 * pr->g_err_max, cli_si(s1, e->p.t_s, "s"));
+            fprintf(out, "  reads              device arrays: %s%s\n", wmvm_read_names[e->read_path],
+                    e->noisy ? ", read noise drawn per read" : "");
+            if (e->circuit)
+                fprintf(out, "  circuit            r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %zu solves, %d PCG "
+                             "iterations, worst KCL residual %.2g\n",
+                        e->xb.r_row_ohm, e->xb.r_col_ohm, e->xb.r_drv_ohm, e->xb.r_sense_ohm,
+                        e->effective ? "effective conductance matrix per tile" : "one solve per read", e->n_solves,
+                        e->iterations, e->max_residual);
+            fprintf(out, "  programming time   %.3g s wall clock, %s per cell; longest tile campaign %s simulated\n",
+                    pr->wall_s, cli_si(s1, pr->n_cells ? pr->wall_s / (double)pr->n_cells : 0.0, "s"),
+                    cli_si(s2, pr->t_campaign_max_s, "s"));
+        } else if (e->circuit)
             fprintf(out,
                     "  reads              exact circuit solve, r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %zu "
                     "solves, %d PCG iterations, worst KCL residual %.2g\n",
@@ -71,11 +137,14 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         print_error(out, "vs float W^T x", &e->vs_float);
         print_error(out, "vs quantized", &e->vs_quant);
         print_error(out, "quantization alone", &e->quant_vs_float);
-        fprintf(out, "  array energy       %s (sum over reads of sum_ij v_i^2 G_ij x %s; cells only)\n",
-                cli_si(s1, e->energy_J, "J"), cli_si(s2, e->p.t_read_s, "s"));
+        fprintf(out, "  array energy       %s (%s; t_read_s %s)\n", cli_si(s1, e->energy_J, "J"),
+                json_string_value(json_object_get(json_object_get(summary, "energy"), "what")),
+                cli_si(s2, e->p.t_read_s, "s"));
         if (a->output)
             fprintf(out, "  wrote              %s (%zu outputs, %s)\n", a->output, e->cols,
                     a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
+        if (maps != NULL)
+            fprintf(out, "  wrote              %s_{gerr,gread,pulses}.{csv,png} (per-cell programming maps)\n", maps);
     }
     json_decref(summary);
     return st;

@@ -113,19 +113,27 @@ static array_pulse_shape shape_of(const program_params *p, double t_width_s, dou
     return s;
 }
 
-int program_pulse(array *a, const program_params *p, size_t i, size_t j, double v_w, double t_width_s, double t_s,
-                  double *v_cell, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast)
+/* The pulse on the selected cell alone, tallied as a write. */
+static int pulse_selected(array *a, const program_params *p, size_t sel, double v_w, double t_width_s, double t_s,
+                          double *e_sel_J, int *fast)
 {
-    size_t sel = i * a->cols + j;
-    program_bias(p->half_select, a->rows, a->cols, i, j, v_w, v_cell);
     array_pulse_shape sh = shape_of(p, t_width_s, p->r_series_ohm);
     int st = array_pulse(a, sel, v_w, &sh, t_s, 1, e_sel_J, fast);
     if (st != CIM_OK)
         return st;
     a->energy.write_J += *e_sel_J;
     a->energy.n_pulses++;
-    if (p->half_select == HALF_SELECT_NONE)
-        return CIM_OK;
+    return CIM_OK;
+}
+
+int program_pulse(array *a, const program_params *p, size_t i, size_t j, double v_w, double t_width_s, double t_s,
+                  double *v_cell, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast)
+{
+    size_t sel = i * a->cols + j;
+    program_bias(p->half_select, a->rows, a->cols, i, j, v_w, v_cell);
+    int st = pulse_selected(a, p, sel, v_w, t_width_s, t_s, e_sel_J, fast);
+    if (st != CIM_OK || p->half_select == HALF_SELECT_NONE)
+        return st;
     /* The unselected cells hang between their lines directly (no access device of their own in a passive
      * array): the same shape, no series resistor. */
     array_pulse_shape ush = shape_of(p, t_width_s, 0.0);
@@ -188,6 +196,16 @@ static int calibrate(const array *a, const program_params *p, double v, double *
     }
     array_free(cal);
     return st == CIM_OK ? CIM_OK : cim_error_prefix(st, "program: open-loop calibration: ");
+}
+
+/* A campaign's pulse: without half-select stress only the selected cell is touched, so the bias map (rows x cols
+ * per pulse, quadratic in the array size over a campaign) is skipped. */
+static int campaign_pulse(array *a, const program_params *p, size_t i, size_t j, double v_w, double t_width_s,
+                          double t_s, double *v_cell, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast)
+{
+    if (p->half_select == HALF_SELECT_NONE)
+        return pulse_selected(a, p, i * a->cols + j, v_w, t_width_s, t_s, e_sel_J, fast);
+    return program_pulse(a, p, i, j, v_w, t_width_s, t_s, v_cell, e_sel_J, e_dist_J, dg_S, fast);
 }
 
 static size_t nearest(const double *g, size_t n, double target)
@@ -261,7 +279,7 @@ int program_array(array *a, const program_params *p, const double *target, doubl
             size_t k = nearest(up ? g_up : g_dn, nc, G);
             double v = up ? p->v_raise_V : p->v_lower_V;
             for (size_t q = 0; q < k && st == CIM_OK; q++) {
-                st = program_pulse(a, p, i, j, v, p->t_width_s, t, v_cell, &e, r->e_disturb_J, r->dg_disturb_S, &fast);
+                st = campaign_pulse(a, p, i, j, v, p->t_width_s, t, v_cell, &e, r->e_disturb_J, r->dg_disturb_S, &fast);
                 t = a->t_state_s[c];
                 r->e_write_J[c] += e;
                 r->n_fast += (size_t)fast;
@@ -294,7 +312,7 @@ int program_array(array *a, const program_params *p, const double *target, doubl
                     k_step *= p->step_shrink;
                 }
                 double v = dir > 0 ? vr : vl;
-                st = program_pulse(a, p, i, j, v, w, t, v_cell, &e, r->e_disturb_J, r->dg_disturb_S, &fast);
+                st = campaign_pulse(a, p, i, j, v, w, t, v_cell, &e, r->e_disturb_J, r->dg_disturb_S, &fast);
                 if (st != CIM_OK)
                     break;
                 t = a->t_state_s[c];

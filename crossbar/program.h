@@ -41,8 +41,7 @@
  * integrator; not a switching event).  Their dissipation is counted as disturb energy, and each cell's
  * conductance change under stress is accumulated (dg_disturb_S).  Cells verified earlier may be pushed out of
  * tolerance by later ones: n_out_of_tol_end counts them at the end of the campaign.
- * The program group is not yet read by a CLI command (cimsim mvm's group list), so docs/config.md does not
- * list it yet.
+ * The program group is read by `cimsim mvm` at the weight level with weights.cells = "device" (exp/wmvm.h).
  */
 #ifndef CIM_CROSSBAR_PROGRAM_H
 #define CIM_CROSSBAR_PROGRAM_H

@@ -1,14 +1,26 @@
 /* exp/wmvm.c -- see wmvm.h. */
 #include "exp/wmvm.h"
+#include "core/afile.h"
 #include "core/csv.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "core/xalloc.h"
+#include "crossbar/ideal.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+const char *const wmvm_cells_names[] = {"ideal", "device", NULL};
+const char *const wmvm_read_names[] = {
+    "Kirchhoff sum of the read conductances (no wires, linear 1R cells)",
+    "every cell's I-V at its row voltage (no wires)",
+    "exact circuit solve with the read conductances",
+    "exact circuit solve with every cell's I-V at its actual voltage (Newton)",
+};
 
 /* ---- configuration ----------------------------------------------------------------------------- */
 
@@ -35,6 +47,14 @@ static const param_spec weights_spec[] = {
     PARAM_REAL_F(weights_params, x_max, -1e300, 1e300, 1.0, "1", "largest generated input"),
     PARAM_REAL_F(weights_params, t_read_s, 0, 1, 10e-9, "s",
                  "duration of one array read, for the energy estimate sum over reads of sum_ij v_i^2 G_ij t_read_s"),
+    PARAM_CHOICE_F(weights_params, cells, wmvm_cells_names, WMVM_CELLS_IDEAL,
+                   "ideal: every cell holds its target conductance exactly; device: every tile is an array of "
+                   "device.model cells (with `variability`) programmed toward its targets per `program` and read "
+                   "t_s later, at the mapping's read voltage"),
+    PARAM_REAL_F(weights_params, t_s, 0, 1e10, 1.0, "s",
+                 "cells = \"device\": read time after the end of each tile's programming campaign (drift, "
+                 "retention); 1 s by convention, past PCM's microsecond drift onset and thermal transients (aihwkit's "
+                 "PCM drift is referred to t_0 = 20 s)"),
     PARAM_END,
 };
 
@@ -53,9 +73,121 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
     if (bind_shared) {
         cfg_bind(c, &run_group, &e->run);
         cfg_bind(c, &crossbar_group, &e->xb);
+        cfg_bind(c, &cell_group, &e->cell);
     }
     cfg_bind(c, &mapping_group, &e->mp);
     cfg_bind(c, &weights_group, &e->p);
+    cfg_bind(c, &device_group, &e->dev);
+    cfg_bind(c, &sim_group, &e->sim);
+    cfg_bind(c, &program_group, &e->prog);
+    variability_bind_common(&e->var, c);
+}
+
+/* As exp_device_bind_model (exp/device.c), for the groups this experiment binds. */
+void exp_wmvm_bind_model(exp_wmvm *e, cfg *c)
+{
+    const char *name = cfg_peek_string(c, "device.model");
+    const device_type *sel = device_type_find(name ? name : device_type_names[0]);
+    e->unused = xcalloc(device_type_count(), sizeof *e->unused);
+    for (size_t i = 0; device_types[i] != NULL; i++) {
+        const device_type *T = device_types[i];
+        if (T == sel) {
+            e->type = T;
+            e->model = xcalloc(1, T->params->size);
+            cfg_bind(c, T->params, e->model);
+        } else if (cfg_has(c, T->params->path)) {
+            e->unused[e->n_unused] = xcalloc(1, T->params->size);
+            cfg_bind(c, T->params, e->unused[e->n_unused++]);
+        }
+    }
+    if (e->type != NULL)
+        variability_bind_model(&e->var, c, e->type);
+}
+
+/* ---- device cells: what the model can hold ------------------------------------------------------ */
+
+/* The read conductance of the nominal cell (no variation) at v_V with its stored state (the first
+ * device_n_memory state variables) at the lower (hi = 0) or upper bound and the rest at their initial values. */
+static double nominal_g(const array *a, int hi, double v_V)
+{
+    double x[DEVICE_MAX_STATE];
+    memcpy(x, array_x(a, 0), a->n_state * sizeof *x);
+    for (size_t k = 0; k < device_n_memory(a->T); k++)
+        x[k] = hi ? a->hi[k] : a->lo[k];
+    return device_read_A(a->T, array_p(a, 0), x, v_V) / v_V;
+}
+
+/* 1 if the nominal cell's read current is linear in v over (0, v_V] at both bounds and its initial state:
+ * the chord conductance at v_V / 2 and v_V / 10 equals the one at v_V to 1e-12 (rounding, not physics). */
+static int nominal_linear(const array *a, double v_V)
+{
+    for (int which = 0; which < 3; which++) {
+        double x[DEVICE_MAX_STATE];
+        memcpy(x, array_x(a, 0), a->n_state * sizeof *x);
+        for (size_t k = 0; which < 2 && k < device_n_memory(a->T); k++)
+            x[k] = which ? a->hi[k] : a->lo[k];
+        const void *p = array_p(a, 0);
+        double g1 = device_read_A(a->T, p, x, v_V) / v_V;
+        double g2 = device_read_A(a->T, p, x, v_V / 2) / (v_V / 2), g3 = device_read_A(a->T, p, x, v_V / 10) / (v_V / 10);
+        if (!(fabs(g2 - g1) <= 1e-12 * fabs(g1) && fabs(g3 - g1) <= 1e-12 * fabs(g1)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Device cells: the model, its range against the mapping's levels, the read path. */
+static int device_prepare(exp_wmvm *e)
+{
+    e->device = 1;
+    e->type = device_types[e->dev.model]; /* the resolved choice */
+    variability_prepare(&e->var);
+    int bit_serial = e->mp.input_mode == MAPPING_INPUT_BIT_SERIAL;
+    e->v_array_V = bit_serial ? e->mp.v_read_V : e->mp.v_max_V;
+    const char *v_key = bit_serial ? "mapping.v_read_V" : "mapping.v_max_V";
+    const char *lo_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_min_S";
+    const char *hi_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_max_S";
+    double L0 = e->m.level_S[0], L1 = e->m.level_S[e->m.n_levels - 1];
+    if (!(L0 > 0))
+        return cim_error(CIM_ECONFIG,
+                         "weights.cells = \"device\" programs every level as a conductance > 0; %s is %g S (the lowest "
+                         "level)",
+                         lo_key, L0);
+    int st = cell_params_check(&e->cell);
+    if (st != CIM_OK)
+        return cim_error_prefix(CIM_ECONFIG, "cell: ");
+    array_opts o = array_opts_default();
+    o.T_K = e->dev.T_K;
+    o.v_read_V = e->v_array_V;
+    o.sim = e->sim;
+    array *a;
+    if ((st = array_new(&a, 1, 1, e->type, e->model, NULL, &o)) != CIM_OK)
+        return cim_error_prefix(CIM_ECONFIG, "weights.cells = \"device\", device.model = \"%s\": ", e->type->name);
+    double g0 = nominal_g(a, 0, e->v_array_V), g1 = nominal_g(a, 1, e->v_array_V);
+    e->g_dev_lo_S = fmin(g0, g1);
+    e->g_dev_hi_S = fmax(g0, g1);
+    e->dev_linear = nominal_linear(a, e->v_array_V);
+    array_free(a);
+    if (L1 < e->g_dev_lo_S || L0 > e->g_dev_hi_S)
+        return cim_error(CIM_ECONFIG,
+                         "the mapping's levels %s .. %s = %g .. %g S lie outside what device.model = \"%s\" can hold at "
+                         "%s = %g V: %g .. %g S (its stored state at its bounds, nominal device.%s.* parameters); set "
+                         "the levels inside that range or change the device's parameters",
+                         lo_key, hi_key, L0, L1, e->type->name, v_key, e->v_array_V, e->g_dev_lo_S, e->g_dev_hi_S,
+                         e->type->name);
+    for (size_t k = 0; k < e->t.n_tiles; k++) {
+        const tiles_span *s = &e->t.span[k];
+        for (size_t c = 0; c < s->nr * s->phys_cols; c++) {
+            double g = e->t.g_S[s->g_off + c];
+            e->pr.n_out_of_range += g < e->g_dev_lo_S || g > e->g_dev_hi_S;
+        }
+    }
+    e->noisy = e->var.read.bandwidth_Hz > 0;
+    int linear = e->dev_linear && e->cell.type != CELL_1T1R && e->cell.type != CELL_1S1R;
+    if (crossbar_is_ideal(&e->xb))
+        e->read_path = linear ? WMVM_READ_SUM : WMVM_READ_DIRECT;
+    else
+        e->read_path = linear ? WMVM_READ_CIRCUIT : WMVM_READ_NEWTON;
+    return CIM_OK;
 }
 
 /* ---- inputs ------------------------------------------------------------------------------------ */
@@ -119,6 +251,8 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
     }
     mapping_input_init(&e->in, &e->m);
     e->loaded = 1;
+    if (e->p.cells == WMVM_CELLS_DEVICE && (st = device_prepare(e)) != CIM_OK)
+        return st;
     return mapping_encode_input(&e->m, e->x, &e->in);
 }
 
@@ -133,6 +267,17 @@ typedef struct read_ctx {
     double *g_eff_S;   /* tile_rows x tile_cols scratch */
     double *g_row_S;   /* tile_rows: sum_j G_ij of the current tile, for the energy */
     progress *prog;
+    /* device cells */
+    array *a;          /* the current tile's programmed array */
+    double t_read_s;   /* its read time: end of its campaign + weights.t_s */
+    int effective;     /* 1 if g_eff_S holds its effective matrix (linear circuit, noiseless reads) */
+    double *g_S;       /* tile_rows x tile_cols: one read's conductances */
+    double *eps;       /* tile_rows x tile_cols: one read's relative noise per cell */
+    double *v_cell_V;  /* tile_rows x tile_cols: cell voltages of a direct read */
+    double *i_cell_A;  /* tile_rows x tile_cols: cell currents of a direct read */
+    array_cells ac;    /* the array's I-V adapter */
+    cell_access acc;   /* the access element around it */
+    circuit_cells cells; /* what the reads evaluate: acc, or ac itself for 1R */
 } read_ctx;
 
 static void note_stats(exp_wmvm *e, const circuit_stats *st)
@@ -142,7 +287,102 @@ static void note_stats(exp_wmvm *e, const circuit_stats *st)
         e->max_residual = st->residual;
 }
 
-/* Loads tile k's conductances (circuit, effective matrix, row sums) if it is not the one held. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Device cells: makes tile k's array, programs it toward the tile's targets, lets it rest to t_s after the
+ * campaign and records what programming did (per cell in the layout of t->g_S, and in sum). */
+static int program_tile(read_ctx *r, const tiles *t, size_t k)
+{
+    exp_wmvm *e = r->e;
+    const tiles_span *s = &t->span[k];
+    const double *target = t->g_S + s->g_off;
+    char stream[32];
+    snprintf(stream, sizeof stream, "tile%zu", k);
+    array_opts o = array_opts_default();
+    o.T_K = e->dev.T_K;
+    o.v_read_V = e->v_array_V;
+    o.t_read_s = e->p.t_read_s;
+    o.seed = (uint64_t)e->run.seed;
+    o.stream = stream;
+    o.sim = e->sim;
+    if (!e->keep_arrays)
+        array_free(r->a);
+    r->a = NULL;
+    double t0 = now_s();
+    int st = array_new(&r->a, s->nr, s->phys_cols, e->type, e->model, &e->var, &o);
+    if (st != CIM_OK)
+        return cim_error_prefix(st, "tile %zu: ", k);
+    array *a = r->a;
+    if (e->keep_arrays)
+        e->arrays[k] = a;
+    program_report rep;
+    st = program_array(a, &e->prog, target, 0.0, &rep);
+    e->pr.wall_s += now_s() - t0;
+    if (st != CIM_OK) {
+        program_report_free(&rep);
+        return cim_error_prefix(st, "tile %zu: ", k);
+    }
+    wmvm_program *pr = &e->pr;
+    size_t n = a->n;
+    for (size_t c = 0; c < n; c++) {
+        size_t q = s->g_off + c;
+        e->pulses[q] = rep.iterations[c];
+        e->ok[q] = rep.ok[c];
+        e->e_write_J[q] = rep.e_write_J[c];
+        e->e_disturb_J[q] = rep.e_disturb_J[c];
+        pr->n_stuck += a->stuck[c] != 0;
+    }
+    pr->n_cells += rep.n_programmed;
+    pr->n_failed += rep.n_failed;
+    pr->n_out_of_tol_end += rep.n_out_of_tol_end;
+    pr->n_pulses += rep.n_log;
+    pr->n_fast += rep.n_fast;
+    pr->iter_max = fmax(pr->iter_max, rep.iter_max);
+    pr->iter_mean += rep.iter_mean * (double)rep.n_programmed; /* a sum until exp_wmvm_run divides */
+    pr->e_write_J += rep.e_write_total_J;
+    pr->e_disturb_J += rep.e_disturb_total_J;
+    pr->e_verify_J += rep.e_read_total_J;
+    pr->t_campaign_max_s = fmax(pr->t_campaign_max_s, rep.t_end_s);
+    pr->dg_disturb_max_rel = fmax(pr->dg_disturb_max_rel, rep.dg_disturb_max_rel);
+    e->tally.write_J += a->energy.write_J;
+    e->tally.disturb_J += a->energy.disturb_J;
+    e->tally.read_J += a->energy.read_J;
+    e->tally.n_pulses += a->energy.n_pulses;
+    program_report_free(&rep);
+
+    /* Rest until the read; the noiseless conductances then are what the tile holds. */
+    r->t_read_s = a->t_state_s[0];
+    for (size_t c = 1; c < n; c++)
+        r->t_read_s = fmax(r->t_read_s, a->t_state_s[c]);
+    r->t_read_s += e->p.t_s;
+    if ((st = array_advance_all(a, r->t_read_s)) != CIM_OK)
+        return cim_error_prefix(st, "tile %zu: ", k);
+    for (size_t c = 0; c < n; c++) {
+        double g = array_g_cell(a, c), d = g / target[c] - 1;
+        e->g_read_S[s->g_off + c] = g;
+        pr->g_err_rms += d * d; /* sums until exp_wmvm_run divides */
+        pr->g_err_mean += d;
+        pr->g_err_max = fmax(pr->g_err_max, fabs(d));
+    }
+    array_cells_init(&r->ac, a, e->noisy ? r->eps : NULL);
+    r->cells = r->ac.cells;
+    if (e->cell.type == CELL_1T1R || e->cell.type == CELL_1S1R) {
+        r->acc.p = e->cell;
+        r->acc.cols = s->phys_cols;
+        r->acc.gate_on = NULL; /* every word line on for an MVM */
+        r->acc.inner = r->ac.cells;
+        r->cells = cell_access_cells(&r->acc);
+    }
+    return CIM_OK;
+}
+
+/* Loads tile k's conductances (circuit, effective matrix, row sums) if it is not the one held; device cells:
+ * programs it first. */
 static int hold_tile(read_ctx *r, const tiles *t, size_t k)
 {
     if (r->k == k)
@@ -151,28 +391,92 @@ static int hold_tile(read_ctx *r, const tiles *t, size_t k)
     const tiles_span *s = &t->span[k];
     const double *g = t->g_S + s->g_off;
     int st = CIM_OK;
+    r->k = k;
+    progress_update(r->prog, (double)k);
+    if (e->device) {
+        if ((st = program_tile(r, t, k)) != CIM_OK)
+            return st;
+        g = e->g_read_S + s->g_off;
+    }
     for (size_t i = 0; i < s->nr; i++) {
         double sum = 0;
         for (size_t j = 0; j < s->phys_cols; j++)
             sum += g[i * s->phys_cols + j];
         r->g_row_S[i] = sum;
     }
-    r->k = k;
-    progress_update(r->prog, (double)k);
     if (!e->circuit)
         return CIM_OK;
     circuit_free(r->c);
     r->c = NULL;
     if ((st = circuit_new(&r->c, s->nr, s->phys_cols, &r->wires)) != CIM_OK)
         return st;
+    if (e->device && e->read_path == WMVM_READ_NEWTON)
+        return CIM_OK; /* the cells are set per read, with that read's noise */
     if ((st = circuit_set_conductances(r->c, g)) != CIM_OK)
         return st;
-    if (e->effective) {
+    r->effective = e->effective;
+    if (r->effective) {
         circuit_stats cs;
         st = circuit_effective_g(r->c, r->g_eff_S, &r->opts, &cs);
         note_stats(e, &cs);
         e->n_solves += s->nr;
     }
+    return st;
+}
+
+/* A read of a device tile. */
+static int device_read(read_ctx *r, const tiles_span *s, const double *v_V, double *i_A)
+{
+    exp_wmvm *e = r->e;
+    array *a = r->a;
+    size_t M = s->nr, N = s->phys_cols, n = M * N;
+    int st = CIM_OK;
+    circuit_stats cs;
+    switch (e->read_path) {
+    case WMVM_READ_SUM:
+        if ((st = array_read_g(a, r->t_read_s, e->noisy, r->g_S)) != CIM_OK)
+            return st;
+        crossbar_ideal_mvm(r->g_S, M, N, v_V, i_A, NULL);
+        for (size_t c = 0; c < n; c++)
+            e->energy_J += v_V[c / N] * v_V[c / N] * r->g_S[c] * e->p.t_read_s;
+        return CIM_OK;
+    case WMVM_READ_DIRECT:
+        if (e->noisy)
+            array_read_noise_draw(a, r->eps);
+        for (size_t c = 0; c < n; c++)
+            r->v_cell_V[c] = v_V[c / N];
+        r->cells.eval(r->cells.ctx, 0, n, r->v_cell_V, r->i_cell_A, NULL);
+        for (size_t j = 0; j < N; j++)
+            i_A[j] = 0;
+        for (size_t c = 0; c < n; c++) {
+            i_A[c % N] += r->i_cell_A[c];
+            e->energy_J += r->v_cell_V[c] * r->i_cell_A[c] * e->p.t_read_s;
+        }
+        return CIM_OK;
+    case WMVM_READ_CIRCUIT:
+        if (r->effective) {
+            cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, r->g_eff_S, (int)N, v_V, 1, 0.0, i_A, 1);
+            for (size_t c = 0; c < n; c++) /* cells at the applied voltages, as the ideal paths count */
+                e->energy_J += v_V[c / N] * v_V[c / N] * e->g_read_S[s->g_off + c] * e->p.t_read_s;
+            return CIM_OK;
+        }
+        if (e->noisy) {
+            if ((st = array_read_g(a, r->t_read_s, 1, r->g_S)) != CIM_OK ||
+                (st = circuit_set_conductances(r->c, r->g_S)) != CIM_OK)
+                return st;
+        }
+        break;
+    case WMVM_READ_NEWTON:
+        if (e->noisy)
+            array_read_noise_draw(a, r->eps);
+        if ((st = circuit_set_cells(r->c, &r->cells)) != CIM_OK)
+            return st;
+        break;
+    }
+    st = circuit_solve(r->c, v_V, NULL, i_A, &r->opts, &cs);
+    note_stats(e, &cs);
+    e->n_solves++;
+    e->energy_J += circuit_power_W(r->c) * e->p.t_read_s;
     return st;
 }
 
@@ -184,6 +488,8 @@ static int wmvm_read(void *ctx, const tiles *t, size_t k, const double *v_V, dou
     if (st != CIM_OK)
         return st;
     const tiles_span *s = &t->span[k];
+    if (e->device)
+        return device_read(r, s, v_V, i_A);
     double ev = 0;
     for (size_t i = 0; i < s->nr; i++)
         ev += v_V[i] * v_V[i] * r->g_row_S[i];
@@ -225,18 +531,51 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
     e->y_quant = xcalloc(C, sizeof *e->y_quant);
     e->w_q = xmalloc(R * C * sizeof *e->w_q);
     e->x_q = xmalloc(R * sizeof *e->x_q);
-    e->circuit = !crossbar_is_ideal(&e->xb);
-    e->effective = e->circuit && e->in.n_cycles > 1;
+    if (e->device)
+        e->circuit = e->read_path == WMVM_READ_CIRCUIT || e->read_path == WMVM_READ_NEWTON;
+    else
+        e->circuit = !crossbar_is_ideal(&e->xb);
+    /* The effective matrix needs linear cells, and one set of conductances for all reads (no read noise). */
+    e->effective = e->circuit && e->in.n_cycles > 1 && (!e->device || (e->read_path == WMVM_READ_CIRCUIT && !e->noisy));
     if (prog != NULL)
         prog->total = (double)e->t.n_tiles;
 
     read_ctx r = {.e = e, .wires = crossbar_wires(&e->xb), .opts = crossbar_opts(&e->xb), .k = (size_t)-1, .prog = prog};
-    r.g_eff_S = e->effective ? xmalloc(e->t.tile_rows * e->t.tile_cols * sizeof *r.g_eff_S) : NULL;
+    size_t cells = e->t.tile_rows * e->t.tile_cols;
+    r.g_eff_S = e->effective ? xmalloc(cells * sizeof *r.g_eff_S) : NULL;
     r.g_row_S = xmalloc(e->t.tile_rows * sizeof *r.g_row_S);
+    if (e->device) {
+        size_t n_all = 0;
+        for (size_t k = 0; k < e->t.n_tiles; k++)
+            n_all += e->t.span[k].nr * e->t.span[k].phys_cols;
+        e->g_read_S = xcalloc(n_all, sizeof *e->g_read_S);
+        e->pulses = xcalloc(n_all, sizeof *e->pulses);
+        e->ok = xcalloc(n_all, 1);
+        e->e_write_J = xcalloc(n_all, sizeof *e->e_write_J);
+        e->e_disturb_J = xcalloc(n_all, sizeof *e->e_disturb_J);
+        r.g_S = xmalloc(cells * sizeof *r.g_S);
+        r.eps = xcalloc(cells, sizeof *r.eps);
+        r.v_cell_V = xmalloc(cells * sizeof *r.v_cell_V);
+        r.i_cell_A = xmalloc(cells * sizeof *r.i_cell_A);
+        if (e->keep_arrays)
+            e->arrays = xcalloc(e->t.n_tiles, sizeof *e->arrays);
+    }
     int st = tiles_mvm(&e->t, &e->in, wmvm_read, &r, e->y);
     circuit_free(r.c);
+    if (!e->keep_arrays)
+        array_free(r.a);
     free(r.g_eff_S);
     free(r.g_row_S);
+    free(r.g_S);
+    free(r.eps);
+    free(r.v_cell_V);
+    free(r.i_cell_A);
+    if (e->device && e->pr.n_cells > 0) {
+        double n = (double)e->pr.n_cells;
+        e->pr.iter_mean /= n;
+        e->pr.g_err_rms = sqrt(e->pr.g_err_rms / n);
+        e->pr.g_err_mean /= n;
+    }
 
     /* References: the float product, and the product an ideal array computes with the quantized operands. */
     tiles_quantized_weights(&e->t, e->w_q);
@@ -254,6 +593,68 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
     return st;
 }
 
+/* ---- maps -------------------------------------------------------------------------------------- */
+
+const char *const exp_wmvm_map_names[WMVM_N_MAPS] = {"gerr", "gread", "pulses"};
+const char *const exp_wmvm_map_titles[WMVM_N_MAPS] = {
+    "programmed conductance error G_read / G_target - 1 at weights.t_s (noiseless read), dimensionless",
+    "read conductance G_read at weights.t_s (noiseless read), siemens",
+    "programming pulses applied to each cell",
+};
+
+size_t exp_wmvm_map_cols(const exp_wmvm *e)
+{
+    size_t n = 0;
+    for (size_t cb = 0; cb < e->t.n_col_blocks; cb++)
+        n += e->t.span[cb].phys_cols; /* row block 0 holds every column block */
+    return n;
+}
+
+void exp_wmvm_map(const exp_wmvm *e, int which, double *z)
+{
+    size_t W = exp_wmvm_map_cols(e), col0 = 0;
+    for (size_t cb = 0; cb < e->t.n_col_blocks; cb++) {
+        for (size_t rb = 0; rb < e->t.n_row_blocks; rb++) {
+            const tiles_span *s = &e->t.span[rb * e->t.n_col_blocks + cb];
+            for (size_t i = 0; i < s->nr; i++)
+                for (size_t j = 0; j < s->phys_cols; j++) {
+                    size_t q = s->g_off + i * s->phys_cols + j;
+                    double v = which == WMVM_MAP_GERR    ? e->g_read_S[q] / e->t.g_S[q] - 1
+                               : which == WMVM_MAP_GREAD ? e->g_read_S[q]
+                                                         : (double)e->pulses[q];
+                    z[(s->r0 + i) * W + col0 + j] = v;
+                }
+        }
+        col0 += e->t.span[cb].phys_cols;
+    }
+}
+
+int exp_wmvm_write_maps(const exp_wmvm *e, const char *prefix, const char *header)
+{
+    size_t M = e->rows, N = exp_wmvm_map_cols(e);
+    double *z = xmalloc(M * N * sizeof *z);
+    int st = CIM_OK;
+    for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
+        exp_wmvm_map(e, m, z);
+        strbuf b;
+        strbuf_init(&b);
+        char path[4096];
+        snprintf(path, sizeof path, "%s_%s.csv", prefix, exp_wmvm_map_names[m]);
+        if (header != NULL)
+            strbuf_printf(&b, "%s", header);
+        strbuf_printf(&b,
+                      "# %s: %zu lines (inputs) of %zu physical columns, the %zu x %zu tiles on their grid, column "
+                      "blocks side by side\n",
+                      exp_wmvm_map_titles[m], M, N, e->t.n_row_blocks, e->t.n_col_blocks);
+        for (size_t k = 0; k < M * N; k++)
+            strbuf_printf(&b, "%.17g%c", z[k], (k + 1) % N ? ',' : '\n');
+        st = afile_write_all(path, b.s, b.len);
+        strbuf_destroy(&b);
+    }
+    free(z);
+    return st;
+}
+
 /* ---- summary ----------------------------------------------------------------------------------- */
 
 static json_t *error_json(const wmvm_error *er)
@@ -268,11 +669,13 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
     strbuf d;
     strbuf_init(&d);
     tiles_describe(&e->t, &d);
+    const char *model = e->device    ? "mapped weights programmed into device arrays (one per tile) and read weights.t_s "
+                                       "later"
+                        : e->circuit ? "mapped weights, each tile read through the exact crossbar circuit solve "
+                                       "(wire/driver/sense resistance)"
+                                     : "mapped weights, each tile read as the ideal Kirchhoff sum";
     json_t *j = json_pack(
-        "{s:s, s:I, s:I, s:s, s:s, s:{s:s, s:I, s:I, s:I, s:I, s:f}, s:s, s:I, s:I, s:I, s:f}", "model",
-        e->circuit ? "mapped weights, each tile read through the exact crossbar circuit solve (wire/driver/sense "
-                     "resistance)"
-                   : "mapped weights, each tile read as the ideal Kirchhoff sum",
+        "{s:s, s:I, s:I, s:s, s:s, s:{s:s, s:I, s:I, s:I, s:I, s:f}, s:s, s:I, s:I, s:I, s:f}", "model", model,
         "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols, "weights_source",
         e->w_source ? e->w_source : "generated", "inputs_source", e->x_source ? e->x_source : "generated", "mapping",
         "scheme", mapping_scheme_names[e->m.p.scheme], "weight_bits", (json_int_t)e->m.p.weight_bits, "bits_per_cell",
@@ -287,10 +690,42 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
     json_object_set_new(j, "error_vs_float", error_json(&e->vs_float));
     json_object_set_new(j, "error_vs_quantized", error_json(&e->vs_quant));
     json_object_set_new(j, "quantized_vs_float", error_json(&e->quant_vs_float));
+    const char *what = "sum over reads of sum_ij v_i^2 G_ij t_read_s: cell energy at the applied voltages "
+                       "(no wires, drivers or periphery)";
+    if (e->device && (e->read_path == WMVM_READ_DIRECT))
+        what = "sum over reads of sum_ij v_i i_ij t_read_s: cell energy at the applied voltages (no periphery)";
+    else if (e->device && e->circuit && !e->effective)
+        what = "sum over reads of the power the row sources deliver times t_read_s: cells and wires (no periphery)";
     json_object_set_new(j, "energy",
-                        json_pack("{s:f, s:f, s:s}", "array_J", e->energy_J, "t_read_s", e->p.t_read_s, "what",
-                                  "sum over reads of sum_ij v_i^2 G_ij t_read_s: cell energy at the applied voltages "
-                                  "(no wires, drivers or periphery)"));
+                        json_pack("{s:f, s:f, s:s}", "array_J", e->energy_J, "t_read_s", e->p.t_read_s, "what", what));
+    if (e->device) {
+        const wmvm_program *pr = &e->pr;
+        json_object_set_new(
+            j, "cells",
+            json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:s, s:b}", "kind", "device", "device_model",
+                      e->type->name, "access", cell_type_names[e->cell.type], "T_K", e->dev.T_K, "v_read_V",
+                      e->v_array_V, "g_device_min_S", e->g_dev_lo_S, "g_device_max_S", e->g_dev_hi_S, "linear_iv",
+                      e->dev_linear, "read_path", wmvm_read_names[e->read_path], "read_noise", e->noisy));
+        double e_tot = pr->e_write_J + pr->e_disturb_J + pr->e_verify_J;
+        json_object_set_new(
+            j, "programming",
+            json_pack("{s:s, s:f, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+                      "method", program_method_names[e->prog.method], "tol_rel", e->prog.tol_rel, "half_select",
+                      program_half_select_names[e->prog.half_select], "cells", (json_int_t)pr->n_cells, "failed",
+                      (json_int_t)pr->n_failed, "out_of_tolerance_at_campaign_end", (json_int_t)pr->n_out_of_tol_end,
+                      "targets_outside_device_range", (json_int_t)pr->n_out_of_range, "stuck",
+                      (json_int_t)pr->n_stuck, "pulses", (json_int_t)pr->n_pulses, "closed_form_pulses",
+                      (json_int_t)pr->n_fast, "pulses_per_cell_mean", pr->iter_mean, "pulses_per_cell_max",
+                      pr->iter_max, "energy_write_J", pr->e_write_J, "energy_disturb_J", pr->e_disturb_J,
+                      "energy_verify_read_J", pr->e_verify_J, "energy_total_J", e_tot, "energy_per_cell_J",
+                      pr->n_cells ? e_tot / (double)pr->n_cells : 0.0, "campaign_max_s", pr->t_campaign_max_s,
+                      "disturb_max_rel", pr->dg_disturb_max_rel));
+        json_object_set_new(j, "conductance_error",
+                            json_pack("{s:f, s:f, s:f, s:f, s:s}", "t_s", e->p.t_s, "rms_rel", pr->g_err_rms,
+                                      "mean_rel", pr->g_err_mean, "max_abs_rel", pr->g_err_max, "what",
+                                      "G_read / G_target - 1 over the programmed cells, noiseless reads at t_s after "
+                                      "each tile's campaign"));
+    }
     if (e->circuit)
         json_object_set_new(j, "circuit",
                             json_pack("{s:f, s:f, s:f, s:f, s:b, s:I, s:i, s:f}", "r_row_ohm", e->xb.r_row_ohm,
@@ -303,12 +738,33 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 
 void exp_wmvm_free(exp_wmvm *e)
 {
+    if (e->arrays != NULL)
+        for (size_t k = 0; k < e->t.n_tiles; k++)
+            array_free(e->arrays[k]);
+    free(e->arrays);
+    e->arrays = NULL;
     if (e->loaded) {
         mapping_input_destroy(&e->in);
         tiles_destroy(&e->t);
         mapping_destroy(&e->m);
         e->loaded = 0;
     }
+    for (size_t i = 0; i < e->n_unused; i++)
+        free(e->unused[i]);
+    free(e->unused);
+    free(e->model);
+    variability_free(&e->var);
+    free(e->g_read_S);
+    free(e->pulses);
+    free(e->ok);
+    free(e->e_write_J);
+    free(e->e_disturb_J);
+    e->unused = NULL;
+    e->model = NULL;
+    e->n_unused = 0;
+    e->g_read_S = e->e_write_J = e->e_disturb_J = NULL;
+    e->pulses = NULL;
+    e->ok = NULL;
     free(e->w);
     free(e->x);
     free(e->y);

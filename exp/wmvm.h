@@ -13,6 +13,24 @@
  * The decoded y is compared with the float product W^T x and with the quantized product W_q^T x_q (what an
  * ideal array computes with the quantized, clipped weights and inputs).
  *
+ * Device cells (weights.cells = "device").  Instead of holding its target conductances exactly, every tile is an
+ * array of device.model cells (crossbar/array.h) with the D2D variation, faults and read noise of
+ * `variability`, drawn from random streams "tile<k>" of run.seed (the same seed, the same arrays).  Each tile
+ * is programmed toward its targets by program_array (crossbar/program.h, group `program`) from t = 0 on its own
+ * clock, then read weights.t_s after its campaign ended (PCM drifts meanwhile).  Targets are chord conductances
+ * at the voltage of a 1 input, the mapping's v_read_V (bit-serial) or v_max_V (analog): verify reads happen at
+ * that voltage (device.v_read_V is the device experiment's and is not used here).  Reads:
+ *   - no wires, 1R cells, a device linear in v: the Kirchhoff sum of the array's read conductances
+ *     (array_read_g, read noise drawn per read);
+ *   - no wires, otherwise (nonlinear device, or a 1T1R/1S1R access element from `cell`): every cell's current at
+ *     its row voltage (exact: without wires a cell sees its row's input), through the array's I-V adapter and
+ *     cell_access, read noise one draw per cell and read;
+ *   - wires, linear 1R cells: the circuit solve with the read conductances (with noiseless reads and several
+ *     cycles, the effective matrix once per tile);
+ *   - wires, nonlinear: circuit_solve with the array's I-V at each cell's actual voltage (damped Newton), one
+ *     noise draw per read.
+ * The memory element is the device's own I-V: cell.iv and v_nl_V do not apply to device cells.
+ *
  * Selected by mvm.level = "weights" or by the CLI's --weights / --inputs (cli/cmd_mvm.c).
  */
 #ifndef CIM_EXP_WMVM_H
@@ -22,10 +40,16 @@
 #include "core/progress.h"
 #include "core/prov.h"
 #include "core/run.h"
+#include "crossbar/array.h"
+#include "crossbar/cell.h"
 #include "crossbar/circuit.h"
 #include "crossbar/crossbar.h"
 #include "crossbar/mapping.h"
+#include "crossbar/program.h"
 #include "crossbar/tiles.h"
+#include "device/device.h"
+#include "device/integrate.h"
+#include "device/variability.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -38,9 +62,41 @@ typedef struct weights_params {
     double x_min;   /* generated inputs are uniform in [x_min, x_max] */
     double x_max;
     double t_read_s; /* duration of one array read, for the energy estimate */
+    int cells;       /* WMVM_CELLS_IDEAL or WMVM_CELLS_DEVICE */
+    double t_s;      /* device cells: read time after the end of each tile's programming campaign */
 } weights_params;
 
+enum { WMVM_CELLS_IDEAL, WMVM_CELLS_DEVICE };
+extern const char *const wmvm_cells_names[]; /* "ideal", "device" */
+
 extern const param_group weights_group;
+
+/* How device tiles are read (see the top of this file). */
+enum { WMVM_READ_SUM, WMVM_READ_DIRECT, WMVM_READ_CIRCUIT, WMVM_READ_NEWTON };
+extern const char *const wmvm_read_names[]; /* one phrase per path, for summaries */
+
+/* What programming the device tiles did, over all tiles. */
+typedef struct wmvm_program {
+    size_t n_cells;          /* cells programmed */
+    size_t n_failed;         /* outside program.tol_rel when their programming ended */
+    size_t n_out_of_tol_end; /* outside it at the end of their tile's campaign, noiseless (verify-read noise, drift
+                                during the campaign, half-select disturb) */
+    size_t n_out_of_range;   /* targets outside the device's nominal range (g_dev_lo_S .. g_dev_hi_S) */
+    size_t n_stuck;          /* cells stuck by a fault (variability.p_stuck_*) */
+    size_t n_pulses;         /* programming pulses */
+    size_t n_fast;           /* of which computed by the model's closed form */
+    double iter_mean;        /* pulses per cell */
+    double iter_max;
+    double e_write_J;        /* programming pulses, in the selected cells */
+    double e_disturb_J;      /* half-select stress, in the unselected cells */
+    double e_verify_J;       /* verify reads */
+    double t_campaign_max_s; /* the longest tile campaign, simulated time */
+    double dg_disturb_max_rel; /* max |conductance change under half-select stress| / G at campaign start */
+    double g_err_rms;        /* RMS over programmed cells of G_read / G_target - 1 at t_s (noiseless reads) */
+    double g_err_mean;       /* its mean (drift shows as a negative bias) */
+    double g_err_max;        /* its largest magnitude */
+    double wall_s;           /* wall-clock time spent programming (not part of the results) */
+} wmvm_program;
 
 /* Error of a result y against a reference r (n outputs). */
 typedef struct wmvm_error {
@@ -52,8 +108,17 @@ typedef struct wmvm_error {
 typedef struct exp_wmvm {
     run_params run;       /* bound to `run` (or copied in by the caller, see exp_wmvm_init) */
     crossbar_params xb;   /* bound to `crossbar` (likewise) */
+    cell_params cell;     /* bound to `cell` (likewise): the access element of device cells */
     mapping_params mp;    /* bound to `mapping` */
     weights_params p;     /* bound to `weights` */
+    device_params dev;    /* bound to `device`: the model and temperature of device cells */
+    sim_params sim;       /* bound to `sim`: the integrator for pulses without a closed form */
+    program_params prog;  /* bound to `program` */
+    variability var;      /* bound to `variability`, .read, .endurance and the model's .d2d / .c2c groups */
+    const device_type *type; /* the selected model (exp_wmvm_bind_model) */
+    void *model;          /* its nominal parameter block */
+    void **unused;        /* blocks of other models' groups present in the file (validated only) */
+    size_t n_unused;
     size_t rows, cols;    /* R, C */
     double *w;            /* R x C weights */
     double *x;            /* R inputs */
@@ -76,21 +141,56 @@ typedef struct exp_wmvm {
     wmvm_error vs_float;  /* y against y_float */
     wmvm_error vs_quant;  /* y against y_quant */
     wmvm_error quant_vs_float; /* y_quant against y_float: the quantization error alone */
+    /* device cells (weights.cells = "device") */
+    int device;           /* 1 if the tiles are device arrays */
+    int read_path;        /* WMVM_READ_*: how they are read */
+    int dev_linear;       /* 1 if the model's read current is linear in v (probed on the nominal cell) */
+    int noisy;            /* 1 if reads carry read noise (variability.read.bandwidth_Hz > 0) */
+    double v_array_V;     /* the arrays' read voltage: the voltage of a 1 input */
+    double g_dev_lo_S;    /* nominal conductance range of the model at v_array_V: the stored state at its bounds */
+    double g_dev_hi_S;
+    double *g_read_S;     /* per cell, in the layout of t.g_S: noiseless read conductance at t_s */
+    int *pulses;          /* per cell: programming pulses */
+    unsigned char *ok;    /* per cell: within tolerance when its programming ended */
+    double *e_write_J;    /* per cell: energy of its programming pulses */
+    double *e_disturb_J;  /* per cell: half-select stress energy it received */
+    array_energy tally;   /* the arrays' own tallies at the end of programming, summed (a cross-check) */
+    int keep_arrays;      /* set by the caller before exp_wmvm_run: keep every tile's array (else one at a time) */
+    array **arrays;       /* with keep_arrays: n_tiles arrays as last read (their state at t_s) */
+    wmvm_program pr;      /* the programming summary */
     int loaded;           /* 1 once the plan is built (exp_wmvm_free releases it) */
 } exp_wmvm;
 
-/* Binds mapping and weights; with bind_shared also run and crossbar.  When 0, the caller binds those groups
- * itself (cli/cmd_mvm.c shares them with exp/mvm.h) and copies the resolved values into w->run and w->xb
- * before exp_wmvm_load.  Call before cfg_resolve. */
+/* Binds mapping, weights, device, sim, program and the variability groups; with bind_shared also run, crossbar
+ * and cell.  When 0, the caller binds those three itself (cli/cmd_mvm.c shares them with exp/mvm.h) and copies
+ * the resolved values into w->run, w->xb and w->cell before exp_wmvm_load.  Call before cfg_resolve. */
 void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared);
+/* After the file and --set are read, before cfg_resolve: binds device.<model> for the selected model, the groups
+ * of other models the file mentions (so their keys are still checked) and the model's variability groups. */
+void exp_wmvm_bind_model(exp_wmvm *e, cfg *c);
 
 /* Reads W and x from CSV (NULL: generate), checks their shapes (CIM_EINVAL naming the file), records the
- * input fingerprints in pv, plans the mapping and the tiles and encodes x. */
+ * input fingerprints in pv, plans the mapping and the tiles and encodes x.  Device cells: CIM_ECONFIG naming the
+ * keys when the mapping's levels lie wholly outside the model's conductance range (or the lowest is 0). */
 int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv, progress *prog);
 
-/* Reads every tile and decodes y; computes the references and errors.  CIM_ESIM if a circuit solve did not
- * converge. */
+/* Reads every tile and decodes y (device cells: programs each tile first); computes the references and errors.
+ * CIM_ESIM if a circuit solve or a device integration did not converge. */
 int exp_wmvm_run(exp_wmvm *e, progress *prog);
+
+/* Device cells: per-cell maps of every tile laid out on the tile grid -- tile (rb, cb) at rows [r0, r0 + nr) and
+ * the columns of column block cb, blocks side by side: rows x map_cols values (exp_wmvm_map_cols).
+ *   gerr:   G_read / G_target - 1 at t_s (noiseless read), 1
+ *   gread:  G_read at t_s, S
+ *   pulses: programming pulses applied to the cell */
+enum { WMVM_MAP_GERR, WMVM_MAP_GREAD, WMVM_MAP_PULSES, WMVM_N_MAPS };
+extern const char *const exp_wmvm_map_names[WMVM_N_MAPS];  /* file suffixes: "gerr", "gread", "pulses" */
+extern const char *const exp_wmvm_map_titles[WMVM_N_MAPS]; /* what each holds, with its unit */
+size_t exp_wmvm_map_cols(const exp_wmvm *e);
+void exp_wmvm_map(const exp_wmvm *e, int which, double *z);
+/* PREFIX_<name>.csv for every map, each after header (the provenance comment block; may be NULL), written
+ * atomically.  Only after a device run. */
+int exp_wmvm_write_maps(const exp_wmvm *e, const char *prefix, const char *header);
 
 /* Summary numbers as a JSON object (new reference). */
 json_t *exp_wmvm_summary(const exp_wmvm *e);
