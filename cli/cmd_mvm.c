@@ -27,7 +27,8 @@ static const param_group *const mvm_groups[] = {&run_group,       &crossbar_grou
                                                 &program_group,   &variability_group, &read_noise_group, &endurance_group,
                                                 NULL};
 
-/* The device model's groups are bound once the file says which model (weights.cells = "device"). */
+/* The device model's groups are bound once the file says which model (weights.cells = "device" at the weight
+ * level, mvm.cells = "device" at the circuit level). */
 static void bind_model(cfg *c, void *ctx) { exp_wmvm_bind_model(ctx, c); }
 
 static int mvm_run(const cli_command *cmd, cli_args *a)
@@ -52,13 +53,22 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         cfg_destroy(&c);
         return st;
     }
+    if (st == CIM_OK && e.p.cells == MVM_CELLS_DEVICE && cli_opt(cmd, a, "spice") != NULL)
+        st = cim_error(CIM_EUSAGE, "--spice: device cells (mvm.cells = \"device\") have no netlist form here; the "
+                                   "array export writes conductance cells (mvm.cells = \"conductance\")");
     if (st == CIM_OK) {
         prov_init(&pv, "mvm", a->invocation, &c, e.run.seed);
         cli_progress(a, &prog);
         st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv, &prog);
     }
-    if (st == CIM_OK)
+    if (st == CIM_OK) {
+        /* mvm.cells = "device": the model bound with the weight level's device groups */
+        e.dev_type = device_types[w.dev.model];
+        e.dev_params = w.model;
+        e.dev_T_K = w.dev.T_K;
+        e.dev_v_read_V = w.dev.v_read_V;
         st = exp_mvm_run(&e, &prog);
+    }
     if (st == CIM_OK) {
         json_t *summary = exp_mvm_summary(&e);
         strbuf body;
@@ -111,8 +121,13 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                 fprintf(out,
                         "cimsim mvm: %zu x %zu crossbar circuit of %s %s cells, r_row %g, r_col %g, r_drv %g, r_sense "
                         "%g ohm (exact nodal solve)\n",
-                        e.rows, e.cols, cell_type_names[e.cell.type], cell_iv_names[e.cell.iv], e.xb.r_row_ohm,
+                        e.rows, e.cols, cell_type_names[e.cell.type],
+                        e.p.cells == MVM_CELLS_DEVICE ? e.dev_type->name : cell_iv_names[e.cell.iv], e.xb.r_row_ohm,
                         e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+            if (e.circuit && e.p.cells == MVM_CELLS_DEVICE)
+                fprintf(out, "  device cells    each in the state whose chord conductance at %g V is G_ij; read "
+                             "through the %s I-V at the voltage it sees\n",
+                        e.dev_v_read_V, e.dev_type->name);
             else
                 fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
                         e.rows, e.cols);

@@ -1,5 +1,6 @@
 /* exp/mvm.c -- see mvm.h. */
 #include "exp/mvm.h"
+#include "device/inverse.h"
 #include "core/csv.h"
 #include "core/rng.h"
 #include "core/status.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const mvm_cells_names[] = {"conductance", "device", NULL};
 const char *const mvm_level_names[] = {"circuit", "weights", NULL};
 
 /* ---- configuration ----------------------------------------------------------------------------- */
@@ -40,6 +42,10 @@ static const param_spec mvm_spec[] = {
     PARAM_CHOICE_F(mvm_params, level, mvm_level_names, MVM_LEVEL_CIRCUIT,
                    "\"circuit\": I = G^T v from conductances and voltages; \"weights\": y = W^T x from a weight "
                    "matrix and inputs through the mapping, tiles and array reads (also chosen by --weights/--inputs)"),
+    PARAM_CHOICE_F(mvm_params, cells, mvm_cells_names, MVM_CELLS_CONDUCTANCE,
+                   "circuit level: \"conductance\": each cell is the cell group's I-V with small-signal conductance "
+                   "G_ij; \"device\": each cell is device.model in the state whose chord conductance at "
+                   "device.v_read_V is G_ij, read through its own I-V at the voltage it sees (always the circuit solve)"),
     PARAM_END,
 };
 
@@ -123,6 +129,26 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
 
 /* ---- run --------------------------------------------------------------------------------------- */
 
+/* mvm.cells = "device": every cell's device state, the one whose chord conductance at dev_v_read_V is G_ij. */
+static int device_cells(exp_mvm *e)
+{
+    const device_type *T = e->dev_type;
+    if (T == NULL)
+        return cim_error(CIM_EINVAL, "mvm.cells = \"device\" needs a device model (device.model)");
+    size_t MN = e->rows * e->cols, ns = T->n_state;
+    free(e->dev_x);
+    e->dev_x = xmalloc(MN * ns * sizeof *e->dev_x);
+    for (size_t k = 0; k < MN; k++) {
+        int st = device_state_for_g(T, e->dev_params, e->dev_T_K, e->dev_v_read_V, e->g_S[k], e->dev_x + k * ns);
+        if (st != CIM_OK)
+            return cim_error_prefix(st == CIM_EINVAL ? CIM_ECONFIG : st, "%s row %zu, column %zu (mvm.cells = "
+                                    "\"device\", device.model = \"%s\", device.v_read_V = %g): ",
+                                    e->g_source ? e->g_source : "the generated conductances", k / e->cols + 1,
+                                    k % e->cols + 1, T->name, e->dev_v_read_V);
+    }
+    return CIM_OK;
+}
+
 int exp_mvm_run(exp_mvm *e, progress *prog)
 {
     size_t M = e->rows, N = e->cols;
@@ -136,19 +162,34 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
     progress_set_base(prog, e->g_source ? 0 : (double)M);
     crossbar_ideal_mvm(e->g_S, M, N, e->v_V, e->i_ideal_A, prog);
     /* The circuit solve when there are parasitics or the cells are not plain conductances. */
-    e->circuit = !crossbar_is_ideal(&e->xb) || e->cell.type != CELL_1R || e->cell.iv != CELL_IV_LINEAR;
+    int device = e->p.cells == MVM_CELLS_DEVICE;
+    e->circuit = device || !crossbar_is_ideal(&e->xb) || e->cell.type != CELL_1R || e->cell.iv != CELL_IV_LINEAR;
     if (e->circuit) {
         circuit *c;
         cell_array ca;
+        cell_access acc;
         circuit_wires w = crossbar_wires(&e->xb);
         circuit_opts o = crossbar_opts(&e->xb);
-        if ((st = cell_array_init(&ca, &e->cell, M, N, e->g_S)) != CIM_OK)
+        if (device) {
+            if ((st = device_cells(e)) != CIM_OK)
+                return st;
+            st = cell_array_init_device(&ca, M, N, e->dev_type, e->dev_params, e->dev_x);
+        } else
+            st = cell_array_init(&ca, &e->cell, M, N, e->g_S);
+        if (st != CIM_OK)
             return st;
         if ((st = circuit_new(&c, M, N, &w)) != CIM_OK) {
             cell_array_destroy(&ca);
             return st;
         }
-        if ((st = cell_array_apply(&ca, c)) == CIM_OK)
+        if (device) {
+            /* the access element (cell.type) in front of the device cells; 1r passes them through */
+            acc = (cell_access){.p = e->cell, .cols = N, .gate_on = NULL, .inner = cell_array_cells(&ca)};
+            circuit_cells cc = cell_access_cells(&acc);
+            st = circuit_set_cells(c, &cc);
+        } else
+            st = cell_array_apply(&ca, c);
+        if (st == CIM_OK)
             st = circuit_solve(c, e->v_V, NULL, e->i_A, &o, &e->st);
         cell_array_destroy(&ca);
         memcpy(e->v_row_V, circuit_v_row(c), M * N * sizeof *e->v_row_V);
@@ -201,6 +242,9 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
 
 int exp_mvm_write_spice(const exp_mvm *e, const char *path)
 {
+    if (e->p.cells == MVM_CELLS_DEVICE)
+        return cim_error(CIM_EINVAL, "--spice: device cells (mvm.cells = \"device\") have no netlist form here; the "
+                                     "array export writes conductance cells (mvm.cells = \"conductance\")");
     cell_array ca;
     int st = cell_array_init(&ca, &e->cell, e->rows, e->cols, e->g_S);
     if (st != CIM_OK)
@@ -274,7 +318,13 @@ json_t *exp_mvm_summary(const exp_mvm *e)
     json_object_set_new(err, "snr_dB", isfinite(e->snr_dB) ? json_real(e->snr_dB) : json_null());
     json_object_set_new(j, "error_vs_ideal", err);
     json_object_set_new(j, "cell", json_pack("{s:s, s:s}", "type", cell_type_names[e->cell.type], "iv",
-                                             cell_iv_names[e->cell.iv]));
+                                             e->p.cells == MVM_CELLS_DEVICE ? "device" : cell_iv_names[e->cell.iv]));
+    if (e->p.cells == MVM_CELLS_DEVICE && e->dev_type != NULL)
+        json_object_set_new(j, "device",
+                            json_pack("{s:s, s:s, s:f, s:f}", "model", e->dev_type->name, "what",
+                                      "each cell in the state whose chord conductance at v_read_V is G_ij, read through "
+                                      "the model's own I-V at the voltage it sees",
+                                      "v_read_V", e->dev_v_read_V, "T_K", e->dev_T_K));
     if (e->circuit) {
         json_object_set_new(j, "circuit",
                             json_pack("{s:f, s:f, s:f, s:f, s:s, s:i, s:f, s:b}", "r_row_ohm", e->xb.r_row_ohm,
@@ -294,5 +344,7 @@ void exp_mvm_free(exp_mvm *e)
     free(e->i_ideal_A);
     free(e->v_row_V);
     free(e->v_col_V);
+    free(e->dev_x);
+    e->dev_x = NULL;
     e->g_S = e->v_V = e->i_A = e->i_ideal_A = e->v_row_V = e->v_col_V = NULL;
 }

@@ -17,6 +17,7 @@
 #include "core/run.h"
 #include "crossbar/cell.h"
 #include "crossbar/crossbar.h"
+#include "device/device.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -27,7 +28,15 @@ typedef struct mvm_params {
     double v_min_V; /* generated input voltages are uniform in [v_min_V, v_max_V] */
     double v_max_V;
     int level;      /* enum mvm_level: which experiment `cimsim mvm` runs */
+    int cells;      /* enum mvm_cells: what a circuit-level cell is */
 } mvm_params;
+
+/* mvm.cells at the circuit level: "conductance" -- each cell is the cell group's memory I-V (linear or sinh)
+ * with small-signal conductance G_ij; "device" -- each cell is device.model in the state whose chord
+ * conductance at device.v_read_V is G_ij (device/inverse.h), read through its own I-V at the voltage it
+ * actually sees (with the cell group's access element in front). */
+enum mvm_cells { MVM_CELLS_CONDUCTANCE, MVM_CELLS_DEVICE };
+extern const char *const mvm_cells_names[];
 
 /* mvm.level: "circuit" multiplies a conductance matrix by voltages (this file); "weights" multiplies a real
  * weight matrix by a real input vector through mapping, tiling and the array reads (exp/wmvm.h). */
@@ -41,6 +50,13 @@ typedef struct exp_mvm {
     crossbar_params xb;   /* bound to `crossbar` */
     mvm_params p;         /* bound to `mvm` */
     cell_params cell;     /* bound to `cell`: the cell type and I-V (1R linear: plain conductances) */
+    /* mvm.cells = "device": the model, set by the caller before exp_mvm_run (the device groups are bound
+     * with the weight-level experiment's, cli/cmd_mvm.c). */
+    const device_type *dev_type;
+    const void *dev_params;
+    double dev_T_K;       /* ambient temperature of the device cells */
+    double dev_v_read_V;  /* the voltage at which G_ij is the device's chord conductance */
+    double *dev_x;        /* M x N x n_state: the device states that read G */
     size_t rows, cols;    /* M, N of the product actually run */
     double *g_S;          /* M x N conductances, row-major */
     double *v_V;          /* M input voltages */

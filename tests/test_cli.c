@@ -647,3 +647,56 @@ Test(cli, sneak_margin_matches_the_closed_forms_and_wires_and_selectors_change_i
     csv_table_free(&ti), csv_table_free(&tw), csv_table_free(&ts);
     free(dir);
 }
+
+/* ---- circuit level with device cells (mvm.cells = "device") -------------------------------------- */
+
+/* Yakopcic cells, i = a1 x sinh(b v): the state that reads G at v_read has a1 x = G v_read / sinh(b v_read), so a
+ * cell driven at v carries G v_read sinh(b v) / sinh(b v_read) -- derived here from the model's I-V, not from the
+ * program.  With ideal wires every cell sees its row voltage: the column currents are those sums exactly; at
+ * v = v_read they are the linear product. */
+Test(cli, mvm_device_cells_follow_the_device_iv)
+{
+    char *dir = util_tmpdir(), args[1400], path[600];
+    const double b = 10.0, v_read = 0.2;
+    const char *set = "--set mvm.cells=\"device\" --set device.model=\"yakopcic\" --set device.yakopcic.b=10 "
+                      "--set device.v_read_V=0.2";
+    snprintf(path, sizeof path, "%s/v_read.csv", dir);
+    util_write(path, "0.2\n0.2\n0.2\n0.2\n");
+    csv_table G = read_result(CIM_SRC "/configs/mvm/G_4x3.csv"), v = read_result(CIM_SRC "/configs/mvm/v_4.csv");
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "mvm %s/configs/mvm/circuit.cfg --conductances %s/configs/mvm/G_4x3.csv --voltages %s %s -o I%d.csv -q",
+                 CIM_SRC, CIM_SRC, k == 0 ? "v_read.csv" : CIM_SRC "/configs/mvm/v_4.csv", set, k);
+        cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+        snprintf(path, sizeof path, "%s/I%d.csv", dir, k);
+        csv_table I = read_result(path);
+        cr_assert_eq(I.rows, G.cols);
+        for (size_t j = 0; j < G.cols; j++) {
+            double want = 0;
+            for (size_t i = 0; i < G.rows; i++) {
+                double vi = k == 0 ? v_read : v.data[i];
+                want += G.data[i * G.cols + j] * v_read * sinh(b * vi) / sinh(b * v_read);
+            }
+            cr_expect_leq(fabs(I.data[j] - want), 1e-9 * fabs(want), "inputs %d, column %zu: %.12g vs %.12g", k, j,
+                          I.data[j], want);
+        }
+        csv_table_free(&I);
+    }
+    /* wires only take current away; --spice has no form for device cells (exit 2, says so) */
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/circuit.cfg --conductances %s/configs/mvm/G_4x3.csv --voltages v_read.csv %s "
+             "--set crossbar.r_row_ohm=50 --set crossbar.r_col_ohm=50 -o Iw.csv -q", CIM_SRC, CIM_SRC, set);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+    snprintf(path, sizeof path, "%s/Iw.csv", dir);
+    csv_table Iw = read_result(path);
+    snprintf(path, sizeof path, "%s/I0.csv", dir);
+    csv_table I0 = read_result(path);
+    for (size_t j = 0; j < G.cols; j++)
+        cr_expect_lt(Iw.data[j], I0.data[j], "column %zu with wires", j);
+    char *err;
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/circuit.cfg --conductances %s/configs/mvm/G_4x3.csv --voltages v_read.csv %s "
+             "--spice a.cir -o Is.csv -q", CIM_SRC, CIM_SRC, set);
+    cr_expect_eq(util_run_cli(dir, args, NULL, &err), 2);
+    cr_expect(strstr(err, "device cells") != NULL, "%s", err);
+    free(err);
+    csv_table_free(&Iw), csv_table_free(&I0), csv_table_free(&G), csv_table_free(&v);
+    free(dir);
+}
