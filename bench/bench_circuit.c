@@ -235,9 +235,9 @@ int main(void)
         crossbar_fill_uniform(j.v, M, 0, 0.2, r);
         circuit_new(&j.c, M, N, &j.w);
         circuit_set_conductances(j.c, j.G);
-        /* Characterisation is M cold solves; above 512 it is timed on the first 64 rows and scaled
-         * (marked "~"), and the MVM uses a matrix of the same size (dgemv's time does not depend on
-         * the values). */
+        /* Characterisation is M cold solves shared over the threads; above 512 it is estimated from the
+         * measured cold solve, M of them over cim_threads() threads (marked "~"), and the MVM uses a matrix
+         * of the same size (dgemv's time does not depend on the values). */
         double t_char;
         const char *mark = "";
         if (M <= 512) {
@@ -245,7 +245,7 @@ int main(void)
             circuit_effective_g(j.c, j.Geff, NULL, NULL);
             t_char = progress_now_s() - t0;
         } else {
-            t_char = t_cold[s] * (double)M; /* measured cold solves, M of them */
+            t_char = t_cold[s] * (double)M / (double)cim_threads(); /* measured cold solves, M of them */
             memcpy(j.Geff, j.G, M * N * sizeof *j.G);
             mark = "~";
         }
