@@ -25,22 +25,37 @@ const param_group *exp_device_selected_group(const cfg *c)
     return T ? T->params : NULL; /* unknown names are reported by the choice check in cfg_resolve */
 }
 
-void exp_device_bind_model(exp_device *e, cfg *c)
+const device_type *exp_device_bind_params(cfg *c, void **model, void ***unused, size_t *n_unused)
 {
     const param_group *sel = exp_device_selected_group(c);
-    size_t n_models = device_type_count();
-    e->unused = xcalloc(n_models, sizeof *e->unused);
+    const device_type *type = NULL;
+    *unused = xcalloc(device_type_count(), sizeof **unused);
+    *n_unused = 0;
     for (size_t i = 0; device_types[i] != NULL; i++) {
         const device_type *T = device_types[i];
         if (T->params == sel) {
-            e->type = T;
-            e->model = xcalloc(1, T->params->size);
-            cfg_bind(c, T->params, e->model);
+            type = T;
+            *model = xcalloc(1, T->params->size);
+            cfg_bind(c, T->params, *model);
         } else if (cfg_has(c, T->params->path)) {
-            e->unused[e->n_unused] = xcalloc(1, T->params->size);
-            cfg_bind(c, T->params, e->unused[e->n_unused++]);
+            (*unused)[*n_unused] = xcalloc(1, T->params->size);
+            cfg_bind(c, T->params, (*unused)[(*n_unused)++]);
         }
     }
+    return type;
+}
+
+void exp_device_free_params(void *model, void **unused, size_t n_unused)
+{
+    free(model);
+    for (size_t i = 0; i < n_unused; i++)
+        free(unused[i]);
+    free(unused);
+}
+
+void exp_device_bind_model(exp_device *e, cfg *c)
+{
+    e->type = exp_device_bind_params(c, &e->model, &e->unused, &e->n_unused);
     if (e->type != NULL)
         variability_bind_model(&e->var, c, e->type);
 }
@@ -334,10 +349,7 @@ void exp_device_free(exp_device *e)
 {
     stimulus_destroy(&e->s);
     device_trace_free(&e->tr);
-    free(e->model);
-    for (size_t i = 0; i < e->n_unused; i++)
-        free(e->unused[i]);
-    free(e->unused);
+    exp_device_free_params(e->model, e->unused, e->n_unused);
     device_cell_free(&e->cell);
     variability_free(&e->var);
     e->model = NULL;

@@ -43,6 +43,12 @@ typedef struct exp_device {
     double x0[DEVICE_MAX_STATE];
 } exp_device;
 
+/* Binds the parameter group of the model device.model names (the block *model, allocated) and, to be
+ * validated only, the groups of other models the file mentions (*unused, *n_unused).  Returns the model's type,
+ * NULL if the name is unknown (cfg_resolve reports it).  Shared by every experiment with device cells. */
+const device_type *exp_device_bind_params(cfg *c, void **model, void ***unused, size_t *n_unused);
+void exp_device_free_params(void *model, void **unused, size_t n_unused);
+
 /* Binds run, device, stimulus, sim and the model-independent variability groups. */
 void exp_device_init(exp_device *e, cfg *c);
 /* After the file and --set are read: binds device.<model> for the selected model, and the groups

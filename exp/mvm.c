@@ -1,5 +1,6 @@
 /* exp/mvm.c -- see mvm.h. */
 #include "exp/mvm.h"
+#include "exp/vector.h"
 #include "device/inverse.h"
 #include "core/csv.h"
 #include "core/rng.h"
@@ -101,29 +102,11 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
         }
         rng_free(r);
     }
-    if (v_path != NULL) {
-        csv_read_opts o = {CSV_HEADER_AUTO, "voltage", "V", -HUGE_VAL, HUGE_VAL, 1};
-        csv_table t;
-        if ((st = csv_read(v_path, &o, &t)) != CIM_OK)
-            return st;
-        if (t.rows != e->rows) {
-            st = cim_error(CIM_EINVAL, "%s holds %zu voltage%s but %s has %zu rows; give one voltage per row", v_path,
-                           t.rows, t.rows == 1 ? "" : "s", g_path ? g_path : "the generated matrix", e->rows);
-            csv_table_free(&t);
-            return st;
-        }
-        e->v_V = t.data;
-        t.data = NULL;
-        prov_add_input(pv, "voltages", v_path, t.fnv1a64);
-        csv_table_free(&t);
-        e->v_source = v_path;
-    } else {
-        e->v_V = xmalloc(e->rows * sizeof *e->v_V);
-        gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "mvm.v");
-        for (size_t i = 0; i < e->rows; i++)
-            e->v_V[i] = e->p.v_min_V + (e->p.v_max_V - e->p.v_min_V) * gsl_rng_uniform(r);
-        rng_free(r);
-    }
+    exp_vector_spec vs = {"voltage", "V", "voltages", "mvm.v", e->p.v_min_V, e->p.v_max_V};
+    if ((st = exp_vector_load(&vs, v_path, e->rows, g_path ? g_path : "the generated matrix", (uint64_t)e->run.seed, pv,
+                              &e->v_V)) != CIM_OK)
+        return st;
+    e->v_source = v_path;
     return crossbar_check_conductances(e->g_S, e->rows, e->cols);
 }
 

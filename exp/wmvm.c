@@ -6,6 +6,8 @@
 #include "core/status.h"
 #include "core/xalloc.h"
 #include "crossbar/ideal.h"
+#include "exp/device.h"
+#include "exp/vector.h"
 
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -86,20 +88,7 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
 /* As exp_device_bind_model (exp/device.c), for the groups this experiment binds. */
 void exp_wmvm_bind_model(exp_wmvm *e, cfg *c)
 {
-    const char *name = cfg_peek_string(c, "device.model");
-    const device_type *sel = device_type_find(name ? name : device_type_names[0]);
-    e->unused = xcalloc(device_type_count(), sizeof *e->unused);
-    for (size_t i = 0; device_types[i] != NULL; i++) {
-        const device_type *T = device_types[i];
-        if (T == sel) {
-            e->type = T;
-            e->model = xcalloc(1, T->params->size);
-            cfg_bind(c, T->params, e->model);
-        } else if (cfg_has(c, T->params->path)) {
-            e->unused[e->n_unused] = xcalloc(1, T->params->size);
-            cfg_bind(c, T->params, e->unused[e->n_unused++]);
-        }
-    }
+    e->type = exp_device_bind_params(c, &e->model, &e->unused, &e->n_unused);
     if (e->type != NULL)
         variability_bind_model(&e->var, c, e->type);
 }
@@ -220,29 +209,11 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
             e->w[k] = e->p.w_min + (e->p.w_max - e->p.w_min) * gsl_rng_uniform(r);
         rng_free(r);
     }
-    if (x_path != NULL) {
-        csv_read_opts o = {CSV_HEADER_AUTO, "input", NULL, -HUGE_VAL, HUGE_VAL, 1};
-        csv_table t;
-        if ((st = csv_read(x_path, &o, &t)) != CIM_OK)
-            return st;
-        if (t.rows != e->rows) {
-            st = cim_error(CIM_EINVAL, "%s holds %zu input%s but %s has %zu rows; give one input per row of W", x_path,
-                           t.rows, t.rows == 1 ? "" : "s", w_path ? w_path : "the generated weight matrix", e->rows);
-            csv_table_free(&t);
-            return st;
-        }
-        e->x = t.data;
-        t.data = NULL;
-        prov_add_input(pv, "inputs", x_path, t.fnv1a64);
-        csv_table_free(&t);
-        e->x_source = x_path;
-    } else {
-        e->x = xmalloc(e->rows * sizeof *e->x);
-        gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "mvm.x");
-        for (size_t i = 0; i < e->rows; i++)
-            e->x[i] = e->p.x_min + (e->p.x_max - e->p.x_min) * gsl_rng_uniform(r);
-        rng_free(r);
-    }
+    exp_vector_spec xs = {"input", NULL, "inputs", "mvm.x", e->p.x_min, e->p.x_max};
+    if ((st = exp_vector_load(&xs, x_path, e->rows, w_path ? w_path : "the generated weight matrix",
+                              (uint64_t)e->run.seed, pv, &e->x)) != CIM_OK)
+        return st;
+    e->x_source = x_path;
     if ((st = mapping_plan(&e->m, &e->mp, e->w, e->rows, e->cols)) != CIM_OK)
         return st;
     if ((st = tiles_plan_crossbar(&e->t, &e->m, e->w, &e->xb)) != CIM_OK) {
@@ -749,10 +720,7 @@ void exp_wmvm_free(exp_wmvm *e)
         mapping_destroy(&e->m);
         e->loaded = 0;
     }
-    for (size_t i = 0; i < e->n_unused; i++)
-        free(e->unused[i]);
-    free(e->unused);
-    free(e->model);
+    exp_device_free_params(e->model, e->unused, e->n_unused);
     variability_free(&e->var);
     free(e->g_read_S);
     free(e->pulses);
