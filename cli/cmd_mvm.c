@@ -12,7 +12,9 @@
 static const cli_option mvm_options[] = {
     {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
     {"voltages", "FILE", "input voltages v, volts: one value per line, one line per row of G"},
-    {"spice", "FILE.cir", "write the simulated array (cells, wires, sources) as an ngspice netlist"},
+    {"spice", "FILE.cir",
+     "write the simulated array (cells, wires, sources) as an ngspice netlist; weight level: one per tile "
+     "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages"},
     {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)"},
     {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)"},
     {"maps", "PREFIX",

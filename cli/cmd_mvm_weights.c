@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static void print_error(FILE *out, const char *what, const wmvm_error *er)
 {
@@ -27,6 +28,10 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     if (maps != NULL && e->p.cells != WMVM_CELLS_DEVICE)
         return cim_error(CIM_EUSAGE, "--maps at the weight level maps programmed device cells: it needs weights.cells = "
                                      "\"device\" (the node-voltage maps are circuit-level: --conductances/--voltages)");
+    const char *spice = cli_opt(cmd, a, "spice");
+    if (spice != NULL && e->p.cells == WMVM_CELLS_DEVICE)
+        return cim_error(CIM_EUSAGE, "--spice: device cells (weights.cells = \"device\") have no netlist form here; "
+                                     "the array export writes conductance cells (weights.cells = \"ideal\")");
     prov_init(&pv, "mvm", a->invocation, c, e->run.seed);
     cli_progress(a, &prog);
     int st = exp_wmvm_load(e, cli_opt(cmd, a, "weights"), cli_opt(cmd, a, "inputs"), &pv, &prog);
@@ -55,6 +60,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     st = cli_write_result(a, &pv, body.s, jb);
     json_decref(jb);
     strbuf_destroy(&body);
+    if (st == CIM_OK && spice != NULL)
+        st = exp_wmvm_write_spice(e, spice);
     if (st == CIM_OK && maps != NULL) {
         strbuf hdr;
         strbuf_init(&hdr);
@@ -145,6 +152,14 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                     a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
         if (maps != NULL)
             fprintf(out, "  wrote              %s_{gerr,gread,pulses}.{csv,png} (per-cell programming maps)\n", maps);
+        if (spice != NULL && e->t.n_tiles == 1)
+            fprintf(out, "  wrote              %s (ngspice netlist of the tile, first read cycle)\n", spice);
+        else if (spice != NULL) {
+            const char *dot = strrchr(spice, '.'), *slash = strrchr(spice, '/');
+            int stem = dot != NULL && (slash == NULL || dot > slash) ? (int)(dot - spice) : (int)strlen(spice);
+            fprintf(out, "  wrote              %.*s_tile{0..%zu}%s (ngspice netlists of the tiles, first read cycle)\n",
+                    stem, spice, e->t.n_tiles - 1, spice + stem);
+        }
     }
     json_decref(summary);
     return st;

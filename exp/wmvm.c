@@ -6,6 +6,7 @@
 #include "core/status.h"
 #include "core/xalloc.h"
 #include "crossbar/ideal.h"
+#include "crossbar/spice_array.h"
 #include "exp/device.h"
 #include "exp/vector.h"
 
@@ -741,4 +742,37 @@ void exp_wmvm_free(exp_wmvm *e)
     free(e->w_q);
     free(e->x_q);
     e->w = e->x = e->y = e->y_float = e->y_quant = e->w_q = e->x_q = NULL;
+}
+
+/* ---- SPICE export ---------------------------------------------------------------------------------- */
+
+int exp_wmvm_write_spice(const exp_wmvm *e, const char *path)
+{
+    if (e->p.cells == WMVM_CELLS_DEVICE)
+        return cim_error(CIM_EINVAL, "--spice: device cells (weights.cells = \"device\") have no netlist form here; "
+                                     "the array export writes conductance cells (weights.cells = \"ideal\")");
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    size_t stem = dot != NULL && (slash == NULL || dot > slash) ? (size_t)(dot - path) : strlen(path);
+    cell_params lin = cell_params_default(); /* tiles read as plain conductances (1R, linear), as simulated */
+    int st = CIM_OK;
+    for (size_t k = 0; k < e->t.n_tiles && st == CIM_OK; k++) {
+        const tiles_span *sp = &e->t.span[k];
+        cell_array ca;
+        if ((st = cell_array_init(&ca, &lin, sp->nr, sp->phys_cols, e->t.g_S + sp->g_off)) != CIM_OK)
+            break;
+        spice_array sa = {sp->nr, sp->phys_cols, crossbar_wires(&e->xb), NULL, NULL, e->in.v_V + sp->r0, NULL, &ca, 0};
+        strbuf b, name;
+        strbuf_init(&b);
+        strbuf_init(&name);
+        if (e->t.n_tiles == 1)
+            strbuf_puts(&name, path);
+        else
+            strbuf_printf(&name, "%.*s_tile%zu%s", (int)stem, path, k, path + stem);
+        if ((st = spice_array_netlist(&sa, NULL, &b)) == CIM_OK)
+            st = afile_write_all(name.s, b.s, b.len);
+        strbuf_destroy(&b);
+        strbuf_destroy(&name);
+        cell_array_destroy(&ca);
+    }
+    return st;
 }

@@ -195,6 +195,12 @@ int exp_wmvm_write_maps(const exp_wmvm *e, const char *prefix, const char *heade
 /* Summary numbers as a JSON object (new reference). */
 json_t *exp_wmvm_summary(const exp_wmvm *e);
 
+/* After exp_wmvm_load: every tile as an ngspice netlist (crossbar/spice_array.h), with its conductances as
+ * mapped, the crossbar's wires and terminals, and the row voltages of the first read cycle; path itself for one
+ * tile, else path with "_tile<k>" before its extension, k = 0 .. n_tiles-1.  Ideal (conductance) cells only:
+ * device cells have no netlist form (CIM_EINVAL). */
+int exp_wmvm_write_spice(const exp_wmvm *e, const char *path);
+
 void exp_wmvm_free(exp_wmvm *e);
 
 #endif

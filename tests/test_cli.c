@@ -1,6 +1,7 @@
 /* tests/test_cli.c -- the cimsim program as a user meets it: the bad-input catalogue (tests/bad/),
  * exit codes, outputs and their provenance, reproducibility, and the generated reference. */
 #include "core/csv.h"
+#include "core/strbuf.h"
 #include "core/status.h"
 #include "tests/util.h"
 
@@ -698,5 +699,87 @@ Test(cli, mvm_device_cells_follow_the_device_iv)
     cr_expect(strstr(err, "device cells") != NULL, "%s", err);
     free(err);
     csv_table_free(&Iw), csv_table_free(&I0), csv_table_free(&G), csv_table_free(&v);
+    free(dir);
+}
+
+/* The weight level's --spice writes one netlist per tile: every cell one of the mapping's levels, every input 0 or
+ * v_read (bit-serial), and ngspice on tile 0 agrees with the circuit-level solve of the same conductances and
+ * voltages (parsed back from the netlist) to 1e-6. */
+Test(cli, weight_level_spice_writes_each_tile)
+{
+    char *dir = util_tmpdir(), args[2048], path[700];
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/weights.cfg --set crossbar.r_row_ohm=2.5 --set crossbar.r_col_ohm=2.5 "
+             "--set crossbar.r_sense_ohm=10 --spice w.cir -o y.csv -q", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+    for (int k = 0; k < 10; k++) { /* weights.cfg: 96 x 40 weights in 10 tiles of 64 x 64 */
+        snprintf(path, sizeof path, "%s/w_tile%d.cir", dir, k);
+        cr_expect_eq(access(path, F_OK), 0, "tile %d written", k);
+    }
+    snprintf(path, sizeof path, "%s/w_tile10.cir", dir);
+    cr_expect_neq(access(path, F_OK), 0, "no eleventh tile");
+    snprintf(path, sizeof path, "%s/w_tile0.cir", dir);
+    FILE *fp = fopen(path, "r");
+    cr_assert_not_null(fp);
+    enum { R = 64, C = 64 };
+    static double G[R * C], v[R];
+    size_t nr = 0, nc = 0, n_cells = 0;
+    char line[512];
+    while (fgets(line, sizeof line, fp)) {
+        int i, j;
+        double x;
+        char a[64], b[64];
+        if (sscanf(line, "RCELL%d_%d %63s %63s %lf", &i, &j, a, b, &x) == 5 && i >= 0 && i < R && j >= 0 && j < C) {
+            G[i * C + j] = 1 / x;
+            nr = (size_t)i + 1 > nr ? (size_t)i + 1 : nr;
+            nc = (size_t)j + 1 > nc ? (size_t)j + 1 : nc;
+            n_cells++;
+            double best = INFINITY; /* mapping levels: 4 uniform in 1 .. 100 uS */
+            for (int l = 0; l < 4; l++)
+                best = fmin(best, fabs(1 / x - (1e-6 + l * 33e-6)) / 1e-4);
+            cr_expect_leq(best, 1e-12, "cell %d,%d: %g S is not a level", i, j, 1 / x);
+        } else if (sscanf(line, "VIN%d %63s 0 DC %lf", &i, a, &x) == 3 && i >= 0 && i < R) {
+            v[i] = x;
+            cr_expect(x == 0 || fabs(x - 0.2) < 1e-15, "input %d at %g V", i, x);
+        }
+    }
+    fclose(fp);
+    cr_assert_eq(nr, 64);
+    cr_assert_eq(n_cells, nr * nc, "every cell has an element");
+    /* the same circuit at the circuit level */
+    strbuf gs, vs;
+    strbuf_init(&gs), strbuf_init(&vs);
+    for (size_t i = 0; i < nr; i++) {
+        for (size_t j = 0; j < nc; j++)
+            strbuf_printf(&gs, "%.17g%s", G[i * C + j], j + 1 < nc ? "," : "\n");
+        strbuf_printf(&vs, "%.17g\n", v[i]);
+    }
+    snprintf(path, sizeof path, "%s/G.csv", dir);
+    util_write(path, gs.s);
+    snprintf(path, sizeof path, "%s/v.csv", dir);
+    util_write(path, vs.s);
+    strbuf_destroy(&gs), strbuf_destroy(&vs);
+    snprintf(args, sizeof args, "mvm %s --conductances G.csv --voltages v.csv --set crossbar.r_row_ohm=2.5 "
+             "--set crossbar.r_col_ohm=2.5 --set crossbar.r_sense_ohm=10 -o I.csv -q", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+    snprintf(path, sizeof path, "%s/I.csv", dir);
+    csv_table I = read_result(path);
+    cr_assert_eq(I.rows, nc);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd %s && ngspice -b w_tile0.cir 2>/dev/null", dir);
+    FILE *sp = popen(cmd, "r");
+    cr_assert_not_null(sp);
+    size_t seen = 0;
+    while (fgets(line, sizeof line, sp)) {
+        int j;
+        double i_A;
+        if (sscanf(line, " i(vsen%d) = %lf", &j, &i_A) == 2 && j >= 0 && (size_t)j < nc) {
+            cr_expect_leq(fabs(i_A - I.data[j]), 1e-6 * fabs(I.data[j]) + 1e-18, "column %d: ngspice %.12g, cimsim %.12g",
+                          j, i_A, I.data[j]);
+            seen++;
+        }
+    }
+    pclose(sp);
+    cr_assert_eq(seen, nc, "ngspice printed %zu column currents", seen);
+    csv_table_free(&I);
     free(dir);
 }
