@@ -11,7 +11,9 @@
 
 static const cli_option mvm_options[] = {
     {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
-    {"voltages", "FILE", "input voltages v, volts: one value per line, one line per row of G"},
+    {"voltages", "FILE",
+     "input voltages v, volts: one line per row of G; several comma-separated columns are several input vectors, "
+     "multiplied as a batch (the result then has one column per vector)"},
     {"spice", "FILE.cir",
      "write the simulated array (cells, wires, sources) as an ngspice netlist; weight level: one per tile "
      "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages"},
@@ -75,19 +77,28 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         json_t *summary = exp_mvm_summary(&e);
         strbuf body;
         strbuf_init(&body);
+        size_t K = e.n_vec;
+        const char *layout = K == 1 ? "one line per column" : "one line per column, one value per input vector";
         if (e.circuit)
             strbuf_printf(&body,
-                          "# column currents through r_sense into virtual ground (exact circuit solve), amperes; one line "
-                          "per column (%zu)\n",
-                          e.cols);
+                          "# column currents through r_sense into virtual ground (exact circuit solve), amperes; %s "
+                          "(%zu)\n",
+                          layout, e.cols);
         else
-            strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; one line per column (%zu)\n", e.cols);
-        for (size_t j = 0; j < e.cols; j++)
-            strbuf_printf(&body, "%.17g\n", e.i_A[j]);
+            strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; %s (%zu)\n", layout, e.cols);
+        /* JSON: one current per column for one vector; for several, one array per column (as the CSV's lines) */
         json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "column_current_A", json_array());
         json_t *arr = json_object_get(jb, "column_current_A");
-        for (size_t j = 0; j < e.cols; j++)
-            json_array_append_new(arr, json_real(e.i_A[j]));
+        for (size_t j = 0; j < e.cols; j++) {
+            json_t *row = K == 1 ? NULL : json_array();
+            for (size_t k = 0; k < K; k++) {
+                double x = e.i_A[k * e.cols + j];
+                strbuf_printf(&body, "%.17g%s", x, k + 1 < K ? "," : "\n");
+                json_array_append_new(K == 1 ? arr : row, json_real(x));
+            }
+            if (row != NULL)
+                json_array_append_new(arr, row);
+        }
         st = cli_write_result(a, &pv, body.s, jb);
         json_decref(jb);
         strbuf_destroy(&body);
@@ -126,13 +137,13 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                         e.rows, e.cols, cell_type_names[e.cell.type],
                         e.p.cells == MVM_CELLS_DEVICE ? e.dev_type->name : cell_iv_names[e.cell.iv], e.xb.r_row_ohm,
                         e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+            else
+                fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
+                        e.rows, e.cols);
             if (e.circuit && e.p.cells == MVM_CELLS_DEVICE)
                 fprintf(out, "  device cells    each in the state whose chord conductance at %g V is G_ij; read "
                              "through the %s I-V at the voltage it sees\n",
                         e.dev_v_read_V, e.dev_type->name);
-            else
-                fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
-                        e.rows, e.cols);
             char s1[32], s2[32], s3[32];
             fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, json_real_value(json_object_get(g, "min")), "S"),
                     cli_si(s2, json_real_value(json_object_get(g, "max")), "S"),
@@ -145,17 +156,21 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                     cli_si(s3, json_real_value(json_object_get(i, "mean")), "A"));
             fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n", cli_si(s1, e.p_W, "W"),
                     e.circuit ? " and wires" : "");
+            if (e.n_vec > 1)
+                fprintf(out, "  input vectors   %zu, multiplied as a batch%s\n", e.n_vec,
+                        e.circuit ? " (power, maps and netlist: the first vector)" : "");
             if (e.circuit) {
-                fprintf(out, "  solver          %s, %d iterations, KCL residual %.2g of the largest source current\n",
-                        circuit_method_names[e.st.method], e.st.iterations, e.st.residual);
+                fprintf(out, "  solver          %s, %d iterations%s, KCL residual %.2g of the largest source current\n",
+                        circuit_method_names[e.st.method], e.st.iterations, e.n_vec > 1 ? " in all" : "",
+                        e.st.residual);
                 fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
                         cli_si(s1, e.rmse_A, "A"), 100 * e.max_rel_err, e.snr_dB);
             }
             fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
                     e.blas_dev);
             if (a->output)
-                fprintf(out, "  wrote           %s (%zu column currents, %s)\n", a->output, e.cols,
-                        a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
+                fprintf(out, "  wrote           %s (%zu column currents%s, %s)\n", a->output, e.cols,
+                        e.n_vec > 1 ? " per vector" : "", a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
             if (spice != NULL)
                 fprintf(out, "  wrote           %s (ngspice netlist: ngspice -b %s prints the column currents)\n", spice,
                         spice);

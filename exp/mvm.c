@@ -47,6 +47,9 @@ static const param_spec mvm_spec[] = {
                    "circuit level: \"conductance\": each cell is the cell group's I-V with small-signal conductance "
                    "G_ij; \"device\": each cell is device.model in the state whose chord conductance at "
                    "device.v_read_V is G_ij, read through its own I-V at the voltage it sees (always the circuit solve)"),
+    PARAM_INT_F(mvm_params, n_vectors, 1, 1000000, 1,
+                "input vectors drawn from the seed when no --voltages file is given (a file's columns fix the count); "
+                "all are multiplied by the same array, as a batch"),
     PARAM_END,
 };
 
@@ -103,9 +106,10 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
         rng_free(r);
     }
     exp_vector_spec vs = {"voltage", "V", "voltages", "mvm.v", e->p.v_min_V, e->p.v_max_V};
-    if ((st = exp_vector_load(&vs, v_path, e->rows, g_path ? g_path : "the generated matrix", (uint64_t)e->run.seed, pv,
-                              &e->v_V)) != CIM_OK)
+    if ((st = exp_vectors_load(&vs, v_path, e->rows, g_path ? g_path : "the generated matrix", (uint64_t)e->run.seed,
+                               (size_t)e->p.n_vectors, pv, &e->v_V, &e->n_vec)) != CIM_OK)
         return st;
+    e->p.n_vectors = (long long)e->n_vec; /* provenance shows the count that ran */
     e->v_source = v_path;
     return crossbar_check_conductances(e->g_S, e->rows, e->cols);
 }
@@ -134,16 +138,17 @@ static int device_cells(exp_mvm *e)
 
 int exp_mvm_run(exp_mvm *e, progress *prog)
 {
-    size_t M = e->rows, N = e->cols;
+    size_t M = e->rows, N = e->cols, K = e->n_vec;
     int st = CIM_OK;
-    e->i_A = xmalloc(N * sizeof *e->i_A);
-    e->i_ideal_A = xmalloc(N * sizeof *e->i_ideal_A);
+    e->i_A = xmalloc(K * N * sizeof *e->i_A);
+    e->i_ideal_A = xmalloc(K * N * sizeof *e->i_ideal_A);
     e->v_row_V = xmalloc(M * N * sizeof *e->v_row_V);
     e->v_col_V = xcalloc(M * N, sizeof *e->v_col_V);
     if (prog != NULL && e->g_source != NULL) /* rows known only now that the file is read */
         prog->total = (double)M;
     progress_set_base(prog, e->g_source ? 0 : (double)M);
-    crossbar_ideal_mvm(e->g_S, M, N, e->v_V, e->i_ideal_A, prog);
+    for (size_t k = 0; k < K; k++)
+        crossbar_ideal_mvm(e->g_S, M, N, e->v_V + k * M, e->i_ideal_A + k * N, k == 0 ? prog : NULL);
     /* The circuit solve when there are parasitics or the cells are not plain conductances. */
     int device = e->p.cells == MVM_CELLS_DEVICE;
     e->circuit = device || !crossbar_is_ideal(&e->xb) || e->cell.type != CELL_1R || e->cell.iv != CELL_IV_LINEAR;
@@ -172,15 +177,18 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
             st = circuit_set_cells(c, &cc);
         } else
             st = cell_array_apply(&ca, c);
+        /* One vector: one solve.  Several: a batch (the others start from the first one's solution, on
+         * worker threads); the circuit then holds the first vector's solution for the maps and the power. */
         if (st == CIM_OK)
-            st = circuit_solve(c, e->v_V, NULL, e->i_A, &o, &e->st);
+            st = K == 1 ? circuit_solve(c, e->v_V, NULL, e->i_A, &o, &e->st)
+                        : circuit_solve_batch(c, K, e->v_V, NULL, e->i_A, &o, &e->st);
         cell_array_destroy(&ca);
         memcpy(e->v_row_V, circuit_v_row(c), M * N * sizeof *e->v_row_V);
         memcpy(e->v_col_V, circuit_v_col(c), M * N * sizeof *e->v_col_V);
         e->p_W = circuit_power_W(c);
         circuit_free(c);
     } else {
-        memcpy(e->i_A, e->i_ideal_A, N * sizeof *e->i_A);
+        memcpy(e->i_A, e->i_ideal_A, K * N * sizeof *e->i_A);
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++)
                 e->v_row_V[i * N + j] = e->v_V[i];
@@ -190,14 +198,14 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
     /* Error against the ideal product. */
     double se = 0, ss = 0;
     e->max_rel_err = 0;
-    for (size_t j = 0; j < N; j++) {
+    for (size_t j = 0; j < K * N; j++) {
         double d = e->i_A[j] - e->i_ideal_A[j];
         se += d * d;
         ss += e->i_ideal_A[j] * e->i_ideal_A[j];
         if (e->i_ideal_A[j] != 0 && fabs(d) / fabs(e->i_ideal_A[j]) > e->max_rel_err)
             e->max_rel_err = fabs(d) / fabs(e->i_ideal_A[j]);
     }
-    e->rmse_A = sqrt(se / (double)N);
+    e->rmse_A = sqrt(se / (double)(K * N));
     e->snr_dB = se > 0 ? 10 * log10(ss / se) : INFINITY;
 
     /* Independent check of the ideal sum: OpenBLAS computes the same product with its own kernel and
@@ -205,17 +213,20 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
     double *ref = xmalloc(N * sizeof *ref);
     double *absv = xmalloc(M * sizeof *absv);
     double *scale = xmalloc(N * sizeof *scale);
-    for (size_t i = 0; i < M; i++)
-        absv[i] = fabs(e->v_V[i]);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, e->g_S, (int)N, e->v_V, 1, 0.0, ref, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, e->g_S, (int)N, absv, 1, 0.0, scale, 1);
     e->blas_dev = 0.0;
-    for (size_t j = 0; j < N; j++)
-        if (scale[j] > 0) {
-            double d = fabs(e->i_ideal_A[j] - ref[j]) / scale[j];
-            if (d > e->blas_dev)
-                e->blas_dev = d;
-        }
+    for (size_t k = 0; k < K; k++) {
+        const double *v = e->v_V + k * M, *ideal = e->i_ideal_A + k * N;
+        for (size_t i = 0; i < M; i++)
+            absv[i] = fabs(v[i]);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, e->g_S, (int)N, v, 1, 0.0, ref, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, e->g_S, (int)N, absv, 1, 0.0, scale, 1);
+        for (size_t j = 0; j < N; j++)
+            if (scale[j] > 0) {
+                double d = fabs(ideal[j] - ref[j]) / scale[j];
+                if (d > e->blas_dev)
+                    e->blas_dev = d;
+            }
+    }
     free(ref);
     free(absv);
     free(scale);
@@ -284,14 +295,14 @@ json_t *exp_mvm_summary(const exp_mvm *e)
 {
     double gmin, gmax, vmin, vmax, imin, imax;
     gsl_stats_minmax(&gmin, &gmax, e->g_S, 1, e->rows * e->cols);
-    gsl_stats_minmax(&vmin, &vmax, e->v_V, 1, e->rows);
-    gsl_stats_minmax(&imin, &imax, e->i_A, 1, e->cols);
-    double imean = gsl_stats_mean(e->i_A, 1, e->cols);
+    gsl_stats_minmax(&vmin, &vmax, e->v_V, 1, e->rows * e->n_vec);
+    gsl_stats_minmax(&imin, &imax, e->i_A, 1, e->cols * e->n_vec);
+    double imean = gsl_stats_mean(e->i_A, 1, e->cols * e->n_vec);
     json_t *j = json_pack(
-        "{s:s, s:I, s:I, s:{s:s, s:f, s:f}, s:{s:s, s:f, s:f}, s:{s:f, s:f, s:f}, s:f, s:{s:s, s:f}}", "model",
+        "{s:s, s:I, s:I, s:I, s:{s:s, s:f, s:f}, s:{s:s, s:f, s:f}, s:{s:f, s:f, s:f}, s:f, s:{s:s, s:f}}", "model",
         e->circuit ? "crossbar circuit (Ohm's law per cell, Kirchhoff's laws at every node, wire/driver/sense resistance)"
                    : "ideal crossbar (Ohm's law per cell, Kirchhoff's current law per column, perfect wires)",
-        "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols, "conductance_S", "source",
+        "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols, "vectors", (json_int_t)e->n_vec, "conductance_S", "source",
         e->g_source ? e->g_source : "generated", "min", gmin, "max", gmax, "voltage_V", "source",
         e->v_source ? e->v_source : "generated", "min", vmin, "max", vmax, "column_current_A", "min", imin, "max", imax,
         "mean", imean, "array_power_W", e->p_W, "blas_check", "reference", "cblas_dgemv (OpenBLAS), on the ideal sum",

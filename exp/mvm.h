@@ -29,6 +29,7 @@ typedef struct mvm_params {
     double v_max_V;
     int level;      /* enum mvm_level: which experiment `cimsim mvm` runs */
     int cells;      /* enum mvm_cells: what a circuit-level cell is */
+    long long n_vectors; /* input vectors drawn when no --voltages file is given (a file's columns fix it) */
 } mvm_params;
 
 /* mvm.cells at the circuit level: "conductance" -- each cell is the cell group's memory I-V (linear or sinh)
@@ -59,20 +60,21 @@ typedef struct exp_mvm {
     double *dev_x;        /* M x N x n_state: the device states that read G */
     size_t rows, cols;    /* M, N of the product actually run */
     double *g_S;          /* M x N conductances, row-major */
-    double *v_V;          /* M input voltages */
-    double *i_A;          /* N column currents (the result) */
+    size_t n_vec;         /* K input vectors, multiplied by the same array (a batch) */
+    double *v_V;          /* K x M input voltages, vector-major: vector k at v_V + k M */
+    double *i_A;          /* K x N column currents (the result), vector-major */
     const char *g_source; /* file name, or NULL if generated */
     const char *v_source;
-    double p_W;           /* power the sources deliver (dissipated in cells and wires) */
+    double p_W;           /* power the sources deliver (dissipated in cells and wires), first vector */
     double blas_dev;      /* max_j |I_ideal_j - dgemv_j| / sum_i |G_ij v_i| */
     /* The circuit solve (crossbar.r_* not all zero); otherwise i_A is the ideal sum. */
     int circuit;          /* 1 if the parasitics were solved */
     circuit_stats st;     /* what the solve did */
-    double *i_ideal_A;    /* N ideal column currents sum_i G_ij v_i */
-    double *v_row_V;      /* M x N row-wire node voltages (the ideal: v_i everywhere) */
+    double *i_ideal_A;    /* K x N ideal column currents sum_i G_ij v_i */
+    double *v_row_V;      /* M x N row-wire node voltages of the first vector (the ideal: v_i everywhere) */
     double *v_col_V;      /* M x N column-wire node voltages (the ideal: 0) */
     /* Error of i_A against the ideal product (zero for the ideal array). */
-    double rmse_A;        /* sqrt(mean_j (I_j - I_ideal_j)^2) */
+    double rmse_A;        /* sqrt(mean over vectors and columns of (I_j - I_ideal_j)^2) */
     double max_rel_err;   /* max_j |I_j - I_ideal_j| / |I_ideal_j| over columns with I_ideal_j != 0 */
     double snr_dB;        /* 10 log10(sum_j I_ideal_j^2 / sum_j (I_j - I_ideal_j)^2); +inf when exact */
 } exp_mvm;

@@ -22,4 +22,10 @@ typedef struct exp_vector_spec {
 int exp_vector_load(const exp_vector_spec *s, const char *path, size_t n, const char *shape_of, uint64_t seed,
                     prov *pv, double **out);
 
+/* As exp_vector_load, for k vectors of n values: the CSV holds one line per entry and one column per vector (any
+ * number of columns; *k gets it), or, with path NULL, k_draw vectors are drawn (vector after vector from one
+ * stream, so the first is what exp_vector_load draws).  *out is vector-major: vector v at *out + v n. */
+int exp_vectors_load(const exp_vector_spec *s, const char *path, size_t n, const char *shape_of, uint64_t seed,
+                     size_t k_draw, prov *pv, double **out, size_t *k);
+
 #endif

@@ -783,3 +783,68 @@ Test(cli, weight_level_spice_writes_each_tile)
     csv_table_free(&I);
     free(dir);
 }
+
+/* Several input vectors (columns of --voltages, or mvm.n_vectors drawn): each output column must be that vector's
+ * own multiply -- bitwise for the ideal array, to the solve tolerance through the circuit (the batch starts the
+ * others from the first one's solution) -- and the same bytes on 1 and 2 threads.  The summary names the model
+ * that ran, once. */
+Test(cli, several_input_vectors_are_each_their_own_multiply)
+{
+    char *dir = util_tmpdir(), args[1400], path[600], *out;
+    const char *G = CIM_SRC "/configs/mvm/G_4x3.csv";
+    snprintf(path, sizeof path, "%s/V.csv", dir);
+    util_write(path, "0.02,0.17,0.15\n0.05,0.10,0.09\n0.13,0.16,0.02\n0.006,0.17,0.09\n");
+    const char *cols[3] = {"0.02\n0.05\n0.13\n0.006\n", "0.17\n0.10\n0.16\n0.17\n", "0.15\n0.09\n0.02\n0.09\n"};
+    const char *wires[2] = {"", "--set crossbar.r_row_ohm=2.5 --set crossbar.r_col_ohm=2.5 --set crossbar.r_sense_ohm=10"};
+    for (int w = 0; w < 2; w++) {
+        for (int nt = 1; nt <= 2; nt++) {
+            snprintf(args, sizeof args, "mvm %s --conductances %s --voltages V.csv %s --threads %d -o B%d.csv", MVM_CFG, G,
+                     wires[w], nt, nt);
+            cr_assert_eq(util_run_cli(dir, args, &out, NULL), 0, "%s", args);
+            cr_expect(strstr(out, w ? "crossbar circuit" : "ideal crossbar") != NULL, "%s", out);
+            cr_expect(strstr(out, w ? "ideal crossbar" : "crossbar circuit") == NULL, "one model named: %s", out);
+            cr_expect(strstr(out, "input vectors   3") != NULL, "%s", out);
+            free(out);
+        }
+        snprintf(path, sizeof path, "%s/B1.csv", dir);
+        csv_table b1 = read_result(path);
+        snprintf(path, sizeof path, "%s/B2.csv", dir);
+        csv_table b2 = read_result(path);
+        cr_assert_eq(b1.rows, 3);
+        cr_assert_eq(b1.cols, 3);
+        cr_expect_eq(memcmp(b1.data, b2.data, 9 * sizeof(double)), 0, "1 and 2 threads differ");
+        for (int k = 0; k < 3; k++) {
+            snprintf(path, sizeof path, "%s/v%d.csv", dir, k);
+            util_write(path, cols[k]);
+            snprintf(args, sizeof args, "mvm %s --conductances %s --voltages v%d.csv %s -o s%d.csv -q", MVM_CFG, G, k,
+                     wires[w], k);
+            cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0, "%s", args);
+            snprintf(path, sizeof path, "%s/s%d.csv", dir, k);
+            csv_table s1 = read_result(path);
+            for (size_t j = 0; j < 3; j++) {
+                double got = b1.data[j * 3 + (size_t)k], want = s1.data[j];
+                if (w == 0)
+                    cr_expect_eq(got, want, "ideal, vector %d column %zu: %.17g vs %.17g", k, j, got, want);
+                else
+                    cr_expect_leq(fabs(got - want), 1e-9 * fabs(want), "circuit, vector %d column %zu", k, j);
+            }
+            csv_table_free(&s1);
+        }
+        csv_table_free(&b1), csv_table_free(&b2);
+    }
+    /* drawn: the first of 4 vectors is the single vector of the same seed */
+    snprintf(args, sizeof args, "mvm %s --set mvm.n_vectors=4 -o d4.csv -q", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "mvm %s -o d1.csv -q", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, NULL, NULL), 0);
+    snprintf(path, sizeof path, "%s/d4.csv", dir);
+    csv_table d4 = read_result(path);
+    snprintf(path, sizeof path, "%s/d1.csv", dir);
+    csv_table d1 = read_result(path);
+    cr_assert_eq(d4.cols, 4);
+    cr_assert_eq(d4.rows, d1.rows);
+    for (size_t j = 0; j < d1.rows; j++)
+        cr_expect_eq(d4.data[j * 4], d1.data[j], "column %zu", j);
+    csv_table_free(&d4), csv_table_free(&d1);
+    free(dir);
+}
