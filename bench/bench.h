@@ -5,6 +5,9 @@
 
 #include "core/progress.h"
 
+#include <math.h>
+#include <stddef.h>
+
 /* Seconds per call of fn(ctx): best over 5 batches of at least 0.1 s each (2 batches once 10 s are spent). */
 static inline double bench_time(void (*fn)(void *), void *ctx)
 {
@@ -22,6 +25,17 @@ static inline double bench_time(void (*fn)(void *), void *ctx)
             best = t / (double)n;
     }
     return best;
+}
+
+/* Largest |a - b| relative to the largest |b|: how far two solvers' column currents are apart. */
+static inline double bench_max_rel(const double *a, const double *b, size_t n)
+{
+    double m = 0, s = 0;
+    for (size_t k = 0; k < n; k++)
+        s = fmax(s, fabs(b[k]));
+    for (size_t k = 0; k < n; k++)
+        m = fmax(m, fabs(a[k] - b[k]) / s);
+    return m;
 }
 
 #endif

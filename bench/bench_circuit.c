@@ -160,16 +160,6 @@ static void chol_solve(void *p)
     cholmod_l_free_factor(&L, &j->cm);
 }
 
-static double max_rel(const double *a, const double *b, size_t n)
-{
-    double m = 0, s = 0;
-    for (size_t k = 0; k < n; k++)
-        s = fmax(s, fabs(b[k]));
-    for (size_t k = 0; k < n; k++)
-        m = fmax(m, fabs(a[k] - b[k]) / s);
-    return m;
-}
-
 int main(void)
 {
     size_t sizes[] = {64, 128, 256, 512, 1024};
@@ -211,7 +201,7 @@ int main(void)
         chol_build(&j);
         double t_c = timed(chol_solve, &j, j.M >= 512 ? 10.0 : 0.0);
         printf("%8zu %12.4g %6d %9.1e %12.4g %9.1f %10.1e\n", j.M, t_p, j.st.iterations, j.st.residual, t_c, t_c / t_p,
-               max_rel(j.I, j.I_chol, j.N));
+               bench_max_rel(j.I, j.I_chol, j.N));
         fflush(stdout);
         cholmod_l_free_sparse(&j.A, &j.cm);
         cholmod_l_free_dense(&j.b, &j.cm);
@@ -254,7 +244,7 @@ int main(void)
         if (M <= 512) { /* the dense product reproduces a full solve */
             circuit_solve(j.c, j.v, NULL, I_solve, NULL, NULL);
             geff_mvm(&j);
-            dev = max_rel(j.I, I_solve, N);
+            dev = bench_max_rel(j.I, I_solve, N);
         }
         char tc[32];
         snprintf(tc, sizeof tc, "%s%.4g", mark, t_char);

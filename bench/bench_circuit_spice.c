@@ -96,17 +96,6 @@ static void cold_solve(void *p)
     circuit_free(c);
 }
 
-/* Largest |a - b| relative to the largest |b|. */
-static double max_rel(const double *a, const double *b, size_t n)
-{
-    double m = 0, s = 0;
-    for (size_t k = 0; k < n; k++)
-        s = fmax(s, fabs(b[k]));
-    for (size_t k = 0; k < n; k++)
-        m = fmax(m, fabs(a[k] - b[k]) / s);
-    return m;
-}
-
 /* One size: 0 on success, 1 on a failure (reported on stderr). */
 static int bench_size(size_t n)
 {
@@ -171,7 +160,7 @@ static int bench_size(size_t n)
             fail = 1;
         } else
             printf("%6zu %12.4g %12.4g %9.0f %6d %10.1e %12.1e\n", n, t_spice, t_ours, t_spice / t_ours,
-                   j.st.iterations, j.st.residual, max_rel(j.I, I_spice, n));
+                   j.st.iterations, j.st.residual, bench_max_rel(j.I, I_spice, n));
         fflush(stdout);
     }
 rm:

@@ -109,8 +109,6 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             strbuf hdr;
             strbuf_init(&hdr);
             prov_csv_comment(&pv, &hdr);
-            st = exp_mvm_write_maps(&e, maps, hdr.s);
-            strbuf_destroy(&hdr);
             const char *labels[EXP_MVM_N_MAPS] = {"row wire node voltage (mV)", "column wire node voltage (mV)",
                                                   "voltage across the cell (mV)",
                                                   "IR drop: input minus cell voltage (mV)"};
@@ -118,12 +116,15 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
                 char png[4096], title[512];
                 exp_mvm_map(&e, m, z);
+                if ((st = exp_mvm_write_map(&e, m, z, maps, hdr.s)) != CIM_OK)
+                    break;
                 snprintf(png, sizeof png, "%s_%s.png", maps, exp_mvm_map_names[m]);
                 snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
                          e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
                 st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], title, png);
             }
             free(z);
+            strbuf_destroy(&hdr);
         }
 
         FILE *out = cli_summary_stream(a);

@@ -66,8 +66,6 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         strbuf hdr;
         strbuf_init(&hdr);
         prov_csv_comment(&pv, &hdr);
-        st = exp_wmvm_write_maps(e, maps, hdr.s);
-        strbuf_destroy(&hdr);
         const char *labels[WMVM_N_MAPS] = {"G_read / G_target - 1 (%)", "G_read (uS)", "programming pulses"};
         const double scale[WMVM_N_MAPS] = {100, 1e6, 1};
         size_t N = exp_wmvm_map_cols(e);
@@ -75,6 +73,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
             char png[4096], title[512];
             exp_wmvm_map(e, m, z);
+            if ((st = exp_wmvm_write_map(e, m, z, maps, hdr.s)) != CIM_OK)
+                break;
             snprintf(png, sizeof png, "%s_%s.png", maps, exp_wmvm_map_names[m]);
             snprintf(title, sizeof title, "%s: %s, %s programming, %zu x %zu tiles, read %g s after programming",
                      labels[m], e->type->name, program_method_names[e->prog.method], e->t.n_row_blocks,
@@ -82,6 +82,7 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             st = plot_heatmap(z, e->rows, N, scale[m], labels[m], title, png);
         }
         free(z);
+        strbuf_destroy(&hdr);
     }
 
     FILE *out = cli_summary_stream(a);

@@ -252,6 +252,12 @@ int csv_write_matrix(FILE *fp, const double *a, size_t rows, size_t cols)
     return CIM_OK;
 }
 
+void csv_format_matrix(strbuf *b, const double *a, size_t rows, size_t cols)
+{
+    for (size_t k = 0; k < rows * cols; k++)
+        strbuf_printf(b, "%.17g%c", a[k], (k + 1) % cols ? ',' : '\n');
+}
+
 int csv_write_header(FILE *fp, const char *const *names, size_t n)
 {
     for (size_t j = 0; j < n; j++)

@@ -11,6 +11,8 @@
 #ifndef CIM_CSV_H
 #define CIM_CSV_H
 
+#include "core/strbuf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +53,10 @@ void csv_table_free(csv_table *t);
 
 /* Writes rows*cols values, one matrix row per line, "%.17g".  Returns CIM_EIO on write error. */
 int csv_write_matrix(FILE *fp, const double *a, size_t rows, size_t cols);
+
+/* Appends rows*cols values to b in the same form (one matrix row per line, "%.17g"), for writers that assemble
+ * a file in memory and write it atomically (core/afile.h). */
+void csv_format_matrix(strbuf *b, const double *a, size_t rows, size_t cols);
 
 /* Writes a header line "name1,name2,...". */
 int csv_write_header(FILE *fp, const char *const *names, size_t n);

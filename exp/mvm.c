@@ -268,26 +268,19 @@ void exp_mvm_map(const exp_mvm *e, int m, double *out_V)
     }
 }
 
-int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header)
+int exp_mvm_write_map(const exp_mvm *e, int m, const double *z_V, const char *prefix, const char *header)
 {
     size_t M = e->rows, N = e->cols;
-    double *z = xmalloc(M * N * sizeof *z);
-    int st = CIM_OK;
-    for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
-        exp_mvm_map(e, m, z);
-        strbuf b;
-        strbuf_init(&b);
-        char path[4096];
-        snprintf(path, sizeof path, "%s_%s.csv", prefix, exp_mvm_map_names[m]);
-        if (header != NULL)
-            strbuf_printf(&b, "%s", header);
-        strbuf_printf(&b, "# %s, volts: %zu lines (rows) of %zu values (columns)\n", exp_mvm_map_titles[m], M, N);
-        for (size_t k = 0; k < M * N; k++)
-            strbuf_printf(&b, "%.17g%c", z[k], (k + 1) % N ? ',' : '\n');
-        st = afile_write_all(path, b.s, b.len);
-        strbuf_destroy(&b);
-    }
-    free(z);
+    strbuf b;
+    strbuf_init(&b);
+    char path[4096];
+    snprintf(path, sizeof path, "%s_%s.csv", prefix, exp_mvm_map_names[m]);
+    if (header != NULL)
+        strbuf_printf(&b, "%s", header);
+    strbuf_printf(&b, "# %s, volts: %zu lines (rows) of %zu values (columns)\n", exp_mvm_map_titles[m], M, N);
+    csv_format_matrix(&b, z_V, M, N);
+    int st = afile_write_all(path, b.s, b.len);
+    strbuf_destroy(&b);
     return st;
 }
 

@@ -98,11 +98,11 @@ int exp_mvm_run(exp_mvm *e, progress *prog);
  * netlist to path (atomically); it prints the column currents when run with `ngspice -b`. */
 int exp_mvm_write_spice(const exp_mvm *e, const char *path);
 
-/* Writes the node-voltage maps after a run: PREFIX_vrow.csv, PREFIX_vcol.csv (node voltages of the
- * row and column wires at each cell), PREFIX_vcell.csv (voltage across each cell) and PREFIX_vdrop.csv
- * (the IR drop: input v_i minus the voltage across the cell), M lines of N
- * values, volts, each written atomically after a comment line saying what it is. */
-int exp_mvm_write_maps(const exp_mvm *e, const char *prefix, const char *header);
+/* Writes node-voltage map m, z_V as exp_mvm_map filled it (so a caller that also plots it computes it once):
+ * PREFIX_vrow.csv, PREFIX_vcol.csv (node voltages of the row and column wires at each cell), PREFIX_vcell.csv
+ * (voltage across each cell) or PREFIX_vdrop.csv (the IR drop: input v_i minus the voltage across the cell), M
+ * lines of N values, volts, written atomically after header (may be NULL) and a comment line saying what it is. */
+int exp_mvm_write_map(const exp_mvm *e, int m, const double *z_V, const char *prefix, const char *header);
 
 /* The maps, in the order vrow, vcol, vcell, vdrop: their file suffixes and what they hold. */
 enum { EXP_MVM_N_MAPS = 4 };

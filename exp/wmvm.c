@@ -601,29 +601,22 @@ void exp_wmvm_map(const exp_wmvm *e, int which, double *z)
     }
 }
 
-int exp_wmvm_write_maps(const exp_wmvm *e, const char *prefix, const char *header)
+int exp_wmvm_write_map(const exp_wmvm *e, int m, const double *z, const char *prefix, const char *header)
 {
     size_t M = e->rows, N = exp_wmvm_map_cols(e);
-    double *z = xmalloc(M * N * sizeof *z);
-    int st = CIM_OK;
-    for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
-        exp_wmvm_map(e, m, z);
-        strbuf b;
-        strbuf_init(&b);
-        char path[4096];
-        snprintf(path, sizeof path, "%s_%s.csv", prefix, exp_wmvm_map_names[m]);
-        if (header != NULL)
-            strbuf_printf(&b, "%s", header);
-        strbuf_printf(&b,
-                      "# %s: %zu lines (inputs) of %zu physical columns, the %zu x %zu tiles on their grid, column "
-                      "blocks side by side\n",
-                      exp_wmvm_map_titles[m], M, N, e->t.n_row_blocks, e->t.n_col_blocks);
-        for (size_t k = 0; k < M * N; k++)
-            strbuf_printf(&b, "%.17g%c", z[k], (k + 1) % N ? ',' : '\n');
-        st = afile_write_all(path, b.s, b.len);
-        strbuf_destroy(&b);
-    }
-    free(z);
+    strbuf b;
+    strbuf_init(&b);
+    char path[4096];
+    snprintf(path, sizeof path, "%s_%s.csv", prefix, exp_wmvm_map_names[m]);
+    if (header != NULL)
+        strbuf_printf(&b, "%s", header);
+    strbuf_printf(&b,
+                  "# %s: %zu lines (inputs) of %zu physical columns, the %zu x %zu tiles on their grid, column "
+                  "blocks side by side\n",
+                  exp_wmvm_map_titles[m], M, N, e->t.n_row_blocks, e->t.n_col_blocks);
+    csv_format_matrix(&b, z, M, N);
+    int st = afile_write_all(path, b.s, b.len);
+    strbuf_destroy(&b);
     return st;
 }
 

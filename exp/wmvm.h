@@ -188,9 +188,9 @@ extern const char *const exp_wmvm_map_names[WMVM_N_MAPS];  /* file suffixes: "ge
 extern const char *const exp_wmvm_map_titles[WMVM_N_MAPS]; /* what each holds, with its unit */
 size_t exp_wmvm_map_cols(const exp_wmvm *e);
 void exp_wmvm_map(const exp_wmvm *e, int which, double *z);
-/* PREFIX_<name>.csv for every map, each after header (the provenance comment block; may be NULL), written
- * atomically.  Only after a device run. */
-int exp_wmvm_write_maps(const exp_wmvm *e, const char *prefix, const char *header);
+/* PREFIX_<name>.csv of map m, z as exp_wmvm_map filled it (computed once by a caller that also plots it), after
+ * header (the provenance comment block; may be NULL), written atomically.  Only after a device run. */
+int exp_wmvm_write_map(const exp_wmvm *e, int m, const double *z, const char *prefix, const char *header);
 
 /* Summary numbers as a JSON object (new reference). */
 json_t *exp_wmvm_summary(const exp_wmvm *e);

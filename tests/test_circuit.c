@@ -8,6 +8,7 @@
 #include "core/threads.h"
 #include "crossbar/circuit.h"
 #include "crossbar/ideal.h"
+#include "tests/util.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -48,16 +49,6 @@ static double json_number(const char *dir, const char *key)
     char *p = strstr(buf, pat);
     cr_assert_not_null(p, "%s has no %s", path, key);
     return strtod(p + strlen(pat), NULL);
-}
-
-static double max_rel(const double *a, const double *b, size_t n)
-{
-    double m = 0, s = 0;
-    for (size_t k = 0; k < n; k++)
-        s = fmax(s, fabs(b[k]));
-    for (size_t k = 0; k < n; k++)
-        m = fmax(m, fabs(a[k] - b[k]) / s);
-    return m;
 }
 
 /* ---- an independent KCL check ------------------------------------------------------------------- */
@@ -121,8 +112,8 @@ static void conformance(const char *name, int method)
     cr_assert_eq(circuit_solve(c, v, NULL, I, &o, &st), CIM_OK, "%s: %s", name, cim_errmsg());
     cr_assert(st.converged);
     cr_assert_leq(st.residual, 1e-9);
-    double dI = max_rel(I, Iref, N);
-    double dVr = max_rel(circuit_v_row(c), Vrow, M * N), dVc = max_rel(circuit_v_col(c), Vcol, M * N);
+    double dI = util_max_rel(I, Iref, N);
+    double dVr = util_max_rel(circuit_v_row(c), Vrow, M * N), dVc = util_max_rel(circuit_v_col(c), Vcol, M * N);
     cr_log_info("%s (%s): column currents %.2e, row nodes %.2e, column nodes %.2e, %d iterations, residual %.1e",
                 name, circuit_method_names[method], dI, dVr, dVc, st.iterations, st.residual);
     /* The cases are exact to ~1e-12 (README); our residual target is 1e-9 of the source current. */
@@ -227,7 +218,7 @@ static void random_case(size_t M, size_t N, circuit_wires w, uint64_t seed, doub
     o.method = CIRCUIT_DIRECT;
     o.warm_start = 0;
     cr_assert_eq(circuit_solve(c, v, NULL, Id, &o, &sd), CIM_OK, "%s", cim_errmsg());
-    double d = max_rel(Ip, Id, N);
+    double d = util_max_rel(Ip, Id, N);
     cr_log_info("%zux%zu r=(%g,%g,%g,%g): pcg %d it, residual %.1e; pcg vs cholmod %.1e", M, N, w.r_row_ohm,
                 w.r_col_ohm, w.r_drv_ohm, w.r_sense_ohm, sp.iterations, sp.residual, d);
     cr_assert_leq(d, 1e-8, "%zux%zu pcg vs cholmod %.3g", M, N, d);
@@ -283,7 +274,7 @@ Test(circuit, warm_start_converges_faster_and_agrees)
     circuit_opts o = circuit_opts_default();
     o.warm_start = 0;
     cr_assert_eq(circuit_solve(c, v, NULL, I1, &o, &cold), CIM_OK);
-    cr_assert_leq(max_rel(I1, I2, N), 3e-9);
+    cr_assert_leq(util_max_rel(I1, I2, N), 3e-9);
     circuit_free(c);
     rng_free(r);
     free(G), free(v), free(I1), free(I2);
@@ -315,7 +306,7 @@ Test(circuit, effective_conductance_matrix_reproduces_the_solve)
             v[i] = 0.4 * gsl_rng_uniform(r) - 0.2;
         cr_assert_eq(circuit_solve(c, v, NULL, I, NULL, NULL), CIM_OK);
         crossbar_ideal_mvm(Ge, M, N, v, Ie, NULL);
-        cr_assert_leq(max_rel(Ie, I, N), 1e-8, "trial %d: %.3g", trial, max_rel(Ie, I, N));
+        cr_assert_leq(util_max_rel(Ie, I, N), 1e-8, "trial %d: %.3g", trial, util_max_rel(Ie, I, N));
     }
     circuit_free(c);
     rng_free(r);
@@ -396,10 +387,10 @@ Test(circuit, sinh_cells_newton_converges_and_pcg_matches_cholmod)
     o.warm_start = 0;
     cr_assert_eq(circuit_solve(c, v, NULL, Id, &o, &sd), CIM_OK, "%s", cim_errmsg());
     cr_log_info("sinh 48x32: pcg %d Newton steps, %d iterations, residual %.1e; direct %d steps; differ %.1e",
-                sp.newton_steps, sp.iterations, sp.residual, sd.newton_steps, max_rel(Ip, Id, N));
+                sp.newton_steps, sp.iterations, sp.residual, sd.newton_steps, util_max_rel(Ip, Id, N));
     cr_assert(sp.converged && sd.converged);
     cr_assert_gt(sp.newton_steps, 1);
-    cr_assert_leq(max_rel(Ip, Id, N), 1e-8);
+    cr_assert_leq(util_max_rel(Ip, Id, N), 1e-8);
     /* The nonlinearity matters here: the linear array with the same G carries less current. */
     circuit *cl;
     circuit_new(&cl, M, N, &w);
@@ -512,7 +503,7 @@ static void batch_case(int nonlinear)
             o.warm_start = 0;
             for (size_t k = 0; k < n; k++) {
                 cr_assert_eq(circuit_solve(c, V + k * M, NULL, I1, &o, NULL), CIM_OK);
-                cr_assert_leq(max_rel(Ib + k * N, I1, N), 1e-8, "vector %zu: %.3g", k, max_rel(Ib + k * N, I1, N));
+                cr_assert_leq(util_max_rel(Ib + k * N, I1, N), 1e-8, "vector %zu: %.3g", k, util_max_rel(Ib + k * N, I1, N));
             }
         } else {
             cr_assert(memcmp(Ib, In, n * N * sizeof *In) == 0, "%s cells, %d threads: other bits",
@@ -560,9 +551,9 @@ Test(circuit, tiny_currents_on_strong_wires_converge_to_the_rounding_floor)
     cr_assert_gt(sp.floor_rel, o.rtol, "the floor is in force here");
     cr_assert_leq(sp.residual, sp.floor_rel);
     crossbar_ideal_mvm(G, M, N, v, Ii, NULL);
-    cr_assert_leq(max_rel(Ip, Id, N), 1e-9, "pcg vs direct %.3g", max_rel(Ip, Id, N));
+    cr_assert_leq(util_max_rel(Ip, Id, N), 1e-9, "pcg vs direct %.3g", util_max_rel(Ip, Id, N));
     /* IR drop of ~nA through ~40 ohm of wire and terminals at 0.05-0.2 V: a relative loss below 1e-5 */
-    cr_assert_leq(max_rel(Ip, Ii, N), 1e-5, "vs ideal %.3g", max_rel(Ip, Ii, N));
+    cr_assert_leq(util_max_rel(Ip, Ii, N), 1e-5, "vs ideal %.3g", util_max_rel(Ip, Ii, N));
     circuit_free(c);
     rng_free(r);
     free(G), free(v), free(Ip), free(Id), free(Ii);

@@ -12,6 +12,7 @@
 #include "crossbar/ideal.h"
 #include "crossbar/mapping.h"
 
+#include "tests/util.h"
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -25,18 +26,6 @@ static mapping_params defaults(void)
     mapping_params p;
     param_defaults(&mapping_group, &p);
     return p;
-}
-
-/* n values uniform in [lo, hi) from the default-seeded mt19937 advanced by skip draws. */
-static double *random_vec(size_t n, double lo, double hi, unsigned long seed)
-{
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, seed);
-    double *v = xmalloc(n * sizeof *v);
-    for (size_t k = 0; k < n; k++)
-        v[k] = lo + (hi - lo) * gsl_rng_uniform(r);
-    gsl_rng_free(r);
-    return v;
 }
 
 static double col_absmax(const double *w, size_t rows, size_t cols, size_t j)
@@ -97,7 +86,7 @@ static double round_trip(int scheme, combo c)
     p.scheme = scheme;
     p.weight_bits = c.weight_bits;
     p.bits_per_cell = c.bits_per_cell;
-    double *w = random_vec(R * C, -1.37, 2.385, 5489 + (unsigned long)c.weight_bits * 31 + (unsigned long)c.bits_per_cell);
+    double *w = util_random_vec(R * C, -1.37, 2.385, 5489 + (unsigned long)c.weight_bits * 31 + (unsigned long)c.bits_per_cell);
     w[3 * C + 5] = 0.0; /* an exact zero weight */
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK, "%s", cim_errmsg());
@@ -188,7 +177,7 @@ Test(mapping, offset_reference_is_the_zero_weight_conductance_with_one_slice)
 Test(mapping, a_level_list_equal_to_the_uniform_levels_maps_the_same)
 {
     const size_t R = 11, C = 7;
-    double *w = random_vec(R * C, -0.9, 0.7, 77);
+    double *w = util_random_vec(R * C, -0.9, 0.7, 77);
     mapping_params pu = defaults(), pl = defaults();
     pu.weight_bits = pl.weight_bits = 6;
     pu.bits_per_cell = pl.bits_per_cell = 3;
@@ -245,7 +234,7 @@ Test(mapping, measured_levels_show_as_weight_error)
 Test(mapping, fixed_scale_clips_and_counts)
 {
     const size_t R = 20, C = 9;
-    double *w = random_vec(R * C, -2.1, 2.3, 4242);
+    double *w = util_random_vec(R * C, -2.1, 2.3, 4242);
     mapping_params p = defaults();
     p.scale = MAPPING_SCALE_FIXED;
     p.w_max = 1.0;
@@ -309,7 +298,7 @@ Test(mapping, percentile_scale_matches_numpy_and_clips_the_outliers)
 
     /* Per column, on random data: each column's own percentile and clip count. */
     const size_t R = 41, C = 6;
-    double *x = random_vec(R * C, -3.0, 3.1, 99);
+    double *x = util_random_vec(R * C, -3.0, 3.1, 99);
     p.scale_per = MAPPING_PER_COLUMN;
     p.percentile = 90;
     cr_assert_eq(mapping_plan(&m, &p, x, R, C), CIM_OK);
@@ -333,7 +322,7 @@ Test(mapping, per_column_scale_resolves_a_small_column)
 {
     /* Column 0 spans +-10, column 1 +-0.01: with one scale the small column falls below one step. */
     const size_t R = 30, C = 2;
-    double *w = random_vec(R * C, -1, 1, 7);
+    double *w = util_random_vec(R * C, -1, 1, 7);
     for (size_t i = 0; i < R; i++) {
         w[i * C] *= 10;
         w[i * C + 1] *= 0.01;
@@ -387,8 +376,8 @@ static void end_to_end(e2e c)
     p.bits_per_cell = c.bits_per_cell;
     p.input_mode = c.input_mode;
     p.input_bits = c.input_bits;
-    double *w = random_vec(R * C, -0.8, 1.13, 2024 + (unsigned long)c.weight_bits);
-    double *x = random_vec(R, -0.6, 2.385, 31 + (unsigned long)c.input_bits);
+    double *w = util_random_vec(R * C, -0.8, 1.13, 2024 + (unsigned long)c.weight_bits);
+    double *x = util_random_vec(R, -0.6, 2.385, 31 + (unsigned long)c.input_bits);
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK, "%s", cim_errmsg());
     const size_t P = mapping_phys_cols(&m, C);

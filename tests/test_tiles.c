@@ -11,6 +11,7 @@
 #include "crossbar/ideal.h"
 #include "crossbar/tiles.h"
 
+#include "tests/util.h"
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -23,17 +24,6 @@ static mapping_params defaults(void)
     mapping_params p;
     param_defaults(&mapping_group, &p);
     return p;
-}
-
-static double *random_vec(size_t n, double lo, double hi, unsigned long seed)
-{
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, seed);
-    double *v = xmalloc(n * sizeof *v);
-    for (size_t k = 0; k < n; k++)
-        v[k] = lo + (hi - lo) * gsl_rng_uniform(r);
-    gsl_rng_free(r);
-    return v;
 }
 
 /* y on one array holding the whole matrix. */
@@ -63,7 +53,7 @@ static double tiled_vs_untiled(tcase c)
     p.bits_per_cell = c.bits_per_cell;
     p.input_mode = c.input_mode;
     const size_t R = c.rows, C = c.cols;
-    double *w = random_vec(R * C, -1.2, 0.93, 11 + R + C), *x = random_vec(R, -0.45, 1.37, 3 + R);
+    double *w = util_random_vec(R * C, -1.2, 0.93, 11 + R + C), *x = util_random_vec(R, -0.45, 1.37, 3 + R);
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK, "%s", cim_errmsg());
     tiles t;
@@ -170,7 +160,7 @@ Test(tiles, default_tile_size_comes_from_the_crossbar_group)
     cr_expect_eq(xp.tile_cols, 256);
     mapping_params p = defaults(); /* differential, 8 bits in 2-bit cells: 8 columns per output */
     const size_t R = 300, C = 70;
-    double *w = random_vec(R * C, -1, 1, 5);
+    double *w = util_random_vec(R * C, -1, 1, 5);
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK);
     tiles t;
@@ -208,7 +198,7 @@ Test(tiles, a_failed_read_stops_the_product_with_its_status)
 {
     mapping_params p = defaults();
     p.input_mode = MAPPING_INPUT_ANALOG;
-    double *w = random_vec(20 * 6, -1, 1, 9), x[20];
+    double *w = util_random_vec(20 * 6, -1, 1, 9), x[20];
     for (size_t i = 0; i < 20; i++)
         x[i] = 0.1 + 0.01 * (double)i;
     mapping m;

@@ -3,6 +3,8 @@
 #define CIM_TESTS_UTIL_H
 
 #include <dirent.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,29 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Largest |a - b| relative to the largest |b| (how far two solutions' currents are apart). */
+static inline double util_max_rel(const double *a, const double *b, size_t n)
+{
+    double m = 0, s = 0;
+    for (size_t k = 0; k < n; k++)
+        s = fmax(s, fabs(b[k]));
+    for (size_t k = 0; k < n; k++)
+        m = fmax(m, fabs(a[k] - b[k]) / s);
+    return m;
+}
+
+/* n values uniform in [lo, hi) from a mt19937 seeded with seed (caller frees). */
+static inline double *util_random_vec(size_t n, double lo, double hi, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *v = malloc(n * sizeof *v);
+    for (size_t k = 0; k < n; k++)
+        v[k] = lo + (hi - lo) * gsl_rng_uniform(r);
+    gsl_rng_free(r);
+    return v;
+}
 
 /* Whole file as a NUL-terminated string (NULL if unreadable); *len gets its size. */
 static inline char *util_slurp(const char *path, size_t *len)
