@@ -57,9 +57,8 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         cfg_destroy(&c);
         return st;
     }
-    if (st == CIM_OK && e.p.cells == MVM_CELLS_DEVICE && cli_opt(cmd, a, "spice") != NULL)
-        st = cim_error(CIM_EUSAGE, "--spice: device cells (mvm.cells = \"device\") have no netlist form here; the "
-                                   "array export writes conductance cells (mvm.cells = \"conductance\")");
+    if (st == CIM_OK && cli_opt(cmd, a, "spice") != NULL && exp_mvm_spice_possible(&e) != CIM_OK)
+        st = cim_error_prefix(CIM_EUSAGE, "%s", ""); /* an option this run cannot honour: a usage error */
     if (st == CIM_OK) {
         prov_init(&pv, "mvm", a->invocation, &c, e.run.seed);
         cli_progress(a, &prog);

@@ -29,12 +29,12 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         return cim_error(CIM_EUSAGE, "--maps at the weight level maps programmed device cells: it needs weights.cells = "
                                      "\"device\" (the node-voltage maps are circuit-level: --conductances/--voltages)");
     const char *spice = cli_opt(cmd, a, "spice");
-    if (spice != NULL && e->p.cells == WMVM_CELLS_DEVICE)
-        return cim_error(CIM_EUSAGE, "--spice: device cells (weights.cells = \"device\") have no netlist form here; "
-                                     "the array export writes conductance cells (weights.cells = \"ideal\")");
+    int st;
+    if (spice != NULL && exp_wmvm_spice_possible(e) != CIM_OK)
+        return cim_error_prefix(CIM_EUSAGE, "%s", ""); /* an option this run cannot honour: a usage error */
     prov_init(&pv, "mvm", a->invocation, c, e->run.seed);
     cli_progress(a, &prog);
-    int st = exp_wmvm_load(e, cli_opt(cmd, a, "weights"), cli_opt(cmd, a, "inputs"), &pv, &prog);
+    st = exp_wmvm_load(e, cli_opt(cmd, a, "weights"), cli_opt(cmd, a, "inputs"), &pv, &prog);
     if (st == CIM_ECONFIG)
         cim_error_prefix(st, "%s: ", a->config);
     if (st == CIM_OK)

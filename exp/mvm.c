@@ -234,14 +234,21 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
     return st;
 }
 
-int exp_mvm_write_spice(const exp_mvm *e, const char *path)
+int exp_mvm_spice_possible(const exp_mvm *e)
 {
     if (e->p.cells == MVM_CELLS_DEVICE)
         return cim_error(CIM_EINVAL, "--spice: device cells (mvm.cells = \"device\") have no netlist form here; the "
                                      "array export writes conductance cells (mvm.cells = \"conductance\")");
-    cell_array ca;
-    int st = cell_array_init(&ca, &e->cell, e->rows, e->cols, e->g_S);
+    return CIM_OK;
+}
+
+int exp_mvm_write_spice(const exp_mvm *e, const char *path)
+{
+    int st = exp_mvm_spice_possible(e);
     if (st != CIM_OK)
+        return st;
+    cell_array ca;
+    if ((st = cell_array_init(&ca, &e->cell, e->rows, e->cols, e->g_S)) != CIM_OK)
         return st;
     spice_array sa = {e->rows, e->cols, crossbar_wires(&e->xb), NULL, NULL, e->v_V, NULL, &ca, 0};
     strbuf b;

@@ -96,6 +96,9 @@ int exp_mvm_run(exp_mvm *e, progress *prog);
 
 /* Writes the simulated array (cells as configured, conductances as given, wires, sources) as an ngspice
  * netlist to path (atomically); it prints the column currents when run with `ngspice -b`. */
+/* CIM_OK if --spice can describe this run's cells (conductance cells), else CIM_EINVAL saying why; callers
+ * check it before a run so a refused export costs nothing. */
+int exp_mvm_spice_possible(const exp_mvm *e);
 int exp_mvm_write_spice(const exp_mvm *e, const char *path);
 
 /* Writes node-voltage map m, z_V as exp_mvm_map filled it (so a caller that also plots it computes it once):

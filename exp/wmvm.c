@@ -739,11 +739,18 @@ void exp_wmvm_free(exp_wmvm *e)
 
 /* ---- SPICE export ---------------------------------------------------------------------------------- */
 
-int exp_wmvm_write_spice(const exp_wmvm *e, const char *path)
+int exp_wmvm_spice_possible(const exp_wmvm *e)
 {
     if (e->p.cells == WMVM_CELLS_DEVICE)
         return cim_error(CIM_EINVAL, "--spice: device cells (weights.cells = \"device\") have no netlist form here; "
                                      "the array export writes conductance cells (weights.cells = \"ideal\")");
+    return CIM_OK;
+}
+
+int exp_wmvm_write_spice(const exp_wmvm *e, const char *path)
+{
+    if (exp_wmvm_spice_possible(e) != CIM_OK)
+        return CIM_EINVAL;
     const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
     size_t stem = dot != NULL && (slash == NULL || dot > slash) ? (size_t)(dot - path) : strlen(path);
     cell_params lin = cell_params_default(); /* tiles read as plain conductances (1R, linear), as simulated */

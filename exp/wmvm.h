@@ -199,6 +199,8 @@ json_t *exp_wmvm_summary(const exp_wmvm *e);
  * mapped, the crossbar's wires and terminals, and the row voltages of the first read cycle; path itself for one
  * tile, else path with "_tile<k>" before its extension, k = 0 .. n_tiles-1.  Ideal (conductance) cells only:
  * device cells have no netlist form (CIM_EINVAL). */
+/* CIM_OK if --spice can describe the tiles (conductance cells), else CIM_EINVAL saying why. */
+int exp_wmvm_spice_possible(const exp_wmvm *e);
 int exp_wmvm_write_spice(const exp_wmvm *e, const char *path);
 
 void exp_wmvm_free(exp_wmvm *e);
