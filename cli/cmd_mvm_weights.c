@@ -119,7 +119,7 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             fprintf(out, "  conductance error  RMS %.3g %%, mean %+.3g %%, max %.3g %% (G_read / G_target - 1, %s after "
                          "programming)\n",
                     100 * pr->g_err_rms, 100 * pr->g_err_mean, 100 * pr->g_err_max, cli_si(s1, e->p.t_s, "s"));
-            fprintf(out, "  reads              device arrays: %s%s\n", wmvm_read_names[e->read_path],
+            fprintf(out, "  reads              device arrays: %s%s\n", xbar_read_path_names[e->read_path],
                     e->noisy ? ", read noise drawn per read" : "");
             if (e->circuit)
                 fprintf(out, "  circuit            r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %zu solves, %d PCG "

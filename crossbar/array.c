@@ -246,39 +246,59 @@ static double cell_i(const array *a, size_t c, double v_V)
     return device_read_A(a->T, a->p + c * a->p_size, a->x + c * a->n_state, v_V);
 }
 
+int array_linear_read(const array *a, double v_V)
+{
+    for (int which = 0; which < 3; which++) {
+        double x[DEVICE_MAX_STATE];
+        memcpy(x, a->x, a->n_state * sizeof *x); /* cell 0 as made: the model's initial state */
+        for (size_t k = 0; which < 2 && k < device_n_memory(a->T); k++)
+            x[k] = which ? a->hi[k] : a->lo[k];
+        const void *p = a->p_nominal;
+        double g1 = device_read_A(a->T, p, x, v_V) / v_V;
+        double g2 = device_read_A(a->T, p, x, v_V / 2) / (v_V / 2), g3 = device_read_A(a->T, p, x, v_V / 10) / (v_V / 10);
+        if (!(fabs(g2 - g1) <= 1e-12 * fabs(g1) && fabs(g3 - g1) <= 1e-12 * fabs(g1)))
+            return 0;
+    }
+    return 1;
+}
+
 double array_g_cell(const array *a, size_t c) { return cell_i(a, c, a->v_read_V) / a->v_read_V; }
 
-/* One read of cell c at the read voltage: the current with read noise when noisy; counts the energy. */
-static double read_i(array *a, size_t c, int noisy)
+/* One read of cell c at the read voltage: the current with read noise when noisy; *e_J += its energy. */
+static double read_i(array *a, size_t c, int noisy, double *e_J)
 {
     double v = a->v_read_V, i = cell_i(a, c, v);
-    double e = fabs(v * i) * a->t_read_s;
+    *e_J += fabs(v * i) * a->t_read_s;
     if (noisy) {
         double s = variability_read_sigma_A(&a->var.read, i, v, a->T_K);
         if (s > 0)
             i += gsl_ran_gaussian_ziggurat(a->rng, s);
     }
-    a->energy.read_J += e;
-    a->energy.n_reads++;
     return i;
 }
 
-int array_read_cell(array *a, size_t c, double t_s, int noisy, double *g_S)
+int array_read_cell(array *a, size_t c, double t_s, int noisy, double *g_S, double *e_J)
 {
     int st = array_advance(a, c, t_s);
     if (st != CIM_OK)
         return st;
-    *g_S = read_i(a, c, noisy) / a->v_read_V;
+    double e = 0.0;
+    *g_S = read_i(a, c, noisy, &e) / a->v_read_V;
+    if (e_J != NULL)
+        *e_J = e;
     return CIM_OK;
 }
 
-int array_read_g(array *a, double t_s, int noisy, double *g_S)
+int array_read_g(array *a, double t_s, int noisy, double *g_S, double *e_J)
 {
     int st = array_advance_all(a, t_s);
     if (st != CIM_OK)
         return st;
+    double e = 0.0;
     for (size_t c = 0; c < a->n; c++)
-        g_S[c] = read_i(a, c, noisy) / a->v_read_V;
+        g_S[c] = read_i(a, c, noisy, &e) / a->v_read_V;
+    if (e_J != NULL)
+        *e_J = e;
     return CIM_OK;
 }
 

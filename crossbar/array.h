@@ -20,9 +20,9 @@
  *    is t - t_prog_s[c].
  *  - Reads do not disturb: a read evaluates the current at the read voltage and never moves the state (read
  *    disturb is not modelled).  Read noise (variability.read) is drawn per read from the array's generator.
- *  - Energy: the array keeps its own tally (there is no energy/ tally type yet): read, write (in the
- *    programmed cell) and disturb (in half-selected cells), each the energy dissipated in the cells themselves
- *    (integral v i dt of the device; not the drivers, wires or access resistors).
+ *  - Energy: the array keeps no tally.  Every operation returns the energy it dissipated in the cells
+ *    themselves (integral v i dt of the device; not the drivers, wires or access resistors), and the owner
+ *    (crossbar/xbar.h) writes it into its own tally (energy/tally.h) under the category it belongs to.
  * Random streams (core/rng.h): "<stream>.d2d" for the per-cell draws when the array is made, "<stream>.run"
  * for everything after (C2C redraws, read noise).  Same seed and stream: the same array, on any thread count.
  * Reactive models without a DC read (feram, feram_lk: a capacitor is read by switching it and sensing the
@@ -40,16 +40,6 @@
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Where an array's energy went, in J, and what it counted.  A parent adds these up. */
-typedef struct array_energy {
-    double read_J;      /* reads: |v_read i| t_read per cell read */
-    double write_J;     /* programming pulses, dissipated in the selected cells */
-    double disturb_J;   /* half-select voltages during programming, dissipated in the unselected cells */
-    size_t n_reads;     /* cell reads */
-    size_t n_pulses;    /* programming pulses */
-    size_t n_disturbs;  /* cell-pulses of half-select stress */
-} array_energy;
 
 /* How an array is made (not a config group: the caller takes these from device.*, run.seed and sim.*). */
 typedef struct array_opts {
@@ -94,7 +84,6 @@ typedef struct array {
     double T_K, v_read_V, t_read_s;
     sim_params sim;         /* integrator settings */
     gsl_rng *rng;           /* owned: C2C redraws and read noise ("<stream>.run") */
-    array_energy energy;    /* spent since the array was made */
 } array;
 
 /* ---- life cycle ---------------------------------------------------------------------------------- */
@@ -122,14 +111,19 @@ static inline double array_age_s(const array *a, size_t c, double t_s) { return 
 
 /* ---- reads --------------------------------------------------------------------------------------- */
 
+/* 1 if the nominal cell's read current is linear in v over (0, v_V]: its chord conductance at v_V / 2 and
+ * v_V / 10 equals the one at v_V to 1e-12 (rounding, not physics) with its memory at either bound and in its
+ * initial state.  Decides whether an array's reads can take the linear (conductance) paths. */
+int array_linear_read(const array *a, double v_V);
 /* Cell c's chord conductance i(v_read)/v_read in its present state: no noise, no energy, no time. */
 double array_g_cell(const array *a, size_t c);
-/* A read of cell c at t_s: advances it, draws read noise when noisy, counts its energy.  *g_S gets the
- * conductance as read. */
-int array_read_cell(array *a, size_t c, double t_s, int noisy, double *g_S);
+/* A read of cell c at t_s: advances it, draws read noise when noisy.  *g_S gets the conductance as read;
+ * *e_J (may be NULL) the read's energy |v_read i| t_read (noiseless current). */
+int array_read_cell(array *a, size_t c, double t_s, int noisy, double *g_S, double *e_J);
 /* The conductance matrix (rows x cols, row-major) at t_s: what the linear circuit solve and the ideal MVM
- * take.  Advances every cell, draws read noise when noisy, counts the read energy of every cell. */
-int array_read_g(array *a, double t_s, int noisy, double *g_S);
+ * take.  Advances every cell, draws read noise when noisy; *e_J (may be NULL) gets the read energy of every
+ * cell at v_read, summed. */
+int array_read_g(array *a, double t_s, int noisy, double *g_S, double *e_J);
 
 /* Nonlinear reads through the circuit solver (crossbar/circuit.h).  The adapter evaluates each cell's read
  * current at its actual voltage, i = device_read_A(v) (1 + eps_c), and di/dv by a central difference with
@@ -137,7 +131,7 @@ int array_read_g(array *a, double t_s, int noisy, double *g_S);
  * supplies an analytic derivative), floored at 1e-18 S since the solver needs an increasing I-V.  eps_c is
  * the relative read noise of this read (NULL: noiseless), drawn by array_read_noise_draw.  The adapter reads
  * the cells' present state: advance them (array_advance_all) to the read time first; a solve's energy is
- * the circuit's (circuit_power_W times the read time), for the caller to add to energy.read_J. */
+ * the circuit's (circuit_power_W times the read time), for the owner to tally. */
 typedef struct array_cells {
     const array *a;           /* borrowed */
     const double *eps;        /* [n] relative noise of this read, or NULL */

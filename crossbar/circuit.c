@@ -82,6 +82,7 @@ struct circuit {
     size_t n_unknown;
 
     double *geff;              /* the effective conductance matrix, when valid */
+    double *yeff;              /* with it: the M x M input admittance (row source currents per unit input) */
     int geff_valid;
     int owns_fac;              /* a worker with its own d and line factorizations (nonlinear cells) */
 };
@@ -239,7 +240,7 @@ void circuit_free(circuit *c)
         return;
     direct_forget(c);
     double *arrays[] = {c->d, c->ip_row, c->ip_col, c->gip_row, c->gip_col, c->gt_row, c->gt_col,
-                        c->inv_row, c->inv_col, c->g_cell, c->geff};
+                        c->inv_row, c->inv_col, c->g_cell, c->geff, c->yeff};
     for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
         free(arrays[k]);
     work_free(c);
@@ -1138,6 +1139,7 @@ static circuit *worker_new(const circuit *c)
     w->L_version = 0;
     w->map_r = w->map_c = NULL;
     w->geff = NULL;
+    w->yeff = NULL;
     w->geff_valid = 0;
     w->owns_fac = !c->linear;
     if (w->owns_fac) {
@@ -1192,10 +1194,15 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
         return CIM_OK;
     }
     total.converged = 1;
+    if (c->yeff == NULL)
+        c->yeff = xmalloc(M * M * sizeof *c->yeff);
+    double *y = c->yeff;
     /* Row 0 on c itself: it factorizes the lines, which the workers then share. */
     double *v = xcalloc(M, sizeof *v), *zero = xcalloc(N, sizeof *zero);
     v[0] = 1.0;
     int st = circuit_solve(c, v, zero, g_eff_S, &o, &one);
+    if (st == CIM_OK)
+        circuit_row_currents(c, y);
     v[0] = 0.0;
     stats_add(&total, &one);
     free(v);
@@ -1221,8 +1228,10 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
                 vt[i] = 1.0;
                 if (circuit_solve(w, vt, zero, g_eff_S + i * N, &o, &s1) != CIM_OK)
                     failed[i] = 1;
-                else
+                else {
                     stats_add(&acc, &s1);
+                    circuit_row_currents(w, y + i * M);
+                }
                 vt[i] = 0.0;
             }
             part[t] = acc;
@@ -1236,6 +1245,8 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
             if (failed[i]) {
                 v[i] = 1.0;
                 st = circuit_solve(c, v, zero, g_eff_S + i * N, &o, &one);
+                if (st == CIM_OK)
+                    circuit_row_currents(c, y + i * M);
                 v[i] = 0.0;
                 stats_add(&total, &one);
             }
@@ -1256,10 +1267,24 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
     return st;
 }
 
+int circuit_effective_y(const circuit *c, double *y_S)
+{
+    if (!c->geff_valid)
+        return cim_error(CIM_EINVAL, "the input admittance is known only after circuit_effective_g on these cells");
+    memcpy(y_S, c->yeff, c->M * c->M * sizeof *y_S);
+    return CIM_OK;
+}
+
 /* ---- batches of input vectors ----------------------------------------------------------------- */
 
 int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
                         const circuit_opts *o_in, circuit_stats *st_out)
+{
+    return circuit_solve_batch_power(c, n, v_row_V, v_col_V, i_col_A, NULL, o_in, st_out);
+}
+
+int circuit_solve_batch_power(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
+                              double *p_W, const circuit_opts *o_in, circuit_stats *st_out)
 {
     size_t M = c->M, N = c->N, MN = M * N;
     circuit_opts o = o_in != NULL ? *o_in : circuit_opts_default();
@@ -1273,6 +1298,8 @@ int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const doubl
      * the others, whichever thread solves them, so the results do not depend on the thread count. */
     int st = circuit_solve(c, v_row_V, v_col_V, i_col_A, &o, &one);
     stats_add(&total, &one);
+    if (st == CIM_OK && p_W != NULL)
+        p_W[0] = circuit_power_W(c);
     if (st != CIM_OK || n == 1) {
         if (st_out != NULL)
             *st_out = total;
@@ -1301,8 +1328,11 @@ int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const doubl
             if (circuit_solve(w, v_row_V + k * M, v_col_V, i_col_A != NULL ? i_col_A + k * N : NULL, &ow, &s1) !=
                 CIM_OK)
                 failed[k] = 1;
-            else
+            else {
                 stats_add(&acc, &s1);
+                if (p_W != NULL)
+                    p_W[k] = circuit_power_W(w);
+            }
         }
         part[t] = acc;
         worker_free(w);
@@ -1318,6 +1348,8 @@ int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const doubl
             c->have_x = 1;
             st = circuit_solve(c, v_row_V + k * M, v_col_V, i_col_A != NULL ? i_col_A + k * N : NULL, &ow, &one);
             stats_add(&total, &one);
+            if (st == CIM_OK && p_W != NULL)
+                p_W[k] = circuit_power_W(c);
         }
     if (st == CIM_OK) { /* c holds the first vector's solution, as after circuit_solve of it */
         memcpy(c->vr, x0r, MN * sizeof *x0r);

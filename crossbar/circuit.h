@@ -122,6 +122,9 @@ int circuit_solve(circuit *c, const double *v_row_V, const double *v_col_V, doub
  * vector's solution (maps, power and row currents refer to it).  CIM_ESIM names the first failure. */
 int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
                         const circuit_opts *o, circuit_stats *st);
+/* The same, and p_W (n values; may be NULL) gets the power the sources deliver for each vector. */
+int circuit_solve_batch_power(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
+                              double *p_W, const circuit_opts *o, circuit_stats *st);
 
 /* After a solve: the node voltages, M x N row-major (row wire nodes, column wire nodes). */
 const double *circuit_v_row(const circuit *c);
@@ -136,5 +139,10 @@ double circuit_power_W(const circuit *c);
  * every MVM on this programmed state is a dense product (cblas_dgemv).  Recomputed only after the
  * conductances or terminations change. */
 int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o, circuit_stats *st);
+/* After circuit_effective_g: the input admittance Y (M x M, row-major), Y_ik = the current row source i
+ * delivers when row k is at 1 V and every other source at 0 V.  The power the sources deliver for row
+ * voltages v is then v^T Y v exactly (linear cells), which is what a read through the effective matrix
+ * costs.  CIM_EINVAL if the effective matrix is not current. */
+int circuit_effective_y(const circuit *c, double *y_S);
 
 #endif

@@ -5,10 +5,10 @@
  *   1. plans:   from W and the `mapping` settings, the weight scale of each output (w_max) and the counts
  *               of clipped weights (mapping_plan);
  *   2. encodes the weights into a physical conductance matrix G, rows x (cols * cols_per_output + n_ref)
- *               (mapping_encode_weights, or mapping_encode_block for one tile, crossbar/tiles.h);
+ *               (mapping_encode_weights, or mapping_encode_block for one tile, crossbar/tiling.h);
  *   3. encodes an input vector x into one or more voltage vectors, one per read cycle (mapping_encode_input);
  *   4. the caller reads the array once per cycle -- ideal sum, circuit solve or a device array: whatever sits
- *               between G and the currents is the caller's (or crossbar/tiles.h's callback);
+ *               between G and the currents is the caller's (or crossbar/tiling.h's callback);
  *   5. decodes the per-cycle column currents (amperes) back to y in weight x input units (mapping_decode).
  * With an ideal array, decoding inverts the encoding exactly: y = W_q^T x_q to rounding, where W_q is the
  * quantized weight matrix (mapping_quantized_weights) and x_q the quantized input (mapping_input_value).

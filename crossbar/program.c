@@ -118,16 +118,11 @@ static int pulse_selected(array *a, const program_params *p, size_t sel, double 
                           double *e_sel_J, int *fast)
 {
     array_pulse_shape sh = shape_of(p, t_width_s, p->r_series_ohm);
-    int st = array_pulse(a, sel, v_w, &sh, t_s, 1, e_sel_J, fast);
-    if (st != CIM_OK)
-        return st;
-    a->energy.write_J += *e_sel_J;
-    a->energy.n_pulses++;
-    return CIM_OK;
+    return array_pulse(a, sel, v_w, &sh, t_s, 1, e_sel_J, fast);
 }
 
 int program_pulse(array *a, const program_params *p, size_t i, size_t j, double v_w, double t_width_s, double t_s,
-                  double *v_cell, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast)
+                  double *v_cell, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast, size_t *n_dist)
 {
     size_t sel = i * a->cols + j;
     program_bias(p->half_select, a->rows, a->cols, i, j, v_w, v_cell);
@@ -146,8 +141,8 @@ int program_pulse(array *a, const program_params *p, size_t i, size_t j, double 
         if ((st = array_pulse(a, c, v_cell[c], &ush, t_s, 0, &e, NULL)) != CIM_OK)
             return st;
         double g1 = array_g_cell(a, c);
-        a->energy.disturb_J += e;
-        a->energy.n_disturbs++;
+        if (n_dist != NULL)
+            (*n_dist)++;
         if (e_dist_J != NULL)
             e_dist_J[c] += e;
         if (dg_S != NULL)
@@ -201,11 +196,12 @@ static int calibrate(const array *a, const program_params *p, double v, double *
 /* A campaign's pulse: without half-select stress only the selected cell is touched, so the bias map (rows x cols
  * per pulse, quadratic in the array size over a campaign) is skipped. */
 static int campaign_pulse(array *a, const program_params *p, size_t i, size_t j, double v_w, double t_width_s,
-                          double t_s, double *v_cell, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast)
+                          double t_s, double *v_cell, double *e_sel_J, program_report *r, int *fast)
 {
     if (p->half_select == HALF_SELECT_NONE)
         return pulse_selected(a, p, i * a->cols + j, v_w, t_width_s, t_s, e_sel_J, fast);
-    return program_pulse(a, p, i, j, v_w, t_width_s, t_s, v_cell, e_sel_J, e_dist_J, dg_S, fast);
+    return program_pulse(a, p, i, j, v_w, t_width_s, t_s, v_cell, e_sel_J, r->e_disturb_J, r->dg_disturb_S, fast,
+                         &r->n_disturbs);
 }
 
 static size_t nearest(const double *g, size_t n, double target)
@@ -265,7 +261,7 @@ int program_array(array *a, const program_params *p, const double *target, doubl
         if (st == CIM_OK)
             st = calibrate(a, p, p->v_lower_V, g_dn, nc);
     }
-    double read_J0 = a->energy.read_J, t = t_start_s;
+    double t = t_start_s;
     for (size_t c = 0; c < n && st == CIM_OK; c++) {
         if (isnan(target[c]))
             continue;
@@ -279,7 +275,7 @@ int program_array(array *a, const program_params *p, const double *target, doubl
             size_t k = nearest(up ? g_up : g_dn, nc, G);
             double v = up ? p->v_raise_V : p->v_lower_V;
             for (size_t q = 0; q < k && st == CIM_OK; q++) {
-                st = campaign_pulse(a, p, i, j, v, p->t_width_s, t, v_cell, &e, r->e_disturb_J, r->dg_disturb_S, &fast);
+                st = campaign_pulse(a, p, i, j, v, p->t_width_s, t, v_cell, &e, r, &fast);
                 t = a->t_state_s[c];
                 r->e_write_J[c] += e;
                 r->n_fast += (size_t)fast;
@@ -292,9 +288,11 @@ int program_array(array *a, const program_params *p, const double *target, doubl
             double vr = p->v_raise_V, vl = p->v_lower_V, w = p->t_width_s, v_used = 0.0, k_step = 1.0;
             int last = 0, it = 0;
             for (;;) {
-                double g;
-                if ((st = array_read_cell(a, c, t, p->noisy_verify, &g)) != CIM_OK)
+                double g, e_read;
+                if ((st = array_read_cell(a, c, t, p->noisy_verify, &g, &e_read)) != CIM_OK)
                     break;
+                r->e_read_total_J += e_read;
+                r->n_verify_reads++;
                 t = fmax(t, a->t_state_s[c]) + a->t_read_s;
                 if (fabs(g - G) <= p->tol_rel * G) {
                     r->ok[c] = 1;
@@ -312,7 +310,7 @@ int program_array(array *a, const program_params *p, const double *target, doubl
                     k_step *= p->step_shrink;
                 }
                 double v = dir > 0 ? vr : vl;
-                st = campaign_pulse(a, p, i, j, v, w, t, v_cell, &e, r->e_disturb_J, r->dg_disturb_S, &fast);
+                st = campaign_pulse(a, p, i, j, v, w, t, v_cell, &e, r, &fast);
                 if (st != CIM_OK)
                     break;
                 t = a->t_state_s[c];
@@ -359,7 +357,6 @@ int program_array(array *a, const program_params *p, const double *target, doubl
         r->n_failed += !r->ok[c];
         r->n_out_of_tol_end += fabs(r->g_end_S[c] - target[c]) > p->tol_rel * target[c];
     }
-    r->e_read_total_J = a->energy.read_J - read_J0;
     r->iter_mean = r->n_programmed ? it_sum / (double)r->n_programmed : 0.0;
     r->e_per_cell_J = r->n_programmed ? (r->e_write_total_J + r->e_disturb_total_J + r->e_read_total_J) / (double)r->n_programmed : 0.0;
     free(g0);

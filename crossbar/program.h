@@ -103,6 +103,8 @@ typedef struct program_report {
     double e_write_total_J;   /* programming pulses, in the selected cells */
     double e_disturb_total_J; /* half-select stress, in the unselected cells */
     double e_read_total_J;    /* verify reads */
+    size_t n_verify_reads;    /* verify reads (one cell each) */
+    size_t n_disturbs;        /* cell-pulses of half-select stress on unselected cells */
     double e_per_cell_J;     /* (write + disturb + read totals) / n_programmed */
     double dg_disturb_max_rel; /* max over cells of |dg_disturb| / g at the start of the campaign */
     size_t n_fast;           /* pulses computed by a closed form */
@@ -115,6 +117,8 @@ void program_report_free(program_report *r);
  * v_cell_V is rows x cols, the selected cell gets v_w. */
 void program_bias(int half_select, size_t rows, size_t cols, size_t i, size_t j, double v_w, double *v_cell_V);
 
+/* Energy: the array keeps no tally; the report carries the joules and event counts of the campaign (write,
+ * disturb, verify reads), which the array's owner tallies (crossbar/xbar.h). */
 /* Programs array a toward g_target_S (rows x cols, S; NaN: leave the cell) from time t_start_s.  The report is
  * filled even when cells fail (failures are results); a non-OK status is a simulation failure (an integrator
  * error) or bad input (CIM_EINVAL: a target <= 0), and leaves the report freeable. */
@@ -124,8 +128,8 @@ int program_array(array *a, const program_params *p, const double *g_target_S, d
 /* One programming pulse of v_w on cell (i, j) at t_s with its half-select stress on every other cell: the
  * building block of program_array.  *e_sel_J gets the energy in the selected cell; v_cell_V (rows x cols
  * scratch) gets the applied voltages; e_dist_J and dg_S (may be NULL; rows x cols) accumulate each unselected
- * cell's stress energy and conductance change. */
+ * cell's stress energy and conductance change; *n_dist (may be NULL) counts the stressed cells. */
 int program_pulse(array *a, const program_params *p, size_t i, size_t j, double v_w, double t_width_s, double t_s,
-                  double *v_cell_V, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast);
+                  double *v_cell_V, double *e_sel_J, double *e_dist_J, double *dg_S, int *fast, size_t *n_dist);
 
 #endif

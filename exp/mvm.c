@@ -11,6 +11,7 @@
 #include "crossbar/circuit.h"
 #include "crossbar/spice_array.h"
 #include "crossbar/ideal.h"
+#include "crossbar/xbar.h"
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_statistics_double.h>
@@ -116,24 +117,41 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
 
 /* ---- run --------------------------------------------------------------------------------------- */
 
-/* mvm.cells = "device": every cell's device state, the one whose chord conductance at dev_v_read_V is G_ij. */
-static int device_cells(exp_mvm *e)
+/* The physical array of this run: the cell group's cells (or device.model cells placed in the state that reads
+ * G_ij), the crossbar's wires, one read per input vector (a batch). */
+static int make_xbar(exp_mvm *e, xbar **out)
 {
-    const device_type *T = e->dev_type;
-    if (T == NULL)
-        return cim_error(CIM_EINVAL, "mvm.cells = \"device\" needs a device model (device.model)");
-    size_t MN = e->rows * e->cols, ns = T->n_state;
-    free(e->dev_x);
-    e->dev_x = xmalloc(MN * ns * sizeof *e->dev_x);
-    for (size_t k = 0; k < MN; k++) {
-        int st = device_state_for_g(T, e->dev_params, e->dev_T_K, e->dev_v_read_V, e->g_S[k], e->dev_x + k * ns);
-        if (st != CIM_OK)
-            return cim_error_prefix(st == CIM_EINVAL ? CIM_ECONFIG : st, "%s row %zu, column %zu (mvm.cells = "
-                                    "\"device\", device.model = \"%s\", device.v_read_V = %g): ",
-                                    e->g_source ? e->g_source : "the generated conductances", k / e->cols + 1,
-                                    k % e->cols + 1, T->name, e->dev_v_read_V);
+    xbar_spec x = xbar_spec_default(e->rows, e->cols);
+    x.cell = e->cell;
+    x.wires = crossbar_wires(&e->xb);
+    x.opts = crossbar_opts(&e->xb);
+    int device = e->p.cells == MVM_CELLS_DEVICE;
+    if (device) {
+        if (e->dev_type == NULL)
+            return cim_error(CIM_EINVAL, "mvm.cells = \"device\" needs a device model (device.model)");
+        x.cells = XBAR_CELLS_DEVICE;
+        x.dev = e->dev_type;
+        x.dev_params = e->dev_params;
+        x.aopts.T_K = e->dev_T_K;
+        x.aopts.v_read_V = e->dev_v_read_V;
+        x.aopts.seed = (uint64_t)e->run.seed;
+        x.aopts.stream = "mvm.cells";
     }
-    return CIM_OK;
+    int st = xbar_new(out, &x);
+    if (st != CIM_OK)
+        return st;
+    if ((st = xbar_set_conductances(*out, e->g_S)) != CIM_OK && device) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", cim_errmsg());
+        st = cim_error(CIM_ECONFIG, "%s %s (mvm.cells = \"device\", device.model = \"%s\", device.v_read_V = %g)",
+                       e->g_source ? e->g_source : "the generated conductances", msg, e->dev_type->name,
+                       e->dev_v_read_V);
+    }
+    if (st != CIM_OK) {
+        xbar_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 int exp_mvm_run(exp_mvm *e, progress *prog)
@@ -149,51 +167,24 @@ int exp_mvm_run(exp_mvm *e, progress *prog)
     progress_set_base(prog, e->g_source ? 0 : (double)M);
     for (size_t k = 0; k < K; k++)
         crossbar_ideal_mvm(e->g_S, M, N, e->v_V + k * M, e->i_ideal_A + k * N, k == 0 ? prog : NULL);
-    /* The circuit solve when there are parasitics or the cells are not plain conductances. */
-    int device = e->p.cells == MVM_CELLS_DEVICE;
-    e->circuit = device || !crossbar_is_ideal(&e->xb) || e->cell.type != CELL_1R || e->cell.iv != CELL_IV_LINEAR;
-    if (e->circuit) {
-        circuit *c;
-        cell_array ca;
-        cell_access acc;
-        circuit_wires w = crossbar_wires(&e->xb);
-        circuit_opts o = crossbar_opts(&e->xb);
-        if (device) {
-            if ((st = device_cells(e)) != CIM_OK)
-                return st;
-            st = cell_array_init_device(&ca, M, N, e->dev_type, e->dev_params, e->dev_x);
-        } else
-            st = cell_array_init(&ca, &e->cell, M, N, e->g_S);
-        if (st != CIM_OK)
-            return st;
-        if ((st = circuit_new(&c, M, N, &w)) != CIM_OK) {
-            cell_array_destroy(&ca);
-            return st;
-        }
-        if (device) {
-            /* the access element (cell.type) in front of the device cells; 1r passes them through */
-            acc = (cell_access){.p = e->cell, .cols = N, .gate_on = NULL, .inner = cell_array_cells(&ca)};
-            circuit_cells cc = cell_access_cells(&acc);
-            st = circuit_set_cells(c, &cc);
-        } else
-            st = cell_array_apply(&ca, c);
-        /* One vector: one solve.  Several: a batch (the others start from the first one's solution, on
-         * worker threads); the circuit then holds the first vector's solution for the maps and the power. */
+    /* The array: its read path (ideal sum, each cell's I-V, linear or Newton circuit solve) is the xbar's. */
+    xbar *xb;
+    if ((st = make_xbar(e, &xb)) != CIM_OK)
+        return st;
+    e->read_path = xbar_read_path(xb);
+    e->circuit = xbar_uses_circuit(xb);
+    st = xbar_read_batch(xb, K, e->v_V, e->i_A);
+    e->st = xbar_stats(xb)->last;
+    if (st == CIM_OK || st == CIM_ESIM) { /* a failed solve still shows where it got to */
+        int sm = xbar_node_voltages(xb, e->v_row_V, e->v_col_V);
         if (st == CIM_OK)
-            st = K == 1 ? circuit_solve(c, e->v_V, NULL, e->i_A, &o, &e->st)
-                        : circuit_solve_batch(c, K, e->v_V, NULL, e->i_A, &o, &e->st);
-        cell_array_destroy(&ca);
-        memcpy(e->v_row_V, circuit_v_row(c), M * N * sizeof *e->v_row_V);
-        memcpy(e->v_col_V, circuit_v_col(c), M * N * sizeof *e->v_col_V);
-        e->p_W = circuit_power_W(c);
-        circuit_free(c);
-    } else {
-        memcpy(e->i_A, e->i_ideal_A, K * N * sizeof *e->i_A);
-        for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < N; j++)
-                e->v_row_V[i * N + j] = e->v_V[i];
-        e->p_W = crossbar_ideal_power_W(e->g_S, M, N, e->v_V);
+            st = sm;
     }
+    e->p_W = xbar_last_power_W(xb);
+    e->tally = *xbar_energy(xb);
+    xbar_free(xb);
+    if (st != CIM_OK && st != CIM_ESIM)
+        return st;
 
     /* Error against the ideal product. */
     double se = 0, ss = 0;
@@ -299,9 +290,13 @@ json_t *exp_mvm_summary(const exp_mvm *e)
     gsl_stats_minmax(&imin, &imax, e->i_A, 1, e->cols * e->n_vec);
     double imean = gsl_stats_mean(e->i_A, 1, e->cols * e->n_vec);
     json_t *j = json_pack(
-        "{s:s, s:I, s:I, s:I, s:{s:s, s:f, s:f}, s:{s:s, s:f, s:f}, s:{s:f, s:f, s:f}, s:f, s:{s:s, s:f}}", "model",
-        e->circuit ? "crossbar circuit (Ohm's law per cell, Kirchhoff's laws at every node, wire/driver/sense resistance)"
-                   : "ideal crossbar (Ohm's law per cell, Kirchhoff's current law per column, perfect wires)",
+        "{s:s, s:s, s:I, s:I, s:I, s:{s:s, s:f, s:f}, s:{s:s, s:f, s:f}, s:{s:f, s:f, s:f}, s:f, s:{s:s, s:f}}", "model",
+        e->circuit ? "crossbar circuit (each cell's I-V, Kirchhoff's laws at every node, wire/driver/sense resistance)"
+        : e->read_path == XBAR_READ_DIRECT ? "crossbar with perfect wires (each cell's I-V at its row voltage, "
+                                              "Kirchhoff's current law per column)"
+                                            : "ideal crossbar (Ohm's law per cell, Kirchhoff's current law per column, "
+                                              "perfect wires)",
+        "read_path", xbar_read_path_names[e->read_path],
         "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols, "vectors", (json_int_t)e->n_vec, "conductance_S", "source",
         e->g_source ? e->g_source : "generated", "min", gmin, "max", gmax, "voltage_V", "source",
         e->v_source ? e->v_source : "generated", "min", vmin, "max", vmax, "column_current_A", "min", imin, "max", imax,
@@ -311,6 +306,7 @@ json_t *exp_mvm_summary(const exp_mvm *e)
     /* JSON has no infinity: an exact product has no finite SNR. */
     json_object_set_new(err, "snr_dB", isfinite(e->snr_dB) ? json_real(e->snr_dB) : json_null());
     json_object_set_new(j, "error_vs_ideal", err);
+    json_object_set_new(j, "energy_tally", energy_tally_json(&e->tally));
     json_object_set_new(j, "cell", json_pack("{s:s, s:s}", "type", cell_type_names[e->cell.type], "iv",
                                              e->p.cells == MVM_CELLS_DEVICE ? "device" : cell_iv_names[e->cell.iv]));
     if (e->p.cells == MVM_CELLS_DEVICE && e->dev_type != NULL)
@@ -338,7 +334,5 @@ void exp_mvm_free(exp_mvm *e)
     free(e->i_ideal_A);
     free(e->v_row_V);
     free(e->v_col_V);
-    free(e->dev_x);
-    e->dev_x = NULL;
     e->g_S = e->v_V = e->i_A = e->i_ideal_A = e->v_row_V = e->v_col_V = NULL;
 }

@@ -1,9 +1,10 @@
 /* exp/mvm.h -- the `mvm` experiment: one matrix-vector multiply on a resistive crossbar.
  *
  * Inputs are a conductance matrix G (siemens, M x N) and a voltage vector v (volts, M), each read
- * from CSV or drawn from the seeded configuration; the output is the column currents I = G^T v
- * (amperes).  Today the array is ideal (crossbar/ideal.h); the summary also checks the result
- * against OpenBLAS's cblas_dgemv, an independent implementation of the same product.
+ * from CSV or drawn from the seeded configuration; the output is the column currents (amperes) of
+ * the physical array (crossbar/xbar.h) built from the cell group and the crossbar's wires: I = G^T v
+ * for linear cells and perfect wires.  The summary also checks the ideal sum against OpenBLAS's
+ * cblas_dgemv, an independent implementation of the same product.
  *
  * Experiments sit above every layer (DESIGN.md: "experiments that the CLI and the sweep engine
  * both run"): they turn a resolved configuration into inputs, call the library, and summarise.
@@ -18,6 +19,7 @@
 #include "crossbar/cell.h"
 #include "crossbar/crossbar.h"
 #include "device/device.h"
+#include "energy/tally.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -57,7 +59,6 @@ typedef struct exp_mvm {
     const void *dev_params;
     double dev_T_K;       /* ambient temperature of the device cells */
     double dev_v_read_V;  /* the voltage at which G_ij is the device's chord conductance */
-    double *dev_x;        /* M x N x n_state: the device states that read G */
     size_t rows, cols;    /* M, N of the product actually run */
     double *g_S;          /* M x N conductances, row-major */
     size_t n_vec;         /* K input vectors, multiplied by the same array (a batch) */
@@ -67,8 +68,10 @@ typedef struct exp_mvm {
     const char *v_source;
     double p_W;           /* power the sources deliver (dissipated in cells and wires), first vector */
     double blas_dev;      /* max_j |I_ideal_j - dgemv_j| / sum_i |G_ij v_i| */
-    /* The circuit solve (crossbar.r_* not all zero); otherwise i_A is the ideal sum. */
-    int circuit;          /* 1 if the parasitics were solved */
+    /* The array (crossbar/xbar.h) chose its read path from the cells and wires. */
+    int read_path;        /* enum xbar_read_path */
+    int circuit;          /* 1 if the read went through the circuit solve (wires) */
+    energy_tally tally;   /* the array's energy (its reads) */
     circuit_stats st;     /* what the solve did */
     double *i_ideal_A;    /* K x N ideal column currents sum_i G_ij v_i */
     double *v_row_V;      /* M x N row-wire node voltages of the first vector (the ideal: v_i everywhere) */

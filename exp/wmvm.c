@@ -1,5 +1,6 @@
 /* exp/wmvm.c -- see wmvm.h. */
 #include "exp/wmvm.h"
+#include "crossbar/xbar.h"
 #include "core/afile.h"
 #include "core/csv.h"
 #include "core/rng.h"
@@ -18,12 +19,6 @@
 #include <time.h>
 
 const char *const wmvm_cells_names[] = {"ideal", "device", NULL};
-const char *const wmvm_read_names[] = {
-    "Kirchhoff sum of the read conductances (no wires, linear 1R cells)",
-    "every cell's I-V at its row voltage (no wires)",
-    "exact circuit solve with the read conductances",
-    "exact circuit solve with every cell's I-V at its actual voltage (Newton)",
-};
 
 /* ---- configuration ----------------------------------------------------------------------------- */
 
@@ -107,24 +102,6 @@ static double nominal_g(const array *a, int hi, double v_V)
     return device_read_A(a->T, array_p(a, 0), x, v_V) / v_V;
 }
 
-/* 1 if the nominal cell's read current is linear in v over (0, v_V] at both bounds and its initial state:
- * the chord conductance at v_V / 2 and v_V / 10 equals the one at v_V to 1e-12 (rounding, not physics). */
-static int nominal_linear(const array *a, double v_V)
-{
-    for (int which = 0; which < 3; which++) {
-        double x[DEVICE_MAX_STATE];
-        memcpy(x, array_x(a, 0), a->n_state * sizeof *x);
-        for (size_t k = 0; which < 2 && k < device_n_memory(a->T); k++)
-            x[k] = which ? a->hi[k] : a->lo[k];
-        const void *p = array_p(a, 0);
-        double g1 = device_read_A(a->T, p, x, v_V) / v_V;
-        double g2 = device_read_A(a->T, p, x, v_V / 2) / (v_V / 2), g3 = device_read_A(a->T, p, x, v_V / 10) / (v_V / 10);
-        if (!(fabs(g2 - g1) <= 1e-12 * fabs(g1) && fabs(g3 - g1) <= 1e-12 * fabs(g1)))
-            return 0;
-    }
-    return 1;
-}
-
 /* Device cells: the model, its range against the mapping's levels, the read path. */
 static int device_prepare(exp_wmvm *e)
 {
@@ -155,7 +132,7 @@ static int device_prepare(exp_wmvm *e)
     double g0 = nominal_g(a, 0, e->v_array_V), g1 = nominal_g(a, 1, e->v_array_V);
     e->g_dev_lo_S = fmin(g0, g1);
     e->g_dev_hi_S = fmax(g0, g1);
-    e->dev_linear = nominal_linear(a, e->v_array_V);
+    e->dev_linear = array_linear_read(a, e->v_array_V);
     array_free(a);
     if (L1 < e->g_dev_lo_S || L0 > e->g_dev_hi_S)
         return cim_error(CIM_ECONFIG,
@@ -165,19 +142,14 @@ static int device_prepare(exp_wmvm *e)
                          lo_key, hi_key, L0, L1, e->type->name, v_key, e->v_array_V, e->g_dev_lo_S, e->g_dev_hi_S,
                          e->type->name);
     for (size_t k = 0; k < e->t.n_tiles; k++) {
-        const tiles_span *s = &e->t.span[k];
+        const tiling_span *s = &e->t.span[k];
         for (size_t c = 0; c < s->nr * s->phys_cols; c++) {
             double g = e->t.g_S[s->g_off + c];
             e->pr.n_out_of_range += g < e->g_dev_lo_S || g > e->g_dev_hi_S;
         }
     }
     e->noisy = e->var.read.bandwidth_Hz > 0;
-    int linear = e->dev_linear && e->cell.type != CELL_1T1R && e->cell.type != CELL_1S1R;
-    if (crossbar_is_ideal(&e->xb))
-        e->read_path = linear ? WMVM_READ_SUM : WMVM_READ_DIRECT;
-    else
-        e->read_path = linear ? WMVM_READ_CIRCUIT : WMVM_READ_NEWTON;
-    return CIM_OK;
+    return CIM_OK; /* the read path is the xbar's (crossbar/xbar.h), known once the first tile is built */
 }
 
 /* ---- inputs ------------------------------------------------------------------------------------ */
@@ -217,7 +189,7 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
     e->x_source = x_path;
     if ((st = mapping_plan(&e->m, &e->mp, e->w, e->rows, e->cols)) != CIM_OK)
         return st;
-    if ((st = tiles_plan_crossbar(&e->t, &e->m, e->w, &e->xb)) != CIM_OK) {
+    if ((st = tiling_plan_crossbar(&e->t, &e->m, e->w, &e->xb)) != CIM_OK) {
         mapping_destroy(&e->m);
         return st;
     }
@@ -232,32 +204,10 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
 
 typedef struct read_ctx {
     exp_wmvm *e;
-    circuit_wires wires;
-    circuit_opts opts;
-    size_t k;          /* tile the circuit (and g_eff) currently hold; SIZE_MAX: none */
-    circuit *c;
-    double *g_eff_S;   /* tile_rows x tile_cols scratch */
-    double *g_row_S;   /* tile_rows: sum_j G_ij of the current tile, for the energy */
+    size_t k;          /* tile the xbar holds; SIZE_MAX: none */
+    xbar *xb;          /* tile k's array */
     progress *prog;
-    /* device cells */
-    array *a;          /* the current tile's programmed array */
-    double t_read_s;   /* its read time: end of its campaign + weights.t_s */
-    int effective;     /* 1 if g_eff_S holds its effective matrix (linear circuit, noiseless reads) */
-    double *g_S;       /* tile_rows x tile_cols: one read's conductances */
-    double *eps;       /* tile_rows x tile_cols: one read's relative noise per cell */
-    double *v_cell_V;  /* tile_rows x tile_cols: cell voltages of a direct read */
-    double *i_cell_A;  /* tile_rows x tile_cols: cell currents of a direct read */
-    array_cells ac;    /* the array's I-V adapter */
-    cell_access acc;   /* the access element around it */
-    circuit_cells cells; /* what the reads evaluate: acc, or ac itself for 1R */
 } read_ctx;
-
-static void note_stats(exp_wmvm *e, const circuit_stats *st)
-{
-    e->iterations += st->iterations;
-    if (st->residual > e->max_residual)
-        e->max_residual = st->residual;
-}
 
 static double now_s(void)
 {
@@ -266,39 +216,45 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Device cells: makes tile k's array, programs it toward the tile's targets, lets it rest to t_s after the
- * campaign and records what programming did (per cell in the layout of t->g_S, and in sum). */
-static int program_tile(read_ctx *r, const tiles *t, size_t k)
+/* The array of tile k as the configuration describes it: its cells, access element, wires and read time. */
+static xbar_spec tile_spec(const exp_wmvm *e, const tiling_span *s, char *stream)
 {
-    exp_wmvm *e = r->e;
-    const tiles_span *s = &t->span[k];
+    xbar_spec x = xbar_spec_default(s->nr, s->phys_cols);
+    x.cell = e->cell;
+    x.wires = crossbar_wires(&e->xb);
+    x.opts = crossbar_opts(&e->xb);
+    x.t_read_s = e->p.t_read_s;
+    x.reuse = e->in.n_cycles > 1;
+    if (e->device) {
+        x.cells = XBAR_CELLS_DEVICE;
+        x.dev = e->type;
+        x.dev_params = e->model;
+        x.var = &e->var;
+        x.aopts.T_K = e->dev.T_K;
+        x.aopts.v_read_V = e->v_array_V;
+        x.aopts.t_read_s = e->p.t_read_s;
+        x.aopts.seed = (uint64_t)e->run.seed;
+        x.aopts.stream = stream;
+        x.aopts.sim = e->sim;
+    }
+    return x;
+}
+
+/* Device cells: programs tile k's array toward the tile's targets from t = 0, lets it rest until weights.t_s after
+ * its campaign and records what programming did (per cell in the layout of t->g_S, and in sum). */
+static int program_tile(exp_wmvm *e, xbar *xb, const tiling *t, size_t k)
+{
+    const tiling_span *s = &t->span[k];
     const double *target = t->g_S + s->g_off;
-    char stream[32];
-    snprintf(stream, sizeof stream, "tile%zu", k);
-    array_opts o = array_opts_default();
-    o.T_K = e->dev.T_K;
-    o.v_read_V = e->v_array_V;
-    o.t_read_s = e->p.t_read_s;
-    o.seed = (uint64_t)e->run.seed;
-    o.stream = stream;
-    o.sim = e->sim;
-    if (!e->keep_arrays)
-        array_free(r->a);
-    r->a = NULL;
-    double t0 = now_s();
-    int st = array_new(&r->a, s->nr, s->phys_cols, e->type, e->model, &e->var, &o);
-    if (st != CIM_OK)
-        return cim_error_prefix(st, "tile %zu: ", k);
-    array *a = r->a;
-    if (e->keep_arrays)
-        e->arrays[k] = a;
     program_report rep;
-    st = program_array(a, &e->prog, target, 0.0, &rep);
+    double t0 = now_s();
+    int st = xbar_program(xb, &e->prog, target, 0.0, &rep);
     e->pr.wall_s += now_s() - t0;
     if (st != CIM_OK) {
         program_report_free(&rep);
         return cim_error_prefix(st, "tile %zu: ", k);
     }
+    const array *a = xbar_array(xb);
     wmvm_program *pr = &e->pr;
     size_t n = a->n;
     for (size_t c = 0; c < n; c++) {
@@ -321,163 +277,70 @@ static int program_tile(read_ctx *r, const tiles *t, size_t k)
     pr->e_verify_J += rep.e_read_total_J;
     pr->t_campaign_max_s = fmax(pr->t_campaign_max_s, rep.t_end_s);
     pr->dg_disturb_max_rel = fmax(pr->dg_disturb_max_rel, rep.dg_disturb_max_rel);
-    e->tally.write_J += a->energy.write_J;
-    e->tally.disturb_J += a->energy.disturb_J;
-    e->tally.read_J += a->energy.read_J;
-    e->tally.n_pulses += a->energy.n_pulses;
     program_report_free(&rep);
 
     /* Rest until the read; the noiseless conductances then are what the tile holds. */
-    r->t_read_s = a->t_state_s[0];
-    for (size_t c = 1; c < n; c++)
-        r->t_read_s = fmax(r->t_read_s, a->t_state_s[c]);
-    r->t_read_s += e->p.t_s;
-    if ((st = array_advance_all(a, r->t_read_s)) != CIM_OK)
+    if ((st = xbar_rest(xb, xbar_time_s(xb) + e->p.t_s)) != CIM_OK ||
+        (st = xbar_conductances(xb, e->g_read_S + s->g_off)) != CIM_OK)
         return cim_error_prefix(st, "tile %zu: ", k);
     for (size_t c = 0; c < n; c++) {
-        double g = array_g_cell(a, c), d = g / target[c] - 1;
-        e->g_read_S[s->g_off + c] = g;
+        double d = e->g_read_S[s->g_off + c] / target[c] - 1;
         pr->g_err_rms += d * d; /* sums until exp_wmvm_run divides */
         pr->g_err_mean += d;
         pr->g_err_max = fmax(pr->g_err_max, fabs(d));
     }
-    array_cells_init(&r->ac, a, e->noisy ? r->eps : NULL);
-    r->cells = r->ac.cells;
-    if (e->cell.type == CELL_1T1R || e->cell.type == CELL_1S1R) {
-        r->acc.p = e->cell;
-        r->acc.cols = s->phys_cols;
-        r->acc.gate_on = NULL; /* every word line on for an MVM */
-        r->acc.inner = r->ac.cells;
-        r->cells = cell_access_cells(&r->acc);
-    }
     return CIM_OK;
 }
 
-/* Loads tile k's conductances (circuit, effective matrix, row sums) if it is not the one held; device cells:
- * programs it first. */
-static int hold_tile(read_ctx *r, const tiles *t, size_t k)
+/* Releases the xbar of the tile held: its tally and solve statistics go into the experiment's sums. */
+static void release_tile(read_ctx *r)
+{
+    exp_wmvm *e = r->e;
+    if (r->xb == NULL)
+        return;
+    energy_tally_merge(&e->tally, xbar_energy(r->xb));
+    const xbar_solve_stats *ss = xbar_stats(r->xb);
+    e->n_solves += ss->n_solves;
+    e->iterations += (int)ss->iterations;
+    e->max_residual = fmax(e->max_residual, ss->max_residual);
+    if (!e->keep_arrays)
+        xbar_free(r->xb);
+    r->xb = NULL;
+}
+
+/* Makes tile k's array if it is not the one held: conductance cells hold the tile's conductances, device
+ * cells are programmed toward them. */
+static int hold_tile(read_ctx *r, const tiling *t, size_t k)
 {
     if (r->k == k)
         return CIM_OK;
     exp_wmvm *e = r->e;
-    const tiles_span *s = &t->span[k];
-    const double *g = t->g_S + s->g_off;
-    int st = CIM_OK;
+    const tiling_span *s = &t->span[k];
+    release_tile(r);
     r->k = k;
     progress_update(r->prog, (double)k);
-    if (e->device) {
-        if ((st = program_tile(r, t, k)) != CIM_OK)
-            return st;
-        g = e->g_read_S + s->g_off;
-    }
-    for (size_t i = 0; i < s->nr; i++) {
-        double sum = 0;
-        for (size_t j = 0; j < s->phys_cols; j++)
-            sum += g[i * s->phys_cols + j];
-        r->g_row_S[i] = sum;
-    }
-    if (!e->circuit)
-        return CIM_OK;
-    circuit_free(r->c);
-    r->c = NULL;
-    if ((st = circuit_new(&r->c, s->nr, s->phys_cols, &r->wires)) != CIM_OK)
-        return st;
-    if (e->device && e->read_path == WMVM_READ_NEWTON)
-        return CIM_OK; /* the cells are set per read, with that read's noise */
-    if ((st = circuit_set_conductances(r->c, g)) != CIM_OK)
-        return st;
-    r->effective = e->effective;
-    if (r->effective) {
-        circuit_stats cs;
-        st = circuit_effective_g(r->c, r->g_eff_S, &r->opts, &cs);
-        note_stats(e, &cs);
-        e->n_solves += s->nr;
-    }
-    return st;
+    char stream[32];
+    snprintf(stream, sizeof stream, "tile%zu", k);
+    xbar_spec x = tile_spec(e, s, stream);
+    int st = xbar_new(&r->xb, &x);
+    if (st != CIM_OK)
+        return cim_error_prefix(st, "tile %zu: ", k);
+    if (e->keep_arrays)
+        e->xbars[k] = r->xb;
+    e->read_path = xbar_read_path(r->xb);
+    e->effective = xbar_uses_circuit(r->xb) && xbar_is_linear(r->xb) && x.reuse && !xbar_is_noisy(r->xb);
+    if (e->device)
+        return program_tile(e, r->xb, t, k);
+    return xbar_set_conductances(r->xb, t->g_S + s->g_off);
 }
 
-/* A read of a device tile. */
-static int device_read(read_ctx *r, const tiles_span *s, const double *v_V, double *i_A)
-{
-    exp_wmvm *e = r->e;
-    array *a = r->a;
-    size_t M = s->nr, N = s->phys_cols, n = M * N;
-    int st = CIM_OK;
-    circuit_stats cs;
-    switch (e->read_path) {
-    case WMVM_READ_SUM:
-        if ((st = array_read_g(a, r->t_read_s, e->noisy, r->g_S)) != CIM_OK)
-            return st;
-        crossbar_ideal_mvm(r->g_S, M, N, v_V, i_A, NULL);
-        for (size_t c = 0; c < n; c++)
-            e->energy_J += v_V[c / N] * v_V[c / N] * r->g_S[c] * e->p.t_read_s;
-        return CIM_OK;
-    case WMVM_READ_DIRECT:
-        if (e->noisy)
-            array_read_noise_draw(a, r->eps);
-        for (size_t c = 0; c < n; c++)
-            r->v_cell_V[c] = v_V[c / N];
-        r->cells.eval(r->cells.ctx, 0, n, r->v_cell_V, r->i_cell_A, NULL);
-        for (size_t j = 0; j < N; j++)
-            i_A[j] = 0;
-        for (size_t c = 0; c < n; c++) {
-            i_A[c % N] += r->i_cell_A[c];
-            e->energy_J += r->v_cell_V[c] * r->i_cell_A[c] * e->p.t_read_s;
-        }
-        return CIM_OK;
-    case WMVM_READ_CIRCUIT:
-        if (r->effective) {
-            cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, r->g_eff_S, (int)N, v_V, 1, 0.0, i_A, 1);
-            for (size_t c = 0; c < n; c++) /* cells at the applied voltages, as the ideal paths count */
-                e->energy_J += v_V[c / N] * v_V[c / N] * e->g_read_S[s->g_off + c] * e->p.t_read_s;
-            return CIM_OK;
-        }
-        if (e->noisy) {
-            if ((st = array_read_g(a, r->t_read_s, 1, r->g_S)) != CIM_OK ||
-                (st = circuit_set_conductances(r->c, r->g_S)) != CIM_OK)
-                return st;
-        }
-        break;
-    case WMVM_READ_NEWTON:
-        if (e->noisy)
-            array_read_noise_draw(a, r->eps);
-        if ((st = circuit_set_cells(r->c, &r->cells)) != CIM_OK)
-            return st;
-        break;
-    }
-    st = circuit_solve(r->c, v_V, NULL, i_A, &r->opts, &cs);
-    note_stats(e, &cs);
-    e->n_solves++;
-    e->energy_J += circuit_power_W(r->c) * e->p.t_read_s;
-    return st;
-}
-
-static int wmvm_read(void *ctx, const tiles *t, size_t k, const double *v_V, double *i_A)
+static int wmvm_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A)
 {
     read_ctx *r = ctx;
-    exp_wmvm *e = r->e;
     int st = hold_tile(r, t, k);
     if (st != CIM_OK)
         return st;
-    const tiles_span *s = &t->span[k];
-    if (e->device)
-        return device_read(r, s, v_V, i_A);
-    double ev = 0;
-    for (size_t i = 0; i < s->nr; i++)
-        ev += v_V[i] * v_V[i] * r->g_row_S[i];
-    e->energy_J += ev * e->p.t_read_s;
-    if (!e->circuit)
-        return tiles_ideal_read(NULL, t, k, v_V, i_A);
-    if (e->effective) {
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)s->nr, (int)s->phys_cols, 1.0, r->g_eff_S, (int)s->phys_cols, v_V,
-                    1, 0.0, i_A, 1);
-        return CIM_OK;
-    }
-    circuit_stats cs;
-    st = circuit_solve(r->c, v_V, NULL, i_A, &r->opts, &cs);
-    note_stats(e, &cs);
-    e->n_solves++;
-    return st;
+    return xbar_read(r->xb, v_V, i_A);
 }
 
 static void error_of(const double *y, const double *ref, size_t n, wmvm_error *out)
@@ -503,19 +366,10 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
     e->y_quant = xcalloc(C, sizeof *e->y_quant);
     e->w_q = xmalloc(R * C * sizeof *e->w_q);
     e->x_q = xmalloc(R * sizeof *e->x_q);
-    if (e->device)
-        e->circuit = e->read_path == WMVM_READ_CIRCUIT || e->read_path == WMVM_READ_NEWTON;
-    else
-        e->circuit = !crossbar_is_ideal(&e->xb);
-    /* The effective matrix needs linear cells, and one set of conductances for all reads (no read noise). */
-    e->effective = e->circuit && e->in.n_cycles > 1 && (!e->device || (e->read_path == WMVM_READ_CIRCUIT && !e->noisy));
     if (prog != NULL)
         prog->total = (double)e->t.n_tiles;
 
-    read_ctx r = {.e = e, .wires = crossbar_wires(&e->xb), .opts = crossbar_opts(&e->xb), .k = (size_t)-1, .prog = prog};
-    size_t cells = e->t.tile_rows * e->t.tile_cols;
-    r.g_eff_S = e->effective ? xmalloc(cells * sizeof *r.g_eff_S) : NULL;
-    r.g_row_S = xmalloc(e->t.tile_rows * sizeof *r.g_row_S);
+    read_ctx r = {.e = e, .k = (size_t)-1, .prog = prog};
     if (e->device) {
         size_t n_all = 0;
         for (size_t k = 0; k < e->t.n_tiles; k++)
@@ -525,23 +379,14 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
         e->ok = xcalloc(n_all, 1);
         e->e_write_J = xcalloc(n_all, sizeof *e->e_write_J);
         e->e_disturb_J = xcalloc(n_all, sizeof *e->e_disturb_J);
-        r.g_S = xmalloc(cells * sizeof *r.g_S);
-        r.eps = xcalloc(cells, sizeof *r.eps);
-        r.v_cell_V = xmalloc(cells * sizeof *r.v_cell_V);
-        r.i_cell_A = xmalloc(cells * sizeof *r.i_cell_A);
-        if (e->keep_arrays)
-            e->arrays = xcalloc(e->t.n_tiles, sizeof *e->arrays);
     }
-    int st = tiles_mvm(&e->t, &e->in, wmvm_read, &r, e->y);
-    circuit_free(r.c);
-    if (!e->keep_arrays)
-        array_free(r.a);
-    free(r.g_eff_S);
-    free(r.g_row_S);
-    free(r.g_S);
-    free(r.eps);
-    free(r.v_cell_V);
-    free(r.i_cell_A);
+    if (e->keep_arrays)
+        e->xbars = xcalloc(e->t.n_tiles, sizeof *e->xbars);
+    energy_tally_zero(&e->tally);
+    int st = tiling_mvm(&e->t, &e->in, wmvm_read, &r, e->y);
+    release_tile(&r);
+    e->circuit = e->read_path == XBAR_READ_CIRCUIT || e->read_path == XBAR_READ_NEWTON;
+    e->energy_J = energy_tally_J(&e->tally, ENERGY_READ);
     if (e->device && e->pr.n_cells > 0) {
         double n = (double)e->pr.n_cells;
         e->pr.iter_mean /= n;
@@ -550,7 +395,7 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
     }
 
     /* References: the float product, and the product an ideal array computes with the quantized operands. */
-    tiles_quantized_weights(&e->t, e->w_q);
+    tiling_quantized_weights(&e->t, e->w_q);
     for (size_t i = 0; i < R; i++)
         e->x_q[i] = mapping_input_value(&e->in, i);
     for (size_t i = 0; i < R; i++)
@@ -587,7 +432,7 @@ void exp_wmvm_map(const exp_wmvm *e, int which, double *z)
     size_t W = exp_wmvm_map_cols(e), col0 = 0;
     for (size_t cb = 0; cb < e->t.n_col_blocks; cb++) {
         for (size_t rb = 0; rb < e->t.n_row_blocks; rb++) {
-            const tiles_span *s = &e->t.span[rb * e->t.n_col_blocks + cb];
+            const tiling_span *s = &e->t.span[rb * e->t.n_col_blocks + cb];
             for (size_t i = 0; i < s->nr; i++)
                 for (size_t j = 0; j < s->phys_cols; j++) {
                     size_t q = s->g_off + i * s->phys_cols + j;
@@ -633,7 +478,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 {
     strbuf d;
     strbuf_init(&d);
-    tiles_describe(&e->t, &d);
+    tiling_describe(&e->t, &d);
     const char *model = e->device    ? "mapped weights programmed into device arrays (one per tile) and read weights.t_s "
                                        "later"
                         : e->circuit ? "mapped weights, each tile read through the exact crossbar circuit solve "
@@ -647,7 +492,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
         (json_int_t)e->m.p.bits_per_cell, "slices", (json_int_t)e->m.n_slices, "cols_per_output",
         (json_int_t)e->m.cols_per_output, "dg_S", e->m.dg_S, "tiles", d.s, "n_tiles", (json_int_t)e->t.n_tiles,
         "read_cycles", (json_int_t)e->in.n_cycles, "array_reads", (json_int_t)e->t.n_reads, "tile_utilization",
-        tiles_utilization(&e->t));
+        tiling_utilization(&e->t));
     strbuf_destroy(&d);
     json_object_set_new(j, "clipped",
                         json_pack("{s:I, s:I}", "weights", (json_int_t)e->m.n_clipped, "inputs",
@@ -655,14 +500,11 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
     json_object_set_new(j, "error_vs_float", error_json(&e->vs_float));
     json_object_set_new(j, "error_vs_quantized", error_json(&e->vs_quant));
     json_object_set_new(j, "quantized_vs_float", error_json(&e->quant_vs_float));
-    const char *what = "sum over reads of sum_ij v_i^2 G_ij t_read_s: cell energy at the applied voltages "
-                       "(no wires, drivers or periphery)";
-    if (e->device && (e->read_path == WMVM_READ_DIRECT))
-        what = "sum over reads of sum_ij v_i i_ij t_read_s: cell energy at the applied voltages (no periphery)";
-    else if (e->device && e->circuit && !e->effective)
-        what = "sum over reads of the power the row sources deliver times t_read_s: cells and wires (no periphery)";
+    const char *what = "sum over reads of the energy the row sources deliver into the array over t_read_s: cells, "
+                       "access elements and wires (no periphery)";
     json_object_set_new(j, "energy",
                         json_pack("{s:f, s:f, s:s}", "array_J", e->energy_J, "t_read_s", e->p.t_read_s, "what", what));
+    json_object_set_new(j, "energy_tally", energy_tally_json(&e->tally));
     if (e->device) {
         const wmvm_program *pr = &e->pr;
         json_object_set_new(
@@ -670,7 +512,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
             json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:s, s:b}", "kind", "device", "device_model",
                       e->type->name, "access", cell_type_names[e->cell.type], "T_K", e->dev.T_K, "v_read_V",
                       e->v_array_V, "g_device_min_S", e->g_dev_lo_S, "g_device_max_S", e->g_dev_hi_S, "linear_iv",
-                      e->dev_linear, "read_path", wmvm_read_names[e->read_path], "read_noise", e->noisy));
+                      e->dev_linear, "read_path", xbar_read_path_names[e->read_path], "read_noise", e->noisy));
         double e_tot = pr->e_write_J + pr->e_disturb_J + pr->e_verify_J;
         json_object_set_new(
             j, "programming",
@@ -703,14 +545,14 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 
 void exp_wmvm_free(exp_wmvm *e)
 {
-    if (e->arrays != NULL)
+    if (e->xbars != NULL)
         for (size_t k = 0; k < e->t.n_tiles; k++)
-            array_free(e->arrays[k]);
-    free(e->arrays);
-    e->arrays = NULL;
+            xbar_free(e->xbars[k]);
+    free(e->xbars);
+    e->xbars = NULL;
     if (e->loaded) {
         mapping_input_destroy(&e->in);
-        tiles_destroy(&e->t);
+        tiling_destroy(&e->t);
         mapping_destroy(&e->m);
         e->loaded = 0;
     }
@@ -756,7 +598,7 @@ int exp_wmvm_write_spice(const exp_wmvm *e, const char *path)
     cell_params lin = cell_params_default(); /* tiles read as plain conductances (1R, linear), as simulated */
     int st = CIM_OK;
     for (size_t k = 0; k < e->t.n_tiles && st == CIM_OK; k++) {
-        const tiles_span *sp = &e->t.span[k];
+        const tiling_span *sp = &e->t.span[k];
         cell_array ca;
         if ((st = cell_array_init(&ca, &lin, sp->nr, sp->phys_cols, e->t.g_S + sp->g_off)) != CIM_OK)
             break;

@@ -3,32 +3,23 @@
  * A real weight matrix W (R x C, row-major; rows are inputs, columns outputs) and an input vector x (R) come
  * from CSV files or are drawn from the seed (uniform in [weights.w_min, w_max] and [x_min, x_max]).  W is
  * mapped to conductances by the `mapping` settings (crossbar/mapping.h), split into arrays of
- * crossbar.tile_rows x crossbar.tile_cols (crossbar/tiles.h), x is encoded into read cycles, and every tile is
- * read once per cycle:
- *   - all of crossbar.r_*_ohm zero: the ideal Kirchhoff sum of the tile's conductances;
- *   - otherwise the exact circuit solve of the tile with its wires, driver and sense resistances
- *     (crossbar/circuit.h).  With more than one read cycle per tile (bit-serial inputs, signed inputs) the
- *     tile's effective conductance matrix is computed once (circuit_effective_g) and each read is a dense
- *     product; with one cycle, one circuit_solve.
+ * crossbar.tile_rows x crossbar.tile_cols (crossbar/tiling.h), x is encoded into read cycles, and every tile is
+ * read once per cycle through its own physical array (crossbar/xbar.h), built from the `cell` group (access
+ * element and memory I-V), the crossbar's wires and weights.t_read_s.  The xbar chooses the read path: the
+ * Kirchhoff sum (perfect wires, linear cells), every cell's I-V at its row voltage (perfect wires, nonlinear
+ * cells), the linear circuit solve (with more than one read cycle per tile, the effective matrix once per tile),
+ * or the Newton circuit solve (nonlinear cells with wires).  The read energy is the xbar's: what the row sources
+ * deliver into the array (cells, access elements and wires) over t_read_s per read.
  * The decoded y is compared with the float product W^T x and with the quantized product W_q^T x_q (what an
  * ideal array computes with the quantized, clipped weights and inputs).
  *
  * Device cells (weights.cells = "device").  Instead of holding its target conductances exactly, every tile is an
  * array of device.model cells (crossbar/array.h) with the D2D variation, faults and read noise of
  * `variability`, drawn from random streams "tile<k>" of run.seed (the same seed, the same arrays).  Each tile
- * is programmed toward its targets by program_array (crossbar/program.h, group `program`) from t = 0 on its own
+ * is programmed toward its targets by xbar_program (crossbar/program.h, group `program`) from t = 0 on its own
  * clock, then read weights.t_s after its campaign ended (PCM drifts meanwhile).  Targets are chord conductances
  * at the voltage of a 1 input, the mapping's v_read_V (bit-serial) or v_max_V (analog): verify reads happen at
- * that voltage (device.v_read_V is the device experiment's and is not used here).  Reads:
- *   - no wires, 1R cells, a device linear in v: the Kirchhoff sum of the array's read conductances
- *     (array_read_g, read noise drawn per read);
- *   - no wires, otherwise (nonlinear device, or a 1T1R/1S1R access element from `cell`): every cell's current at
- *     its row voltage (exact: without wires a cell sees its row's input), through the array's I-V adapter and
- *     cell_access, read noise one draw per cell and read;
- *   - wires, linear 1R cells: the circuit solve with the read conductances (with noiseless reads and several
- *     cycles, the effective matrix once per tile);
- *   - wires, nonlinear: circuit_solve with the array's I-V at each cell's actual voltage (damped Newton), one
- *     noise draw per read.
+ * that voltage (device.v_read_V is the device experiment's and is not used here).  Read noise is drawn per read.
  * The memory element is the device's own I-V: cell.iv and v_nl_V do not apply to device cells.
  *
  * Selected by mvm.level = "weights" or by the CLI's --weights / --inputs (cli/cmd_mvm.c).
@@ -46,7 +37,9 @@
 #include "crossbar/crossbar.h"
 #include "crossbar/mapping.h"
 #include "crossbar/program.h"
-#include "crossbar/tiles.h"
+#include "crossbar/tiling.h"
+#include "crossbar/xbar.h"
+#include "energy/tally.h"
 #include "device/device.h"
 #include "device/integrate.h"
 #include "device/variability.h"
@@ -71,9 +64,6 @@ extern const char *const wmvm_cells_names[]; /* "ideal", "device" */
 
 extern const param_group weights_group;
 
-/* How device tiles are read (see the top of this file). */
-enum { WMVM_READ_SUM, WMVM_READ_DIRECT, WMVM_READ_CIRCUIT, WMVM_READ_NEWTON };
-extern const char *const wmvm_read_names[]; /* one phrase per path, for summaries */
 
 /* What programming the device tiles did, over all tiles. */
 typedef struct wmvm_program {
@@ -125,7 +115,7 @@ typedef struct exp_wmvm {
     const char *w_source; /* file name, or NULL if generated */
     const char *x_source;
     mapping m;            /* the plan */
-    tiles t;              /* the tiles with their conductances */
+    tiling t;              /* the tiles with their conductances */
     mapping_input in;     /* the encoded input */
     double *y;            /* C outputs (the result) */
     double *y_float;      /* C: W^T x in double precision */
@@ -134,16 +124,16 @@ typedef struct exp_wmvm {
     double *x_q;          /* R quantized inputs */
     int circuit;          /* 1 if the tiles were read through the circuit solve */
     int effective;        /* 1 if each tile's effective conductance matrix was used */
-    size_t n_solves;      /* circuit solves (circuit_solve, or the batched solves of one circuit_effective_g) */
+    size_t n_solves;      /* circuit solves (a characterisation counts its unit-input solves) */
     int iterations;       /* PCG iterations, summed */
     double max_residual;  /* largest KCL residual reached (relative) */
-    double energy_J;      /* sum over reads of sum_ij v_i^2 G_ij t_read_s: cell energy at the applied voltages */
+    double energy_J;      /* array read energy (the tally's ENERGY_READ): what the read sources delivered */
     wmvm_error vs_float;  /* y against y_float */
     wmvm_error vs_quant;  /* y against y_quant */
     wmvm_error quant_vs_float; /* y_quant against y_float: the quantization error alone */
     /* device cells (weights.cells = "device") */
     int device;           /* 1 if the tiles are device arrays */
-    int read_path;        /* WMVM_READ_*: how they are read */
+    int read_path;        /* enum xbar_read_path: how the tiles are read (chosen by crossbar/xbar.h) */
     int dev_linear;       /* 1 if the model's read current is linear in v (probed on the nominal cell) */
     int noisy;            /* 1 if reads carry read noise (variability.read.bandwidth_Hz > 0) */
     double v_array_V;     /* the arrays' read voltage: the voltage of a 1 input */
@@ -154,9 +144,9 @@ typedef struct exp_wmvm {
     unsigned char *ok;    /* per cell: within tolerance when its programming ended */
     double *e_write_J;    /* per cell: energy of its programming pulses */
     double *e_disturb_J;  /* per cell: half-select stress energy it received */
-    array_energy tally;   /* the arrays' own tallies at the end of programming, summed (a cross-check) */
+    energy_tally tally;   /* every tile's array tally (programming and reads), summed */
     int keep_arrays;      /* set by the caller before exp_wmvm_run: keep every tile's array (else one at a time) */
-    array **arrays;       /* with keep_arrays: n_tiles arrays as last read (their state at t_s) */
+    xbar **xbars;         /* with keep_arrays: n_tiles arrays as last read (their state at t_s) */
     wmvm_program pr;      /* the programming summary */
     int loaded;           /* 1 once the plan is built (exp_wmvm_free releases it) */
 } exp_wmvm;

@@ -84,8 +84,6 @@ static void check_energy(const char *text, const program_params *p, double g_lo,
                   "the replay reaches the same state");
     }
     cr_expect(fabs(total - rep.e_write_total_J) <= 2e-4 * total, "%g vs %g", total, rep.e_write_total_J);
-    cr_expect(fabs(a->energy.write_J - rep.e_write_total_J) <= 1e-12 * total, "the array's tally holds the same");
-    cr_expect_eq(a->energy.n_pulses, rep.n_log);
     cr_log_info("%s: %zu pulses, %.6g J reported, %.6g J integrated", r1.e.type->name, rep.n_log, rep.e_write_total_J,
                 total);
     program_report_free(&rep);
@@ -156,7 +154,7 @@ static void one_pulse(int hs, double v_w, double *dg, double *v_cell, double *e_
     double g0[9], e = 0, dgs[9] = {0};
     for (size_t c = 0; c < 9; c++)
         g0[c] = array_g_cell(a, c), e_dist[c] = 0;
-    cr_assert_eq(program_pulse(a, &p, 0, 0, v_w, p.t_width_s, 0.0, v_cell, &e, e_dist, dgs, NULL), CIM_OK, "%s",
+    cr_assert_eq(program_pulse(a, &p, 0, 0, v_w, p.t_width_s, 0.0, v_cell, &e, e_dist, dgs, NULL, NULL), CIM_OK, "%s",
                  cim_errmsg());
     for (size_t c = 0; c < 9; c++) {
         dg[c] = array_g_cell(a, c) - g0[c];
@@ -231,7 +229,9 @@ Test(program, campaign_reports_the_disturbance_of_earlier_cells)
     cr_assert_eq(program_array(a, &p, g_t, 0.0, &rep), CIM_OK, "%s", cim_errmsg());
     cr_expect_gt(rep.e_disturb_total_J, 0.0);
     cr_expect_gt(rep.dg_disturb_max_rel, 0.0, "V/2 of the RESET pulses passes v_off");
-    cr_expect(fabs(a->energy.disturb_J - rep.e_disturb_total_J) <= 1e-12 * rep.e_disturb_total_J);
+    /* V/2 stresses the other cells of the selected row and column: 4 of a 3 x 3 array per pulse */
+    cr_expect_eq(rep.n_disturbs, 4 * rep.n_log, "%zu cell-pulses of stress for %zu pulses", rep.n_disturbs, rep.n_log);
+    cr_expect_eq(rep.n_verify_reads, rep.n_log + 9, "one verify read before every pulse and one final read per cell");
     /* g_end differs from g_final exactly by the disturbance received after the cell was programmed. */
     size_t moved = 0;
     for (size_t c = 0; c < 9; c++)

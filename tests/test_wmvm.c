@@ -270,7 +270,7 @@ Test(wmvm, device_verify_keeps_y_within_the_tolerance_bound_of_the_quantized_pro
     wrun_go(&r, vteam_text, sets, NULL, NULL, 0);
     exp_wmvm *e = &r.e;
     cr_assert_eq(e->t.n_tiles, 1);
-    cr_assert_eq(e->read_path, WMVM_READ_SUM, "VTEAM is linear in v: the Kirchhoff sum");
+    cr_assert_eq(e->read_path, XBAR_READ_SUM, "VTEAM is linear in v: the Kirchhoff sum");
     cr_assert_eq(e->noisy, 0);
     cr_assert_eq(e->pr.n_failed, 0, "every cell within %g (%zu failed)", tol, e->pr.n_failed);
     cr_expect_leq(e->pr.g_err_max, tol * (1 + 1e-12), "the conductances read at t_s: %g", e->pr.g_err_max);
@@ -338,12 +338,12 @@ Test(wmvm, pcm_drift_grows_the_error_and_follows_the_power_law_of_age)
     wrun a, b;
     wrun_go(&a, pcm_text, s1, NULL, NULL, 1);
     wrun_go(&b, pcm_text, s2, NULL, NULL, 1);
-    cr_assert_eq(a.e.read_path, WMVM_READ_DIRECT, "PCM's sinh plug is nonlinear: each cell at its row voltage");
+    cr_assert_eq(a.e.read_path, XBAR_READ_DIRECT, "PCM's sinh plug is nonlinear: each cell at its row voltage");
     cr_assert_eq(a.e.t.n_tiles, 1);
     size_t n = a.e.pr.n_cells;
     cr_assert_eq(n, 4);
     cr_expect_eq(a.e.pr.n_pulses, b.e.pr.n_pulses, "the same seed programs the same way");
-    const array *xa = a.e.arrays[0], *xb = b.e.arrays[0];
+    const array *xa = xbar_array(a.e.xbars[0]), *xb = xbar_array(b.e.xbars[0]);
     for (size_t c = 0; c < n; c++) {
         const double *pa = array_x(xa, c), *pb = array_x(xb, c);
         /* At rest only the age moves (crystallisation at 300 K is a 10-year affair): the same plug, and each
@@ -432,11 +432,11 @@ Test(wmvm, programming_energy_is_the_sum_of_the_cells_and_of_the_array_tallies)
     cr_expect_leq(fabsl(w - e->pr.e_write_J), 1e-12L * w, "write: cells %.17Lg, reported %.17g", w, e->pr.e_write_J);
     cr_expect_leq(fabsl(d - e->pr.e_disturb_J), 1e-12L * d, "disturb: cells %.17Lg, reported %.17g", d,
                   e->pr.e_disturb_J);
-    /* The arrays' own tallies are accumulated pulse by pulse inside program_pulse, apart from the report. */
-    cr_expect_leq(fabs(e->tally.write_J - e->pr.e_write_J), 1e-12 * e->pr.e_write_J);
-    cr_expect_leq(fabs(e->tally.disturb_J - e->pr.e_disturb_J), 1e-12 * e->pr.e_disturb_J);
-    cr_expect_leq(fabs(e->tally.read_J - e->pr.e_verify_J), 1e-12 * e->pr.e_verify_J);
-    cr_expect_eq(e->tally.n_pulses, e->pr.n_pulses);
+    /* The arrays' tallies (crossbar/xbar.h), merged over the tiles, against the cells' own sums. */
+    cr_expect_leq(fabs(energy_tally_J(&e->tally, ENERGY_WRITE) - (double)w), 1e-12 * (double)w);
+    cr_expect_leq(fabs(energy_tally_J(&e->tally, ENERGY_DISTURB) - (double)d), 1e-12 * (double)d);
+    cr_expect_leq(fabs(energy_tally_J(&e->tally, ENERGY_VERIFY) - e->pr.e_verify_J), 1e-12 * e->pr.e_verify_J);
+    cr_expect_eq(energy_tally_n(&e->tally, ENERGY_WRITE), e->pr.n_pulses);
     json_t *j = exp_wmvm_summary(e), *p = json_object_get(j, "programming");
     double tot = json_real_value(json_object_get(p, "energy_total_J"));
     double sum = (double)(w + d) + e->pr.e_verify_J;
@@ -526,10 +526,10 @@ Test(wmvm, device_read_paths_agree_as_wires_and_access_vanish)
     wrun_go(&r0, vteam_text, s0, NULL, NULL, 0);
     wrun_go(&rw, vteam_text, sw, NULL, NULL, 0);
     wrun_go(&ra, vteam_text, sa, NULL, NULL, 0);
-    cr_assert_eq(r0.e.read_path, WMVM_READ_SUM);
-    cr_assert_eq(rw.e.read_path, WMVM_READ_CIRCUIT);
+    cr_assert_eq(r0.e.read_path, XBAR_READ_SUM);
+    cr_assert_eq(rw.e.read_path, XBAR_READ_CIRCUIT);
     cr_assert_eq(rw.e.effective, 1, "noiseless linear cells, many cycles: one effective matrix per tile");
-    cr_assert_eq(ra.e.read_path, WMVM_READ_DIRECT, "an access element: each cell's I-V");
+    cr_assert_eq(ra.e.read_path, XBAR_READ_DIRECT, "an access element: each cell's I-V");
     cr_expect_eq(memcmp(r0.e.g_read_S, rw.e.g_read_S, r0.e.pr.n_cells * sizeof(double)), 0, "the same cells");
     double scale = max_abs(r0.e.y_quant, r0.e.cols);
     for (size_t j = 0; j < r0.e.cols; j++) {
@@ -557,8 +557,8 @@ Test(wmvm, pcm_newton_read_tends_to_the_direct_read_as_wires_vanish)
     wrun r0, rw;
     wrun_go(&r0, pcm_text, s0, NULL, NULL, 0);
     wrun_go(&rw, pcm_text, sw, NULL, NULL, 0);
-    cr_assert_eq(r0.e.read_path, WMVM_READ_DIRECT);
-    cr_assert_eq(rw.e.read_path, WMVM_READ_NEWTON);
+    cr_assert_eq(r0.e.read_path, XBAR_READ_DIRECT);
+    cr_assert_eq(rw.e.read_path, XBAR_READ_NEWTON);
     cr_expect_gt(rw.e.n_solves, 0);
     double scale = max_abs(r0.e.y_quant, r0.e.cols);
     for (size_t j = 0; j < r0.e.cols; j++)
@@ -575,7 +575,7 @@ Test(wmvm, noisy_device_reads_through_wires_solve_once_per_read)
                           "crossbar.r_col_ohm=2", NULL};
     wrun r;
     wrun_go(&r, vteam_var_text, sets, NULL, NULL, 0);
-    cr_assert_eq(r.e.read_path, WMVM_READ_CIRCUIT);
+    cr_assert_eq(r.e.read_path, XBAR_READ_CIRCUIT);
     cr_expect_eq(r.e.effective, 0, "read noise: new conductances every read");
     cr_expect_eq(r.e.n_solves, r.e.t.n_reads, "one solve per read");
     cr_expect_gt(r.e.vs_quant.rmse, 0);

@@ -1,5 +1,5 @@
-/* crossbar/tiles.c -- see tiles.h. */
-#include "crossbar/tiles.h"
+/* crossbar/tiling.c -- see tiling.h. */
+#include "crossbar/tiling.h"
 #include "core/status.h"
 #include "core/xalloc.h"
 #include "crossbar/ideal.h"
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tiles_plan(tiles *t, const mapping *m, const double *w, size_t tile_rows, size_t tile_cols)
+int tiling_plan(tiling *t, const mapping *m, const double *w, size_t tile_rows, size_t tile_cols)
 {
     memset(t, 0, sizeof *t);
     if (tile_rows == 0 || tile_cols == 0)
@@ -30,7 +30,7 @@ int tiles_plan(tiles *t, const mapping *m, const double *w, size_t tile_rows, si
     size_t total = 0;
     for (size_t rb = 0; rb < t->n_row_blocks; rb++)
         for (size_t cb = 0; cb < t->n_col_blocks; cb++) {
-            tiles_span *s = &t->span[rb * t->n_col_blocks + cb];
+            tiling_span *s = &t->span[rb * t->n_col_blocks + cb];
             s->r0 = rb * tile_rows;
             s->nr = m->rows - s->r0 < tile_rows ? m->rows - s->r0 : tile_rows;
             s->c0 = cb * t->outputs_per_tile;
@@ -41,7 +41,7 @@ int tiles_plan(tiles *t, const mapping *m, const double *w, size_t tile_rows, si
         }
     t->g_S = xmalloc(total * sizeof *t->g_S);
     for (size_t k = 0; k < t->n_tiles; k++) {
-        const tiles_span *s = &t->span[k];
+        const tiling_span *s = &t->span[k];
         mapping_encode_block(m, w, s->r0, s->nr, s->c0, s->nc, t->g_S + s->g_off);
     }
     t->i_A = xmalloc(tile_cols * sizeof *t->i_A);
@@ -49,12 +49,12 @@ int tiles_plan(tiles *t, const mapping *m, const double *w, size_t tile_rows, si
     return CIM_OK;
 }
 
-int tiles_plan_crossbar(tiles *t, const mapping *m, const double *w, const crossbar_params *xp)
+int tiling_plan_crossbar(tiling *t, const mapping *m, const double *w, const crossbar_params *xp)
 {
-    return tiles_plan(t, m, w, (size_t)xp->tile_rows, (size_t)xp->tile_cols);
+    return tiling_plan(t, m, w, (size_t)xp->tile_rows, (size_t)xp->tile_cols);
 }
 
-void tiles_destroy(tiles *t)
+void tiling_destroy(tiling *t)
 {
     free(t->span);
     free(t->g_S);
@@ -64,14 +64,14 @@ void tiles_destroy(tiles *t)
     t->g_S = t->i_A = t->y_part = NULL;
 }
 
-int tiles_mvm(tiles *t, const mapping_input *in, tiles_read_fn read, void *ctx, double *y)
+int tiling_mvm(tiling *t, const mapping_input *in, tiling_read_fn read, void *ctx, double *y)
 {
     const mapping *m = t->m;
     assert(in->rows == m->rows);
     for (size_t j = 0; j < m->cols; j++)
         y[j] = 0;
     for (size_t k = 0; k < t->n_tiles; k++) {
-        const tiles_span *s = &t->span[k];
+        const tiling_span *s = &t->span[k];
         for (size_t j = 0; j < s->nc; j++)
             t->y_part[j] = 0;
         for (size_t c = 0; c < in->n_cycles; c++) {
@@ -87,24 +87,24 @@ int tiles_mvm(tiles *t, const mapping_input *in, tiles_read_fn read, void *ctx, 
     return CIM_OK;
 }
 
-int tiles_ideal_read(void *ctx, const tiles *t, size_t k, const double *v_V, double *i_A)
+int tiling_ideal_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A)
 {
     (void)ctx;
-    const tiles_span *s = &t->span[k];
+    const tiling_span *s = &t->span[k];
     crossbar_ideal_mvm(t->g_S + s->g_off, s->nr, s->phys_cols, v_V, i_A, NULL);
     return CIM_OK;
 }
 
-void tiles_quantized_weights(const tiles *t, double *w_q)
+void tiling_quantized_weights(const tiling *t, double *w_q)
 {
     const size_t C = t->m->cols;
     for (size_t k = 0; k < t->n_tiles; k++) {
-        const tiles_span *s = &t->span[k];
+        const tiling_span *s = &t->span[k];
         mapping_reconstruct_block(t->m, t->g_S + s->g_off, s->nr, s->c0, s->nc, w_q + s->r0 * C + s->c0, C);
     }
 }
 
-double tiles_utilization(const tiles *t)
+double tiling_utilization(const tiling *t)
 {
     double used = 0;
     for (size_t k = 0; k < t->n_tiles; k++)
@@ -112,12 +112,12 @@ double tiles_utilization(const tiles *t)
     return used / ((double)t->n_tiles * (double)t->tile_rows * (double)t->tile_cols);
 }
 
-void tiles_describe(const tiles *t, strbuf *out)
+void tiling_describe(const tiling *t, strbuf *out)
 {
     strbuf_printf(out, "%zu tile%s (%zu x %zu) of %zu x %zu:", t->n_tiles, t->n_tiles == 1 ? "" : "s", t->n_row_blocks,
                   t->n_col_blocks, t->tile_rows, t->tile_cols);
     for (size_t k = 0; k < t->n_tiles; k++) {
-        const tiles_span *s = &t->span[k];
+        const tiling_span *s = &t->span[k];
         int seen = 0;
         for (size_t q = 0; q < k && !seen; q++)
             seen = t->span[q].nr == s->nr && t->span[q].nc == s->nc;
@@ -129,5 +129,5 @@ void tiles_describe(const tiles *t, strbuf *out)
         strbuf_printf(out, "%s %zu x %zu rows x %zu columns (%zu output%s)", k ? "," : "", n, s->nr, s->phys_cols, s->nc,
                       s->nc == 1 ? "" : "s");
     }
-    strbuf_printf(out, "; %.1f%% of the cells in use", 100.0 * tiles_utilization(t));
+    strbuf_printf(out, "; %.1f%% of the cells in use", 100.0 * tiling_utilization(t));
 }

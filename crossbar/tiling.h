@@ -1,4 +1,4 @@
-/* crossbar/tiles.h -- a mapped weight matrix larger than one array, split into tiles whose partial sums are
+/* crossbar/tiling.h -- a mapped weight matrix larger than one array, split into tiles whose partial sums are
  * added digitally.
  *
  * One physical array has tile_rows rows and tile_cols physical columns (crossbar.tile_rows, crossbar.tile_cols,
@@ -10,13 +10,13 @@
  * outputs; the grid has ceil(rows / tile_rows) row blocks and ceil(cols / outputs_per_tile) column blocks, the
  * last of each possibly partial.  Tile k = rb * n_col_blocks + cb (row-major over the grid).
  *
- * tiles_mvm reads every tile once per read cycle of the encoded input through a caller's callback (the ideal
- * sum tiles_ideal_mvm, a circuit solve, a device array), decodes each tile's currents into its partial outputs
+ * tiling_mvm reads every tile once per read cycle of the encoded input through a caller's callback (the ideal
+ * sum tiling_ideal_read, a circuit solve, a device array), decodes each tile's currents into its partial outputs
  * and adds the partials to y in tile order: for each output, the row blocks in increasing order.  The order is
  * fixed, so the result is bitwise reproducible.
  */
-#ifndef CIM_CROSSBAR_TILES_H
-#define CIM_CROSSBAR_TILES_H
+#ifndef CIM_CROSSBAR_TILING_H
+#define CIM_CROSSBAR_TILING_H
 
 #include "core/strbuf.h"
 #include "crossbar/crossbar.h"
@@ -24,57 +24,57 @@
 
 #include <stddef.h>
 
-typedef struct tiles_span {
+typedef struct tiling_span {
     size_t r0, nr;    /* logical rows (inputs) [r0, r0 + nr), the tile's physical rows */
     size_t c0, nc;    /* logical outputs [c0, c0 + nc) */
     size_t phys_cols; /* physical columns used: nc * cols_per_output + n_ref (<= tile_cols) */
     size_t g_off;     /* offset of the tile's nr x phys_cols conductances in tiles.g_S */
-} tiles_span;
+} tiling_span;
 
-typedef struct tiles {
-    const mapping *m;        /* borrowed: must outlive the tiles */
+typedef struct tiling {
+    const mapping *m;        /* borrowed: must outlive the tiling */
     size_t tile_rows;        /* rows of one physical array */
     size_t tile_cols;        /* physical columns of one array */
     size_t outputs_per_tile; /* logical outputs of a full tile */
     size_t n_row_blocks;     /* ceil(rows / tile_rows) */
     size_t n_col_blocks;     /* ceil(cols / outputs_per_tile) */
     size_t n_tiles;          /* n_row_blocks * n_col_blocks */
-    tiles_span *span;         /* n_tiles, tile k = rb * n_col_blocks + cb */
+    tiling_span *span;         /* n_tiles, tile k = rb * n_col_blocks + cb */
     double *g_S;             /* every tile's conductance matrix, row-major, at span[k].g_off */
     size_t n_reads;          /* array reads (callback calls) since the plan */
     double *i_A;             /* scratch: one read's column currents, tile_cols */
     double *y_part;          /* scratch: one tile's partial outputs, outputs_per_tile */
-} tiles;
+} tiling;
 
 /* A read of tile k: i_A (t->span[k].phys_cols column currents, amperes) for the row voltages v_V
  * (t->span[k].nr volts) applied to the array programmed with t->g_S + t->span[k].g_off (or the caller's device
  * array holding it).  Returns CIM_OK or a status reported through cim_error (a solve that did not converge:
- * CIM_ESIM), which stops tiles_mvm. */
-typedef int (*tiles_read_fn)(void *ctx, const tiles *t, size_t k, const double *v_V, double *i_A);
+ * CIM_ESIM), which stops tiling_mvm. */
+typedef int (*tiling_read_fn)(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A);
 
 /* Splits the matrix of plan m (built from w) into tiles of tile_rows x tile_cols and encodes each tile's
  * conductances from w.  CIM_EINVAL if a tile cannot hold one output (tile_cols < cols_per_output + n_ref) or a
- * size is 0.  On failure t needs no destroy (but tiles_destroy is safe). */
-int tiles_plan(tiles *t, const mapping *m, const double *w, size_t tile_rows, size_t tile_cols);
+ * size is 0.  On failure t needs no destroy (but tiling_destroy is safe). */
+int tiling_plan(tiling *t, const mapping *m, const double *w, size_t tile_rows, size_t tile_cols);
 /* The same with the tile size of the crossbar settings (tile_rows, tile_cols). */
-int tiles_plan_crossbar(tiles *t, const mapping *m, const double *w, const crossbar_params *xp);
-void tiles_destroy(tiles *t);
+int tiling_plan_crossbar(tiling *t, const mapping *m, const double *w, const crossbar_params *xp);
+void tiling_destroy(tiling *t);
 
 /* y (m->cols) = the decoded product of the encoded input in with the tiled matrix: every tile is read once per
  * cycle through read(ctx, ...), partial sums added in tile order.  Returns the first non-OK status of read
  * (y is then incomplete). */
-int tiles_mvm(tiles *t, const mapping_input *in, tiles_read_fn read, void *ctx, double *y);
+int tiling_mvm(tiling *t, const mapping_input *in, tiling_read_fn read, void *ctx, double *y);
 
 /* The ideal Kirchhoff read of tile k (crossbar_ideal_mvm on its conductances); ctx is unused. */
-int tiles_ideal_read(void *ctx, const tiles *t, size_t k, const double *v_V, double *i_A);
+int tiling_ideal_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A);
 
 /* The quantized weights the tiles hold, rows x cols (reconstructed from every tile's conductances). */
-void tiles_quantized_weights(const tiles *t, double *w_q);
+void tiling_quantized_weights(const tiling *t, double *w_q);
 
 /* Cells in use over cells of all arrays, n_tiles * tile_rows * tile_cols. */
-double tiles_utilization(const tiles *t);
+double tiling_utilization(const tiling *t);
 /* One line: "6 tiles (3 x 2) of 64 x 32: 2 x 64 rows x 30 columns (15 outputs), ..." -- the grid and the
  * distinct tile shapes with their counts, in tile order of first appearance. */
-void tiles_describe(const tiles *t, strbuf *out);
+void tiling_describe(const tiling *t, strbuf *out);
 
 #endif

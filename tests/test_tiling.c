@@ -1,4 +1,4 @@
-/* tests/test_tiles.c -- tiling a mapped matrix over arrays of fixed size (crossbar/tiles.h).
+/* tests/test_tiling.c -- tiling a mapped matrix over arrays of fixed size (crossbar/tiling.h).
  *
  * The reference is the same mapping on one array large enough for the whole matrix (mapping_encode_weights,
  * crossbar_ideal_mvm per cycle, mapping_decode): the tiled product must equal it to rounding (1e-12 of
@@ -9,7 +9,7 @@
 #include "core/xalloc.h"
 #include "crossbar/crossbar.h"
 #include "crossbar/ideal.h"
-#include "crossbar/tiles.h"
+#include "crossbar/tiling.h"
 
 #include "tests/util.h"
 #include <criterion/criterion.h>
@@ -56,10 +56,10 @@ static double tiled_vs_untiled(tcase c)
     double *w = util_random_vec(R * C, -1.2, 0.93, 11 + R + C), *x = util_random_vec(R, -0.45, 1.37, 3 + R);
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK, "%s", cim_errmsg());
-    tiles t;
-    cr_assert_eq(tiles_plan(&t, &m, w, c.tile_rows, c.tile_cols), CIM_OK, "%s", cim_errmsg());
+    tiling t;
+    cr_assert_eq(tiling_plan(&t, &m, w, c.tile_rows, c.tile_cols), CIM_OK, "%s", cim_errmsg());
 
-    /* Grid and shapes, from the tiling rule of tiles.h. */
+    /* Grid and shapes, from the tiling rule of tiling.h. */
     size_t per = (c.tile_cols - m.n_ref) / m.cols_per_output;
     size_t nrb = (R + c.tile_rows - 1) / c.tile_rows, ncb = (C + per - 1) / per;
     cr_expect_eq(t.outputs_per_tile, per);
@@ -74,7 +74,7 @@ static double tiled_vs_untiled(tcase c)
     mapping_encode_weights(&m, w, g);
     unsigned char *cover = xcalloc(R * C, 1);
     for (size_t k = 0; k < t.n_tiles; k++) {
-        const tiles_span *s = &t.span[k];
+        const tiling_span *s = &t.span[k];
         cr_expect_leq(s->phys_cols, c.tile_cols, "tile %zu is %zu columns wide", k, s->phys_cols);
         cr_expect_leq(s->nr, c.tile_rows);
         cr_expect_eq(s->phys_cols, s->nc * cpo + m.n_ref);
@@ -95,7 +95,7 @@ static double tiled_vs_untiled(tcase c)
 
     double *wq = xmalloc(R * C * sizeof *wq), *wqt = xmalloc(R * C * sizeof *wqt);
     mapping_quantized_weights(&m, w, wq);
-    tiles_quantized_weights(&t, wqt);
+    tiling_quantized_weights(&t, wqt);
     cr_expect_eq(memcmp(wq, wqt, R * C * sizeof *wq), 0, "the tiles hold the same quantized weights");
 
     mapping_input in;
@@ -103,9 +103,9 @@ static double tiled_vs_untiled(tcase c)
     cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK);
     double *y = xmalloc(C * sizeof *y), *yt = xmalloc(C * sizeof *yt), *yt2 = xmalloc(C * sizeof *yt2);
     untiled(&m, w, &in, y);
-    cr_assert_eq(tiles_mvm(&t, &in, tiles_ideal_read, NULL, yt), CIM_OK);
+    cr_assert_eq(tiling_mvm(&t, &in, tiling_ideal_read, NULL, yt), CIM_OK);
     cr_expect_eq(t.n_reads, t.n_tiles * in.n_cycles);
-    cr_assert_eq(tiles_mvm(&t, &in, tiles_ideal_read, NULL, yt2), CIM_OK);
+    cr_assert_eq(tiling_mvm(&t, &in, tiling_ideal_read, NULL, yt2), CIM_OK);
     cr_expect_eq(memcmp(yt, yt2, C * sizeof *yt), 0, "bitwise reproducible");
     double worst = 0;
     for (size_t j = 0; j < C; j++) {
@@ -127,14 +127,14 @@ static double tiled_vs_untiled(tcase c)
     free(yt);
     free(yt2);
     mapping_input_destroy(&in);
-    tiles_destroy(&t);
+    tiling_destroy(&t);
     mapping_destroy(&m);
     free(w);
     free(x);
     return worst;
 }
 
-Test(tiles, tiled_product_equals_untiled_for_sizes_not_multiple_of_the_tile)
+Test(tiling, tiled_product_equals_untiled_for_sizes_not_multiple_of_the_tile)
 {
     const tcase cases[] = {
         /* 300 x 70 on 64 x 32 arrays: 5 row blocks (the last 44 rows). */
@@ -152,7 +152,7 @@ Test(tiles, tiled_product_equals_untiled_for_sizes_not_multiple_of_the_tile)
         tiled_vs_untiled(cases[k]);
 }
 
-Test(tiles, default_tile_size_comes_from_the_crossbar_group)
+Test(tiling, default_tile_size_comes_from_the_crossbar_group)
 {
     crossbar_params xp;
     param_defaults(&crossbar_group, &xp);
@@ -163,14 +163,14 @@ Test(tiles, default_tile_size_comes_from_the_crossbar_group)
     double *w = util_random_vec(R * C, -1, 1, 5);
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK);
-    tiles t;
-    cr_assert_eq(tiles_plan_crossbar(&t, &m, w, &xp), CIM_OK);
+    tiling t;
+    cr_assert_eq(tiling_plan_crossbar(&t, &m, w, &xp), CIM_OK);
     cr_expect_eq(t.outputs_per_tile, 32);
     cr_expect_eq(t.n_row_blocks, 2);
     cr_expect_eq(t.n_col_blocks, 3);
     strbuf s;
     strbuf_init(&s);
-    tiles_describe(&t, &s);
+    tiling_describe(&t, &s);
     /* Shapes in order of first appearance: 256 rows x 256 columns (32 outputs) twice, 256 x 48 (6) once, 44 x 256
      * twice, 44 x 48 once; utilization = 300 * 70 * 8 cells of 6 * 256 * 256. */
     char expect[256];
@@ -180,21 +180,21 @@ Test(tiles, default_tile_size_comes_from_the_crossbar_group)
              100.0 * 300 * 70 * 8 / (6.0 * 256 * 256));
     cr_expect_str_eq(s.s, expect);
     strbuf_destroy(&s);
-    tiles_destroy(&t);
+    tiling_destroy(&t);
     mapping_destroy(&m);
     free(w);
 }
 
-static int failing_read(void *ctx, const tiles *t, size_t k, const double *v_V, double *i_A)
+static int failing_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A)
 {
     size_t *calls = ctx;
     (*calls)++;
     if (k == 1)
         return cim_error(CIM_ESIM, "tile %zu did not converge", k);
-    return tiles_ideal_read(NULL, t, k, v_V, i_A);
+    return tiling_ideal_read(NULL, t, k, v_V, i_A);
 }
 
-Test(tiles, a_failed_read_stops_the_product_with_its_status)
+Test(tiling, a_failed_read_stops_the_product_with_its_status)
 {
     mapping_params p = defaults();
     p.input_mode = MAPPING_INPUT_ANALOG;
@@ -203,41 +203,41 @@ Test(tiles, a_failed_read_stops_the_product_with_its_status)
         x[i] = 0.1 + 0.01 * (double)i;
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, 20, 6), CIM_OK);
-    tiles t;
-    cr_assert_eq(tiles_plan(&t, &m, w, 8, 16), CIM_OK); /* 2 outputs per tile: tile 1 is the second column block */
+    tiling t;
+    cr_assert_eq(tiling_plan(&t, &m, w, 8, 16), CIM_OK); /* 2 outputs per tile: tile 1 is the second column block */
     mapping_input in;
     mapping_input_init(&in, &m);
     cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK);
     double y[6];
     size_t calls = 0;
-    cr_expect_eq(tiles_mvm(&t, &in, failing_read, &calls, y), CIM_ESIM);
+    cr_expect_eq(tiling_mvm(&t, &in, failing_read, &calls, y), CIM_ESIM);
     cr_expect_eq(calls, in.n_cycles + 1, "tile 0's cycles, then the failing read: %zu", calls);
     cr_expect(strstr(cim_errmsg(), "did not converge") != NULL);
     mapping_input_destroy(&in);
-    tiles_destroy(&t);
+    tiling_destroy(&t);
     mapping_destroy(&m);
     free(w);
 }
 
-Test(tiles, a_tile_too_narrow_for_one_output_is_rejected)
+Test(tiling, a_tile_too_narrow_for_one_output_is_rejected)
 {
     mapping_params p = defaults(); /* 8 columns per output */
     double w[4] = {0.1, 0.2, 0.3, 0.4};
     mapping m;
     cr_assert_eq(mapping_plan(&m, &p, w, 2, 2), CIM_OK);
-    tiles t;
-    cr_expect_eq(tiles_plan(&t, &m, w, 64, 7), CIM_EINVAL);
+    tiling t;
+    cr_expect_eq(tiling_plan(&t, &m, w, 64, 7), CIM_EINVAL);
     cr_expect(strstr(cim_errmsg(), "tile_cols (7) cannot hold one output, which needs 8 physical columns") != NULL, "%s",
               cim_errmsg());
-    tiles_destroy(&t);
+    tiling_destroy(&t);
     mapping_destroy(&m);
     p.scheme = MAPPING_OFFSET;
     p.bits_per_cell = 8;
     cr_assert_eq(mapping_plan(&m, &p, w, 2, 2), CIM_OK);
-    cr_expect_eq(tiles_plan(&t, &m, w, 64, 1), CIM_EINVAL, "one column and the reference need 2");
+    cr_expect_eq(tiling_plan(&t, &m, w, 64, 1), CIM_EINVAL, "one column and the reference need 2");
     cr_expect(strstr(cim_errmsg(), "reference column") != NULL, "%s", cim_errmsg());
-    cr_expect_eq(tiles_plan(&t, &m, w, 64, 2), CIM_OK);
+    cr_expect_eq(tiling_plan(&t, &m, w, 64, 2), CIM_OK);
     cr_expect_eq(t.outputs_per_tile, 1);
-    tiles_destroy(&t);
+    tiling_destroy(&t);
     mapping_destroy(&m);
 }

@@ -1,0 +1,84 @@
+/* energy/tally.c -- see tally.h. */
+#include "energy/tally.h"
+
+#include <math.h>
+#include <string.h>
+
+const energy_category_info energy_categories[ENERGY_N_CATEGORIES] = {
+    [ENERGY_READ] = {"read", "array reads (delivered by the read sources into cells, access elements and wires)",
+                     "cell read"},
+    [ENERGY_WRITE] = {"write", "programming pulses, in the selected cells", "pulse"},
+    [ENERGY_VERIFY] = {"verify", "verify reads during write-and-verify programming", "cell read"},
+    [ENERGY_DISTURB] = {"disturb", "half-select stress during programming, in the unselected cells", "cell-pulse"},
+    [ENERGY_DAC] = {"dac", "input conversions (DACs)", "conversion"},
+    [ENERGY_ADC] = {"adc", "output conversions (ADCs)", "conversion"},
+    [ENERGY_SENSE] = {"sense", "sense amplifiers and integrators", "column read"},
+    [ENERGY_DIGITAL] = {"digital", "shift-add, accumulation and other digital logic", "operation"},
+    [ENERGY_NEURON] = {"neuron", "neuron state updates", "neuron update"},
+    [ENERGY_ONCHIP] = {"onchip", "on-chip data movement", "bit"},
+    [ENERGY_OFFCHIP] = {"offchip", "off-chip data movement", "bit"},
+};
+
+void energy_tally_zero(energy_tally *t) { memset(t, 0, sizeof *t); }
+
+/* Neumaier's variant of Kahan summation: the rounding error of each addition goes to c, whichever of the two
+ * operands is larger. */
+static void neumaier(double *sum, double *comp, double x)
+{
+    double s = *sum + x;
+    if (fabs(*sum) >= fabs(x))
+        *comp += (*sum - s) + x;
+    else
+        *comp += (x - s) + *sum;
+    *sum = s;
+}
+
+void energy_tally_add(energy_tally *t, int cat, double e_J, uint64_t n_events)
+{
+    if (cat < 0 || cat >= ENERGY_N_CATEGORIES)
+        return;
+    neumaier(&t->J[cat], &t->c[cat], e_J);
+    t->n[cat] += n_events;
+}
+
+void energy_tally_merge(energy_tally *dst, const energy_tally *src)
+{
+    for (int k = 0; k < ENERGY_N_CATEGORIES; k++) {
+        neumaier(&dst->J[k], &dst->c[k], src->J[k]);
+        neumaier(&dst->J[k], &dst->c[k], src->c[k]);
+        dst->n[k] += src->n[k];
+    }
+}
+
+double energy_tally_J(const energy_tally *t, int cat)
+{
+    return cat < 0 || cat >= ENERGY_N_CATEGORIES ? 0.0 : t->J[cat] + t->c[cat];
+}
+
+uint64_t energy_tally_n(const energy_tally *t, int cat)
+{
+    return cat < 0 || cat >= ENERGY_N_CATEGORIES ? 0 : t->n[cat];
+}
+
+double energy_tally_total_J(const energy_tally *t)
+{
+    double s = 0.0, c = 0.0;
+    for (int k = 0; k < ENERGY_N_CATEGORIES; k++)
+        neumaier(&s, &c, energy_tally_J(t, k));
+    return s + c;
+}
+
+json_t *energy_tally_json(const energy_tally *t)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "total_J", json_real(energy_tally_total_J(t)));
+    for (int k = 0; k < ENERGY_N_CATEGORIES; k++) {
+        double e = energy_tally_J(t, k);
+        if (t->n[k] == 0 && e == 0.0)
+            continue;
+        json_t *c = json_pack("{s:f, s:I}", "J", e, "events", (json_int_t)t->n[k]);
+        json_object_set_new(c, "per_event_J", t->n[k] ? json_real(e / (double)t->n[k]) : json_null());
+        json_object_set_new(j, energy_categories[k].name, c);
+    }
+    return j;
+}
