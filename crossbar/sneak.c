@@ -52,67 +52,53 @@ const param_group sneak_group = {
 
 /* ---- one read ------------------------------------------------------------------------------------- */
 
-/* Selected lines and (unless floating) unselected ones keep the terminations of w; floating lines get 0. */
-static int sneak_terminate(circuit *c, const circuit_wires *w, size_t s, size_t t, int scheme)
+int sneak_read_cell(xbar *xb, size_t s, size_t t, int scheme, double v_read_V, sneak_read *r)
 {
-    double g_drv = w->r_drv_ohm == 0 ? INFINITY : 1.0 / w->r_drv_ohm;
-    double g_sense = w->r_sense_ohm == 0 ? INFINITY : 1.0 / w->r_sense_ohm;
-    int st = CIM_OK;
-    for (size_t i = 0; i < circuit_rows(c) && st == CIM_OK; i++)
-        st = circuit_set_row_term(c, i, i == s || scheme != SNEAK_FLOATING ? g_drv : 0.0);
-    for (size_t j = 0; j < circuit_cols(c) && st == CIM_OK; j++)
-        st = circuit_set_col_term(c, j, j == t || scheme != SNEAK_FLOATING ? g_sense : 0.0);
-    return st;
-}
-
-int sneak_read_cell(circuit *c, const circuit_wires *w, cell_array *a, size_t s, size_t t, int scheme,
-                    double v_read_V, const circuit_opts *o, sneak_read *r)
-{
-    const size_t M = circuit_rows(c), N = circuit_cols(c);
-    if (a->rows != M || a->cols != N || s >= M || t >= N)
-        return cim_error(CIM_EINVAL, "sneak read of cell (%zu, %zu): outside the %zux%zu array (cells %zux%zu)", s, t,
-                         M, N, a->rows, a->cols);
+    const size_t M = xbar_rows(xb), N = xbar_cols(xb);
+    if (s >= M || t >= N)
+        return cim_error(CIM_EINVAL, "sneak read of cell (%zu, %zu): outside the %zux%zu array", s, t, M, N);
     if (scheme < SNEAK_FLOATING || scheme > SNEAK_V3)
         return cim_error(CIM_EINVAL, "sneak read: unknown scheme %d", scheme);
     double v_row_un = scheme == SNEAK_V2 ? 0.5 * v_read_V : scheme == SNEAK_V3 ? v_read_V / 3.0 : 0.0;
     double v_col_un = scheme == SNEAK_V2 ? 0.5 * v_read_V : scheme == SNEAK_V3 ? 2.0 * v_read_V / 3.0 : 0.0;
     double *v_row = xmalloc(M * sizeof *v_row), *v_col = xmalloc(N * sizeof *v_col);
     double *i_col = xmalloc(N * sizeof *i_col), *i_row = xmalloc(M * sizeof *i_row);
-    int st;
+    unsigned char *gate = xmalloc(M), *fl_row = xmalloc(M), *fl_col = xmalloc(N);
     for (size_t i = 0; i < M; i++) {
         v_row[i] = i == s ? v_read_V : v_row_un;
-        if (a->p.type == CELL_1T1R)
-            a->gate_on[i] = i == s;
+        gate[i] = i == s; /* 1T1R: only the selected word line conducts */
+        fl_row[i] = scheme == SNEAK_FLOATING && i != s;
     }
-    for (size_t j = 0; j < N; j++)
+    for (size_t j = 0; j < N; j++) {
         v_col[j] = j == t ? 0.0 : v_col_un;
-    st = sneak_terminate(c, w, s, t, scheme);
-    if (st == CIM_OK)
-        st = cell_array_apply(a, c);
-    if (st == CIM_OK) {
-        st = circuit_solve(c, v_row, v_col, i_col, o, &r->st);
-        if (st == CIM_OK || st == CIM_ESIM) {
-            size_t k = s * N + t;
-            r->i_sense_A = i_col[t];
-            r->v_cell_V = circuit_v_row(c)[k] - circuit_v_col(c)[k];
-            r->i_cell_A = cell_array_current(a, k, r->v_cell_V, NULL);
-            r->i_sneak_A = r->i_sense_A - r->i_cell_A;
-            r->p_cell_W = r->v_cell_V * r->i_cell_A;
-            r->p_total_W = circuit_power_W(c);
-            circuit_row_currents(c, i_row);
-            double p = 0.0;
-            if (scheme != SNEAK_FLOATING) {
-                for (size_t i = 0; i < M; i++)
-                    if (i != s)
-                        p += v_row[i] * i_row[i];
-                for (size_t j = 0; j < N; j++)
-                    if (j != t)
-                        p -= v_col[j] * i_col[j]; /* i_col flows into the column source */
-            }
-            r->p_half_W = p;
-        }
+        fl_col[j] = scheme == SNEAK_FLOATING && j != t;
     }
-    free(v_row), free(v_col), free(i_col), free(i_row);
+    xbar_bias b = {v_row, v_col, fl_row, fl_col, gate};
+    int st = xbar_read_bias(xb, &b, i_col, i_row);
+    r->st = xbar_stats(xb)->last;
+    if (st == CIM_OK || st == CIM_ESIM) {
+        size_t k = s * N + t;
+        double *vr = xmalloc(M * N * sizeof *vr), *vc = xmalloc(M * N * sizeof *vc);
+        xbar_node_voltages(xb, vr, vc); /* the circuit holds this read's solution */
+        r->i_sense_A = i_col[t];
+        r->v_cell_V = vr[k] - vc[k];
+        r->i_cell_A = xbar_cell_current(xb, k, r->v_cell_V, NULL);
+        r->i_sneak_A = r->i_sense_A - r->i_cell_A;
+        r->p_cell_W = r->v_cell_V * r->i_cell_A;
+        r->p_total_W = xbar_last_power_W(xb);
+        double p = 0.0;
+        if (scheme != SNEAK_FLOATING) {
+            for (size_t i = 0; i < M; i++)
+                if (i != s)
+                    p += v_row[i] * i_row[i];
+            for (size_t j = 0; j < N; j++)
+                if (j != t)
+                    p -= v_col[j] * i_col[j]; /* i_col flows into the column source */
+        }
+        r->p_half_W = p;
+        free(vr), free(vc);
+    }
+    free(v_row), free(v_col), free(i_col), free(i_row), free(gate), free(fl_row), free(fl_col);
     return st;
 }
 
@@ -127,22 +113,27 @@ int sneak_margin_sweep(const cell_params *cp, const circuit_wires *w, const snea
         double *g = xmalloc(N * N * sizeof *g);
         for (size_t m = 0; m < N * N; m++)
             g[m] = sp->g_lrs_S;
-        circuit *c = NULL;
-        cell_array a;
-        st = circuit_new(&c, N, N, w);
+        xbar_spec x = xbar_spec_default(N, N);
+        x.cell = *cp;
+        x.wires = *w;
+        if (o != NULL)
+            x.opts = *o;
+        xbar *xb = NULL;
+        st = xbar_new(&xb, &x);
         if (st == CIM_OK)
-            st = cell_array_init(&a, cp, N, N, g);
+            st = xbar_set_conductances(xb, g);
         if (st == CIM_OK) {
             sneak_point *p = &out[k];
             p->rows = p->cols = N;
-            st = sneak_read_cell(c, w, &a, 0, N - 1, sp->scheme, sp->v_read_V, o, &p->lrs);
+            st = sneak_read_cell(xb, 0, N - 1, sp->scheme, sp->v_read_V, &p->lrs);
             g[N - 1] = sp->g_hrs_S; /* cell (0, N-1) */
             if (st == CIM_OK)
-                st = sneak_read_cell(c, w, &a, 0, N - 1, sp->scheme, sp->v_read_V, o, &p->hrs);
+                st = xbar_set_conductances(xb, g);
+            if (st == CIM_OK)
+                st = sneak_read_cell(xb, 0, N - 1, sp->scheme, sp->v_read_V, &p->hrs);
             p->margin = (p->lrs.i_sense_A - p->hrs.i_sense_A) / p->lrs.i_sense_A;
-            cell_array_destroy(&a);
         }
-        circuit_free(c);
+        xbar_free(xb);
         free(g);
         if (st != CIM_OK)
             st = cim_error_prefix(st, "sneak read of a %zux%zu array: ", N, N);

@@ -29,6 +29,7 @@
 #include "core/param.h"
 #include "crossbar/cell.h"
 #include "crossbar/circuit.h"
+#include "crossbar/xbar.h"
 
 enum sneak_scheme { SNEAK_FLOATING = 0, SNEAK_V2 = 1, SNEAK_V3 = 2, SNEAK_ALL = 3 };
 /* "floating", "v2", "v3", "all"; NULL-terminated.  "all" is for studies (the three schemes side by side); a
@@ -58,11 +59,10 @@ typedef struct sneak_read {
     circuit_stats st;  /* the solve */
 } sneak_read;
 
-/* Reads cell (s,t) of the array a on circuit c (same size, built with wires w; its terminations are set
- * for the scheme from w, and a 1T1R array's gates to the selected row only).  Returns the circuit_solve status (CIM_ESIM: no
- * convergence; r then holds the last iterate's figures). */
-int sneak_read_cell(circuit *c, const circuit_wires *w, cell_array *a, size_t s, size_t t, int scheme, double v_read_V,
-                    const circuit_opts *o, sneak_read *r);
+/* Reads cell (s,t) of the array xb (conductance cells; crossbar/xbar.h) by a biased read: unselected lines
+ * floating or at the scheme's voltages, a 1T1R array's gates on for the selected row only.  Returns the solve's
+ * status (CIM_ESIM: no convergence; r then holds the last iterate's figures). */
+int sneak_read_cell(xbar *xb, size_t s, size_t t, int scheme, double v_read_V, sneak_read *r);
 
 /* One point of a read-margin sweep. */
 typedef struct sneak_point {

@@ -40,6 +40,7 @@ struct xbar {
     double *g_row_S;        /* [M] linear paths: sum_j g_lin_ij (the sum path's energy) */
     circuit *c;             /* circuit paths */
     int ready;              /* g_lin / circuit hold the present state */
+    int biased;             /* the circuit's terminals and gates are a biased read's (xbar_read_bias) */
     int effective;          /* g_eff and y_in hold its characterisation */
     double *g_eff_S;        /* [n] effective conductance matrix */
     double *y_in_S;         /* [M x M] input admittance */
@@ -259,12 +260,33 @@ static void note(xbar *xb, const circuit_stats *cs, size_t solves)
     xb->stats.last = *cs;
 }
 
+/* Terminates every line as the wires say, except floating ones (NULL: none). */
+static int terminate(xbar *xb, const unsigned char *float_row, const unsigned char *float_col)
+{
+    const circuit_wires *w = &xb->s.wires;
+    double g_drv = w->r_drv_ohm == 0 ? INFINITY : 1.0 / w->r_drv_ohm;
+    double g_sense = w->r_sense_ohm == 0 ? INFINITY : 1.0 / w->r_sense_ohm;
+    int st = CIM_OK;
+    for (size_t i = 0; i < xb->M && st == CIM_OK; i++)
+        st = circuit_set_row_term(xb->c, i, float_row != NULL && float_row[i] ? 0.0 : g_drv);
+    for (size_t j = 0; j < xb->N && st == CIM_OK; j++)
+        st = circuit_set_col_term(xb->c, j, float_col != NULL && float_col[j] ? 0.0 : g_sense);
+    return st;
+}
+
 /* Brings g_lin / the circuit / the characterisation up to the present state (once per state). */
 static int prepare(xbar *xb)
 {
     if (xb->ready)
         return CIM_OK;
     int st = CIM_OK;
+    if (xb->biased) { /* back to the MVM biasing: every line terminated, every gate on */
+        if (!xb->device)
+            memset(xb->ca.gate_on, 1, xb->M);
+        if (xbar_uses_circuit(xb) && (st = terminate(xb, NULL, NULL)) != CIM_OK)
+            return st;
+        xb->biased = 0;
+    }
     if (xb->device && (st = array_advance_all(xb->a, xb->t_s)) != CIM_OK)
         return st;
     if (xb->linear) {
@@ -423,6 +445,41 @@ int xbar_read_batch(xbar *xb, size_t n, const double *v_row_V, double *i_col_A)
             energy_tally_add(&xb->tally, ENERGY_READ, p * xb->s.t_read_s, 1);
     }
     return st;
+}
+
+int xbar_read_bias(xbar *xb, const xbar_bias *b, double *i_col_A, double *i_row_A)
+{
+    if (xb->device)
+        return cim_error(CIM_EINVAL, "xbar: biased reads take conductance cells");
+    int st;
+    if (xb->c == NULL && (st = circuit_new(&xb->c, xb->M, xb->N, &xb->s.wires)) != CIM_OK)
+        return st;
+    forget(xb);
+    xb->biased = 1; /* the next plain read restores terminals and gates */
+    for (size_t i = 0; i < xb->M; i++)
+        xb->ca.gate_on[i] = b->gate_on == NULL || b->gate_on[i];
+    if ((st = terminate(xb, b->float_row, b->float_col)) != CIM_OK ||
+        (st = cell_array_apply(&xb->ca, xb->c)) != CIM_OK)
+        return st;
+    circuit_stats cs;
+    st = circuit_solve(xb->c, b->v_row_V, b->v_col_V, i_col_A, &xb->s.opts, &cs);
+    note(xb, &cs, 1);
+    if (st != CIM_OK && st != CIM_ESIM)
+        return st;
+    double p = circuit_power_W(xb->c);
+    if (i_row_A != NULL)
+        circuit_row_currents(xb->c, i_row_A);
+    memcpy(xb->v_first_V, b->v_row_V, xb->M * sizeof *b->v_row_V);
+    xb->node_from_circuit = 1;
+    xb->p_first_W = p;
+    if (st == CIM_OK)
+        energy_tally_add(&xb->tally, ENERGY_READ, p * xb->s.t_read_s, 1);
+    return st;
+}
+
+double xbar_cell_current(const xbar *xb, size_t k, double v_V, double *g_S)
+{
+    return cell_array_current(&xb->ca, k, v_V, g_S);
 }
 
 int xbar_node_voltages(xbar *xb, double *v_row_V, double *v_col_V)

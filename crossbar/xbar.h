@@ -121,6 +121,22 @@ int xbar_read(xbar *xb, const double *v_row_V, double *i_col_A);
  * read noise solve them as one batch (circuit_solve_batch; the same bits on any thread count). */
 int xbar_read_batch(xbar *xb, size_t n, const double *v_row_V, double *i_col_A);
 
+/* A read with every line biased -- how a single cell of a passive array is read (crossbar/sneak.h).  Conductance
+ * cells only.  Always the exact circuit solve (with perfect wires, a circuit of ideal wires, made on first use). */
+typedef struct xbar_bias {
+    const double *v_row_V;            /* M row source voltages */
+    const double *v_col_V;            /* N column source voltages (NULL: all 0 V, virtual ground) */
+    const unsigned char *float_row;   /* M: 1 leaves the row's terminal open (NULL: every row driven) */
+    const unsigned char *float_col;   /* N: 1 leaves the column's terminal open (NULL: every column sensed) */
+    const unsigned char *gate_on;     /* M: 1t1r word lines whose transistors conduct (NULL: all on) */
+} xbar_bias;
+/* i_col_A (N): current into each column source; i_row_A (M, may be NULL): out of each row source.  Tallied as
+ * one read (the energy every source delivers over t_read_s).  The next xbar_read restores the plain MVM biasing. */
+int xbar_read_bias(xbar *xb, const xbar_bias *b, double *i_col_A, double *i_row_A);
+/* Conductance cells: the current through cell k (= i N + j) at v_V with the gates of the last read, *g_S = di/dv
+ * (may be NULL). */
+double xbar_cell_current(const xbar *xb, size_t k, double v_V, double *g_S);
+
 /* After a read: the row and column wire node voltages at each cell (M x N each) for the first vector of the
  * last read or batch; perfect wires: v_i and 0.  If the circuit does not hold that solution (reads through
  * the effective matrix, noisy batches read one by one) it is solved here, with the cells of the last read
