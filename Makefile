@@ -138,6 +138,9 @@ layers:
 	@! grep -rn '#include "\(snn\|exp\|cli\)/' periph || { echo "layer violation"; exit 1; }
 	@! grep -rn '#include "\(exp\|cli\)/' snn || { echo "layer violation"; exit 1; }
 	@! grep -rn '#include "cli/' exp || { echo "layer violation"; exit 1; }
+	@! grep -n '#include "\(exp\|cli\)/' tests/test_array.c tests/test_program.c tests/test_xbar.c tests/test_circuit.c \
+	    tests/test_sneak.c tests/test_mapping.c tests/test_tiling.c tests/test_crossbar.c \
+	    || { echo "layer violation: crossbar tests test the crossbar alone"; exit 1; }
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

@@ -1,5 +1,6 @@
 /* cli/cmd_device.c -- `cimsim device`: one device model under a stimulus (exp/device.h). */
 #include "cli/cli.h"
+#include "device/binding.h"
 #include "cli/plot.h"
 #include "core/afile.h"
 #include "core/status.h"
@@ -557,8 +558,7 @@ const cli_command cmd_device = {
         "Integrates the device model named by device.model under the stimulus, writes the trace\n"
         "t_s,v_V,i_A,<state...>,[observable,]p_W (17 significant digits) and prints a summary: read resistance\n"
         "at device.v_read_V (initial, final, range), switching voltages, I-V loop lobe area and the\n"
-        "energy integral v i dt.  Models: hp, team, vteam, yakopcic, stanford_pku, pcm, feram, feram_lk, fefet (see\n"
-        "`cimsim config --docs` for their parameters and sources).\n"
+        "energy integral v i dt.  The models are listed below (`cimsim config --docs` gives their parameters).\n"
         "Models with an observable (feram, feram_lk, fefet: the polarization P) add it to the trace and\n"
         "the summary (remanent P, coercive voltages), and --plot draws the P-V loop beside the I-V loop.\n"
         "--plot-r-t draws R = v/i against the time since the stimulus settled, on log-log axes, for a run\n"
@@ -576,7 +576,7 @@ const cli_command cmd_device = {
     .options = device_options,
     .config_required = 1,
     .groups = device_groups,
-    .optional_group = exp_device_optional_group,
-    .reads = exp_device_reads,
+    .optional_group = device_optional_group,
+    .reads = device_reads,
     .run = device_run,
 };

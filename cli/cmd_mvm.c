@@ -1,5 +1,6 @@
 /* cli/cmd_mvm.c -- `cimsim mvm`: one matrix-vector multiply on a crossbar (exp/mvm.h). */
 #include "cli/cli.h"
+#include "device/binding.h"
 #include "cli/plot.h"
 #include "core/status.h"
 #include "crossbar/crossbar.h"
@@ -215,7 +216,7 @@ const cli_command cmd_mvm = {
     .options = mvm_options,
     .config_required = 1,
     .groups = mvm_groups,
-    .optional_group = exp_device_optional_group,
-    .reads = exp_device_reads,
+    .optional_group = device_optional_group,
+    .reads = device_reads,
     .run = mvm_run,
 };

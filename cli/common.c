@@ -1,5 +1,6 @@
 /* cli/common.c -- option parsing, configuration loading and output writing shared by commands. */
 #include "cli/cli.h"
+#include "device/binding.h"
 #include "core/afile.h"
 #include "core/status.h"
 #include "core/threads.h"
@@ -138,6 +139,11 @@ const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name)
 void cli_print_help(const cli_command *cmd)
 {
     printf("usage: cimsim %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->description);
+    if (cmd->optional_group == device_optional_group) { /* commands with device cells: the registry's models */
+        printf("\ndevice models (device.model):\n");
+        for (size_t k = 0; device_types[k] != NULL; k++)
+            printf("  %-13s %s\n", device_types[k]->name, device_types[k]->title);
+    }
     if (cmd->options && cmd->options[0].name) {
         printf("\n%s options:\n", cmd->name);
         for (size_t k = 0; cmd->options[k].name; k++) {

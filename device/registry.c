@@ -4,13 +4,15 @@
 #include <math.h>
 #include <string.h>
 
-const device_type *const device_types[] = {
-    &device_hp, &device_team, &device_vteam, &device_yakopcic, &device_stanford_pku, &device_pcm, &device_feram, &device_feram_lk,
-    &device_fefet, NULL,
-};
+/* The registry: one entry per model.  X(name) stands for the type table device_<name> (its file's one export)
+ * and for the config name "name", so the two lists below are one list and cannot drift apart; a new model is one
+ * file and one entry here.  tests/test_device.c checks that every table's own name is its entry's. */
+#define DEVICE_MODELS(X) X(hp) X(team) X(vteam) X(yakopcic) X(stanford_pku) X(pcm) X(feram) X(feram_lk) X(fefet)
 
-const char *const device_type_names[] = {"hp", "team", "vteam", "yakopcic", "stanford_pku", "pcm",
-                                          "feram",        "feram_lk",     "fefet", NULL};
+#define DEVICE_AS_TYPE(n) &device_##n,
+#define DEVICE_AS_NAME(n) #n,
+const device_type *const device_types[] = {DEVICE_MODELS(DEVICE_AS_TYPE) NULL};
+const char *const device_type_names[] = {DEVICE_MODELS(DEVICE_AS_NAME) NULL};
 
 size_t device_type_count(void)
 {

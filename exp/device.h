@@ -43,12 +43,6 @@ typedef struct exp_device {
     double x0[DEVICE_MAX_STATE];
 } exp_device;
 
-/* Binds the parameter group of the model device.model names (the block *model, allocated) and, to be
- * validated only, the groups of other models the file mentions (*unused, *n_unused).  Returns the model's type,
- * NULL if the name is unknown (cfg_resolve reports it).  Shared by every experiment with device cells. */
-const device_type *exp_device_bind_params(cfg *c, void **model, void ***unused, size_t *n_unused);
-void exp_device_free_params(void *model, void **unused, size_t n_unused);
-
 /* Binds run, device, stimulus, sim and the model-independent variability groups. */
 void exp_device_init(exp_device *e, cfg *c);
 /* After the file and --set are read: binds device.<model> for the selected model, and the groups
@@ -84,13 +78,6 @@ double exp_device_loglog_slope(const exp_device *e, double t_start_s, size_t fir
 double exp_device_t_stop(const exp_device *e);
 void exp_device_free(exp_device *e);
 
-/* The model group selected by the tree's device.model (default: the first model). */
-const param_group *exp_device_selected_group(const cfg *c);
-/* The groups the device experiment reads for some files only: every model's group, the template of
- * the per-parameter variability groups (documentation only), and every model's variability.d2d/c2c
- * groups.  NULL past the end. */
-const param_group *exp_device_optional_group(size_t i);
-/* 1 if the experiment reads optional group g for the tree c (what exp_device_bind_model binds). */
-int exp_device_reads(const cfg *c, const param_group *g);
+/* The model binding itself (device.<model>, the variability groups) lives in device/binding.h. */
 
 #endif

@@ -1,5 +1,6 @@
 /* exp/wmvm.c -- see wmvm.h. */
 #include "exp/wmvm.h"
+#include "device/binding.h"
 #include "crossbar/xbar.h"
 #include "core/afile.h"
 #include "core/csv.h"
@@ -84,7 +85,7 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
 /* As exp_device_bind_model (exp/device.c), for the groups this experiment binds. */
 void exp_wmvm_bind_model(exp_wmvm *e, cfg *c)
 {
-    e->type = exp_device_bind_params(c, &e->model, &e->unused, &e->n_unused);
+    e->type = device_bind_params(c, &e->model, &e->unused, &e->n_unused);
     if (e->type != NULL)
         variability_bind_model(&e->var, c, e->type);
 }
@@ -556,7 +557,7 @@ void exp_wmvm_free(exp_wmvm *e)
         mapping_destroy(&e->m);
         e->loaded = 0;
     }
-    exp_device_free_params(e->model, e->unused, e->n_unused);
+    device_free_params(e->model, e->unused, e->n_unused);
     variability_free(&e->var);
     free(e->g_read_S);
     free(e->pulses);

@@ -9,8 +9,8 @@
 #include "crossbar/program.h"
 #include "device/integrate.h"
 #include "device/stimulus.h"
-#include "exp/device.h"
-#include "tests/devrun.h"
+
+#include "tests/devbind.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -23,12 +23,12 @@ static array *make(devrun *r, const char *text, size_t M, size_t N, uint64_t see
 {
     devrun_load(r, text, NULL);
     array_opts o = array_opts_default();
-    o.T_K = r->e.dev.T_K;
-    o.v_read_V = r->e.dev.v_read_V;
+    o.T_K = r->b.dev.T_K;
+    o.v_read_V = r->b.dev.v_read_V;
     o.seed = seed;
-    o.sim = r->e.sim;
+    o.sim = r->sim;
     array *a = NULL;
-    cr_assert_eq(array_new(&a, M, N, r->e.type, r->e.model, &r->e.var, &o), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(array_new(&a, M, N, r->b.type, r->b.model, &r->b.var, &o), CIM_OK, "%s", cim_errmsg());
     return a;
 }
 
@@ -227,7 +227,7 @@ Test(array, feram_has_no_dc_read_and_is_refused)
     devrun_load(&r, "@device = { model = \"feram\"; };", NULL);
     array_opts o = array_opts_default();
     array *a = NULL;
-    cr_expect_eq(array_new(&a, 2, 2, r.e.type, r.e.model, &r.e.var, &o), CIM_EINVAL);
+    cr_expect_eq(array_new(&a, 2, 2, r.b.type, r.b.model, &r.b.var, &o), CIM_EINVAL);
     cr_expect_null(a);
     cr_expect(strstr(cim_errmsg(), "no DC read") != NULL, "%s", cim_errmsg());
     devrun_unload(&r);
@@ -244,7 +244,7 @@ Test(array, open_loop_hits_calibrated_levels_on_identical_cells)
     /* Calibrated levels are hit exactly by identical cells: probe them through a 1 x 1 array. */
     array_opts o = array_opts_default();
     array *probe = NULL;
-    cr_assert_eq(array_new(&probe, 1, 1, r.e.type, r.e.model, NULL, &o), CIM_OK);
+    cr_assert_eq(array_new(&probe, 1, 1, r.b.type, r.b.model, NULL, &o), CIM_OK);
     array_pulse_shape sh = {p.t_width_s, 0, p.t_gap_s, 0, 1};
     double lv[4];
     for (int k = 1, q = 0; k <= 120; k++) {

@@ -43,6 +43,37 @@ static const void *defaults_of(const device_type *T, void *buf)
     return buf;
 }
 
+/* The registry's names and tables are one list: the name a config selects is the table it runs. */
+Test(device, the_registry_runs_the_model_its_name_selects)
+{
+    size_t n = 0;
+    for (; device_types[n] != NULL; n++) {
+        cr_assert_not_null(device_type_names[n], "a name for every table");
+        cr_expect_str_eq(device_types[n]->name, device_type_names[n]);
+        cr_expect_eq(device_type_find(device_type_names[n]), device_types[n]);
+        cr_expect_not_null(device_types[n]->citation, "%s cites its source", device_types[n]->name);
+    }
+    cr_expect_null(device_type_names[n], "no name without a table");
+    cr_expect_eq(n, device_type_count());
+}
+
+/* The help's model list is the registry: every model and its title, for both commands with device cells. */
+Test(device, help_lists_every_registered_model)
+{
+    const char *cmds[] = {"device --help", "mvm --help"};
+    for (int c = 0; c < 2; c++) {
+        char *out, *err;
+        cr_assert_eq(util_run_cli(NULL, cmds[c], &out, &err), 0, "%s", err);
+        for (size_t k = 0; device_types[k] != NULL; k++) {
+            char line[256];
+            snprintf(line, sizeof line, "  %-13s %s\n", device_types[k]->name, device_types[k]->title);
+            cr_expect_not_null(strstr(out, line), "%s lists %s", cmds[c], device_types[k]->name);
+        }
+        free(out);
+        free(err);
+    }
+}
+
 Test(device, check_value_vteam)
 {
     char p[4096];

@@ -7,7 +7,7 @@
 #include "crossbar/program.h"
 #include "device/integrate.h"
 #include "device/stimulus.h"
-#include "tests/devrun.h"
+#include "tests/devbind.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -17,12 +17,12 @@ static array *make(devrun *r, const char *text, size_t M, size_t N, uint64_t see
 {
     devrun_load(r, text, NULL);
     array_opts o = array_opts_default();
-    o.T_K = r->e.dev.T_K;
-    o.v_read_V = r->e.dev.v_read_V;
+    o.T_K = r->b.dev.T_K;
+    o.v_read_V = r->b.dev.v_read_V;
     o.seed = seed;
-    o.sim = r->e.sim;
+    o.sim = r->sim;
     array *a = NULL;
-    cr_assert_eq(array_new(&a, M, N, r->e.type, r->e.model, &r->e.var, &o), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(array_new(&a, M, N, r->b.type, r->b.model, &r->b.var, &o), CIM_OK, "%s", cim_errmsg());
     return a;
 }
 
@@ -84,7 +84,7 @@ static void check_energy(const char *text, const program_params *p, double g_lo,
                   "the replay reaches the same state");
     }
     cr_expect(fabs(total - rep.e_write_total_J) <= 2e-4 * total, "%g vs %g", total, rep.e_write_total_J);
-    cr_log_info("%s: %zu pulses, %.6g J reported, %.6g J integrated", r1.e.type->name, rep.n_log, rep.e_write_total_J,
+    cr_log_info("%s: %zu pulses, %.6g J reported, %.6g J integrated", r1.b.type->name, rep.n_log, rep.e_write_total_J,
                 total);
     program_report_free(&rep);
     array_free(a);
