@@ -47,13 +47,8 @@ typedef struct cli_command {
     const char *description;              /* paragraphs for `cimsim NAME --help` */
     const cli_option *options;            /* the command's own options */
     int config_required;                  /* 1 if CONFIG must be given */
-    const param_group *const *groups;     /* configuration groups it always reads (NULL-terminated) */
-    /* Groups read only for some files (device.<model> for the chosen model, the variability groups of
-     * that model): optional_group(i) is the i-th, NULL past the end; reads(c, g) is 1 if the command
-     * reads optional group g for the tree c (file and --set so far, not yet resolved).  Both may be
-     * NULL.  Quiet groups (param_group.quiet) are left out of help and of the reference. */
-    const param_group *(*optional_group)(size_t i);
-    int (*reads)(const cfg *c, const param_group *g);
+    /* The configuration groups a command reads are its experiments' (exp/experiment.h: the table lists each
+     * experiment's command), shown by its help. */
     int (*run)(const struct cli_command *cmd, cli_args *a);
 } cli_command;
 
@@ -71,9 +66,20 @@ const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name)
 /* Prints `cimsim NAME --help`. */
 void cli_print_help(const cli_command *cmd);
 
-/* Reads a->config into c (groups already bound), applies --set then --seed, calls bind_more (may
- * be NULL) to bind groups that depend on what was read, then resolves. */
-int cli_load_config(cli_args *a, cfg *c, void (*bind_more)(cfg *c, void *ctx), void *ctx);
+/* Which experiment of the table (exp/experiment.h) a command runs: the command, the shorthand flag it was given
+ * (NULL: none), the file's key `experiment`, else by_default(c) (NULL: the experiment named like the command). */
+struct experiment;
+typedef struct cli_choice {
+    const char *command;
+    const char *flag;
+    const char *(*by_default)(const cfg *c);
+    const struct experiment **out; /* the choice */
+} cli_choice;
+
+/* Reads a->config into c (groups already bound), chooses the experiment (choice; NULL: no experiment, no check
+ * of the file's groups), then experiment_load: the --set overrides, bind_more (may be NULL) for groups that
+ * depend on what was read, the check that the file's groups are the experiment's, --seed, resolution. */
+int cli_load_config(cli_args *a, cfg *c, const cli_choice *choice, void (*bind_more)(cfg *c, void *ctx), void *ctx);
 
 /* The folder of a->config with a trailing '/', or "" (for paths inside the config). */
 void cli_config_dir(const cli_args *a, char *out, size_t n);

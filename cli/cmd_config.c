@@ -1,5 +1,6 @@
 /* cli/cmd_config.c -- `cimsim config`: the resolved configuration and the configuration reference. */
 #include "cli/cli.h"
+#include "exp/experiment.h"
 #include "core/afile.h"
 #include "core/status.h"
 #include "core/version.h"
@@ -12,7 +13,8 @@
 static const cli_option config_options[] = {
     {"dump", NULL, "print CONFIG fully resolved: every key, defaults filled in, --set applied, with units"},
     {"docs", NULL, "print the reference of every configuration key (Markdown; `make docs` writes docs/config.md)"},
-    {"for", "COMMAND", "resolve CONFIG as COMMAND reads it (default: the command whose groups match the file's)"},
+    {"for", "EXPERIMENT", "resolve CONFIG as EXPERIMENT reads it (default: the file's key `experiment`, else the "
+                          "experiment whose groups match the file's)"},
     {NULL, NULL, NULL},
 };
 
@@ -47,33 +49,37 @@ static void docs(strbuf *out)
                 "## Keys\n\n");
     const param_group *seen[CFG_MAX_GROUPS];
     size_t n_seen = 0;
-    for (size_t i = 0; cli_commands[i]; i++) {
-        const cli_command *cmd = cli_commands[i];
+    for (size_t i = 0; experiments[i]; i++) {
+        const experiment *x = experiments[i];
         size_t n_fixed = 0, n_opt = 0;
-        while (cmd->groups && cmd->groups[n_fixed])
+        while (x->groups[n_fixed])
             n_fixed++;
-        while (cmd->optional_group && cmd->optional_group(n_opt))
+        while (x->optional_group && x->optional_group(n_opt))
             n_opt++;
         for (size_t k = 0; k < n_fixed + n_opt; k++) {
-            const param_group *g = k < n_fixed ? cmd->groups[k] : cmd->optional_group(k - n_fixed);
+            const param_group *g = k < n_fixed ? x->groups[k] : x->optional_group(k - n_fixed);
             if (g->quiet)
                 continue; /* documented once, through its template */
             int dup = 0;
-            for (size_t s = 0; s < n_seen; s++)
-                dup = dup || seen[s] == g;
+            for (size_t q = 0; q < n_seen; q++)
+                dup = dup || seen[q] == g;
             if (dup)
                 continue;
             seen[n_seen++] = g;
             param_doc_group(g, out);
-            strbuf_puts(out, "Read by:");
-            for (size_t c = 0; cli_commands[c]; c++) {
+            strbuf_puts(out, "Read by the experiments:");
+            int reads_any = 0;
+            for (size_t e = 0; experiments[e]; e++) {
+                const experiment *y = experiments[e];
                 int reads = 0;
-                for (size_t m = 0; cli_commands[c]->groups && cli_commands[c]->groups[m]; m++)
-                    reads = reads || cli_commands[c]->groups[m] == g;
-                for (size_t m = 0; cli_commands[c]->optional_group && cli_commands[c]->optional_group(m); m++)
-                    reads = reads || cli_commands[c]->optional_group(m) == g;
+                for (size_t m = 0; y->groups[m]; m++)
+                    reads = reads || y->groups[m] == g;
+                for (size_t m = 0; y->optional_group && y->optional_group(m); m++)
+                    reads = reads || y->optional_group(m) == g;
                 if (reads)
-                    strbuf_printf(out, " `cimsim %s`", cli_commands[c]->name);
+                    strbuf_printf(out, "%s %s (`cimsim %s%s%s`)", reads_any ? "," : "", y->name, y->command,
+                                  y->select ? " " : "", y->select ? y->select : "");
+                reads_any = reads_any || reads;
             }
             strbuf_puts(out, ".\n\n");
         }
@@ -83,18 +89,18 @@ static void docs(strbuf *out)
 /* ---- --dump ------------------------------------------------------------------------------------ */
 
 typedef struct bind_ctx {
-    const cli_command *cmd;
+    const experiment *x;
     void **storage;
     size_t n;
 } bind_ctx;
 
-/* Binds the optional groups the command would read for this file. */
+/* Binds the optional groups the experiment would read for this file. */
 static void bind_optional(cfg *c, void *v)
 {
     bind_ctx *b = v;
-    for (size_t k = 0; b->cmd->optional_group && b->cmd->optional_group(k); k++) {
-        const param_group *g = b->cmd->optional_group(k);
-        if (b->cmd->reads(c, g) && b->n < CFG_MAX_GROUPS) {
+    for (size_t k = 0; b->x->optional_group && b->x->optional_group(k); k++) {
+        const param_group *g = b->x->optional_group(k);
+        if (b->x->reads(c, g) && b->n < CFG_MAX_GROUPS) {
             b->storage[b->n] = xcalloc(1, g->size);
             cfg_bind(c, g, b->storage[b->n++]);
             b->storage[b->n] = NULL;
@@ -102,18 +108,19 @@ static void bind_optional(cfg *c, void *v)
     }
 }
 
-/* Loads a->config as cmd would; on success c is resolved and storage holds the values. */
-static int load_as(const cli_command *cmd, cli_args *a, cfg *c, void **storage)
+/* Loads a->config as experiment x reads it; on success c is resolved and storage holds the values. */
+static int load_as(const experiment *x, cli_args *a, cfg *c, void **storage)
 {
     cfg_init(c);
     size_t n = 0;
-    for (; cmd->groups[n]; n++) {
-        storage[n] = xcalloc(1, cmd->groups[n]->size);
-        cfg_bind(c, cmd->groups[n], storage[n]);
+    for (; x->groups[n]; n++) {
+        storage[n] = xcalloc(1, x->groups[n]->size);
+        cfg_bind(c, x->groups[n], storage[n]);
     }
     storage[n] = NULL;
-    bind_ctx b = {cmd, storage, n};
-    return cli_load_config(a, c, bind_optional, &b);
+    bind_ctx b = {x, storage, n};
+    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, bind_optional, &b, NULL, NULL, NULL, x};
+    return experiment_load(c, &l, NULL);
 }
 
 static void unload(cfg *c, void **storage)
@@ -123,57 +130,74 @@ static void unload(cfg *c, void **storage)
         free(storage[n]);
 }
 
-static int dump(cli_args *a, const char *for_cmd)
+/* The experiment a file is for: its key `experiment`, else the one whose groups cover most of the file's top-level
+ * groups (ties: table order). */
+static int experiment_for_file(const char *path, const experiment **out)
 {
-    const cli_command *cmd = NULL;
+    cfg probe;
+    cfg_init(&probe);
+    int st = cfg_read_file(&probe, path);
+    if (st != CIM_OK) {
+        cfg_destroy(&probe);
+        return st;
+    }
+    *out = experiment_of_file(&probe);
+    const config_setting_t *root = config_root_setting(&probe.lc);
+    int best = -1;
+    const experiment *x_best = NULL;
+    for (size_t i = 0; *out == NULL && experiments[i] != NULL; i++) {
+        int score = 0;
+        for (int k = 0; k < config_setting_length(root); k++) {
+            const char *name = config_setting_name(config_setting_get_elem(root, (unsigned)k));
+            size_t n = strlen(name);
+            for (size_t g = 0; experiments[i]->groups[g]; g++) {
+                const char *gp = experiments[i]->groups[g]->path;
+                if (gp[0] != '\0' && strncmp(gp, name, n) == 0 && (gp[n] == '\0' || gp[n] == '.')) {
+                    score++;
+                    break;
+                }
+            }
+        }
+        if (score > best) {
+            best = score;
+            x_best = experiments[i];
+        }
+    }
+    if (*out == NULL)
+        *out = x_best;
+    cfg_destroy(&probe);
+    return CIM_OK;
+}
+
+static int dump(cli_args *a, const char *for_name)
+{
+    const experiment *x = NULL;
     cfg c;
     void *storage[CFG_MAX_GROUPS + 1];
     int st = CIM_OK;
-    if (for_cmd != NULL) {
-        cmd = cli_find(for_cmd);
-        if (cmd == NULL || cmd->groups == NULL || cmd->groups[0] == NULL)
-            return cim_error(CIM_EUSAGE, "config: --for %s: not a command that reads a configuration", for_cmd);
-        st = load_as(cmd, a, &c, storage);
-    } else {
-        /* The command whose groups best cover the file's top-level groups (ties: table order). */
-        cfg probe;
-        cfg_init(&probe);
-        if ((st = cfg_read_file(&probe, a->config)) != CIM_OK) {
-            cfg_destroy(&probe);
+    if (for_name != NULL) {
+        x = experiment_find(for_name);
+        if (x == NULL && cli_find(for_name) != NULL)
+            x = experiment_find(for_name); /* a command: the experiment named like it */
+        if (x == NULL) {
+            strbuf names;
+            strbuf_init(&names);
+            for (size_t i = 0; experiments[i]; i++)
+                strbuf_printf(&names, "%s%s", i ? ", " : "", experiments[i]->name);
+            st = cim_error(CIM_EUSAGE, "config: --for %s: not an experiment; experiments are %s", for_name, names.s);
+            strbuf_destroy(&names);
             return st;
         }
-        const config_setting_t *root = config_root_setting(&probe.lc);
-        int best = -1;
-        for (size_t i = 0; cli_commands[i]; i++) {
-            if (cli_commands[i]->groups == NULL || cli_commands[i]->groups[0] == NULL)
-                continue;
-            int score = 0;
-            for (int k = 0; k < config_setting_length(root); k++) {
-                const char *name = config_setting_name(config_setting_get_elem(root, (unsigned)k));
-                size_t n = strlen(name);
-                for (size_t g = 0; cli_commands[i]->groups[g]; g++) {
-                    const char *gp = cli_commands[i]->groups[g]->path;
-                    if (strncmp(gp, name, n) == 0 && (gp[n] == '\0' || gp[n] == '.')) {
-                        score++;
-                        break;
-                    }
-                }
-            }
-            if (score > best) {
-                best = score;
-                cmd = cli_commands[i];
-            }
-        }
-        cfg_destroy(&probe);
-        st = load_as(cmd, a, &c, storage);
-    }
+    } else if ((st = experiment_for_file(a->config, &x)) != CIM_OK)
+        return st;
+    st = load_as(x, a, &c, storage);
     if (st != CIM_OK) {
         unload(&c, storage);
         return st;
     }
     if (a->format == CLI_FORMAT_JSON) {
         json_t *root = json_pack("{s:s, s:s, s:s, s:o}", "cimsim_version", cim_version(), "file", a->config,
-                                 "command", cmd->name, "config", cfg_to_json(&c));
+                                 "experiment", x->name, "config", cfg_to_json(&c));
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
         json_decref(root);
         strbuf b;
@@ -185,8 +209,9 @@ static int dump(cli_args *a, const char *for_cmd)
     } else {
         strbuf b;
         strbuf_init(&b);
-        strbuf_printf(&b, "# %s resolved for `cimsim %s` by cimsim %s\n", a->config, cmd->name, cim_version());
-        strbuf_puts(&b, "# every key the command reads, with defaults filled in and --set applied\n");
+        strbuf_printf(&b, "# %s resolved for the %s experiment (`cimsim %s`) by cimsim %s\n", a->config, x->name,
+                      x->command, cim_version());
+        strbuf_puts(&b, "# every key the experiment reads, with defaults filled in and --set applied\n");
         cfg_dump(&c, &b);
         st = afile_write_all(a->output ? a->output : "-", b.s, b.len);
         strbuf_destroy(&b);
@@ -218,13 +243,12 @@ static int config_run(const cli_command *cmd, cli_args *a)
 const cli_command cmd_config = {
     .name = "config",
     .summary = "show a configuration fully resolved (--dump), or the reference of every key (--docs)",
-    .usage = "--dump [--for COMMAND] [--set KEY=VALUE]... CONFIG | --docs",
+    .usage = "--dump [--for EXPERIMENT] [--set KEY=VALUE]... CONFIG | --docs",
     .description = "--dump loads CONFIG exactly as a run would (unknown keys, types and ranges are checked; --set\n"
-                   "and --seed are applied) and prints every key the command reads, defaults included, with its\n"
+                   "and --seed are applied) and prints every key the experiment reads, defaults included, with its\n"
                    "unit, allowed range, default and meaning.  The output is itself a valid configuration file.\n"
                    "--docs prints the reference of every key of every command, in Markdown.",
     .options = config_options,
     .config_required = 0,
-    .groups = NULL,
     .run = config_run,
 };

@@ -6,6 +6,7 @@
 #include "core/status.h"
 #include "device/spice.h"
 #include "exp/device.h"
+#include "exp/experiment.h"
 #include "exp/endurance.h"
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
@@ -30,11 +31,6 @@ static const cli_option device_options[] = {
      "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
     {NULL, NULL, NULL},
 };
-
-static const param_group *const device_groups[] = {&run_group,        &device_group,    &stimulus_group,
-                                                   &sim_group,        &pulses_group,    &variability_group,
-                                                   &read_noise_group, &endurance_group, &pcm_stat_group,
-                                                   &pcm_stat_exp_group, &endurance_exp_group, NULL};
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
 
@@ -381,19 +377,23 @@ static int device_run(const cli_command *cmd, cli_args *a)
     if ((cli_opt(cmd, a, "pulses") != NULL) + (cli_opt(cmd, a, "pcm-stat") != NULL) +
             (cli_opt(cmd, a, "endurance") != NULL) > 1)
         return cim_error(CIM_EUSAGE, "device: give at most one of --pulses, --pcm-stat and --endurance");
-    const char *png_rt = cli_opt(cmd, a, "plot-r-t");
-    if (png_rt != NULL && (cli_opt(cmd, a, "pulses") != NULL || cli_opt(cmd, a, "pcm-stat") != NULL ||
-                           cli_opt(cmd, a, "endurance") != NULL))
-        return cim_error(CIM_EUSAGE,
-                         "device: --plot-r-t draws the trace of a stimulus run, not --pulses, --pcm-stat or --endurance");
+    const char *flag = cli_opt(cmd, a, "pulses") ? "pulses" : cli_opt(cmd, a, "pcm-stat") ? "pcm-stat"
+                       : cli_opt(cmd, a, "endurance")                                   ? "endurance"
+                                                                                         : NULL;
     cfg_init(&c);
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);
     cfg_bind(&c, &pcm_stat_group, &ps);
     cfg_bind(&c, &pcm_stat_exp_group, &px);
     cfg_bind(&c, &endurance_exp_group, &xe);
-    int st = cli_load_config(a, &c, bind_model, &e);
-    if (st == CIM_OK && cli_opt(cmd, a, "pcm-stat") != NULL) { /* needs neither the device nor the stimulus */
+    const experiment *x = NULL;
+    cli_choice ch = {"device", flag, NULL, &x};
+    int st = cli_load_config(a, &c, &ch, bind_model, &e);
+    const char *png_rt = cli_opt(cmd, a, "plot-r-t");
+    if (st == CIM_OK && png_rt != NULL && x != experiment_find("device"))
+        st = cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not of the %s experiment",
+                       x->name);
+    if (st == CIM_OK && x == experiment_find("pcm_stat")) { /* needs neither the device nor the stimulus */
         st = pcm_stat_run(cmd, a, &c, e.run.seed, &ps, &px);
         exp_device_free(&e);
         cfg_destroy(&c);
@@ -402,13 +402,13 @@ static int device_run(const cli_command *cmd, cli_args *a)
     cli_config_dir(a, dir, sizeof dir);
     if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
         cfg_locate_error(&c, st);
-    if (st == CIM_OK && cli_opt(cmd, a, "endurance") != NULL) {
+    if (st == CIM_OK && x == experiment_find("endurance")) {
         st = endurance_run(cmd, a, &c, &e, &xe);
         exp_device_free(&e);
         cfg_destroy(&c);
         return st;
     }
-    if (st == CIM_OK && cli_opt(cmd, a, "pulses") != NULL) {
+    if (st == CIM_OK && x == experiment_find("pulses")) {
         st = pulses_run(cmd, a, &c, &e, &pp);
         exp_device_free(&e);
         cfg_destroy(&c);
@@ -575,8 +575,5 @@ const cli_command cmd_device = {
         "  cimsim device configs/device/pcm_ibm.cfg --pcm-stat -o pcm.csv --plot pcm.png",
     .options = device_options,
     .config_required = 1,
-    .groups = device_groups,
-    .optional_group = device_optional_group,
-    .reads = device_reads,
     .run = device_run,
 };

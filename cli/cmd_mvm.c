@@ -1,5 +1,6 @@
 /* cli/cmd_mvm.c -- `cimsim mvm`: one matrix-vector multiply on a crossbar (exp/mvm.h). */
 #include "cli/cli.h"
+#include "exp/experiment.h"
 #include "device/binding.h"
 #include "cli/plot.h"
 #include "core/status.h"
@@ -9,6 +10,7 @@
 #include "exp/wmvm.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const cli_option mvm_options[] = {
     {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
@@ -27,14 +29,23 @@ static const cli_option mvm_options[] = {
     {NULL, NULL, NULL},
 };
 
-static const param_group *const mvm_groups[] = {&run_group,       &crossbar_group,    &cell_group,       &mvm_group,
-                                                &mapping_group,   &weights_group,     &device_group,     &sim_group,
-                                                &program_group,   &variability_group, &read_noise_group, &endurance_group,
-                                                NULL};
-
 /* The device model's groups are bound once the file says which model (weights.cells = "device" at the weight
  * level, mvm.cells = "device" at the circuit level). */
 static void bind_model(cfg *c, void *ctx) { exp_wmvm_bind_model(ctx, c); }
+
+/* --weights or --inputs: the weight level. */
+static const char *weights_level(const cfg *c)
+{
+    (void)c;
+    return "mvm_weights";
+}
+
+/* Without a flag or the key `experiment`, mvm.level decides the level. */
+static const char *level_of(const cfg *c)
+{
+    const char *level = cfg_peek_string(c, "mvm.level");
+    return level != NULL && strcmp(level, "weights") == 0 ? "mvm_weights" : "mvm";
+}
 
 static int mvm_run(const cli_command *cmd, cli_args *a)
 {
@@ -46,9 +57,19 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
     exp_mvm_init(&e, &c);
     exp_wmvm w;
     exp_wmvm_init(&w, &c, 0); /* run and crossbar are shared with e */
-    int st = cli_load_config(a, &c, bind_model, &w);
-    if (st == CIM_OK &&
-        (e.p.level == MVM_LEVEL_WEIGHTS || cli_opt(cmd, a, "weights") != NULL || cli_opt(cmd, a, "inputs") != NULL)) {
+    const experiment *x = NULL, *xw = experiment_find("mvm_weights");
+    const char *opt_w = cli_opt(cmd, a, "weights") ? "--weights" : cli_opt(cmd, a, "inputs") ? "--inputs" : NULL;
+    cli_choice ch = {"mvm", NULL, opt_w ? weights_level : level_of, &x};
+    int st = cli_load_config(a, &c, &ch, bind_model, &w);
+    if (st == CIM_OK && opt_w != NULL && x != xw)
+        st = cim_error(CIM_EUSAGE, "%s runs the weight level, but %s says experiment = \"%s\"", opt_w, a->config, x->name);
+    /* mvm.level, when the file or a --set gives it, must agree with the experiment chosen by a flag or the key */
+    if (st == CIM_OK && cfg_is_set(&c, "mvm.level") && (e.p.level == MVM_LEVEL_WEIGHTS) != (x == xw))
+        st = cfg_locate_error(&c, cim_error(CIM_ECONFIG, "mvm.level: mvm.level = \"%s\" contradicts %s, which runs the "
+                                                         "%s experiment; drop one of the two",
+                                            mvm_level_names[e.p.level],
+                                            opt_w ? opt_w : x == xw ? "experiment = \"mvm_weights\"" : "experiment = \"mvm\"", x->name));
+    if (st == CIM_OK && x == xw) {
         w.run = e.run;
         w.xb = e.xb;
         w.cell = e.cell;
@@ -92,9 +113,9 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         for (size_t j = 0; j < e.cols; j++) {
             json_t *row = K == 1 ? NULL : json_array();
             for (size_t k = 0; k < K; k++) {
-                double x = e.i_A[k * e.cols + j];
-                strbuf_printf(&body, "%.17g%s", x, k + 1 < K ? "," : "\n");
-                json_array_append_new(K == 1 ? arr : row, json_real(x));
+                double i_A = e.i_A[k * e.cols + j];
+                strbuf_printf(&body, "%.17g%s", i_A, k + 1 < K ? "," : "\n");
+                json_array_append_new(K == 1 ? arr : row, json_real(i_A));
             }
             if (row != NULL)
                 json_array_append_new(arr, row);
@@ -215,8 +236,5 @@ const cli_command cmd_mvm = {
         "  cimsim mvm configs/mvm/weights_device.cfg -o y.csv --maps prog",
     .options = mvm_options,
     .config_required = 1,
-    .groups = mvm_groups,
-    .optional_group = device_optional_group,
-    .reads = device_reads,
     .run = mvm_run,
 };

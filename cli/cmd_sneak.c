@@ -1,6 +1,7 @@
 /* cli/cmd_sneak.c -- `cimsim sneak`: the worst-case read margin of a crossbar against its size, under
  * floating, V/2 and V/3 biasing (exp/margin.h). */
 #include "cli/cli.h"
+#include "exp/experiment.h"
 #include "cli/plot.h"
 #include "core/status.h"
 #include "core/xalloc.h"
@@ -15,8 +16,6 @@ static const cli_option sneak_options[] = {
     {NULL, NULL, NULL},
 };
 
-static const param_group *const sneak_groups[] = {&run_group, &crossbar_group, &cell_group, &sneak_group, NULL};
-
 static int sneak_run(const cli_command *cmd, cli_args *a)
 {
     cfg c;
@@ -25,7 +24,9 @@ static int sneak_run(const cli_command *cmd, cli_args *a)
     progress prog;
     cfg_init(&c);
     exp_margin_init(&e, &c);
-    int st = cli_load_config(a, &c, NULL, NULL);
+    const experiment *x = NULL;
+    cli_choice ch = {"sneak", NULL, NULL, &x};
+    int st = cli_load_config(a, &c, &ch, NULL, NULL);
     if (st == CIM_OK) {
         prov_init(&pv, "sneak", a->invocation, &c, e.run.seed);
         cli_progress(a, &prog);
@@ -141,6 +142,5 @@ const cli_command cmd_sneak = {
         "  cimsim sneak configs/crossbar/sneak.cfg -o margin.csv --plot margin.png",
     .options = sneak_options,
     .config_required = 1,
-    .groups = sneak_groups,
     .run = sneak_run,
 };

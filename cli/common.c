@@ -1,5 +1,6 @@
 /* cli/common.c -- option parsing, configuration loading and output writing shared by commands. */
 #include "cli/cli.h"
+#include "exp/experiment.h"
 #include "device/binding.h"
 #include "core/afile.h"
 #include "core/status.h"
@@ -139,7 +140,10 @@ const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name)
 void cli_print_help(const cli_command *cmd)
 {
     printf("usage: cimsim %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->description);
-    if (cmd->optional_group == device_optional_group) { /* commands with device cells: the registry's models */
+    int device_cells = 0;
+    for (size_t i = 0; experiments[i] != NULL; i++)
+        device_cells |= strcmp(experiments[i]->command, cmd->name) == 0 && experiments[i]->optional_group != NULL;
+    if (device_cells) { /* commands with device cells: the registry's models */
         printf("\ndevice models (device.model):\n");
         for (size_t k = 0; device_types[k] != NULL; k++)
             printf("  %-13s %s\n", device_types[k]->name, device_types[k]->title);
@@ -162,15 +166,29 @@ void cli_print_help(const cli_command *cmd)
            "                             same bits on any count\n"
            "  -q, --quiet                print no summary and no progress bar\n"
            "  -h, --help                 show this help\n");
-    if (cmd->groups && cmd->groups[0]) {
-        printf("\nconfiguration groups read:");
-        for (size_t k = 0; cmd->groups[k]; k++)
-            printf(" %s", cmd->groups[k]->path);
-        for (size_t k = 0; cmd->optional_group && cmd->optional_group(k); k++)
-            if (!cmd->optional_group(k)->quiet)
-                printf(" %s", cmd->optional_group(k)->path);
-        printf("  (keys: cimsim config --docs)\n");
+    int any = 0;
+    for (size_t i = 0; experiments[i] != NULL; i++) {
+        const experiment *x = experiments[i];
+        if (strcmp(x->command, cmd->name) != 0)
+            continue;
+        if (!any)
+            printf("\nexperiments (chosen by %s, a flag, or the config's key experiment = \"NAME\"):\n",
+                   "the command");
+        any = 1;
+        printf("  %-12s %s\n               groups:", x->name, x->title);
+        for (size_t k = 0; x->groups[k]; k++)
+            if (x->groups[k]->path[0] != '\0')
+                printf(" %s", x->groups[k]->path);
+        if (x->optional_group != NULL)
+            printf(" (and the model's: device.<model>%s)", x->optional_group == device_optional_group
+                                                                 ? ", variability.d2d/c2c.<param>"
+                                                                 : "");
+        if (x->select != NULL)
+            printf("\n               run by: cimsim %s CONFIG %s", x->command, x->select);
+        printf("\n");
     }
+    if (any)
+        printf("  (every key: cimsim config --docs)\n");
 }
 
 /* ---- configuration ----------------------------------------------------------------------------- */
@@ -184,37 +202,15 @@ void cli_config_dir(const cli_args *a, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)(slash - a->config + 1), a->config);
 }
 
-int cli_load_config(cli_args *a, cfg *c, void (*bind_more)(cfg *c, void *ctx), void *ctx)
+int cli_load_config(cli_args *a, cfg *c, const cli_choice *choice, void (*bind_more)(cfg *c, void *ctx), void *ctx)
 {
-    int st = cfg_read_file(c, a->config);
-    /* Overrides of keys already bound go first, so that one of them (device.model) can decide
-     * which further groups bind_more adds; the rest follow once those groups exist. */
-    unsigned char *done = xcalloc(a->n_sets + 1, 1);
-    for (size_t i = 0; st == CIM_OK && i < a->n_sets; i++)
-        if (cfg_knows(c, a->sets[i]) || bind_more == NULL) {
-            st = cfg_set(c, a->sets[i]);
-            done[i] = 1;
-        }
-    if (st == CIM_OK && bind_more != NULL) {
-        bind_more(c, ctx);
-        for (size_t i = 0; st == CIM_OK && i < a->n_sets; i++)
-            if (!done[i])
-                st = cfg_set(c, a->sets[i]);
+    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, bind_more, ctx, NULL, NULL, NULL, NULL};
+    if (choice != NULL) {
+        l.command = choice->command;
+        l.flag = choice->flag;
+        l.by_default = choice->by_default;
     }
-    free(done);
-    if (st == CIM_OK && a->seed != NULL) {
-        char *end;
-        errno = 0;
-        long long s = strtoll(a->seed, &end, 10);
-        if (end == a->seed || *end != '\0' || errno == ERANGE || s < 0 || (double)s > PARAM_INT_LIMIT)
-            return cim_error(CIM_EUSAGE, "--seed %s: expected an integer in [0, 9007199254740992]", a->seed);
-        char buf[64];
-        snprintf(buf, sizeof buf, "run.seed=%lld", s);
-        st = cfg_set(c, buf);
-    }
-    if (st == CIM_OK)
-        st = cfg_resolve(c);
-    return st;
+    return experiment_load(c, &l, choice != NULL ? choice->out : NULL);
 }
 
 /* ---- output ------------------------------------------------------------------------------------ */

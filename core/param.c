@@ -220,7 +220,10 @@ static const char *kind_name(param_kind k)
 
 void param_doc_group(const param_group *g, strbuf *out)
 {
-    strbuf_printf(out, "### `%s`\n\n%s\n\n", g->path, g->doc);
+    if (g->path[0] == '\0')
+        strbuf_printf(out, "### top level\n\n%s\n\n", g->doc);
+    else
+        strbuf_printf(out, "### `%s`\n\n%s\n\n", g->path, g->doc);
     strbuf_puts(out, "| key | type | default | unit | allowed | description |\n");
     strbuf_puts(out, "|---|---|---|---|---|---|\n");
     for (const param_spec *p = g->params; p->key != NULL; p++) {

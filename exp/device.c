@@ -12,6 +12,7 @@
 void exp_device_init(exp_device *e, cfg *c)
 {
     memset(e, 0, sizeof *e);
+    cfg_bind(c, &experiment_key_group, &e->key);
     cfg_bind(c, &run_group, &e->run);
     cfg_bind(c, &device_group, &e->dev);
     cfg_bind(c, &stimulus_group, &e->stim);

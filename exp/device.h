@@ -17,6 +17,7 @@
 #define CIM_EXP_DEVICE_H
 
 #include "core/cfg.h"
+#include "exp/experiment.h"
 #include "core/progress.h"
 #include "core/run.h"
 #include "device/device.h"
@@ -27,6 +28,7 @@
 #include <jansson.h>
 
 typedef struct exp_device {
+    experiment_key key;        /* bound to the top-level key `experiment` */
     run_params run;            /* bound to `run` */
     device_params dev;         /* bound to `device` */
     stimulus_params stim;      /* bound to `stimulus` */

@@ -10,6 +10,7 @@
 void exp_margin_init(exp_margin *e, cfg *c)
 {
     memset(e, 0, sizeof *e);
+    cfg_bind(c, &experiment_key_group, &e->key);
     cfg_bind(c, &run_group, &e->run);
     cfg_bind(c, &crossbar_group, &e->xb);
     cfg_bind(c, &cell_group, &e->cell);

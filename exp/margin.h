@@ -11,6 +11,7 @@
 #define CIM_EXP_MARGIN_H
 
 #include "core/cfg.h"
+#include "exp/experiment.h"
 #include "core/progress.h"
 #include "core/run.h"
 #include "crossbar/cell.h"
@@ -21,6 +22,7 @@
 #include <stddef.h>
 
 typedef struct exp_margin {
+    experiment_key key;   /* bound to the top-level key `experiment` */
     run_params run;       /* bound to `run` (recorded; nothing here is random) */
     crossbar_params xb;   /* bound to `crossbar`: wires, solver */
     cell_params cell;     /* bound to `cell`: access element and memory I-V */

@@ -65,6 +65,7 @@ const param_group mvm_group = {
 void exp_mvm_init(exp_mvm *e, cfg *c)
 {
     memset(e, 0, sizeof *e);
+    cfg_bind(c, &experiment_key_group, &e->key);
     cfg_bind(c, &run_group, &e->run);
     cfg_bind(c, &crossbar_group, &e->xb);
     cfg_bind(c, &mvm_group, &e->p);

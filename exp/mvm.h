@@ -13,6 +13,7 @@
 #define CIM_EXP_MVM_H
 
 #include "core/cfg.h"
+#include "exp/experiment.h"
 #include "core/progress.h"
 #include "core/prov.h"
 #include "core/run.h"
@@ -49,6 +50,7 @@ extern const char *const mvm_level_names[];
 extern const param_group mvm_group;
 
 typedef struct exp_mvm {
+    experiment_key key;   /* bound to the top-level key `experiment` */
     run_params run;       /* bound to `run` */
     crossbar_params xb;   /* bound to `crossbar` */
     mvm_params p;         /* bound to `mvm` */

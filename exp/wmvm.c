@@ -45,7 +45,7 @@ static const param_spec weights_spec[] = {
     PARAM_REAL_F(weights_params, x_min, -1e300, 1e300, -1.0, "1", "smallest generated input (without --inputs)"),
     PARAM_REAL_F(weights_params, x_max, -1e300, 1e300, 1.0, "1", "largest generated input"),
     PARAM_REAL_F(weights_params, t_read_s, 0, 1, 10e-9, "s",
-                 "duration of one array read, for the energy estimate sum over reads of sum_ij v_i^2 G_ij t_read_s"),
+                 "duration of one array read: each read costs the energy the row sources deliver into the array over it"),
     PARAM_CHOICE_F(weights_params, cells, wmvm_cells_names, WMVM_CELLS_IDEAL,
                    "ideal: every cell holds its target conductance exactly; device: every tile is an array of "
                    "device.model cells (with `variability`) programmed toward its targets per `program` and read "
@@ -70,6 +70,7 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
 {
     memset(e, 0, sizeof *e);
     if (bind_shared) {
+        cfg_bind(c, &experiment_key_group, &e->key);
         cfg_bind(c, &run_group, &e->run);
         cfg_bind(c, &crossbar_group, &e->xb);
         cfg_bind(c, &cell_group, &e->cell);

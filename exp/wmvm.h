@@ -28,6 +28,7 @@
 #define CIM_EXP_WMVM_H
 
 #include "core/cfg.h"
+#include "exp/experiment.h"
 #include "core/progress.h"
 #include "core/prov.h"
 #include "core/run.h"
@@ -96,6 +97,7 @@ typedef struct wmvm_error {
 } wmvm_error;
 
 typedef struct exp_wmvm {
+    experiment_key key;   /* bound to the top-level key `experiment` (with bind_shared) */
     run_params run;       /* bound to `run` (or copied in by the caller, see exp_wmvm_init) */
     crossbar_params xb;   /* bound to `crossbar` (likewise) */
     cell_params cell;     /* bound to `cell` (likewise): the access element of device cells */
@@ -151,8 +153,8 @@ typedef struct exp_wmvm {
     int loaded;           /* 1 once the plan is built (exp_wmvm_free releases it) */
 } exp_wmvm;
 
-/* Binds mapping, weights, device, sim, program and the variability groups; with bind_shared also run, crossbar
- * and cell.  When 0, the caller binds those three itself (cli/cmd_mvm.c shares them with exp/mvm.h) and copies
+/* Binds mapping, weights, device, sim, program and the variability groups; with bind_shared also the key
+ * `experiment`, run, crossbar and cell.  When 0, the caller binds those three itself (cli/cmd_mvm.c shares them with exp/mvm.h) and copies
  * the resolved values into w->run, w->xb and w->cell before exp_wmvm_load.  Call before cfg_resolve. */
 void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared);
 /* After the file and --set are read, before cfg_resolve: binds device.<model> for the selected model, the groups
