@@ -78,7 +78,7 @@ static void docs(strbuf *out)
                     reads = reads || y->optional_group(m) == g;
                 if (reads)
                     strbuf_printf(out, "%s %s (`cimsim %s%s%s`)", reads_any ? "," : "", y->name, y->command,
-                                  y->select ? " " : "", y->select ? y->select : "");
+                                  y->how ? " " : "", y->how ? y->how : "");
                 reads_any = reads_any || reads;
             }
             strbuf_puts(out, ".\n\n");

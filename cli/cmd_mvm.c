@@ -63,12 +63,6 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
     int st = cli_load_config(a, &c, &ch, bind_model, &w);
     if (st == CIM_OK && opt_w != NULL && x != xw)
         st = cim_error(CIM_EUSAGE, "%s runs the weight level, but %s says experiment = \"%s\"", opt_w, a->config, x->name);
-    /* mvm.level, when the file or a --set gives it, must agree with the experiment chosen by a flag or the key */
-    if (st == CIM_OK && cfg_is_set(&c, "mvm.level") && (e.p.level == MVM_LEVEL_WEIGHTS) != (x == xw))
-        st = cfg_locate_error(&c, cim_error(CIM_ECONFIG, "mvm.level: mvm.level = \"%s\" contradicts %s, which runs the "
-                                                         "%s experiment; drop one of the two",
-                                            mvm_level_names[e.p.level],
-                                            opt_w ? opt_w : x == xw ? "experiment = \"mvm_weights\"" : "experiment = \"mvm\"", x->name));
     if (st == CIM_OK && x == xw) {
         w.run = e.run;
         w.xb = e.xb;

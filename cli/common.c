@@ -183,8 +183,8 @@ void cli_print_help(const cli_command *cmd)
             printf(" (and the model's: device.<model>%s)", x->optional_group == device_optional_group
                                                                  ? ", variability.d2d/c2c.<param>"
                                                                  : "");
-        if (x->select != NULL)
-            printf("\n               run by: cimsim %s CONFIG %s", x->command, x->select);
+        if (x->how != NULL)
+            printf("\n               run by: cimsim %s CONFIG %s", x->command, x->how);
         printf("\n");
     }
     if (any)

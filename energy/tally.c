@@ -76,7 +76,7 @@ json_t *energy_tally_json(const energy_tally *t)
         double e = energy_tally_J(t, k);
         if (t->n[k] == 0 && e == 0.0)
             continue;
-        json_t *c = json_pack("{s:f, s:I}", "J", e, "events", (json_int_t)t->n[k]);
+        json_t *c = json_pack("{s:f, s:I}", "energy_J", e, "events", (json_int_t)t->n[k]);
         json_object_set_new(c, "per_event_J", t->n[k] ? json_real(e / (double)t->n[k]) : json_null());
         json_object_set_new(j, energy_categories[k].name, c);
     }

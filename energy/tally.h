@@ -62,7 +62,7 @@ uint64_t energy_tally_n(const energy_tally *t, int cat);
 /* The sum over every category, J. */
 double energy_tally_total_J(const energy_tally *t);
 
-/* {"total_J": x, "<category>": {"J": x, "events": n, "per_event_J": x}, ...} for every category with
+/* {"total_J": x, "<category>": {"energy_J": x, "events": n, "per_event_J": x}, ...} for every category with
  * events or energy (new reference). */
 json_t *energy_tally_json(const energy_tally *t);
 

@@ -1,5 +1,7 @@
 /* exp/experiment.c -- see experiment.h. */
 #include "exp/experiment.h"
+#include "core/prov.h"
+#include "core/progress.h"
 #include "core/run.h"
 #include "core/status.h"
 #include "core/strbuf.h"
@@ -14,7 +16,9 @@
 #include "device/pcm_stat.h"
 #include "device/stimulus.h"
 #include "device/variability.h"
+#include "exp/device.h"
 #include "exp/endurance.h"
+#include "exp/margin.h"
 #include "exp/mvm.h"
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
@@ -61,37 +65,216 @@ static const param_group *mvm_optional_group(size_t i)
     return i < device_type_count() ? device_types[i]->params : NULL;
 }
 
+/* ---- running: one state and five hooks per experiment ------------------------------------------------------ */
+
+static void device_init(void *s, cfg *c) { exp_device_init(s, c); }
+static void device_select(cfg *c, void *s) { exp_device_bind_model(s, c); }
+static int device_run(void *s, const exp_inputs *in, prov *pv, progress *prog)
+{
+    (void)pv;
+    int st = exp_device_prepare(s, in->base_dir);
+    return st != CIM_OK ? st : exp_device_run(s, prog);
+}
+static json_t *device_summary(const void *s) { return exp_device_summary(s); }
+static void device_destroy(void *s) { exp_device_free(s); }
+
+typedef struct pulses_state {
+    exp_device e; /* first: the device hooks take it */
+    pulses_params p;
+    pulse_curve curve;
+} pulses_state;
+static void pulses_init(void *v, cfg *c)
+{
+    pulses_state *s = v;
+    exp_device_init(&s->e, c);
+    cfg_bind(c, &pulses_group, &s->p);
+}
+static int pulses_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    pulses_state *s = v;
+    (void)pv, (void)prog;
+    int st = exp_device_prepare(&s->e, in->base_dir);
+    return st != CIM_OK ? st : exp_pulses_run(&s->e, &s->p, &s->curve);
+}
+static json_t *pulses_summary(const void *v)
+{
+    const pulses_state *s = v;
+    return exp_pulses_summary(&s->curve, &s->p);
+}
+static void pulses_destroy(void *v)
+{
+    pulses_state *s = v;
+    pulse_curve_free(&s->curve);
+    exp_device_free(&s->e);
+}
+
+typedef struct endurance_state {
+    exp_device e;
+    endurance_exp_params p;
+    endurance_curve curve;
+} endurance_state;
+static void endurance_init(void *v, cfg *c)
+{
+    endurance_state *s = v;
+    exp_device_init(&s->e, c);
+    cfg_bind(c, &endurance_exp_group, &s->p);
+}
+static int endurance_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    endurance_state *s = v;
+    (void)pv, (void)prog;
+    int st = exp_device_prepare(&s->e, in->base_dir);
+    return st != CIM_OK ? st : exp_endurance_run(&s->e, &s->p, &s->curve);
+}
+static json_t *endurance_summary(const void *v)
+{
+    const endurance_state *s = v;
+    return exp_endurance_summary(&s->e, &s->curve);
+}
+static void endurance_destroy(void *v)
+{
+    endurance_state *s = v;
+    endurance_curve_free(&s->curve);
+    exp_device_free(&s->e);
+}
+
+typedef struct pcm_stat_state {
+    experiment_key key;
+    run_params run;
+    pcm_stat_params m;
+    pcm_stat_exp_params p;
+    pcm_stat_result r;
+} pcm_stat_state;
+static void pcm_stat_init(void *v, cfg *c)
+{
+    pcm_stat_state *s = v;
+    cfg_bind(c, &experiment_key_group, &s->key);
+    cfg_bind(c, &run_group, &s->run);
+    cfg_bind(c, &pcm_stat_group, &s->m);
+    cfg_bind(c, &pcm_stat_exp_group, &s->p);
+}
+static int pcm_stat_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    pcm_stat_state *s = v;
+    (void)in, (void)pv, (void)prog;
+    return exp_pcm_stat_run(&s->m, &s->p, s->run.seed, &s->r);
+}
+static json_t *pcm_stat_summary(const void *v)
+{
+    const pcm_stat_state *s = v;
+    return exp_pcm_stat_summary(&s->m, &s->r);
+}
+static void pcm_stat_destroy(void *v) { pcm_stat_result_free(&((pcm_stat_state *)v)->r); }
+
+typedef struct mvm_state {
+    exp_mvm e;
+    exp_wmvm w; /* only its device groups: mvm.cells = "device" */
+} mvm_state;
+static void mvm_init(void *v, cfg *c)
+{
+    mvm_state *s = v;
+    exp_mvm_init(&s->e, c);
+    exp_wmvm_init(&s->w, c, 0);
+}
+static void mvm_select(cfg *c, void *v) { exp_wmvm_bind_model(&((mvm_state *)v)->w, c); }
+static int mvm_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    mvm_state *s = v;
+    int st = exp_mvm_load(&s->e, in->conductances, in->voltages, pv, prog);
+    if (st != CIM_OK)
+        return st;
+    s->e.dev_type = s->w.type;
+    s->e.dev_params = s->w.model;
+    s->e.dev_T_K = s->w.dev.T_K;
+    s->e.dev_v_read_V = s->w.dev.v_read_V;
+    return exp_mvm_run(&s->e, prog);
+}
+static json_t *mvm_summary(const void *v) { return exp_mvm_summary(&((const mvm_state *)v)->e); }
+static void mvm_destroy(void *v)
+{
+    mvm_state *s = v;
+    exp_wmvm_free(&s->w);
+    exp_mvm_free(&s->e);
+}
+
+typedef struct wmvm_state {
+    exp_wmvm w;   /* first: the hooks below take it */
+    mvm_params m; /* the mvm group: its level says "weights" */
+} wmvm_state;
+static void wmvm_init(void *v, cfg *c)
+{
+    wmvm_state *s = v;
+    exp_wmvm_init(&s->w, c, 1);
+    cfg_bind(c, &mvm_group, &s->m);
+}
+static void wmvm_select(cfg *c, void *v) { exp_wmvm_bind_model(v, c); }
+static int wmvm_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    int st = exp_wmvm_load(v, in->weights, in->inputs, pv, prog);
+    return st != CIM_OK ? st : exp_wmvm_run(v, prog);
+}
+static json_t *wmvm_summary(const void *v) { return exp_wmvm_summary(v); }
+static void wmvm_destroy(void *v) { exp_wmvm_free(v); }
+
+static void sneak_init(void *v, cfg *c) { exp_margin_init(v, c); }
+static int sneak_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    (void)in, (void)pv;
+    return exp_margin_run(v, prog);
+}
+static json_t *sneak_summary(const void *v) { return exp_margin_summary(v); }
+static void sneak_destroy(void *v) { exp_margin_free(v); }
+
+/* ---- the entries -------------------------------------------------------------------------------------------- */
+
 static const experiment x_device = {
-    "device", "device", NULL, NULL, "one device model under a voltage stimulus: trace, switching, energy",
-    device_groups, device_optional_group, device_reads,
+    .name = "device", .command = "device",
+    .title = "one device model under a voltage stimulus: trace, switching, energy",
+    .groups = device_groups, .optional_group = device_optional_group, .reads = device_reads,
+    .size = sizeof(exp_device), .init = device_init, .select = device_select, .run = device_run,
+    .summary = device_summary, .destroy = device_destroy,
 };
 static const experiment x_pulses = {
-    "pulses", "device", "pulses", "--pulses",
-    "pulse programming: potentiation and depression trains, conductance after each pulse, NeuroSim metrics",
-    pulses_groups, device_optional_group, device_reads,
+    .name = "pulses", .command = "device", .flag = "pulses", .how = "--pulses", .select = device_select,
+    .title = "pulse programming: potentiation and depression trains, conductance after each pulse, NeuroSim metrics",
+    .groups = pulses_groups, .optional_group = device_optional_group, .reads = device_reads,
+    .size = sizeof(pulses_state), .init = pulses_init, .run = pulses_run_,
+    .summary = pulses_summary, .destroy = pulses_destroy,
 };
 static const experiment x_endurance = {
-    "endurance", "device", "endurance", "--endurance",
-    "endurance: the stimulus loop on the device as aged by N switching cycles, N on a log grid",
-    endurance_groups, device_optional_group, device_reads,
+    .name = "endurance", .command = "device", .flag = "endurance", .how = "--endurance", .select = device_select,
+    .title = "endurance: the stimulus loop on the device as aged by N switching cycles, N on a log grid",
+    .groups = endurance_groups, .optional_group = device_optional_group, .reads = device_reads,
+    .size = sizeof(endurance_state), .init = endurance_init, .run = endurance_run_,
+    .summary = endurance_summary, .destroy = endurance_destroy,
 };
 static const experiment x_pcm_stat = {
-    "pcm_stat", "device", "pcm-stat", "--pcm-stat",
-    "the statistical PCM inference model: programming noise, drift and read noise per target over time",
-    pcm_stat_groups, NULL, NULL,
+    .name = "pcm_stat", .command = "device", .flag = "pcm-stat", .how = "--pcm-stat",
+    .title = "the statistical PCM inference model: programming noise, drift and read noise per target over time",
+    .groups = pcm_stat_groups,
+    .size = sizeof(pcm_stat_state), .init = pcm_stat_init, .run = pcm_stat_run_,
+    .summary = pcm_stat_summary, .destroy = pcm_stat_destroy,
 };
 static const experiment x_mvm = {
-    "mvm", "mvm", NULL, NULL, "a circuit-level matrix-vector multiply: column currents I = G^T v of a crossbar",
-    mvm_groups, mvm_optional_group, mvm_reads,
+    .name = "mvm", .command = "mvm", .implies = "mvm.level=\"circuit\"",
+    .title = "a circuit-level matrix-vector multiply: column currents I = G^T v of a crossbar",
+    .groups = mvm_groups, .optional_group = mvm_optional_group, .reads = mvm_reads,
+    .size = sizeof(mvm_state), .init = mvm_init, .select = mvm_select, .run = mvm_run,
+    .summary = mvm_summary, .destroy = mvm_destroy,
 };
 static const experiment x_mvm_weights = {
-    "mvm_weights", "mvm", NULL, "--set mvm.level='\"weights\"'",
-    "a weight-level multiply y = W^T x through mapping, tiling and (programmed) crossbar arrays",
-    mvm_weights_groups, device_optional_group, device_reads,
+    .name = "mvm_weights", .command = "mvm", .implies = "mvm.level=\"weights\"", .how = "--set mvm.level='\"weights\"'",
+    .title = "a weight-level multiply y = W^T x through mapping, tiling and (programmed) crossbar arrays",
+    .groups = mvm_weights_groups, .optional_group = device_optional_group, .reads = device_reads,
+    .size = sizeof(wmvm_state), .init = wmvm_init, .select = wmvm_select, .run = wmvm_run,
+    .summary = wmvm_summary, .destroy = wmvm_destroy,
 };
 static const experiment x_sneak = {
-    "sneak", "sneak", NULL, NULL, "the worst-case read margin of a crossbar against its size under a biasing scheme",
-    sneak_groups, NULL, NULL,
+    .name = "sneak", .command = "sneak",
+    .title = "the worst-case read margin of a crossbar against its size under a biasing scheme",
+    .groups = sneak_groups,
+    .size = sizeof(exp_margin), .init = sneak_init, .run = sneak_run,
+    .summary = sneak_summary, .destroy = sneak_destroy,
 };
 
 /* One list: X(name) is the entry x_<name> and the key value "name". */
@@ -145,8 +328,8 @@ const experiment *experiment_of_file(const cfg *c)
 /* How to run x on the file: "cimsim device --pulses FILE". */
 static void how_to_run(const experiment *x, const cfg *c, char *out, size_t n)
 {
-    snprintf(out, n, "cimsim %s %s%s%s", x->command, c->file ? c->file : "CONFIG", x->select ? " " : "",
-             x->select ? x->select : "");
+    snprintf(out, n, "cimsim %s %s%s%s", x->command, c->file ? c->file : "CONFIG", x->how ? " " : "",
+             x->how ? x->how : "");
 }
 
 /* "FILE:LINE" of the key `experiment` (or FILE when a --set made it). */
@@ -269,6 +452,32 @@ int experiment_check_groups(const experiment *x, const cfg *c)
     return CIM_OK;
 }
 
+/* x->implies: set it when the tree does not give the key, refuse another value. */
+static int implied(cfg *c, const experiment *x)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int)strcspn(x->implies, "="), x->implies);
+    const char *want = x->implies + strlen(key) + 1, *given = cfg_peek_string(c, key);
+    if (given == NULL && !cfg_has(c, key))
+        return cfg_set(c, x->implies);
+    char quoted[PARAM_STRING_MAX + 2];
+    snprintf(quoted, sizeof quoted, "\"%s\"", given ? given : "");
+    if (given != NULL && strcmp(quoted, want) != 0) {
+        const config_setting_t *s = config_lookup(&c->lc, key);
+        char where[1100];
+        if (s != NULL && config_setting_source_line(s) > 0)
+            snprintf(where, sizeof where, "%s:%d",
+                     config_setting_source_file(s) ? config_setting_source_file(s) : c->file,
+                     config_setting_source_line(s));
+        else
+            snprintf(where, sizeof where, "%s (a --set)", c->file);
+        return cim_error(CIM_ECONFIG, "%s: %s = %s contradicts the %s experiment this run does, which means %s = %s; drop "
+                                      "one of the two",
+                         where, key, quoted, x->name, key, want);
+    }
+    return CIM_OK; /* the same value, or one of the wrong type for cfg_resolve to report */
+}
+
 int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
 {
     const experiment *x = NULL;
@@ -283,14 +492,25 @@ int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
             st = cfg_set(c, l->sets[i]);
             done[i] = 1;
         }
-    if (st == CIM_OK && l->fixed != NULL)
+    if (st == CIM_OK && l->fixed != NULL) {
         x = l->fixed;
+        const experiment *file = experiment_of_file(c);
+        if (file != NULL && file != x) {
+            char where[1100], run[1024];
+            key_where(c, where, sizeof where);
+            how_to_run(file, c, run, sizeof run);
+            st = cim_error(CIM_ECONFIG, "%s: experiment = \"%s\", but it is loaded for the %s experiment; run `%s`", where,
+                           file->name, x->name, run);
+        }
+    }
     else if (st == CIM_OK && l->command != NULL) {
         const char *dflt = l->by_default != NULL ? l->by_default(c) : l->command;
         st = experiment_choose(c, l->command, l->flag, experiment_find(dflt), &x);
     }
     if (out != NULL)
         *out = x;
+    if (st == CIM_OK && x != NULL && x->implies != NULL)
+        st = implied(c, x);
     const char *given = cfg_peek_string(c, "experiment");
     if (st == CIM_OK && x != NULL && (given == NULL || strcmp(given, "auto") == 0) && !(given == NULL && cfg_has(c, "experiment"))) {
         /* the resolved configuration says what it is for (a key of the wrong type is left for cfg_resolve) */
@@ -327,6 +547,112 @@ int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
     if (st == CIM_OK)
         st = cfg_resolve(c);
     return st;
+}
+
+/* ---- running without the CLI ------------------------------------------------------------------------------ */
+
+/* Binding for experiment_load: each experiment's state binds its own groups; a group two candidates share is bound
+ * once (the first), which is enough to choose between them (the real load then binds only the chosen one). */
+typedef struct run_binding {
+    const experiment *cands[16];
+    void *states[16];
+    size_t n;
+} run_binding;
+
+static void run_select(cfg *c, void *ctx)
+{
+    run_binding *b = ctx;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->cands[i]->select != NULL)
+            b->cands[i]->select(c, b->states[i]);
+}
+
+static void bind_candidates(cfg *c, run_binding *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        cfg probe;
+        cfg_init(&probe);
+        b->states[i] = xcalloc(1, b->cands[i]->size);
+        b->cands[i]->init(b->states[i], &probe);
+        for (size_t g = 0; g < probe.n_groups; g++) {
+            int bound = 0;
+            for (size_t h = 0; h < c->n_groups; h++)
+                bound = bound || c->groups[h] == probe.groups[g];
+            if (!bound)
+                cfg_bind(c, probe.groups[g], probe.values[g]);
+        }
+        cfg_destroy(&probe);
+    }
+}
+
+static void free_candidates(run_binding *b, const void *keep)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->states[i] != keep) {
+            b->cands[i]->destroy(b->states[i]);
+            free(b->states[i]);
+        }
+}
+
+int experiment_run(const experiment_loading *l_in, const exp_inputs *in, exp_run *r, exp_metrics *ms)
+{
+    memset(r, 0, sizeof *r);
+    cfg_init(&r->c);
+    const experiment *x = l_in->fixed;
+    int st = CIM_OK;
+    if (x == NULL) { /* choose: load once with every candidate's groups */
+        run_binding b = {.n = 0};
+        for (size_t i = 0; experiments[i] != NULL && b.n < 16; i++)
+            if (l_in->command != NULL && strcmp(experiments[i]->command, l_in->command) == 0)
+                b.cands[b.n++] = experiments[i];
+        if (b.n == 0)
+            return cim_error(CIM_EINVAL, "experiment_run: no experiment runs as command %s",
+                             l_in->command ? l_in->command : "(none)");
+        cfg pc;
+        cfg_init(&pc);
+        bind_candidates(&pc, &b);
+        experiment_loading l = *l_in;
+        l.bind_more = run_select;
+        l.ctx = &b;
+        st = experiment_load(&pc, &l, &x);
+        cfg_destroy(&pc);
+        free_candidates(&b, NULL);
+        if (st != CIM_OK)
+            return st;
+    }
+    /* The chosen experiment alone. */
+    run_binding b = {.cands = {x}, .n = 1};
+    bind_candidates(&r->c, &b);
+    r->state = b.states[0];
+    r->x = x;
+    experiment_loading l = *l_in;
+    l.fixed = x;
+    l.bind_more = run_select;
+    l.ctx = &b;
+    if ((st = experiment_load(&r->c, &l, NULL)) != CIM_OK)
+        return st;
+    exp_inputs none = {"", NULL, NULL, NULL, NULL};
+    prov pv;
+    prov_init(&pv, x->name, "library", &r->c, 0);
+    st = x->run(r->state, in != NULL ? in : &none, &pv, NULL);
+    if (st == CIM_ECONFIG)
+        cfg_locate_error(&r->c, st);
+    if (st != CIM_OK)
+        return st;
+    r->summary = x->summary(r->state);
+    if (ms != NULL)
+        exp_metrics_from_json(ms, r->summary, NULL);
+    return CIM_OK;
+}
+
+void exp_run_free(exp_run *r)
+{
+    if (r->x != NULL && r->state != NULL)
+        r->x->destroy(r->state);
+    free(r->state);
+    json_decref(r->summary);
+    cfg_destroy(&r->c);
+    memset(r, 0, sizeof *r);
 }
 
 /* ---- metrics ---------------------------------------------------------------------------------------------- */

@@ -30,11 +30,25 @@
 
 /* ---- the table ------------------------------------------------------------------------------------------- */
 
+struct experiment;
+struct prov;
+struct progress;
+/* The files a run reads besides its configuration (NULL: generate from the seed / none). */
+typedef struct exp_inputs {
+    const char *base_dir;       /* folder of the config with a trailing '/' ("": the working directory): PWL files */
+    const char *conductances;   /* mvm: G, siemens, M x N */
+    const char *voltages;       /* mvm: v, volts, M (or M x K for K vectors) */
+    const char *weights;        /* mvm_weights: W, R x C */
+    const char *inputs;         /* mvm_weights: x, R */
+} exp_inputs;
+
 typedef struct experiment {
     const char *name;                  /* "device", "pulses", ...: the value of the config key `experiment` */
     const char *command;               /* the CLI command that runs it: "device", "mvm", "sneak" */
     const char *flag;                  /* its shorthand flag on that command ("pulses" for --pulses), or NULL */
-    const char *select;                /* the arguments that select it on its command, for messages ("--pulses",
+    const char *implies;               /* "key.path=value" the experiment means (mvm.level for the two mvm levels): set
+                                          when the file does not give it, refused when it gives another value */
+    const char *how;                   /* the arguments that select it on its command, for messages ("--pulses",
                                           "--set mvm.level='\"weights\"'"), or NULL */
     const char *title;                 /* one line: what it does */
     const param_group *const *groups;  /* the groups it always reads (NULL-terminated) */
@@ -43,6 +57,16 @@ typedef struct experiment {
      * --set so far).  Both NULL for none. */
     const param_group *(*optional_group)(size_t i);
     int (*reads)(const cfg *c, const param_group *g);
+    /* Running it without the CLI (experiment_run): its state is `size` bytes; init binds its groups into the state,
+     * select (may be NULL) the groups that depend on the file (a device model's) once it is read; run runs it on
+     * the resolved configuration; summary gives its results as a JSON object (new reference), whose numbers are the
+     * run's named metrics; destroy frees what run made. */
+    size_t size;
+    void (*init)(void *state, cfg *c);
+    void (*select)(cfg *c, void *state);
+    int (*run)(void *state, const exp_inputs *in, struct prov *pv, struct progress *prog);
+    json_t *(*summary)(const void *state);
+    void (*destroy)(void *state);
 } experiment;
 
 /* The registry, NULL-terminated, in the order `cimsim --help` lists them. */
@@ -99,6 +123,24 @@ typedef struct experiment_loading {
  * seed) with the file, line and key. */
 int experiment_load(cfg *c, const experiment_loading *l, const experiment **out);
 
+/* ---- running an experiment without the CLI ---------------------------------------------------------------- */
+
+/* What a run gives a caller that is not the CLI (a sweep, a test, a program using the library). */
+typedef struct exp_run {
+    const experiment *x;   /* what ran */
+    json_t *summary;       /* its summary (owned) */
+    void *state;           /* its state, for tables and traces (owned; x->size bytes) */
+    cfg c;                 /* the resolved configuration */
+} exp_run;
+
+/* Loads the configuration l describes (l->command may be NULL when l->fixed names the experiment), runs the
+ * experiment it chooses with inputs in (NULL: none), and fills r (r->x, r->summary, and metrics when ms is not
+ * NULL).  The same numbers as the CLI's for the same configuration, seed and inputs.  On failure r is still to be
+ * freed with exp_run_free. */
+typedef struct exp_metrics exp_metrics;
+int experiment_run(const experiment_loading *l, const exp_inputs *in, exp_run *r, exp_metrics *ms);
+void exp_run_free(exp_run *r);
+
 /* ---- results: named metrics ------------------------------------------------------------------------------ */
 
 typedef struct exp_metric {
@@ -107,10 +149,10 @@ typedef struct exp_metric {
     double value;      /* NaN where the run has no value */
 } exp_metric;
 
-typedef struct exp_metrics {
+struct exp_metrics {
     exp_metric *m;
     size_t n, cap;
-} exp_metrics;
+};
 
 void exp_metrics_init(exp_metrics *ms);
 void exp_metrics_free(exp_metrics *ms);

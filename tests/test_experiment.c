@@ -1,0 +1,184 @@
+/* tests/test_experiment.c -- the experiment table (exp/experiment.h) without the CLI: every shipped configuration
+ * loads and runs through experiment_run by its key `experiment`, with --set-style overrides by key path, and its
+ * named metrics are the numbers the CLI reports for the same file (`--format json`); the metric units follow the
+ * names; the table and the key's choices are one list. */
+#include "core/status.h"
+#include "exp/experiment.h"
+#include "tests/util.h"
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <math.h>
+#include <string.h>
+
+Test(experiment, the_table_and_the_key_are_one_list)
+{
+    size_t n = 0;
+    for (; experiments[n] != NULL; n++) {
+        cr_expect_str_eq(experiments[n]->name, experiment_names[n]);
+        cr_expect_eq(experiment_find(experiment_names[n]), experiments[n]);
+        cr_expect_not_null(experiments[n]->run, "%s runs without the CLI", experiments[n]->name);
+        cr_expect_not_null(experiments[n]->summary);
+        cr_expect(experiments[n]->groups[0] == &experiment_key_group, "%s reads the key experiment",
+                  experiments[n]->name);
+    }
+    cr_expect_null(experiment_names[n]);
+    cr_expect_eq(n, 7, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, sneak");
+}
+
+Test(experiment, metric_units_come_from_the_names)
+{
+    struct {
+        const char *name, *unit;
+    } k[] = {{"r_read_ohm.initial", "1"}, {"summary.energy_J", "J"}, {"error_vs_ideal.rmse_A", "A"},
+             {"snr_dB", "dB"},           {"v_read_V", "V"},          {"g_device_min_S", "S"},
+             {"t_s", "s"},               {"rows", "1"},              {"campaign_max_s", "s"},
+             {"T_K", "K"},               {"max_rel_err", "1"},       {"bandwidth_Hz", "Hz"}};
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++)
+        cr_expect_str_eq(exp_unit_of(k[i].name), k[i].unit, "%s", k[i].name);
+    json_t *j = json_pack("{s:f, s:{s:i, s:n, s:b}, s:s, s:[i]}", "p_W", 2.5, "inner", "count", 3, "none_V", "flag",
+                          1, "text", "x", "list", 1);
+    exp_metrics ms;
+    exp_metrics_init(&ms);
+    exp_metrics_from_json(&ms, j, NULL);
+    cr_expect_eq(ms.n, 4, "numbers, nulls and booleans; not strings or arrays");
+    cr_expect_eq(exp_metrics_value(&ms, "p_W"), 2.5);
+    cr_expect_str_eq(exp_metrics_find(&ms, "p_W")->unit, "W");
+    cr_expect_eq(exp_metrics_value(&ms, "inner.count"), 3);
+    cr_expect(isnan(exp_metrics_value(&ms, "inner.none_V")));
+    cr_expect_str_eq(exp_metrics_find(&ms, "inner.none_V")->unit, "V");
+    cr_expect_eq(exp_metrics_value(&ms, "inner.flag"), 1);
+    cr_expect(isnan(exp_metrics_value(&ms, "text")));
+    json_t *a = exp_metrics_json(&ms);
+    cr_expect_eq(json_array_size(a), 4);
+    cr_expect(json_is_null(json_object_get(json_array_get(a, 2), "value")), "NaN is null in JSON");
+    json_decref(a);
+    json_decref(j);
+    exp_metrics_free(&ms);
+}
+
+/* Every number of CLI JSON summary s equals metric prefix.name of ms (both come from the same run). */
+static void expect_same_numbers(const json_t *s, const exp_metrics *ms, const char *prefix, const char *what)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)s, key, v) {
+        char name[512];
+        snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+        if (json_is_object(v))
+            expect_same_numbers(v, ms, name, what);
+        else if (json_is_number(v)) {
+            const exp_metric *m = exp_metrics_find(ms, name);
+            cr_expect_not_null(m, "%s: metric %s", what, name);
+            if (m != NULL)
+                cr_expect_eq(m->value, json_number_value(v), "%s: %s: library %.17g, CLI %.17g", what, name, m->value,
+                             json_number_value(v));
+        }
+    }
+}
+
+/* A shipped config, overrides that keep it quick, and what the CLI needs besides the config. */
+typedef struct shipped {
+    const char *path;      /* under configs/ */
+    const char *sets[3];   /* NULL-terminated */
+    const char *cli_extra; /* flag */
+} shipped;
+
+static const shipped cases[] = {
+    {"device/vteam.cfg", {NULL}, ""},
+    {"device/pcm_drift.cfg", {"sim.n_points=200", NULL}, ""},
+    {"device/vteam_pulses.cfg", {"pulses.n_pulses=20", NULL}, "--pulses"},
+    {"device/feram_endurance.cfg", {"endurance_exp.n_points=3", NULL}, "--endurance"},
+    {"device/pcm_ibm.cfg", {"pcm_stat_exp.n_devices=300", NULL}, "--pcm-stat"},
+    {"mvm/circuit.cfg", {"crossbar.rows=8", "crossbar.cols=5", NULL}, ""},
+    {"mvm/ir_drop.cfg", {"crossbar.rows=16", "crossbar.cols=8", NULL}, ""},
+    {"mvm/weights.cfg", {"weights.rows=20", "weights.cols=6", NULL}, ""},
+    {"crossbar/sneak.cfg", {"sneak.sizes=[4,8]", NULL}, ""},
+};
+
+ParameterizedTestParameters(experiment, shipped_configs_run_by_key_and_match_the_cli)
+{
+    size_t n = sizeof cases / sizeof *cases;
+    size_t *idx = cr_malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, n);
+}
+
+ParameterizedTest(size_t *ci, experiment, shipped_configs_run_by_key_and_match_the_cli, .timeout = 120)
+{
+    const shipped *sc = &cases[*ci];
+    char path[600];
+    snprintf(path, sizeof path, "%s/configs/%s", CIM_SRC, sc->path);
+    size_t n_sets = 0;
+    while (sc->sets[n_sets] != NULL)
+        n_sets++;
+    /* the command comes from the file's key: a sweep needs nothing but the file */
+    cfg probe;
+    cfg_init(&probe);
+    cr_assert_eq(cfg_read_file(&probe, path), CIM_OK, "%s", cim_errmsg());
+    const experiment *x = experiment_of_file(&probe);
+    cfg_destroy(&probe);
+    cr_assert_not_null(x, "%s says what it is for", sc->path);
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/configs/%s", CIM_SRC, sc->path);
+    *strrchr(dir, '/') = '\0';
+    strcat(dir, "/");
+    experiment_loading l = {path, sc->sets, n_sets, "7", NULL, NULL, x->command, NULL, NULL, NULL};
+    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_run r;
+    exp_metrics ms;
+    exp_metrics_init(&ms);
+    int st = experiment_run(&l, &in, &r, &ms);
+    cr_assert_eq(st, CIM_OK, "%s: %s", sc->path, cim_errmsg());
+    cr_expect_eq(r.x, x, "%s: the experiment its key names", sc->path);
+    cr_expect_gt(ms.n, 3, "%s: metrics", sc->path);
+    for (size_t k = 0; k < n_sets; k++) { /* the overrides are in force: the resolved configuration says so */
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(sc->sets[k], "="), sc->sets[k]);
+        cr_expect(cfg_is_set(&r.c, key), "%s: %s", sc->path, key);
+    }
+
+    /* The CLI on the same file, seed and overrides reports the same numbers. */
+    char *tmp = util_tmpdir(), args[2048], *err;
+    int off = snprintf(args, sizeof args, "%s %s %s --seed 7 -q --format json -o out.json", x->command, path,
+                       sc->cli_extra);
+    for (size_t k = 0; k < n_sets; k++)
+        off += snprintf(args + off, sizeof args - (size_t)off, " --set %s", sc->sets[k]);
+    cr_assert_eq(util_run_cli(tmp, args, NULL, &err), 0, "%s: %s", args, err);
+    free(err);
+    char out[800];
+    snprintf(out, sizeof out, "%s/out.json", tmp);
+    json_t *j = json_load_file(out, 0, NULL);
+    cr_assert_not_null(j);
+    json_t *s = json_object_get(j, "summary");
+    cr_assert_not_null(s, "%s: the CLI's JSON has a summary", sc->path);
+    expect_same_numbers(s, &ms, "", sc->path);
+    json_decref(j);
+    free(tmp);
+    exp_metrics_free(&ms);
+    exp_run_free(&r);
+}
+
+Test(experiment, a_point_loads_by_key_path_without_the_cli)
+{
+    const char *sets[] = {"crossbar.rows=6", "crossbar.cols=3", "mvm.v_max_V=0.1"};
+    char path[600];
+    snprintf(path, sizeof path, "%s/configs/mvm/circuit.cfg", CIM_SRC);
+    experiment_loading l = {path, sets, 3, NULL, NULL, NULL, NULL, NULL, NULL, experiment_find("mvm")};
+    exp_run r;
+    exp_metrics ms;
+    exp_metrics_init(&ms);
+    cr_assert_eq(experiment_run(&l, NULL, &r, &ms), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(exp_metrics_value(&ms, "rows"), 6);
+    cr_expect_eq(exp_metrics_value(&ms, "cols"), 3);
+    cr_expect_leq(exp_metrics_value(&ms, "voltage_V.max"), 0.1);
+    cr_expect_gt(exp_metrics_value(&ms, "energy_tally.read.energy_J"), 0, "the array's tally is a metric");
+    exp_metrics_free(&ms);
+    exp_run_free(&r);
+    /* loaded for another experiment than its key says: refused */
+    l.fixed = experiment_find("sneak");
+    cr_expect_eq(experiment_run(&l, NULL, &r, NULL), CIM_ECONFIG);
+    cr_expect(strstr(cim_errmsg(), "experiment = \"mvm\"") != NULL, "%s", cim_errmsg());
+    exp_run_free(&r);
+}
