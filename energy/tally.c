@@ -1,12 +1,13 @@
 /* energy/tally.c -- see tally.h. */
 #include "energy/tally.h"
+#include "core/strbuf.h"
 
 #include <math.h>
 #include <string.h>
 
 const energy_category_info energy_categories[ENERGY_N_CATEGORIES] = {
     [ENERGY_READ] = {"read", "array reads (delivered by the read sources into cells, access elements and wires)",
-                     "cell read"},
+                     "array read"},
     [ENERGY_WRITE] = {"write", "programming pulses, in the selected cells", "pulse"},
     [ENERGY_VERIFY] = {"verify", "verify reads during write-and-verify programming", "cell read"},
     [ENERGY_DISTURB] = {"disturb", "half-select stress during programming, in the unselected cells", "cell-pulse"},
@@ -81,4 +82,37 @@ json_t *energy_tally_json(const energy_tally *t)
         json_object_set_new(j, energy_categories[k].name, c);
     }
     return j;
+}
+
+/* x J with an SI prefix, 4 significant digits. */
+static void si_J(char *buf, size_t n, double x)
+{
+    static const char *const prefix[] = {"a", "f", "p", "n", "µ", "m", "", "k", "M"};
+    double a = fabs(x);
+    int k = 6;
+    if (a != 0 && isfinite(a)) {
+        k = 6 + (int)floor(log10(a) / 3);
+        k = k < 0 ? 0 : k > 8 ? 8 : k;
+    }
+    snprintf(buf, n, "%.4g %sJ", x / pow(10.0, 3 * (k - 6)), prefix[k]);
+}
+
+void energy_tally_report(const energy_tally *t, const char *indent, strbuf *out)
+{
+    char e[32], per[32];
+    for (int k = 0; k < ENERGY_N_CATEGORIES; k++) {
+        double j = energy_tally_J(t, k);
+        if (t->n[k] == 0 && j == 0.0)
+            continue;
+        si_J(e, sizeof e, j);
+        strbuf_printf(out, "%s%-8s %-11s %llu %s%s", indent, energy_categories[k].name, e, (unsigned long long)t->n[k],
+                      energy_categories[k].event, t->n[k] == 1 ? "" : "s");
+        if (t->n[k] > 0) {
+            si_J(per, sizeof per, j / (double)t->n[k]);
+            strbuf_printf(out, " (%s each)", per);
+        }
+        strbuf_printf(out, ": %s\n", energy_categories[k].what);
+    }
+    si_J(e, sizeof e, energy_tally_total_J(t));
+    strbuf_printf(out, "%s%-8s %s\n", indent, "total", e);
 }

@@ -16,6 +16,8 @@
 #ifndef CIM_ENERGY_TALLY_H
 #define CIM_ENERGY_TALLY_H
 
+#include "core/strbuf.h"
+
 #include <jansson.h>
 #include <stdint.h>
 
@@ -65,5 +67,9 @@ double energy_tally_total_J(const energy_tally *t);
 /* {"total_J": x, "<category>": {"energy_J": x, "events": n, "per_event_J": x}, ...} for every category with
  * events or energy (new reference). */
 json_t *energy_tally_json(const energy_tally *t);
+
+/* One line per category with energy or events, then the total: "  read      1.199 nJ  160 array reads (7.49 pJ
+ * each)", each line starting with indent; joules with an SI prefix (4 significant digits).  Appended to out. */
+void energy_tally_report(const energy_tally *t, const char *indent, strbuf *out);
 
 #endif

@@ -323,3 +323,18 @@ Test(xbar, programming_energy_lands_in_the_tally_by_category)
     xbar_free(xb);
     devrun_unload(&r);
 }
+
+Test(tally, the_report_names_each_category_with_its_events_and_the_total)
+{
+    energy_tally t = {0};
+    energy_tally_add(&t, ENERGY_READ, 1.5e-12, 3);
+    energy_tally_add(&t, ENERGY_WRITE, 2e-9, 1);
+    strbuf b;
+    strbuf_init(&b);
+    energy_tally_report(&t, "  ", &b);
+    cr_expect(strstr(b.s, "  read     1.5 pJ      3 array reads (500 fJ each)") != NULL, "%s", b.s);
+    cr_expect(strstr(b.s, "  write    2 nJ        1 pulse (2 nJ each)") != NULL, "%s", b.s);
+    cr_expect(strstr(b.s, "  total    2.002 nJ\n") != NULL, "%s", b.s);
+    cr_expect(strstr(b.s, "adc") == NULL, "categories without events are left out");
+    strbuf_destroy(&b);
+}
