@@ -48,6 +48,9 @@ static const param_spec mvm_spec[] = {
                    "circuit level: \"conductance\": each cell is the cell group's I-V with small-signal conductance "
                    "G_ij; \"device\": each cell is device.model in the state whose chord conductance at "
                    "device.v_read_V is G_ij, read through its own I-V at the voltage it sees (always the circuit solve)"),
+    PARAM_REAL_F(mvm_params, t_read_s, 0, 1, 10e-9, "s",
+                 "duration of one array read (one input vector): each read costs the energy the row sources deliver "
+                 "into the array over it (10 ns: NeuroSim's default read pulse)"),
     PARAM_INT_F(mvm_params, n_vectors, 1, 1000000, 1,
                 "input vectors drawn from the seed when no --voltages file is given (a file's columns fix the count); "
                 "all are multiplied by the same array, as a batch"),
@@ -126,6 +129,7 @@ static int make_xbar(exp_mvm *e, xbar **out)
     x.cell = e->cell;
     x.wires = crossbar_wires(&e->xb);
     x.opts = crossbar_opts(&e->xb);
+    x.t_read_s = e->p.t_read_s;
     int device = e->p.cells == MVM_CELLS_DEVICE;
     if (device) {
         if (e->dev_type == NULL)

@@ -32,6 +32,7 @@ typedef struct mvm_params {
     double v_max_V;
     int level;      /* enum mvm_level: which experiment `cimsim mvm` runs */
     int cells;      /* enum mvm_cells: what a circuit-level cell is */
+    double t_read_s;     /* duration of one array read, for its energy */
     long long n_vectors; /* input vectors drawn when no --voltages file is given (a file's columns fix it) */
 } mvm_params;
 

@@ -45,7 +45,8 @@ static const param_spec weights_spec[] = {
     PARAM_REAL_F(weights_params, x_min, -1e300, 1e300, -1.0, "1", "smallest generated input (without --inputs)"),
     PARAM_REAL_F(weights_params, x_max, -1e300, 1e300, 1.0, "1", "largest generated input"),
     PARAM_REAL_F(weights_params, t_read_s, 0, 1, 10e-9, "s",
-                 "duration of one array read: each read costs the energy the row sources deliver into the array over it"),
+                 "duration of one array read: each read costs the energy the row sources deliver into the array over it "
+                 "(10 ns: NeuroSim's default read pulse)"),
     PARAM_CHOICE_F(weights_params, cells, wmvm_cells_names, WMVM_CELLS_IDEAL,
                    "ideal: every cell holds its target conductance exactly; device: every tile is an array of "
                    "device.model cells (with `variability`) programmed toward its targets per `program` and read "

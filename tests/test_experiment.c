@@ -173,7 +173,9 @@ Test(experiment, a_point_loads_by_key_path_without_the_cli)
     cr_expect_eq(exp_metrics_value(&ms, "rows"), 6);
     cr_expect_eq(exp_metrics_value(&ms, "cols"), 3);
     cr_expect_leq(exp_metrics_value(&ms, "voltage_V.max"), 0.1);
-    cr_expect_gt(exp_metrics_value(&ms, "energy_tally.read.energy_J"), 0, "the array's tally is a metric");
+    double e = exp_metrics_value(&ms, "energy_tally.read.energy_J"), p = exp_metrics_value(&ms, "array_power_W");
+    cr_expect_gt(e, 0, "the array's tally is a metric");
+    cr_expect(fabs(e - p * 10e-9) <= 1e-15 * e, "one vector: the read energy is its power over mvm.t_read_s = 10 ns");
     exp_metrics_free(&ms);
     exp_run_free(&r);
     /* loaded for another experiment than its key says: refused */
