@@ -21,6 +21,7 @@ void device_binding_select(device_binding *b, cfg *c)
 
 void device_binding_free(device_binding *b)
 {
+    variability_free(&b->var);
     device_free_params(b->model, b->unused, b->n_unused);
     b->model = NULL;
     b->unused = NULL;
