@@ -7,8 +7,10 @@
  * a folder, in order, so a later command may read what an earlier one wrote.  A cimsim command must exit 0 and
  * write every file it names (-o, --plot, --plot-r-t, --spice, --maps); an `ngspice -b X.cir` line must run its
  * analysis to the end: ngspice exits 0 after a "Timestep too small" abort, so its log and the last time in the
- * data file are checked instead.  A line of a ```sh block that the test cannot run is a failure, not a skip;
+ * data file are checked instead.  What a command prints (its summary) may cite only documents that exist
+ * (tests/docref.h).  A line of a ```sh block that the test cannot run is a failure, not a skip;
  * deliberately failing examples (error messages) belong in plain ``` blocks. */
+#include "tests/docref.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
@@ -307,6 +309,10 @@ static void check_cimsim(const unit *u, const char *cmd, const char *dir, int st
                          const char *err)
 {
     cr_expect_eq(status, 0, "%s: `%s` exited %d:\n%s", u->where, cmd, status, err);
+    char msg[1024], where[600];
+    snprintf(where, sizeof where, "the output of `%.500s`", cmd);
+    cr_expect_eq(docref_check(out, where, msg, sizeof msg), 0, "%s: %s", u->where, msg);
+    cr_expect_eq(docref_check(err, where, msg, sizeof msg), 0, "%s: %s", u->where, msg);
     if (status != 0)
         return;
     char buf[4096], *w[64];
