@@ -153,3 +153,51 @@ Test(docs, links_between_the_documents_resolve)
     }
     cr_expect_geq(n, 10, "%zu links checked", n);
 }
+
+/* Every repository path the pages name in `code` spans (crossbar/circuit.c, configs/mvm/G_4x3.csv,
+ * tests/conformance/crossbar/) exists: "where each effect lives" stays true when files move. */
+Test(docs, paths_the_pages_name_exist)
+{
+    static const char *const roots[] = {"core/", "device/", "crossbar/", "periph/", "snn/", "energy/", "exp/", "cli/",
+                                        "tests/", "configs/", "bench/", "docs/", NULL};
+    const char *pages[] = {"README.md", "docs/design.md", "docs/parameters.md"};
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
+        char path[800];
+        snprintf(path, sizeof path, "%s/%s", CIM_SRC, pages[k]);
+        char *text = util_slurp(path, NULL);
+        cr_assert_not_null(text, "%s", pages[k]);
+        int in_code = 0;
+        for (char *p = text; *p; p++) {
+            if (strncmp(p, "```", 3) == 0) { /* a fenced block: its commands are run by tests/test_readme.c */
+                char *close = strstr(p + 3, "\n```");
+                if (close == NULL)
+                    break;
+                p = close + 4;
+                continue;
+            }
+            if (*p == '`') {
+                in_code = !in_code;
+                continue;
+            }
+            if (!in_code || (p > text && p[-1] != '`' && p[-1] != ' '))
+                continue; /* a path starts a code span or a word in one */
+            for (size_t r = 0; roots[r] != NULL; r++) {
+                if (strncmp(p, roots[r], strlen(roots[r])) != 0)
+                    continue;
+                size_t len = strcspn(p, "` ,;)\n");
+                char name[512];
+                snprintf(name, sizeof name, "%.*s", (int)len, p);
+                if (strpbrk(name, "<>*{}") != NULL)
+                    break; /* a pattern: tests/test_<module>.c, PREFIX_{vrow,...} */
+                snprintf(path, sizeof path, "%s/%s", CIM_SRC, name);
+                struct stat st;
+                cr_expect_eq(stat(path, &st), 0, "%s names `%s`, which is not in the repository", pages[k], name);
+                n++;
+                break;
+            }
+        }
+        free(text);
+    }
+    cr_expect_geq(n, 40, "%zu paths checked", n);
+}
