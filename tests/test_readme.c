@@ -294,6 +294,13 @@ static void config_walk(const char *rel, unit *u, size_t max, size_t *n)
     }
 }
 
+static void units_free(unit *u, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        for (size_t j = 0; j < u[k].n; j++)
+            free(u[k].cmd[j]);
+}
+
 static size_t all_units(unit *u)
 {
     size_t n = readme_units(u, MAX_UNITS);
@@ -409,6 +416,7 @@ ParameterizedTestParameters(readme, every_example_command_runs_as_written)
     size_t n = all_units(u);
     for (size_t i = 0; i < n; i++)
         ids[i] = i;
+    units_free(u, n);
     return cr_make_param_array(size_t, ids, n);
 }
 
@@ -431,6 +439,7 @@ ParameterizedTest(size_t *index, readme, every_example_command_runs_as_written, 
     }
     remove_tree(dir);
     free(dir);
+    units_free(u, n);
 }
 
 /* The collection itself: the README's blocks, the help examples and the configs are all found, so a change of
@@ -438,8 +447,12 @@ ParameterizedTest(size_t *index, readme, every_example_command_runs_as_written, 
 Test(readme, the_examples_are_found)
 {
     static unit u[MAX_UNITS];
-    size_t readme = readme_units(u, MAX_UNITS), help = help_units(u, MAX_UNITS), cfg = 0;
+    size_t readme = readme_units(u, MAX_UNITS), help, cfg = 0;
+    units_free(u, readme);
+    help = help_units(u, MAX_UNITS);
+    units_free(u, help);
     config_walk("configs", u, MAX_UNITS, &cfg);
+    units_free(u, cfg);
     cr_expect_geq(readme, 6, "%zu ```sh blocks with commands in README.md", readme);
     cr_expect_geq(help, 3, "%zu --help texts with examples", help);
     cr_expect_geq(cfg, 26, "%zu configs", cfg);
@@ -455,4 +468,5 @@ Test(readme, the_examples_are_found)
     cr_expect_geq(cmds, 10, "%zu README commands", cmds);
     cr_expect_geq(spice, 1, "the README's ngspice line is found");
     cr_expect_geq(continued, 1, "a command continued over lines is read whole");
+    units_free(u, readme);
 }
