@@ -224,8 +224,8 @@ const cli_command cmd_mvm = {
         "program group (open loop or write-and-verify, half-select disturb) and read weights.t_s seconds after\n"
         "programming; the summary adds failures, pulses, programming energy and the conductance error, and\n"
         "--maps PREFIX writes the per-cell programming maps.\n\n"
-        "example:\n"
-        "  cimsim mvm configs/mvm/circuit.cfg --conductances G.csv --voltages v.csv -o I.csv\n"
+        "examples:\n"
+        "  cimsim mvm configs/mvm/circuit.cfg --conductances configs/mvm/G_4x3.csv --voltages configs/mvm/v_4.csv -o I.csv\n"
         "  cimsim mvm configs/mvm/weights.cfg -o y.csv\n"
         "  cimsim mvm configs/mvm/weights_device.cfg -o y.csv --maps prog",
     .options = mvm_options,

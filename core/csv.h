@@ -1,6 +1,6 @@
 /* core/csv.h -- CSV input and output for vectors, matrices and traces.
  *
- * Format (DESIGN.md): comma-separated numbers, one matrix row per line; an optional first line of
+ * Format (docs/design.md#csv-conventions): comma-separated numbers, one matrix row per line; an optional first line of
  * column names (a header, required for traces); '#' starts a comment that runs to the end of the
  * line; blank lines are ignored; LF or CRLF line endings; the last line may lack its newline.
  * Reading rejects, with FILE:LINE:COLUMN in the message: non-numeric and empty cells, NaN and

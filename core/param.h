@@ -1,7 +1,7 @@
 /* core/param.h -- parameter tables: every configuration key cimsim reads is declared once here-style.
  *
  * A module describes the struct its settings fill with a NULL-terminated table of param_spec
- * (STYLE.md 4): key (spelled exactly like the struct field), kind, offset, range, default, SI unit and
+ * (docs/design.md#core): key (spelled exactly like the struct field), kind, offset, range, default, SI unit and
  * a one-line doc.  A param_group gives the table a path in the configuration ("crossbar",
  * "device.vteam") and an optional cross-field check.  The same table drives loading, range
  * checking, --set overrides, the resolved-config dump, JSON provenance and `cimsim config --docs`,

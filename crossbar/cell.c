@@ -20,7 +20,7 @@ static const param_spec cell_spec[] = {
     PARAM_CHOICE_F(cell_params, iv, cell_iv_names, CELL_IV_LINEAR,
                    "memory element I-V: linear (i = G v) or sinh (i = G v_nl sinh(v / v_nl); Chen, IEEE TED 60(4) 2013)"),
     PARAM_REAL_F(cell_params, v_nl_V, 1e-3, 100, 0.25, "V",
-                 "sinh memory nonlinearity voltage (Stanford-PKU V0 = 0.25 V, PARAMETERS.md 1.5)"),
+                 "sinh memory nonlinearity voltage (Stanford-PKU V0 = 0.25 V [NEEDS v1.0.0])"),
     PARAM_REAL_F(cell_params, i_sel_A, 1e-20, 1, 1e-10, "A",
                  "1s1r selector prefactor: i = i_sel sinh(v / v_sel) (illustrative: 10 uA at ~0.6 V)"),
     PARAM_REAL_F(cell_params, v_sel_V, 1e-3, 10, 0.05, "V",

@@ -10,7 +10,7 @@
  *              resistance and nonlinear device characteristics", IEEE TED 60(4), 1318 (2013), I = k sinh(a V),
  *              here with k = g v_nl and a = 1 / v_nl so that G_ij stays the 0 V conductance.  The same sinh
  *              is the Stanford-PKU RRAM read current I0 exp(-g/g0) sinh(V/V0), whose V0 = 0.25 V
- *              (PARAMETERS.md 1.5) is the default v_nl_V.
+ *              (docs/parameters.md#stanford-pku-filament-gap) is the default v_nl_V.
  *   access element (key cell.type):
  *     1r:     none (passive array).
  *     1s1r:   a two-terminal selector  i = i_sel sinh(v / v_sel)  in series: the symmetric exponential

@@ -1,6 +1,6 @@
 /* crossbar/circuit.h -- the exact DC solve of a crossbar with its wires, drivers and sense resistors.
  *
- * Circuit (DESIGN.md, "Crossbar circuit convention"): an M x N array has a row node (i,j) and a
+ * Circuit (docs/design.md#crossbar-circuit-convention): an M x N array has a row node (i,j) and a
  * column node (i,j) at every cell.  Row i is terminated at column 0 by a source v_row[i] behind the
  * row's terminal conductance (1/r_drv by default); neighbouring row nodes are joined by 1/r_row; the
  * far end is open.  Column j's neighbouring nodes are joined by 1/r_col; its node at row M-1 reaches

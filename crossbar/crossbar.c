@@ -3,7 +3,7 @@
 
 /* Wire defaults are zero (ideal) so that a config without them is the ideal product; typical values
  * are in the doc strings.  A 22-65 nm metal line has ~1-3 ohm per cell pitch [Chen TED 2013: 2.5 ohm
- * per cell at F = 20 nm]; shared/conformance/crossbar uses 2.5 ohm wires and 10 ohm drivers and sense. */
+ * per cell at F = 20 nm]; tests/conformance/crossbar uses 2.5 ohm wires and 10 ohm drivers and sense. */
 static const param_spec crossbar_spec[] = {
     PARAM_INT_F(crossbar_params, rows, 1, CROSSBAR_MAX_SIDE, 64,
                 "rows (word lines, inputs M); taken from the conductance file when one is given"),

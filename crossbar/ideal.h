@@ -1,10 +1,10 @@
 /* crossbar/ideal.h -- the ideal resistive crossbar: Ohm's law in every cell, Kirchhoff's current
  * law on every column, all wires perfect.
  *
- * Convention (DESIGN.md): conductances are an M x N row-major matrix g_S; row i is driven at v_V[i];
- * every column is held at virtual ground and its current is i_A[j] = sum_i g_S[i,j] v_V[i] -- the
- * matrix-vector product I = G^T v that compute-in-memory performs in place.  This is the
- * zero-wire-resistance limit of the full circuit solve (issue 5), and the oracle it must meet.
+ * Convention (docs/design.md#crossbar-circuit-convention): conductances are an M x N row-major matrix
+ * g_S; row i is driven at v_V[i]; every column is held at virtual ground and its current is
+ * i_A[j] = sum_i g_S[i,j] v_V[i] -- the matrix-vector product I = G^T v that compute-in-memory performs
+ * in place.  This is the zero-wire-resistance limit of the full circuit solve (issue 5), and the oracle it must meet.
  */
 #ifndef CIM_CROSSBAR_IDEAL_H
 #define CIM_CROSSBAR_IDEAL_H

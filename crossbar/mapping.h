@@ -64,10 +64,10 @@
  *   x_q_i = sum_c coef_c v_c,i.
  *
  * Defaults are for RRAM: g_min_S 1 uS, g_max_S 100 uS (on/off 100, inside the 10 kOhm - 3.4 MOhm range of the
- * HfOx model in ../shared/reference/PARAMETERS.md 1.5; the 1-100 uS range is also the conductance range of the
+ * HfOx model in docs/parameters.md#mapping; the 1-100 uS range is also the conductance range of the
  * issue-5 circuit tests); v_read_V 0.2 V (convention: the issue-5 input range 0-0.2 V, below the 0.25-0.58 V
- * NeuroSim reads of PARAMETERS.md 1.7, small enough not to disturb); 8-bit weights and inputs and 2 bits per
- * cell (convention: ISAAC's 2 b cells, 4 slices per sign).
+ * NeuroSim reads of docs/parameters.md#rram-operating-points, small enough not to disturb); 8-bit weights
+ * and inputs and 2 bits per cell (convention: ISAAC's 2 b cells, 4 slices per sign).
  */
 #ifndef CIM_CROSSBAR_MAPPING_H
 #define CIM_CROSSBAR_MAPPING_H

@@ -15,7 +15,7 @@ static const param_spec sneak_spec[] = {
     PARAM_REAL_F(sneak_params, v_read_V, 1e-6, 10, 0.2, "V", "read voltage on the selected row"),
     PARAM_REAL_F(sneak_params, g_lrs_S, 1e-12, 1, 1e-4, "S",
                  "low-resistance state: every unselected cell in the worst case (10 kohm, as the HfOx cells of "
-                 "PARAMETERS.md 1.5)"),
+                 "[Sky130-ReRAM], docs/parameters.md#sneak-path-study)"),
     PARAM_REAL_F(sneak_params, g_hrs_S, 0, 1, 1e-6, "S", "high-resistance state (1 Mohm)"),
     PARAM_REALS_F(sneak_params, sizes, 2, 4096, "[4, 8, 16, 32, 64, 128, 256]", "1",
                   "square array sides n of the read-margin study (cimsim sneak), integers, increasing (up to 4096: "

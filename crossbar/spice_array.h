@@ -1,7 +1,7 @@
 /* crossbar/spice_array.h -- the exact simulated crossbar as an ngspice netlist (issue 5, `--spice FILE.cir`).
  *
  * The netlist is the circuit of crossbar/circuit.h, element for element, with node names as in
- * shared/conformance/crossbar/<case>/netlist.cir:
+ * tests/conformance/crossbar/<case>/netlist.cir:
  *   row i:     VIN{i} s{i} 0 DC v_row[i]  and  RDRV{i} s{i} r{i}_0 (1/g_row_term[i]);  an ideal terminal
  *              (g = INFINITY) is VIN{i} r{i}_0 0 directly; a floating one (g = 0) has neither;
  *   row wire:  RROW{i}_{j} r{i}_{j} r{i}_{j+1} r_row;

@@ -6,7 +6,7 @@
  *   write (v = gate voltage, source and drain grounded): the ferroelectric field from the stack's charge
  *              balance, E_fe = (C_il v - P) / ((C_fe + C_il) t_fe), P = P_r mean(p_i), whose -P term is the
  *              depolarization field: after a pulse it back-switches the weakest domains, so the retained
- *              polarization, and with it the window, saturates near E_c (C_fe + C_il) t_fe (PARAMETERS.md 3.4);
+ *              polarization, and with it the window, saturates near E_c (C_fe + C_il) t_fe (docs/parameters.md);
  *              current_A is the gate current A_g dQ_g/dt = A_g C_il / (C_fe + C_il) dP/dt (the linear
  *              charging current C_g dv/dt is reactive and left out, as in device/feram.c);
  *   read (read_A, v = drain-source voltage, gate at v_gs_read): I_D from the EKV model at

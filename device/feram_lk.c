@@ -5,8 +5,9 @@
  *   dynamics:     rho dP/dt = -dG/dP = E - (2 alpha P + 4 beta P^3),   E = v / t_fe
  *   coefficients from the loop: the static curve E(P) = 2 alpha P + 4 beta P^3 has P(E = 0) = +-P_r and
  *                 turning points at +-E_c when alpha = -3 sqrt(3) E_c / (4 P_r), beta = 3 sqrt(3) E_c / (8 P_r^3)
- *                 (PARAMETERS.md 3.3, derived), so a slow sweep gives a square loop with exactly P_r and E_c
- *                 (the Landau coercive field: the intrinsic limit, larger than a real film's).
+ *                 (derived: docs/parameters.md#landau-khalatnikov-capacitor), so a slow sweep gives a
+ *                 square loop with exactly P_r and E_c (the Landau coercive field: the intrinsic limit,
+ *                 larger than a real film's).
  *   temperature:  with curie_K set, alpha(T) = alpha (T - T_C) / (T_ref - T_C) (Landau: alpha linear in
  *                 T - T_C, beta constant), so P_r(T) = P_r sqrt((T_C - T)/(T_C - T_ref)) and E_c(T) =
  *                 E_c ((T_C - T)/(T_C - T_ref))^(3/2); above T_C one well (paraelectric).  curie_K = 0: no
@@ -55,7 +56,7 @@ static const param_spec feram_lk_spec[] = {
     PARAM_REAL_F(feram_lk_params, temp_ref_K, 1, 2000, 300, "K", "temperature at which p_r and e_c are given"),
     PARAM_REAL_F(feram_lk_params, curie_K, 0, 3000, 0, "K",
                  "Curie temperature (Landau alpha linear in T - T_C); 0 = no temperature dependence (no HZO T_C pinned, "
-                 "PARAMETERS.md 7)"),
+                 "docs/parameters.md#not-pinned-by-a-source)"),
     PARAM_END,
 };
 
@@ -142,7 +143,7 @@ static double feram_lk_polarization(const void *v, const double *x)
 const device_type device_feram_lk = {
     .name = "feram_lk",
     .title = "ferroelectric capacitor, single-domain Landau-Khalatnikov dynamics",
-    .citation = "Landau-Khalatnikov kinetics with alpha, beta from P_r and E_c (PARAMETERS.md 3.3); viscosity from "
+    .citation = "Landau-Khalatnikov kinetics with alpha, beta from P_r and E_c (docs/parameters.md); viscosity from "
                 "the PFECAP compact model; HZO: Schroeder et al.",
     .params = &feram_lk_group,
     .n_state = 1,

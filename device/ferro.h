@@ -6,7 +6,7 @@
  * Domain ensemble.  The film is N = FERRO_N_DOMAINS groups of grains ("domains") of equal weight; domain i
  * holds the normalised polarization p_i in [-1, 1], so P = P_r mean(p_i).  Each domain has its own coercive
  * field E_c,i = E_c (1 + sigma_rel z_i), z_i the (i + 1/2)/N quantiles of the standard normal distribution:
- * the deterministic discretisation of a Gaussian Preisach density (PARAMETERS.md 3.1, [Deng-FeFET-VA] draws
+ * the deterministic discretisation of a Gaussian Preisach density (docs/parameters.md; [Deng-FeFET-VA] draws
  * the activation voltages from N(2.3 V, 0.4 V), i.e. sigma_rel = 0.17).  Switching is nucleation-limited,
  * first order in each domain, with the generalised Merz law for its time constant:
  *     dp_i/dt = (sgn E - p_i) / tau_i(E),   tau_i(E) = tau_inf exp((E_a,i / |E|)^alpha)
@@ -55,8 +55,8 @@
  * whose -P term is the depolarization field that limits the retained polarization, and the threshold
  * voltage shift of a fixed polarization sheet in the gate dielectric,
  *     V_T = V_T0 - P / C_fe = V_T0 - P t_fe / (eps0 eps_fe),
- * so the memory window of a retained +-P is 2 P t_fe / (eps0 eps_fe) (PARAMETERS.md 3.4: the depolarization
- * field keeps the retained P near the coercive field, which is why measured windows are ~2 E_c t_fe).
+ * so the memory window of a retained +-P is 2 P t_fe / (eps0 eps_fe) (docs/parameters.md, FeFET: the
+ * depolarization field keeps the retained P near the coercive field, which is why measured windows are ~2 E_c t_fe).
  * Drain current: the EKV interpolation (Enz, Krummenacher & Vittoz 1995), valid from weak to strong
  * inversion, linear and saturation:
  *     I_D = I_spec [F((V_gs - V_T) / (n phi_t)) - F((V_gs - V_T - n V_ds) / (n phi_t))],
@@ -140,7 +140,7 @@ typedef struct ferro_domains {
      "temperature at which p_r_C_per_m2 and e_c_V_per_m are given"},                                                  \
     {"curie_K", PARAM_REAL, offsetof(type, dom.curie_K), 0, 3000, 0, NULL, NULL, "K",                                  \
      "Curie temperature of the mean-field P_r(T) = P_r sqrt((T_C - T)/(T_C - T_ref)); 0 = P_r independent of T "     \
-     "(no HZO T_C pinned, PARAMETERS.md 7)"}
+     "(no HZO T_C pinned, docs/parameters.md)"}
 
 /* "p01" ... "p32": the state variables of every multi-domain model. */
 extern const device_var ferro_domain_state[FERRO_N_DOMAINS];

@@ -31,16 +31,16 @@
  * infinite I_th, i.e. never switches); K = k_arr k_max / (k_arr + k_max); the drift factor as exp(-nu ln(tau/t_0)).
  * The netlist solves the series circuit itself, with V_a on an internal node and the subthreshold law written by
  * its inverse, V_a = v0 asinh(I_sub / I_s) (why: at pcm_spice).  The age lives in ns on its SPICE node.
- * 1/f read noise is the shared read-noise model (variability.read.flicker_K: S_I/I^2 = K/f, PARAMETERS.md 2.1).
- * Sources: electro-thermal lumped model, JMAK/Arrhenius and drift as collected in PARAMETERS.md section
- * 2.1; D. Ielmini & Y. Zhang, "Analytical model for subthreshold conduction and threshold switching in
- * chalcogenide-based memory devices", J. Appl. Phys. 102, 054517 (2007); D. Ielmini, A. L. Lacaita &
- * D. Mantegazza, "Recovery and drift dynamics of resistance and threshold voltages in phase-change
- * memories", IEEE TED 54(2), 308 (2007).
+ * 1/f read noise is the shared read-noise model (variability.read.flicker_K: S_I/I^2 = K/f).
+ * Sources (defaults against published values: docs/parameters.md#pcm-physics-model): lumped electro-thermal
+ * model, JMAK/Arrhenius crystallisation and power-law drift; D. Ielmini & Y. Zhang, "Analytical model for
+ * subthreshold conduction and threshold switching in chalcogenide-based memory devices", J. Appl. Phys. 102,
+ * 054517 (2007); D. Ielmini, A. L. Lacaita & D. Mantegazza, "Recovery and drift dynamics of resistance and
+ * threshold voltages in phase-change memories", IEEE TED 54(2), 308 (2007).
  * Defaults: T_melt 900 K, R_c 45 kohm (LRS 40-50 kohm) and the 100 nm heater [Ahn2015]; E_a 2.34 eV
  * [GST-Ea-heatingrate]; nu 0.1 [Khan-drift]; k_0 gives 10-year retention at 85 C (derived).  The
  * thermal resistance and time constant, threshold field, holding voltage and current, trap spacing and
- * conduction prefactor are NOT pinned by a source (PARAMETERS.md section 7): they are illustrative,
+ * conduction prefactor are NOT pinned by a source (docs/parameters.md): they are illustrative,
  * chosen so that R_HRS is a few Mohm at 0.1 V and V_th ~ 1.2 V, RESET ~ 3 V / 100 ns and SET ~ 1.5 V
  * / 100 ns as in [Ahn2015] and NeuroSim's GST entry.
  * Check value: defaults, a = 1, T = 300 K, s = 0, tau = t_0: the low-field amorphous resistance is
@@ -96,8 +96,10 @@ static const param_spec pcm_spec[] = {
     PARAM_REAL_F(pcm_params, v_h_V, 0, 10, 0.5, "V", "holding voltage of the switched amorphous region (illustrative)"),
     PARAM_REAL_F(pcm_params, r_ots_ohm, 1e-3, 1e9, 1e3, "ohm", "on-state resistance of the switched amorphous region (illustrative)"),
     PARAM_REAL_F(pcm_params, tau_ots_s, 1e-15, 1, 1e-9, "s", "threshold switching time constant (illustrative)"),
-    PARAM_REAL_F(pcm_params, r_th_K_per_W, 1, 1e12, 5e6, "K/W", "thermal resistance (not pinned, PARAMETERS.md 7)"),
-    PARAM_REAL_F(pcm_params, tau_th_s, 1e-15, 1, 1e-9, "s", "thermal time constant (not pinned, PARAMETERS.md 7)"),
+    PARAM_REAL_F(pcm_params, r_th_K_per_W, 1, 1e12, 5e6, "K/W",
+                 "thermal resistance (not pinned: docs/parameters.md#not-pinned-by-a-source)"),
+    PARAM_REAL_F(pcm_params, tau_th_s, 1e-15, 1, 1e-9, "s",
+                 "thermal time constant (not pinned: docs/parameters.md#not-pinned-by-a-source)"),
     PARAM_REAL_F(pcm_params, t_melt_K, 300, 3000, 900, "K", "melting temperature [Ahn2015]"),
     PARAM_REAL_F(pcm_params, t_full_K, 300, 5000, 1100, "K", "lumped temperature at which the melt covers the whole dome (illustrative)"),
     PARAM_REAL_F(pcm_params, tau_melt_s, 1e-15, 1, 1e-10, "s", "melting time constant (illustrative)"),
@@ -332,7 +334,7 @@ const device_type device_pcm = {
     .name = "pcm",
     .title = "phase-change memory (GST mushroom cell): melt-quench, crystallisation, threshold switching, drift",
     .citation = "Ielmini & Zhang, J. Appl. Phys. 102, 054517 (2007); Ielmini, Lacaita & Mantegazza, IEEE TED 54, 308 "
-                "(2007); lumped electro-thermal and JMAK/Arrhenius kinetics (PARAMETERS.md 2.1); GST values: Ahn et al. "
+                "(2007); lumped electro-thermal and JMAK/Arrhenius kinetics (docs/parameters.md); GST values: Ahn et al. "
                 "2015, Khan et al. (drift)",
     .params = &pcm_group,
     .n_state = 4,

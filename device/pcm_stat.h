@@ -7,7 +7,7 @@
  * doped-GST array, global drift compensation); as coded in IBM/aihwkit src/aihwkit/inference/noise/pcm.py
  * (PCMLikeNoiseModel), src/aihwkit/inference/converter/conductance.py (SinglePairConductanceConverter) and
  * src/aihwkit/inference/compensation/drift.py (GlobalDriftCompensation) [aihwkit-pcm], transcribed in
- * PARAMETERS.md section 2.2.  The HERMES variants are aihwkit src/aihwkit/inference/noise/hermes.py
+ * docs/parameters.md#pcm-statistical-model.  The HERMES variants are aihwkit src/aihwkit/inference/noise/hermes.py
  * (HermesNoiseModel, fitted on the 14 nm 64-core chip: Le Gallo et al., Nat. Electron. 2023; Khaddam-Aljameh
  * et al., IEEE JSSC 2022) [aihwkit-hermes].
  *
@@ -24,7 +24,7 @@
  *        f(t) = sqrt(ln((t_tot + t_read) / (2 t_read)))   (S_G/G^2 = Q/f integrated from 1/t_tot to 1/(2 t_read));
  *   N1, N2, N3 independent standard normals; s_p, s_d, s_r the noise scales (1: as published).
  * Variants "hermes" (two devices per weight, MSF programming; aihwkit's default) and "hermes_single" (one device)
- * replace sigma_prog by a cubic and mu_nu, sigma_nu, Q_s by branch fits (hermes.py, PARAMETERS.md 2.2); their
+ * replace sigma_prog by a cubic and mu_nu, sigma_nu, Q_s by branch fits (hermes.py, docs/parameters.md); their
  * fits are fixed, the coefficient keys below belong to "joshi2020".
  *
  * Weights map to a differential pair (SinglePairConductanceConverter): scale = g_max / max|w|,
@@ -39,8 +39,8 @@
  * Defaults: the published values of [aihwkit-pcm] (c0 0.26348, c1 1.9650, c2 -1.1731 uS at g_ref = g_max =
  * 25 uS; mu_nu clip(-0.0155 ln x + 0.0244, 0.049, 0.1); sigma_nu clip(-0.0125 ln x - 0.0059, 0.008, 0.045);
  * Q_s min(0.0088 / x^0.65, 0.2) with floor 1e-3; t0 20 s; t_read 250 ns) and of [aihwkit-hermes].
- * Check values (PARAMETERS.md 2.2 table, asserted in tests/test_pcm_stat.c): at x = 0.1, sigma_prog 0.448 uS,
- * mu_nu 0.060, sigma_nu 0.023, Q_s 0.039; f(1 day) = 5.09.
+ * Check values (docs/parameters.md#pcm-statistical-model, asserted in tests/test_pcm_stat.c): at x = 0.1,
+ * sigma_prog 0.448 uS, mu_nu 0.060, sigma_nu 0.023, Q_s 0.039; f(1 day) = 5.09.
  * Every random draw comes from a generator the caller owns.
  */
 #ifndef CIM_DEVICE_PCM_STAT_H

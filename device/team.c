@@ -16,7 +16,7 @@
  * k_off 5e-4 m/s, a_on 3, a_off 1, v_on -0.2 V, v_off 0.02 V); TEAM from the Technion Verilog-A report
  * (k_on -8e-13 m/s, k_off 8e-13 m/s, a = 3, x_off 3 nm) with the TEAM fit's i_off 115 uA, i_on -8.9 uA,
  * R_on 1 kohm, R_off 100 kohm (TEAM report Figs. 10, 14).  The 2015 paper's own tables were not
- * available (../shared/reference/PARAMETERS.md section 7).
+ * available (docs/parameters.md#vteam).
  * Check value: VTEAM defaults, x = 1.5 nm, v = 0.5 V: dx/dt = 5e-4 (0.5/0.02 - 1) = 0.012 m/s and
  * i = 0.5 / 525 A (asserted in tests/test_device.c).
  */

@@ -19,7 +19,7 @@
  *        sigma_I^2 = 4 k T G B  (thermal, Johnson-Nyquist, G = I/V the chord conductance)
  *                  + 2 q |I| B  (shot)
  *                  + K_f I^2 ln(B / f_low)  (1/f: S_I(f) = K_f I^2 / f integrated from f_low to B;
- *                    S_G/G^2 = Q/f is the same form, PARAMETERS.md section 2.1)
+ *                    S_G/G^2 = Q/f is the same form, docs/parameters.md)
  *  - faults, group variability: each device is, with probability p_stuck_on (p_stuck_off), stuck at its
  *    ON (OFF) state: the bound of the first state variable that conducts more (less) at the read voltage.
  *    A stuck device's state never changes; it still conducts and dissipates.

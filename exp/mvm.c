@@ -34,7 +34,7 @@ static int mvm_check(const void *values)
     return CIM_OK;
 }
 
-/* Defaults follow the crossbar conformance cases (shared/conformance/crossbar/README.md): RRAM
+/* Defaults follow the crossbar conformance cases (tests/conformance/crossbar/README.md): RRAM
  * conductances of 1-100 uS and read voltages up to 0.2 V, below typical SET thresholds. */
 static const param_spec mvm_spec[] = {
     PARAM_REAL_F(mvm_params, g_min_S, 0, 1, 1e-6, "S", "smallest generated conductance (used without --conductances)"),

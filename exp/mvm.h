@@ -6,8 +6,8 @@
  * for linear cells and perfect wires.  The summary also checks the ideal sum against OpenBLAS's
  * cblas_dgemv, an independent implementation of the same product.
  *
- * Experiments sit above every layer (DESIGN.md: "experiments that the CLI and the sweep engine
- * both run"): they turn a resolved configuration into inputs, call the library, and summarise.
+ * Experiments sit above every layer (docs/design.md#exp: run by the CLI and, later, by the sweep
+ * engine): they turn a resolved configuration into inputs, call the library, and summarise.
  */
 #ifndef CIM_EXP_MVM_H
 #define CIM_EXP_MVM_H

@@ -11,8 +11,8 @@
  *    h = (G_k - G_0) / (G_n - G_0), fitted against p = k/n by h(p) = (1 - exp(-u p)) / (1 - exp(-u)),
  *    u = P_max / A (Chen, Peng & Yu, IEEE TCAD 2018; the LTD formula written in the depression-pulse
  *    count is this same form); A_norm = A / P_max = 1/u is mapped to the NL label through NeuroSim's
- *    published table (PARAMETERS.md section 4), interpolated in log-log.  u > 0: saturating (the usual
- *    case); u < 0: accelerating.  Labels follow NeuroSim's sign convention: + for a saturating
+ *    published table (docs/parameters.md#pulse-programming-metrics), interpolated in log-log.  u > 0:
+ *    saturating (the usual case); u < 0: accelerating.  Labels follow NeuroSim's sign convention: + for a saturating
  *    potentiation, - for a saturating depression;
  *  - asymmetry |NL_pot| - |NL_dep|; mean energy per pulse per branch.
  * The whole potentiation + depression cycle is repeated n_cycles times on the same device (each pulse
@@ -28,7 +28,7 @@
  *    and gives read noise its full weight with a single cycle.  With neither, nothing separates two states
  *    but a difference in the last digit: the levels are undefined (null, with the reason), not a count;
  *  - the NeuroSim C2C sigma: the standard deviation over cycles of the per-pulse step Delta G, RMS over
- *    the branch, as a fraction of G_max - G_min (the sigma_C2C of PARAMETERS.md section 4).
+ *    the branch, as a fraction of G_max - G_min (NeuroSim's sigma_C2C, docs/parameters.md).
  */
 #ifndef CIM_EXP_PULSES_H
 #define CIM_EXP_PULSES_H

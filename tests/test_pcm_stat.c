@@ -1,7 +1,7 @@
 /* tests/test_pcm_stat.c -- the IBM statistical PCM inference model (device/pcm_stat.h) and its characterisation
  * (exp/pcm_stat.h, cimsim device --pcm-stat).
  *
- * References are the published formulas (PARAMETERS.md section 2.2, aihwkit pcm.py / hermes.py), transcribed here
+ * References are the published formulas (docs/parameters.md, aihwkit pcm.py / hermes.py), transcribed here
  * independently of the library, and the closed-form moments of the distributions they define: a normal clipped at
  * 0 (programmed and read conductances) and a folded normal (drift exponents), both from the partial moments of the
  * standard normal, so the clips are accounted for, not avoided.  Drawn moments must lie within 5 standard errors
@@ -24,7 +24,7 @@
 
 enum { N_DRAWS = 100000 };
 
-/* ---- the published formulas (joshi2020, aihwkit pcm.py; PARAMETERS.md 2.2) ------------------------------------ */
+/* ---- the published formulas (joshi2020, aihwkit pcm.py; docs/parameters.md) ----------------------------------- */
 
 #define G_MAX 25e-6
 #define T0 20.0
@@ -189,7 +189,8 @@ Test(pcm_stat, laws_are_the_published_formulas)
 
 Test(pcm_stat, laws_reproduce_the_table_of_parameters_md)
 {
-    /* PARAMETERS.md section 2.2, to the digits printed there: x, sigma_prog (uS), mean nu, sigma_nu, Q_s. */
+    /* docs/parameters.md#pcm-statistical-model, to the digits printed there: x, sigma_prog (uS), mean nu,
+     * sigma_nu, Q_s. */
     static const double tab[][5] = {{0, 0.263, 0.100, 0.045, 0.200},   {0.1, 0.448, 0.060, 0.023, 0.039},
                                     {0.25, 0.681, 0.049, 0.011, 0.022}, {0.5, 0.953, 0.049, 0.008, 0.014},
                                     {1.0, 1.055, 0.049, 0.008, 0.0088}};
