@@ -35,9 +35,9 @@ PKG_LIBS   = $(eval PKG_LIBS := $$(filter-out -lgslcblas,$$(shell pkg-config --l
 CRIT_FLAGS = $(eval CRIT_FLAGS := $$(shell pkg-config --cflags --libs criterion))$(CRIT_FLAGS)
 
 CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
-# OpenMP (GCC's libgomp, part of gcc) runs the parallel kernels; core/threads.h sets their thread count.
-OMP := -fopenmp
-ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(OMP) $(PKG_CFLAGS)
+# The parallel kernels run on core/threads.c's own pthread pool (not OpenMP: see threads.h, "Load policy").
+PTHREAD := -pthread
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(PTHREAD) $(PKG_CFLAGS)
 
 LIB_DIRS := core device crossbar periph snn energy exp
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
@@ -89,10 +89,10 @@ $(LIB_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared $(OMP) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) -shared $(PTHREAD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(CIMSIM): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(OMP) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) -lm
+	$(CC) $(PTHREAD) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) -lm
 
 # Tests find the program and the source tree through these (absolute, so any cwd works).
 $(BUILD)/tests/%: tests/%.c $(LIB_A) $(CIMSIM) | deps
