@@ -96,10 +96,12 @@ static int run_chunks(int slot)
         if (!atomic_compare_exchange_weak_explicit(&pool.word, &w, next, memory_order_acq_rel, memory_order_acquire))
             continue; /* w now holds the current word */
         size_t idx = slot == 0 ? (size_t)(w & IDX_MASK) : (size_t)((w >> IDX_BITS) & IDX_MASK) - 1;
-        size_t k0 = idx * pool.chunk, k1 = k0 + pool.chunk;
+        /* Everything about the loop is read before this chunk counts as done: after that, the caller may be
+         * writing the next loop's description. */
+        size_t k0 = idx * pool.chunk, k1 = k0 + pool.chunk, n_chunks = pool.n_chunks;
         pool.body(pool.ctx, slot, k0, k1 < pool.n_items ? k1 : pool.n_items);
         ran++;
-        if (atomic_fetch_add(&pool.done, 1) + 1 == pool.n_chunks && atomic_load(&pool.caller_waits)) {
+        if (atomic_fetch_add(&pool.done, 1) + 1 == n_chunks && atomic_load(&pool.caller_waits)) {
             pthread_mutex_lock(&pool.sleep);
             pthread_cond_signal(&pool.finished);
             pthread_mutex_unlock(&pool.sleep);
