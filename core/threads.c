@@ -4,9 +4,9 @@
  * chunk lo (bits 0-23), one past the last unclaimed chunk hi (24-47) and the number of slots allowed (48-63).
  * A claim is a compare-and-swap that takes lo (the caller) or hi - 1 (a helper), valid only while lo < hi; so
  * a stale claim on a finished loop fails, and the word alone says whether there is work, with no reference to
- * the caller's stack.  The loop's description (body, ctx,
- * sizes) is written before the word is published (release) and read by a helper only after a successful claim
- * (acquire); the caller rewrites it only after every claimed chunk has been counted done.
+ * the caller's stack.  The loop's description (body, ctx, sizes) is written before the word is published
+ * (release) and read by a helper only after a successful claim (acquire) and before its chunk counts as done;
+ * the caller rewrites it only after every chunk has been counted done.
  * Sleeping and waking (helpers waiting for a loop, the caller waiting for the last taken chunks) use one mutex
  * and two condition variables, signalled only when someone sleeps: with sequentially consistent counters,
  * either the sleeper sees the new state or the signaller sees the sleeper (no lost wake-up).
