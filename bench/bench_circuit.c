@@ -27,6 +27,7 @@
 #include <string.h>
 
 extern int openblas_get_num_threads(void);
+extern void openblas_set_num_threads(int n);
 
 typedef struct job {
     size_t M, N;
@@ -164,7 +165,8 @@ int main(void)
 {
     size_t sizes[] = {64, 128, 256, 512, 1024};
     size_t n_sizes = sizeof sizes / sizeof *sizes;
-    cim_set_threads(0); /* every core, as OpenBLAS and CHOLMOD (through OpenBLAS) use */
+    cim_set_threads(0); /* every core; it puts OpenBLAS (and CHOLMOD through it) on one thread: as many again */
+    openblas_set_num_threads(cim_threads());
     printf("bench_circuit: crossbar circuit solve; wires 2.5 ohm, driver/sense 10 ohm, cells 1-100 uS, residual 1e-9\n");
     printf("threads: cimsim %d (ideal MVM, effective-matrix characterisation; the PCG solve itself is serial), "
            "OpenBLAS %d\n\n", cim_threads(), openblas_get_num_threads());

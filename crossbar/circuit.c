@@ -32,8 +32,6 @@
 #include "core/xalloc.h"
 #include "crossbar/ideal.h"
 
-#include <omp.h>
-
 #include <cholmod.h>
 #include <float.h>
 #include <math.h>
@@ -1179,6 +1177,43 @@ static void stats_add(circuit_stats *total, const circuit_stats *one)
     total->converged &= one->converged;
 }
 
+/* The unit-input solves of rows 1 .. M-1 of the effective matrix, one worker per thread (slot), made when
+ * that thread takes its first row: a helper that never gets a core costs nothing. */
+typedef struct geff_job {
+    circuit *c;
+    const circuit_opts *o;
+    const double *zero;
+    double *g_eff_S;
+    double *y;            /* M x M input admittance: row i gets the source currents of unit input i */
+    unsigned char *failed;
+    circuit **w;          /* per slot */
+    double **vt;          /* per slot: the unit input */
+    circuit_stats *part;  /* per slot */
+    int method;
+} geff_job;
+
+static void geff_rows(void *ctx, int t, size_t k0, size_t k1)
+{
+    geff_job *j = ctx;
+    size_t M = j->c->M, N = j->c->N;
+    if (j->w[t] == NULL) {
+        j->w[t] = worker_new(j->c);
+        j->vt[t] = xcalloc(M, sizeof *j->vt[t]);
+        j->part[t] = (circuit_stats){.method = j->method, .converged = 1};
+    }
+    circuit_stats s1;
+    for (size_t i = k0 + 1; i < k1 + 1; i++) {
+        j->vt[t][i] = 1.0;
+        if (circuit_solve(j->w[t], j->vt[t], j->zero, j->g_eff_S + i * N, j->o, &s1) != CIM_OK)
+            j->failed[i] = 1;
+        else {
+            stats_add(&j->part[t], &s1);
+            circuit_row_currents(j->w[t], j->y + i * M);
+        }
+        j->vt[t][i] = 0.0;
+    }
+}
+
 int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, circuit_stats *st_out)
 {
     size_t M = c->M, N = c->N;
@@ -1210,36 +1245,17 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
     /* Rows 1 .. M-1: independent solves, shared out over the threads, each with its own worker.  A row
      * whose solve fails in a worker is redone below on c, on this thread, so its error is reported here. */
     int nt = cim_threads();
-    if ((size_t)nt > M - 1)
-        nt = (int)(M - 1);
-    if (nt < 1)
-        nt = 1;
     unsigned char *failed = xcalloc(M, 1);
-    circuit_stats *part = xcalloc((size_t)nt, sizeof *part);
+    geff_job job = {c, &o, zero, g_eff_S, y, failed, xcalloc((size_t)nt, sizeof *job.w),
+                    xcalloc((size_t)nt, sizeof *job.vt), xcalloc((size_t)nt, sizeof *job.part), total.method};
     if (st == CIM_OK && M > 1) {
-#pragma omp parallel num_threads(nt)
-        {
-            int t = omp_get_thread_num();
-            circuit *w = worker_new(c);
-            double *vt = xcalloc(M, sizeof *vt);
-            circuit_stats acc = {.method = total.method, .converged = 1}, s1;
-#pragma omp for schedule(dynamic, 4)
-            for (size_t i = 1; i < M; i++) {
-                vt[i] = 1.0;
-                if (circuit_solve(w, vt, zero, g_eff_S + i * N, &o, &s1) != CIM_OK)
-                    failed[i] = 1;
-                else {
-                    stats_add(&acc, &s1);
-                    circuit_row_currents(w, y + i * M);
-                }
-                vt[i] = 0.0;
-            }
-            part[t] = acc;
-            free(vt);
-            worker_free(w);
-        }
+        cim_parallel_for(nt, M - 1, 1, geff_rows, &job);
         for (int t = 0; t < nt; t++)
-            stats_add(&total, &part[t]);
+            if (job.w[t] != NULL) {
+                stats_add(&total, &job.part[t]);
+                free(job.vt[t]);
+                worker_free(job.w[t]);
+            }
         v = xcalloc(M, sizeof *v);
         for (size_t i = 1; i < M && st == CIM_OK; i++)
             if (failed[i]) {
@@ -1252,8 +1268,8 @@ int circuit_effective_g(circuit *c, double *g_eff_S, const circuit_opts *o_in, c
             }
         free(v);
     }
+    free(job.w), free(job.vt), free(job.part);
     free(failed);
-    free(part);
     free(zero);
     if (st == CIM_OK) {
         if (c->geff == NULL)
@@ -1276,6 +1292,45 @@ int circuit_effective_y(const circuit *c, double *y_S)
 }
 
 /* ---- batches of input vectors ----------------------------------------------------------------- */
+
+/* Vectors 1 .. n-1 of a batch, each from the first one's solution, one worker per thread (slot). */
+typedef struct batch_job {
+    circuit *c;
+    const circuit_opts *o;
+    const double *v_row_V, *v_col_V;
+    double *i_col_A;
+    double *p_W;          /* per vector: the power the sources deliver (may be NULL) */
+    const double *x0r, *x0c;
+    unsigned char *failed;
+    circuit **w;          /* per slot */
+    circuit_stats *part;  /* per slot */
+    int method;
+} batch_job;
+
+static void batch_vectors(void *ctx, int t, size_t k0, size_t k1)
+{
+    batch_job *j = ctx;
+    size_t M = j->c->M, N = j->c->N, MN = M * N;
+    if (j->w[t] == NULL) {
+        j->w[t] = worker_new(j->c);
+        j->part[t] = (circuit_stats){.method = j->method, .converged = 1};
+    }
+    circuit *w = j->w[t];
+    circuit_stats s1;
+    for (size_t k = k0 + 1; k < k1 + 1; k++) {
+        memcpy(w->vr, j->x0r, MN * sizeof *w->vr);
+        memcpy(w->vc, j->x0c, MN * sizeof *w->vc);
+        w->have_x = 1;
+        if (circuit_solve(w, j->v_row_V + k * M, j->v_col_V, j->i_col_A != NULL ? j->i_col_A + k * N : NULL, j->o,
+                          &s1) != CIM_OK)
+            j->failed[k] = 1;
+        else {
+            stats_add(&j->part[t], &s1);
+            if (j->p_W != NULL)
+                j->p_W[k] = circuit_power_W(w);
+        }
+    }
+}
 
 int circuit_solve_batch(circuit *c, size_t n, const double *v_row_V, const double *v_col_V, double *i_col_A,
                         const circuit_opts *o_in, circuit_stats *st_out)
@@ -1311,34 +1366,16 @@ int circuit_solve_batch_power(circuit *c, size_t n, const double *v_row_V, const
     circuit_opts ow = o;
     ow.warm_start = 1;
     int nt = cim_threads();
-    if ((size_t)nt > n - 1)
-        nt = (int)(n - 1);
     unsigned char *failed = xcalloc(n, 1);
-    circuit_stats *part = xcalloc((size_t)nt, sizeof *part);
-#pragma omp parallel num_threads(nt)
-    {
-        int t = omp_get_thread_num();
-        circuit *w = worker_new(c);
-        circuit_stats acc = {.method = total.method, .converged = 1}, s1;
-#pragma omp for schedule(dynamic, 1)
-        for (size_t k = 1; k < n; k++) {
-            memcpy(w->vr, x0r, MN * sizeof *x0r);
-            memcpy(w->vc, x0c, MN * sizeof *x0c);
-            w->have_x = 1;
-            if (circuit_solve(w, v_row_V + k * M, v_col_V, i_col_A != NULL ? i_col_A + k * N : NULL, &ow, &s1) !=
-                CIM_OK)
-                failed[k] = 1;
-            else {
-                stats_add(&acc, &s1);
-                if (p_W != NULL)
-                    p_W[k] = circuit_power_W(w);
-            }
-        }
-        part[t] = acc;
-        worker_free(w);
-    }
+    batch_job job = {c, &ow, v_row_V, v_col_V, i_col_A, p_W, x0r, x0c, failed, xcalloc((size_t)nt, sizeof *job.w),
+                     xcalloc((size_t)nt, sizeof *job.part), total.method};
+    cim_parallel_for(nt, n - 1, 1, batch_vectors, &job);
     for (int t = 0; t < nt; t++)
-        stats_add(&total, &part[t]);
+        if (job.w[t] != NULL) {
+            stats_add(&total, &job.part[t]);
+            worker_free(job.w[t]);
+        }
+    free(job.w), free(job.part);
     /* A vector that failed in a worker is solved again here, from the same start, so that its error is
      * reported on the caller's thread; c then holds that vector's (best) iterate. */
     for (size_t k = 1; k < n && st == CIM_OK; k++)
@@ -1358,7 +1395,6 @@ int circuit_solve_batch_power(circuit *c, size_t n, const double *v_row_V, const
         c->have_x = 1;
     }
     free(failed);
-    free(part);
     free(x0r);
     free(x0c);
     if (st_out != NULL)

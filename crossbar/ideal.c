@@ -3,8 +3,6 @@
 #include "core/status.h"
 #include "core/threads.h"
 
-#include <omp.h>
-
 #include <math.h>
 #include <string.h>
 
@@ -45,32 +43,45 @@ static void mvm_cols(const double *g_S, size_t rows, size_t cols, size_t j0, siz
     }
 }
 
-/* Below this many cells one thread is faster: a parallel region costs a few microseconds to start and
- * join: measured, two threads first win at 256 x 256 (and lose at 192 x 192). */
-#define MVM_PARALLEL_MIN_CELLS (1u << 16)
+/* Below this many cells one thread is faster.  Measured on the 2-core machine (bench_threads_load, shared
+ * with other users): two threads lost at every size from 256 x 256 to 768 x 768 (0.35-0.95x of one thread;
+ * the product streams G from cache, and two cores share that bandwidth) and break even from 1024 x 1024
+ * (8 MB, from memory).  On an idle machine OpenMP had found 1.3x at 512 x 512: too little to risk. */
+#define MVM_PARALLEL_MIN_CELLS (1u << 20)
+/* Each chunk of the parallel loop has at least this many cells (a few microseconds of work), and there are
+ * about four chunks per thread, so a helper that arrives late or loses its core holds up little. */
+#define MVM_CHUNK_MIN_CELLS (1u << 14)
+
+typedef struct mvm_job {
+    const double *g_S, *v_V;
+    double *i_A;
+    size_t rows, cols;
+} mvm_job;
+
+/* Items are 8-column (64-byte) blocks, so no two threads write one cache line of i_A. */
+static void mvm_chunk(void *ctx, int slot, size_t b0, size_t b1)
+{
+    (void)slot;
+    const mvm_job *m = ctx;
+    size_t j0 = b0 * 8, j1 = b1 * 8 < m->cols ? b1 * 8 : m->cols;
+    mvm_cols(m->g_S, m->rows, m->cols, j0, j1, m->v_V, m->i_A, NULL);
+}
 
 void crossbar_ideal_mvm(const double *g_S, size_t rows, size_t cols, const double *v_V, double *i_A,
                         progress *prog)
 {
-    size_t nt = (size_t)cim_threads();
-    if (nt > cols / 8)
-        nt = cols / 8; /* at least one cache line of columns per thread */
-    if (nt <= 1 || rows * cols < MVM_PARALLEL_MIN_CELLS) {
+    int nt = cim_threads();
+    size_t blocks = (cols + 7) / 8;
+    if (nt <= 1 || blocks < 2 || rows * cols < MVM_PARALLEL_MIN_CELLS) {
         mvm_cols(g_S, rows, cols, 0, cols, v_V, i_A, prog);
         return;
     }
-    /* Contiguous column blocks, split on 8-column (64-byte) boundaries so no two threads write one cache
-     * line of i_A.  Each column is summed by one thread in the serial order: the same bits on any count. */
-    size_t lines = (cols + 7) / 8;
-#pragma omp parallel num_threads((int)nt)
-    {
-        size_t t = (size_t)omp_get_thread_num(), n = (size_t)omp_get_num_threads();
-        size_t j0 = t * lines / n * 8, j1 = (t + 1) * lines / n * 8;
-        if (j1 > cols)
-            j1 = cols;
-        if (j0 < j1)
-            mvm_cols(g_S, rows, cols, j0, j1, v_V, i_A, NULL);
-    }
+    /* Each column is summed by one thread in the serial order: the same bits on any count. */
+    size_t chunk = (blocks + 4 * (size_t)nt - 1) / (4 * (size_t)nt), min = (MVM_CHUNK_MIN_CELLS + 8 * rows - 1) / (8 * rows);
+    if (chunk < min)
+        chunk = min;
+    mvm_job m = {g_S, v_V, i_A, rows, cols};
+    cim_parallel_for(nt, blocks, chunk, mvm_chunk, &m);
     progress_update(prog, (double)rows);
 }
 

@@ -16,7 +16,7 @@
 
 /* i_A[j] = sum_i g_S[i*cols + j] * v_V[i].  Rows are streamed in order, so each column current is
  * accumulated in the same order on every run and on any thread count (bitwise reproducible); columns are
- * split across cim_threads() threads (core/threads.h) when the array is large.  progress may be NULL. */
+ * split across cim_threads() threads (core/threads.h) from 2^20 cells.  progress may be NULL. */
 void crossbar_ideal_mvm(const double *g_S, size_t rows, size_t cols, const double *v_V, double *i_A,
                         progress *prog);
 

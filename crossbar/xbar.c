@@ -358,7 +358,7 @@ static int read_one(xbar *xb, const double *v, double *i, double *p_W, int *solv
     }
     case XBAR_READ_CIRCUIT:
         if (xb->effective) {
-            cblas_dgemv(CblasRowMajor, CblasTrans, (int)M, (int)N, 1.0, xb->g_eff_S, (int)N, v, 1, 0.0, i, 1);
+            crossbar_ideal_mvm(xb->g_eff_S, M, N, v, i, NULL); /* the same product, on the same thread policy */
             /* P = v^T Y v: Y is the input admittance of the same characterisation */
             double p = 0.0;
             for (size_t r = 0; r < M; r++) {

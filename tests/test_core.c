@@ -1,12 +1,15 @@
-/* tests/test_core.c -- RNG streams, atomic files, progress, strings and statuses. */
+/* tests/test_core.c -- RNG streams, atomic files, progress, strings, statuses and the thread pool. */
 #include "core/afile.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "core/strbuf.h"
+#include "core/threads.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 Test(rng, fnv1a64_matches_published_check_values)
@@ -127,4 +130,82 @@ Test(status, exit_codes_and_prefixes)
     cr_expect_eq(cim_error(CIM_EINVAL, "bad %d", 3), CIM_EINVAL);
     cr_expect_eq(cim_error_prefix(CIM_EINVAL, "f.csv: "), CIM_EINVAL);
     cr_expect_str_eq(cim_errmsg(), "f.csv: bad 3");
+}
+
+/* ---- the thread pool (core/threads.h) ----------------------------------------------------------- */
+
+typedef struct pool_probe {
+    int nt;
+    atomic_int *runs;       /* per item: how many times it ran */
+    atomic_int bad_slot;    /* a slot outside [0, nt) was passed */
+    atomic_int helper_ran;  /* a helper (slot > 0) ran a chunk */
+    atomic_int caller_first;
+    atomic_int inner_serial; /* a loop started inside a chunk ran on its caller, in one call */
+} pool_probe;
+
+static void probe_chunk(void *ctx, int slot, size_t k0, size_t k1)
+{
+    pool_probe *p = ctx;
+    if (slot < 0 || slot >= p->nt)
+        atomic_store(&p->bad_slot, 1);
+    if (slot > 0)
+        atomic_store(&p->helper_ran, 1);
+    /* The caller's first chunk holds on (at most 20 s) until a helper has run one: the helpers do take part. */
+    if (slot == 0 && atomic_exchange(&p->caller_first, 0))
+        for (int k = 0; k < 20000 && !atomic_load(&p->helper_ran); k++)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    for (size_t k = k0; k < k1; k++)
+        atomic_fetch_add(&p->runs[k], 1);
+}
+
+Test(threads, every_item_runs_once_and_helpers_take_part)
+{
+    enum { N = 1001 };
+    atomic_int runs[N];
+    for (int nt = 1; nt <= 4; nt++) {
+        for (int k = 0; k < N; k++)
+            atomic_init(&runs[k], 0);
+        pool_probe p = {.nt = nt, .runs = runs, .caller_first = nt > 1};
+        cim_parallel_for(nt, N, 7, probe_chunk, &p);
+        for (int k = 0; k < N; k++)
+            cr_assert_eq(atomic_load(&runs[k]), 1, "%d threads: item %d ran %d times", nt, k, atomic_load(&runs[k]));
+        cr_assert(!atomic_load(&p.bad_slot), "%d threads: a slot outside [0, %d)", nt, nt);
+        cr_assert_eq(atomic_load(&p.helper_ran), nt > 1, "%d threads: helpers %s", nt,
+                     nt > 1 ? "never ran a chunk" : "ran on one thread");
+    }
+}
+
+static void inner_chunk(void *ctx, int slot, size_t k0, size_t k1)
+{
+    pool_probe *p = ctx;
+    if (slot == 0 && k0 == 0 && k1 == 10)
+        atomic_fetch_add(&p->inner_serial, 1);
+}
+
+static void outer_chunk(void *ctx, int slot, size_t k0, size_t k1)
+{
+    (void)slot, (void)k0, (void)k1;
+    pool_probe inner = {.nt = 2};
+    cim_parallel_for(2, 10, 1, inner_chunk, &inner); /* the pool is busy: one call on this thread */
+    atomic_fetch_add(&((pool_probe *)ctx)->inner_serial, atomic_load(&inner.inner_serial));
+}
+
+/* A loop started inside a chunk (or on another thread while the pool runs a loop) does not wait for the
+ * pool: it runs on its caller, so nested kernels cannot deadlock. */
+Test(threads, a_loop_inside_a_loop_runs_on_its_caller)
+{
+    pool_probe p = {.nt = 2};
+    cim_parallel_for(2, 8, 1, outer_chunk, &p);
+    cr_assert_eq(atomic_load(&p.inner_serial), 8, "%d of 8 inner loops ran as one call", atomic_load(&p.inner_serial));
+}
+
+Test(threads, set_threads_counts_processors_and_clamps)
+{
+    cim_set_threads(3);
+    cr_assert_eq(cim_threads(), 3);
+    cim_set_threads(0);
+    cr_assert_geq(cim_threads(), 1);
+    cim_set_threads(1 << 20);
+    cr_assert_eq(cim_threads(), 4096);
+    cim_set_threads(1);
 }

@@ -50,7 +50,7 @@ Test(crossbar, ideal_matches_openblas_dgemv_within_rounding_bound)
  * do not divide evenly, and more threads than cores). */
 Test(crossbar, ideal_gives_the_same_bits_on_any_thread_count)
 {
-    size_t sizes[][2] = {{256, 256}, {300, 203}, {2048, 40}, {97, 1500}};
+    size_t sizes[][2] = {{256, 256}, {300, 203}, {2048, 40}, {97, 1500}, {1024, 1030}, {1500, 701}};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
         size_t M = sizes[k][0], N = sizes[k][1];
         double *G = malloc(M * N * sizeof *G), *v = malloc(M * sizeof *v);
