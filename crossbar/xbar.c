@@ -5,7 +5,6 @@
 #include "crossbar/ideal.h"
 #include "device/inverse.h"
 
-#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

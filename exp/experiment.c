@@ -680,7 +680,7 @@ void exp_metrics_add(exp_metrics *ms, const char *name, const char *unit, double
 
 const char *exp_unit_of(const char *name)
 {
-    /* The project's suffixes (STYLE.md: SI units in names), longest first where one ends another. */
+    /* The project's suffixes (SI units in names), longest first where one ends another. */
     static const char *const units[] = {"per_Vs", "C_per_m2", "ohm", "dB", "Hz", "J", "W", "A", "V", "S", "s", "K",
                                         "F", "C", "m", NULL};
     const char *last = strrchr(name, '.');

@@ -16,7 +16,7 @@
  * Results: a run reports a flat list of named metrics (name, unit, value) -- what the summary printer,
  * `--format json` and the sweep engine read -- beside its tables and traces.  exp_metrics_from_json flattens an
  * experiment's summary object into that list: a number at path a.b.c becomes the metric "a.b.c" whose unit is
- * the SI suffix of its last name (the project's naming rule: r_read_ohm, energy_J, i_col_A, snr_dB), "1" for
+ * the SI suffix of its last name (the project's naming rule, docs/design.md: r_read_ohm, energy_J, i_col_A, snr_dB), "1" for
  * counts and ratios; booleans are 0/1; strings are not metrics; null (no value for this run) is NaN.
  */
 #ifndef CIM_EXP_EXPERIMENT_H

@@ -63,4 +63,26 @@ for kind in shared static; do
          END { if (seen != n) { print seen " columns printed, expected " n > "/dev/stderr"; bad = 1 } exit bad }' \
         "$work/expected" "$work/$kind.out" || fail "the $kind example's currents are wrong: $(tr '\n' ';' < "$work/$kind.out")"
 done
-echo "tests/lib_install.sh: libcimsim.so.$version (SONAME libcimsim.so.$major); README example built shared and -static through pkg-config, currents match"
+# 4. The section's ```sh block, as written, as a user runs it: in a folder holding example.c, with HOME a fresh
+#    folder (the block installs into $HOME/cimsim); `make` there is the repository's make (a user runs it in the
+#    checkout: a shim that only says where the Makefile is).
+awk '/^## Using the library/ { s = 1; next } s && /^## / { exit } s && /^```sh$/ { c = 1; next } c && /^```/ { exit } c' \
+    "$src/README.md" > "$work/block.sh"
+[ -s "$work/block.sh" ] || fail "README.md has no \`\`\`sh block in its section \"Using the library\""
+mkdir -p "$work/user" "$work/home" "$work/bin"
+cp "$work/example.c" "$work/user/example.c"
+printf '#!/bin/sh\nexec %s -C %s "$@"\n' "$(command -v make)" "$src" > "$work/bin/make"
+chmod +x "$work/bin/make"
+(cd "$work/user" && env -u PKG_CONFIG_PATH HOME="$work/home" PATH="$work/bin:$PATH" MAKEFLAGS= MAKELEVEL= \
+    bash -eo pipefail "$work/block.sh") > "$work/block.out" 2> "$work/block.err" ||
+    { tail -n 20 "$work/block.err" >&2; fail "README.md's build commands of \"Using the library\" failed as written"; }
+n_runs=$(grep -c "^cimsim $version " "$work/block.out")
+[ "$n_runs" = 2 ] || fail "README.md's build commands ran the example $n_runs times (shared and -static: 2)"
+for f in shared static; do
+    grep '^column ' "$work/$f.out" > "$work/$f.cols"
+done
+grep '^column ' "$work/block.out" > "$work/block.cols"
+cat "$work/shared.cols" "$work/static.cols" | cmp -s - "$work/block.cols" ||
+    fail "README.md's build commands printed other currents than the checked builds"
+
+echo "tests/lib_install.sh: libcimsim.so.$version (SONAME libcimsim.so.$major); README example built shared and -static through pkg-config, currents match; the README's build commands run as written"

@@ -135,7 +135,7 @@ static size_t readme_units(unit *u, size_t max)
     char *text = util_slurp(CIM_SRC "/README.md", NULL);
     cr_assert_not_null(text, "README.md unreadable");
     size_t n = 0, line = 1;
-    int in_sh = 0, in_other = 0;
+    int in_sh = 0, in_other = 0, in_library = 0;
     unit *cur = NULL;
     for (char *p = text; *p && n < max;) {
         char *eol = strchr(p, '\n');
@@ -152,8 +152,10 @@ static size_t readme_units(unit *u, size_t max)
         while (s < p + len && (*s == ' ' || *s == '\t'))
             s++;
         size_t slen = len - (size_t)(s - p);
+        if (strncmp(s, "## ", 3) == 0) /* the library section's build commands are tests/lib_install.sh's to run */
+            in_library = strncmp(s, "## Using the library", 20) == 0;
         if (!in_sh && !in_other && strncmp(s, "```", 3) == 0) {
-            in_sh = strncmp(s, "```sh", 5) == 0 && slen == 5;
+            in_sh = strncmp(s, "```sh", 5) == 0 && slen == 5 && !in_library;
             in_other = !in_sh;
             if (in_sh) {
                 cur = &u[n];
