@@ -18,6 +18,7 @@
 #include "core/threads.h"
 #include "crossbar/circuit.h"
 #include "crossbar/ideal.h"
+#include "crossbar/xbar.h"
 
 #include <cholmod.h>
 #include <gsl/gsl_cblas.h>
@@ -41,7 +42,15 @@ typedef struct job {
     cholmod_sparse *A;
     cholmod_dense *b;
     double *I_chol;
+    xbar *xb;
 } job;
+
+/* One read of the array object on its effective-matrix path (the product and its energy v^T Y v). */
+static void xbar_effective(void *p)
+{
+    job *j = p;
+    xbar_read(j->xb, j->v, j->I);
+}
 
 static double seconds_once(void (*fn)(void *), void *ctx)
 {
@@ -214,8 +223,8 @@ int main(void)
     }
 
     printf("\n3. repeated MVMs with exact parasitics: effective conductance matrix x new input, vs the ideal MVM\n");
-    printf("%8s %12s %12s %9s %14s %11s %10s\n", "size", "mvm_s", "ideal_s", "ratio", "characterise_s",
-           "break-even", "vs_solve");
+    printf("%8s %12s %12s %9s %14s %11s %10s %12s %9s\n", "size", "mvm_s", "ideal_s", "ratio", "characterise_s",
+           "break-even", "vs_solve", "xbar_read_s", "xbar/mvm");
     for (size_t s = 0; s < n_sizes; s++) {
         job j = {.M = sizes[s], .N = sizes[s], .w = {2.5, 2.5, 10, 10}};
         size_t M = j.M, N = j.N;
@@ -248,10 +257,21 @@ int main(void)
             geff_mvm(&j);
             dev = bench_max_rel(j.I, I_solve, N);
         }
+        /* The array object on the same path: its read adds the energy v^T Y v (an M x M product) to the MVM. */
+        double t_x = NAN;
+        if (M <= 512) {
+            xbar_spec x = xbar_spec_default(M, N);
+            x.wires = j.w;
+            x.reuse = 1;
+            if (xbar_new(&j.xb, &x) == 0 && xbar_set_conductances(j.xb, j.G) == 0 && xbar_read(j.xb, j.v, j.I) == 0 &&
+                xbar_read_path(j.xb) == XBAR_READ_CIRCUIT)
+                t_x = bench_time(xbar_effective, &j);
+            xbar_free(j.xb);
+        }
         char tc[32];
         snprintf(tc, sizeof tc, "%s%.4g", mark, t_char);
-        printf("%8zu %12.4g %12.4g %9.2f %14s %11.0f %10.1e\n", M, t_m, t_i, t_m / t_i, tc, t_char / (t_cold[s] - t_m),
-               dev);
+        printf("%8zu %12.4g %12.4g %9.2f %14s %11.0f %10.1e %12.4g %9.2f\n", M, t_m, t_i, t_m / t_i, tc,
+               t_char / (t_cold[s] - t_m), dev, t_x, t_x / t_m);
         fflush(stdout);
         circuit_free(j.c);
         rng_free(r);
