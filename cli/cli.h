@@ -88,7 +88,8 @@ void cli_config_dir(const cli_args *a, char *out, size_t n);
 void cli_progress(const cli_args *a, progress *p);
 
 /* Writes a result atomically to -o (or standard output): in CSV, the provenance comment block
- * followed by csv_body; in JSON, {"provenance": ..., then every member of json_body}. */
+ * followed by csv_body; in JSON, {"provenance": ..., "metrics": [the named metrics of json_body's "summary"],
+ * then every member of json_body}. */
 int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, json_t *json_body);
 
 /* Where human-readable summaries go: stdout if the result went to a file, stderr if the result

@@ -234,6 +234,14 @@ int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, js
     if (a->format == CLI_FORMAT_JSON) {
         json_t *root = json_object();
         json_object_set_new(root, "provenance", prov_json(pv));
+        json_t *summary = json_object_get(json_body, "summary");
+        if (json_is_object(summary)) { /* the run's named metrics: what a sweep reads (exp/experiment.h) */
+            exp_metrics ms;
+            exp_metrics_init(&ms);
+            exp_metrics_from_json(&ms, summary, NULL);
+            json_object_set_new(root, "metrics", exp_metrics_json(&ms));
+            exp_metrics_free(&ms);
+        }
         json_object_update(root, json_body);
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
         json_decref(root);

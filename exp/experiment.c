@@ -678,20 +678,40 @@ void exp_metrics_add(exp_metrics *ms, const char *name, const char *unit, double
     ms->n++;
 }
 
-const char *exp_unit_of(const char *name)
+/* The unit suffix of one name component (n characters), or NULL. */
+static const char *suffix_unit(const char *c, size_t n)
 {
     /* The project's suffixes (SI units in names), longest first where one ends another. */
     static const char *const units[] = {"per_Vs", "C_per_m2", "ohm", "dB", "Hz", "J", "W", "A", "V", "S", "s", "K",
                                         "F", "C", "m", NULL};
-    const char *last = strrchr(name, '.');
-    last = last ? last + 1 : name;
-    size_t n = strlen(last);
     for (size_t k = 0; units[k] != NULL; k++) {
         size_t u = strlen(units[k]);
-        if (n > u && last[n - u - 1] == '_' && strcmp(last + n - u, units[k]) == 0)
+        if (n > u && c[n - u - 1] == '_' && strncmp(c + n - u, units[k], u) == 0)
             return units[k];
     }
-    return "1";
+    return NULL;
+}
+
+const char *exp_unit_of(const char *name)
+{
+    const char *last = strrchr(name, '.');
+    const char *comp = last ? last + 1 : name;
+    const char *u = suffix_unit(comp, strlen(comp));
+    if (u != NULL || last == NULL)
+        return u != NULL ? u : "1";
+    /* A statistic of a quantity takes the quantity's unit: r_read_ohm.initial, column_current_A.mean. */
+    static const char *const stats[] = {"min", "max", "mean", "median", "initial", "final", "first", "last", "rms", "sd",
+                                        NULL};
+    int is_stat = 0;
+    for (size_t k = 0; stats[k] != NULL; k++)
+        is_stat |= strcmp(comp, stats[k]) == 0;
+    if (!is_stat)
+        return "1";
+    const char *p = last;
+    while (p > name && p[-1] != '.')
+        p--;
+    u = suffix_unit(p, (size_t)(last - p));
+    return u != NULL ? u : "1";
 }
 
 void exp_metrics_from_json(exp_metrics *ms, const json_t *j, const char *prefix)

@@ -16,7 +16,8 @@
  * Results: a run reports a flat list of named metrics (name, unit, value) -- what the summary printer,
  * `--format json` and the sweep engine read -- beside its tables and traces.  exp_metrics_from_json flattens an
  * experiment's summary object into that list: a number at path a.b.c becomes the metric "a.b.c" whose unit is
- * the SI suffix of its last name (the project's naming rule, docs/design.md: r_read_ohm, energy_J, i_col_A, snr_dB), "1" for
+ * the SI suffix of its last name (the project's naming rule, docs/design.md: r_read_ohm, energy_J, i_col_A, snr_dB) or, for a
+ * statistic (min, max, mean, initial, ...), of the quantity it belongs to; "1" for
  * counts and ratios; booleans are 0/1; strings are not metrics; null (no value for this run) is NaN.
  */
 #ifndef CIM_EXP_EXPERIMENT_H
@@ -163,7 +164,9 @@ void exp_metrics_from_json(exp_metrics *ms, const json_t *j, const char *prefix)
 const exp_metric *exp_metrics_find(const exp_metrics *ms, const char *name);
 /* Its value, NaN if absent. */
 double exp_metrics_value(const exp_metrics *ms, const char *name);
-/* The unit a name's last component states by its suffix ("r_read_ohm" -> "ohm"), "1" if none. */
+/* The unit a name states by the suffix of its last component ("r_read_ohm" -> "ohm"), or of the quantity a
+ * statistic belongs to ("r_read_ohm.initial" -> "ohm"; min, max, mean, median, initial, final, first, last, rms, sd);
+ * "1" if none. */
 const char *exp_unit_of(const char *name);
 /* [{"name": ..., "unit": ..., "value": ...}, ...] in order (value null for NaN); new reference. */
 json_t *exp_metrics_json(const exp_metrics *ms);

@@ -30,7 +30,8 @@ Test(experiment, metric_units_come_from_the_names)
 {
     struct {
         const char *name, *unit;
-    } k[] = {{"r_read_ohm.initial", "1"}, {"summary.energy_J", "J"}, {"error_vs_ideal.rmse_A", "A"},
+    } k[] = {{"r_read_ohm.initial", "ohm"}, {"r_read_ohm.ratio_max_min", "1"}, {"column_current_A.mean", "A"},
+             {"events", "1"}, {"summary.energy_J", "J"}, {"error_vs_ideal.rmse_A", "A"},
              {"snr_dB", "dB"},           {"v_read_V", "V"},          {"g_device_min_S", "S"},
              {"t_s", "s"},               {"rows", "1"},              {"campaign_max_s", "s"},
              {"T_K", "K"},               {"max_rel_err", "1"},       {"bandwidth_Hz", "Hz"}};
@@ -154,6 +155,20 @@ ParameterizedTest(size_t *ci, experiment, shipped_configs_run_by_key_and_match_t
     json_t *s = json_object_get(j, "summary");
     cr_assert_not_null(s, "%s: the CLI's JSON has a summary", sc->path);
     expect_same_numbers(s, &ms, "", sc->path);
+    /* the CLI's JSON carries the same list, in order, with units */
+    json_t *list = json_object_get(j, "metrics");
+    cr_assert_eq(json_array_size(list), ms.n, "%s: %zu metrics in the CLI's JSON, %zu in the library's", sc->path,
+                 json_array_size(list), ms.n);
+    for (size_t k = 0; k < ms.n; k++) {
+        json_t *m = json_array_get(list, k);
+        cr_expect_str_eq(json_string_value(json_object_get(m, "name")), ms.m[k].name);
+        cr_expect_str_eq(json_string_value(json_object_get(m, "unit")), ms.m[k].unit);
+        json_t *val = json_object_get(m, "value");
+        if (isfinite(ms.m[k].value))
+            cr_expect_eq(json_real_value(val), ms.m[k].value, "%s", ms.m[k].name);
+        else
+            cr_expect(json_is_null(val), "%s: NaN is null", ms.m[k].name);
+    }
     json_decref(j);
     free(tmp);
     exp_metrics_free(&ms);
