@@ -59,8 +59,8 @@ static int write_spice(const cli_args *a, exp_device *e, const char *path)
     strncat(data, ".data", sizeof data - strlen(data) - 1);
     strbuf b;
     strbuf_init(&b);
-    int st = device_spice_netlist(e->type, e->cell.p, e->x0, e->dev.T_K, &e->s, exp_device_t_stop(e),
-                                  (size_t)e->sim.n_points, data, &b);
+    int st = device_spice_netlist(e->type, e->cell.p, e->x0, e->dev.T_K, &e->s, &e->sim, exp_device_t_stop(e),
+                                  data, &b);
     if (st == CIM_OK) {
         strbuf_printf(&b, "* written by: %s\n", a->invocation);
         st = afile_write_all(path, b.s, b.len);

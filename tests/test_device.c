@@ -284,14 +284,14 @@ ParameterizedTest(size_t *ci, device, agrees_with_ngspice, .timeout = 300)
     snprintf(data, sizeof data, "%s/dev.data", dir);
     strbuf nl;
     strbuf_init(&nl);
-    cr_assert_eq(device_spice_netlist(r.e.type, r.e.cell.p, r.e.x0, r.e.dev.T_K, &r.e.s, exp_device_t_stop(&r.e),
-                                      tr->n, data, &nl), CIM_OK);
+    cr_assert_eq(device_spice_netlist(r.e.type, r.e.cell.p, r.e.x0, r.e.dev.T_K, &r.e.s, &r.e.sim,
+                                      exp_device_t_stop(&r.e), data, &nl), CIM_OK);
     util_write(cir, nl.s);
     strbuf_destroy(&nl);
     snprintf(cmd, sizeof cmd, "cd %s && ngspice -b dev.cir > ngspice.log 2>&1", dir);
     cr_assert_eq(system(cmd), 0, "%s: ngspice failed (see %s/ngspice.log)", sc->name, dir);
     double *ref = malloc(tr->n * sizeof *ref);
-    cr_assert_eq(device_spice_read(data, exp_device_t_stop(&r.e), tr->n, ref), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(device_spice_read(data, &r.e.sim, exp_device_t_stop(&r.e), ref), CIM_OK, "%s", cim_errmsg());
     double peak = peak_abs(tr->i_A, tr->n), worst = 0;
     size_t compared = 0;
     for (size_t j = 0; j < tr->n; j++)
