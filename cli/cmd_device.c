@@ -237,6 +237,10 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
                 fprintf(out, "  read on/off %.4g", json_real_value(rr));
             fputc('\n', out);
         }
+        json_t *closed = json_object_get(summary, "read_closed_cycles");
+        if (json_is_real(closed))
+            fprintf(out, "  read window closed (on/off < %g) by N = %.4g\n", ENDURANCE_CLOSED_RATIO,
+                    json_real_value(closed));
         print_written(out, a->output, png);
     }
     free(w);
