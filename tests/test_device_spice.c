@@ -180,3 +180,53 @@ Test(device_spice, stanford_pku_example_current_is_in_the_rram_range)
     cr_expect_lt(r.e.tr.e_J[r.e.tr.n - 1], 1e-6, "energy %.4g J", r.e.tr.e_J[r.e.tr.n - 1]);
     devrun_unload(&r);
 }
+
+/* ---- the device command's summary and plot (issue 13) -------------------------------------------------- */
+
+/* A drift run's read hold changes R_read, but no voltage there is a switching voltage: the summary has no
+ * switching line (it printed "RESET at 100 mV"); a sweep keeps it. */
+Test(device_spice, drift_summary_has_no_switching_voltage)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    snprintf(args, sizeof args, "device %s/configs/device/pcm_drift.cfg -o d.csv", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "RESET at") == NULL && strstr(out, "  switching  ") == NULL, "%s", out);
+    cr_expect(strstr(out, "loop lobe area") == NULL, "%s", out);
+    cr_expect(strstr(out, "R_read at") != NULL, "%s", out);
+    free(out), free(err);
+    snprintf(args, sizeof args, "device %s/configs/device/vteam.cfg -o v.csv", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "switching       SET at") != NULL && strstr(out, "loop lobe area") != NULL, "%s", out);
+    free(out), free(err), free(dir);
+}
+
+/* The FeFET sweep's start-up relaxation (40x its switching current) no longer sets the current panel's scale:
+ * the plot is scaled to the loop from the first reversal on, and the summary says which range it drew. */
+Test(device_spice, fefet_plot_scales_to_the_loop_after_start_up)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "device %s/configs/device/fefet_sweep.cfg -o f.csv --plot f.png", CIM_SRC);
+    int rc = util_run_cli(dir, args, &out, &err);
+    if (rc != 0 && strstr(err, "gnuplot") != NULL) /* no gnuplot: nothing to draw */
+        cr_skip_test("gnuplot: %s", err);
+    cr_assert_eq(rc, 0, "%s", err);
+    const char *line = strstr(out, "plot            current axis ");
+    cr_assert_not_null(line, "%s", out);
+    /* the range printed, in nA (cli_si), against the trace's own peak */
+    double lo = NAN, hi = NAN;
+    cr_assert_eq(sscanf(line, "plot            current axis %lf nA .. %lf nA", &lo, &hi), 2, "%s", line);
+    snprintf(path, sizeof path, "%s/f.csv", dir);
+    char *csv = util_slurp(path, NULL);
+    double peak = 0;
+    for (char *l = csv; l != NULL && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        double t, v, i;
+        if (sscanf(l, "%lf,%lf,%lf", &t, &v, &i) == 3)
+            peak = fmax(peak, fabs(i));
+    }
+    free(csv);
+    cr_expect_gt(hi, lo);
+    cr_expect_lt(fmax(fabs(lo), fabs(hi)) * 1e-9, 0.1 * peak, "axis %g .. %g nA against the start-up peak %g A", lo,
+                 hi, peak);
+    cr_expect_gt(fmax(fabs(lo), fabs(hi)) * 1e-9, 0, "a loop current to show");
+    free(out), free(err), free(dir);
+}
