@@ -389,6 +389,11 @@ static int device_run(const cli_command *cmd, cli_args *a)
                            cli_opt(cmd, a, "endurance") != NULL))
         return cim_error(CIM_EUSAGE,
                          "device: --plot-r-t draws the trace of a stimulus run, not --pulses, --pcm-stat or --endurance");
+    /* It was silently ignored with them (the run wrote no netlist and said nothing). */
+    if (cli_opt(cmd, a, "spice") != NULL && (cli_opt(cmd, a, "pulses") != NULL || cli_opt(cmd, a, "pcm-stat") != NULL ||
+                                             cli_opt(cmd, a, "endurance") != NULL))
+        return cim_error(CIM_EUSAGE, "device: --spice writes the netlist of the stimulus run (no --pulses, --pcm-stat "
+                                     "or --endurance): run the config without them");
     cfg_init(&c);
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);

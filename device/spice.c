@@ -39,8 +39,15 @@ static void scale_rates(const char *sub, strbuf *o)
 int device_spice_netlist(const device_type *T, const void *params, const double *x0, double T_K,
                          const stimulus *s, const sim_params *sim, double t_stop_s, const char *data_path, strbuf *o)
 {
-    if (T->spice == NULL)
-        return cim_error(CIM_EINVAL, "device model \"%s\" has no SPICE form", T->name);
+    if (T->spice == NULL) {
+        char with[256] = "";
+        for (size_t k = 0; device_types[k] != NULL; k++)
+            if (device_types[k]->spice != NULL && strlen(with) + strlen(device_types[k]->name) + 3 < sizeof with)
+                snprintf(with + strlen(with), sizeof with - strlen(with), "%s%s", with[0] ? ", " : "",
+                         device_types[k]->name);
+        return cim_error(CIM_EINVAL, "device model \"%s\" has no SPICE form, so --spice cannot describe it (models with one: %s)",
+                         T->name, with);
+    }
     size_t n_points = (size_t)sim->n_points;
     /* A log grid spans many decades, and ngspice cannot: its smallest step is 1e-11 of its largest (the output
      * spacing), and it merges breakpoints closer than 1e-10 of it, so over 1 ns .. 1e6 s it steps over a

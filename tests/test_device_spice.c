@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_EXAMPLES 64
 
@@ -229,4 +230,28 @@ Test(device_spice, fefet_plot_scales_to_the_loop_after_start_up)
                  hi, peak);
     cr_expect_gt(fmax(fabs(lo), fabs(hi)) * 1e-9, 0, "a loop current to show");
     free(out), free(err), free(dir);
+}
+
+/* --spice is refused up front, with exit status 2 and nothing written, where it cannot describe the run: a model
+ * without a SPICE form (the FeFET), and another experiment than the stimulus run (it was silently ignored). */
+Test(device_spice, spice_is_refused_where_it_cannot_describe_the_run)
+{
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        {"fefet_sweep.cfg -o t.csv --spice t.cir", "device model \"fefet\" has no SPICE form"},
+        {"vteam_pulses.cfg --pulses -o t.csv --spice t.cir", "--spice writes the netlist of the stimulus run"},
+        {"feram_endurance.cfg --endurance -o t.csv --spice t.cir", "--spice writes the netlist of the stimulus run"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+        snprintf(args, sizeof args, "device %s/configs/device/%s", CIM_SRC, cases[k].args);
+        cr_expect_eq(util_run_cli(dir, args, &out, &err), 2, "%s", cases[k].args);
+        cr_expect(strstr(err, cases[k].says) != NULL, "%s: %s", cases[k].args, err);
+        snprintf(path, sizeof path, "%s/t.csv", dir);
+        cr_expect_neq(access(path, F_OK), 0, "%s: no output left behind", cases[k].args);
+        snprintf(path, sizeof path, "%s/t.cir", dir);
+        cr_expect_neq(access(path, F_OK), 0, "%s: no netlist", cases[k].args);
+        free(out), free(err), free(dir);
+    }
 }
