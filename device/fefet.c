@@ -32,6 +32,12 @@
  * mu 50 cm^2/Vs, Merz-law tau_0, alpha and domain spread); EKV: Enz, Krummenacher & Vittoz, Analog Integr.
  * Circ. Sig. Proc. 8, 83 (1995); HZO P_r, E_c [Schroeder-HfO2]; 5 nm film as the 4.5 nm Zr:HfO2 FeFET of
  * [Tan-FeFET] (MW ~ 1 V).  V_T0, n, W, L and g_leak are illustrative.
+ * Endurance references: [Yurchuk-trapping] E. Yurchuk et al., "Charge-trapping phenomena in HfO2-based
+ * FeFET-type nonvolatile memories", IEEE TED 63(9) (2016); [Ni-HZO-FeFET] K. Ni et al., "Critical role of
+ * interlayer in Hf0.5Zr0.5O2 ferroelectric FET nonvolatile memory performance", IEEE TED 65(6) (2018);
+ * [FeFET-endurance-paradox] "Endurance paradox in hafnium-oxide-based silicon-channel ferroelectric
+ * transistors", Fraunhofer (2026), publica.fraunhofer.de/handle/publica/517559; [JOS-FeFET-fatigue] review of
+ * HfO2 FeFET fatigue, J. Semicond., doi:10.1088/1674-4926/24100010.
  */
 #include "core/status.h"
 #include "device/device.h"
