@@ -49,7 +49,7 @@ static size_t trace_examples(char names[MAX_EXAMPLES][64])
         int other = strstr(run, "--pulses") || strstr(run, "--endurance") || strstr(run, "--pcm-stat");
         free(text);
         if (!other)
-            snprintf(names[n++], 64, "%s", de->d_name);
+            memcpy(names[n++], de->d_name, len + 1); /* len < 64 */
     }
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
