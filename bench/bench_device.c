@@ -96,7 +96,7 @@ static int load(cfg *c, exp_device *e, const char *path, const char *const *sets
 }
 
 /* Wall time of `ngspice -b` on the netlist, and the currents it computed. */
-static double run_ngspice(const char *dir, const char *netlist, double t_stop, size_t n, double *i_A)
+static double run_ngspice(const char *dir, const char *netlist, const sim_params *sim, double t_stop, double *i_A)
 {
     char path[512], cmd[1024], data[512];
     snprintf(path, sizeof path, "%s/b.cir", dir);
@@ -108,7 +108,7 @@ static double run_ngspice(const char *dir, const char *netlist, double t_stop, s
     double t0 = progress_now_s();
     int rc = system(cmd);
     double t = progress_now_s() - t0;
-    if (rc != 0 || device_spice_read(data, t_stop, n, i_A) != CIM_OK)
+    if (rc != 0 || device_spice_read(data, sim, t_stop, i_A) != CIM_OK)
         return NAN;
     return t;
 }
@@ -217,14 +217,14 @@ int main(void)
         /* ngspice: loosest reltol meeting 0.5 % */
         strbuf nl;
         strbuf_init(&nl);
-        device_spice_netlist(e.type, e.model, e.x0, e.dev.T_K, &e.s, t_stop, n, "b.data", &nl);
+        device_spice_netlist(e.type, e.model, e.x0, e.dev.T_K, &e.s, &e.sim, t_stop, "b.data", &nl);
         char *opt = strstr(nl.s, "reltol=");
         double t_ng = NAN, reltol_ok = NAN, dev_ng = NAN;
         for (size_t r = 0; r < sizeof reltols / sizeof *reltols && isnan(t_ng); r++) {
             char num[16];
             snprintf(num, sizeof num, "%-5.0e", reltols[r]); /* same width as "1e-10" */
             memcpy(opt + 7, num, 5);
-            double t = run_ngspice(dir, nl.s, t_stop, n, got);
+            double t = run_ngspice(dir, nl.s, &e.sim, t_stop, got);
             double d = isnan(t) ? INFINITY : max_dev(got, ref, n);
             if (d < 5e-3) {
                 t_ng = t;

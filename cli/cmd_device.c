@@ -56,8 +56,8 @@ static int write_spice(const cli_args *a, exp_device *e, const char *path)
     strncat(data, ".data", sizeof data - strlen(data) - 1);
     strbuf b;
     strbuf_init(&b);
-    int st = device_spice_netlist(e->type, e->cell.p, e->x0, e->dev.T_K, &e->s, exp_device_t_stop(e),
-                                  (size_t)e->sim.n_points, data, &b);
+    int st = device_spice_netlist(e->type, e->cell.p, e->x0, e->dev.T_K, &e->s, &e->sim, exp_device_t_stop(e),
+                                  data, &b);
     if (st == CIM_OK) {
         strbuf_printf(&b, "* written by: %s\n", a->invocation);
         st = afile_write_all(path, b.s, b.len);
@@ -234,6 +234,10 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
                 fprintf(out, "  read on/off %.4g", json_real_value(rr));
             fputc('\n', out);
         }
+        json_t *closed = json_object_get(summary, "read_closed_cycles");
+        if (json_is_real(closed))
+            fprintf(out, "  read window closed (on/off < %g) by N = %.4g\n", ENDURANCE_CLOSED_RATIO,
+                    json_real_value(closed));
         print_written(out, a->output, png);
     }
     free(w);
@@ -393,6 +397,11 @@ static int device_run(const cli_command *cmd, cli_args *a)
     if (st == CIM_OK && png_rt != NULL && x != experiment_find("device"))
         st = cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not of the %s experiment",
                        x->name);
+    /* It was silently ignored by the other experiments (the run wrote no netlist and said nothing). */
+    if (st == CIM_OK && cli_opt(cmd, a, "spice") != NULL && x != experiment_find("device"))
+        st = cim_error(CIM_EUSAGE, "device: --spice writes the netlist of a stimulus run, not of the %s experiment: run "
+                                   "a device config without --pulses, --pcm-stat or --endurance",
+                       x->name);
     if (st == CIM_OK && x == experiment_find("pcm_stat")) { /* needs neither the device nor the stimulus */
         st = pcm_stat_run(cmd, a, &c, e.run.seed, &ps, &px);
         exp_device_free(&e);
@@ -514,12 +523,17 @@ static int device_run(const cli_command *cmd, cli_args *a)
                     cli_si(b4, json_real_value(json_object_get(r, "min")), "ohm"),
                     cli_si(b5, json_real_value(json_object_get(r, "max")), "ohm"),
                     json_real_value(json_object_get(r, "ratio_max_min")));
+            /* Switching voltages and the loop area mean something for a sweep; for pulses and holds only a
+             * switching the drive did (exp_device_summary), and no line at all when there was none. */
             json_t *vs = json_object_get(sw, "v_set_V"), *vr = json_object_get(sw, "v_reset_V");
-            fprintf(out, "  switching       SET at %s, RESET at %s (R_read moved 10%% from its running extreme)\n",
-                    vs && json_is_real(vs) ? cli_si(b1, json_real_value(vs), "V") : "none",
-                    vr && json_is_real(vr) ? cli_si(b2, json_real_value(vr), "V") : "none");
-            fprintf(out, "  loop lobe area  %s (sum over half-cycles of |integral i dv|)\n",
-                    cli_si(b1, json_real_value(json_object_get(summary, "loop_area_W")), "W"));
+            int sweep = json_is_true(json_object_get(sw, "sweep"));
+            if (sweep || json_is_real(vs) || json_is_real(vr))
+                fprintf(out, "  switching       SET at %s, RESET at %s (R_read moved 10%% from its running extreme)\n",
+                        json_is_real(vs) ? cli_si(b1, json_real_value(vs), "V") : "none",
+                        json_is_real(vr) ? cli_si(b2, json_real_value(vr), "V") : "none");
+            if (sweep)
+                fprintf(out, "  loop lobe area  %s (sum over half-cycles of |integral i dv|)\n",
+                        cli_si(b1, json_real_value(json_object_get(summary, "loop_area_W")), "W"));
             fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
                     cli_si(b1, json_real_value(json_object_get(summary, "energy_J")), "J"));
             json_t *ob = json_object_get(summary, "observable");
@@ -529,6 +543,14 @@ static int device_run(const cli_command *cmd, cli_args *a)
                 fprintf(out, "  wrote           %s\n", a->output);
             if (spice)
                 fprintf(out, "  wrote           %s (run: ngspice -b %s)\n", spice, spice);
+            double ilo, ihi;
+            size_t k_loop = png != NULL && tr->obs != NULL && !cli_opt(cmd, a, "log-current")
+                            ? plot_iv_current_range(tr, 1, &ilo, &ihi)
+                            : 0;
+            if (k_loop > 0)
+                fprintf(out, "  plot            current axis %s .. %s: the loop from t = %s on (the start-up before is "
+                             "off scale)\n",
+                        cli_si(b1, ilo, "A"), cli_si(b2, ihi, "A"), cli_si(b3, tr->t_s[k_loop], "s"));
             if (png_rt != NULL) {
                 size_t k0 = first_hold, k1 = tr->n - 1;
                 fprintf(out, "  R(t) drift      R = v/i from %s at t - t_0 = %s to %s at %s (hold from t_0 = %s)\n",

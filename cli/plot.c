@@ -82,6 +82,22 @@ static double eng_scale(double peak, const char **prefix)
     return pow(10.0, -3 * (k - 5));
 }
 
+size_t plot_iv_current_range(const device_trace *tr, int reactive, double *lo, double *hi)
+{
+    size_t k0 = 0;
+    if (reactive) /* skip the start-up: from the first polarity reversal of the voltage on */
+        for (size_t k = 1, seen = 0; k < tr->n && k0 == 0; k++) {
+            if (tr->v_V[k - 1] != 0)
+                seen = 1;
+            if (seen && (tr->v_V[k] > 0) != (tr->v_V[k - 1] > 0) && tr->v_V[k] != 0)
+                k0 = k;
+        }
+    *lo = INFINITY, *hi = -INFINITY;
+    for (size_t k = k0; k < tr->n; k++)
+        *lo = fmin(*lo, tr->i_A[k]), *hi = fmax(*hi, tr->i_A[k]);
+    return k0;
+}
+
 int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
             const char *png_path)
 {
@@ -127,6 +143,16 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
         m += (size_t)snprintf(script + m, sizeof script - m, "set logscale y\nset format y '10^{%%L}'\n");
     if (log_current && peak > 0)
         m += (size_t)snprintf(script + m, sizeof script - m, "set yrange [%.3g:*]\n", 1e-6 * peak);
+    /* A reactive device's start-up relaxation (the depolarizing domains at t = 0) can dwarf its switching
+     * current: the panel is scaled to the loop from the first reversal on, and says so. */
+    double lo, hi;
+    size_t k0 = two && !log_current ? plot_iv_current_range(tr, 1, &lo, &hi) : 0;
+    if (k0 > 0 && hi > lo)
+        m += (size_t)snprintf(script + m, sizeof script - m,
+                              "set yrange [%.6g:%.6g]\nset label 1 'start-up before %.3g %ss off scale' at graph 0.02, "
+                              "graph 0.96 font ',9'\n",
+                              (lo - 0.05 * (hi - lo)) * i_scale, (hi + 0.05 * (hi - lo)) * i_scale, tr->t_s[k0] * t_scale,
+                              t_prefix);
     snprintf(script + m, sizeof script - m, "plot '%s' using 1:2:3 with lines lw 2 lc palette\n%s", data,
              two ? "unset multiplot\n" : "");
     return run_gnuplot(script, tmp_png, png_path, data);

@@ -10,6 +10,9 @@
  * (obs, may be NULL; the trace's obs column), two panels: the observable against the voltage (the P-V
  * loop, in the field's unit, cli_display_unit) beside the I-V loop.  The PNG is written to a temporary
  * name and renamed.  CIM_EIO if gnuplot is missing or fails. */
+/* The current range of the loop an I-V plot shows: for a reactive device (reactive != 0) from the first
+ * polarity reversal of the voltage on, which leaves the start-up relaxation out; returns that first sample. */
+size_t plot_iv_current_range(const device_trace *tr, int reactive, double *lo, double *hi);
 int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
             const char *png_path);
 

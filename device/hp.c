@@ -144,8 +144,7 @@ static void hp_spice(const void *v, const double *x0, double T_K, strbuf *o)
     }
     strbuf_puts(o, "}\n");
     strbuf_printf(o, ".func D() {" SPICE_G "*V(p,n)/R()*W()}\n", k);
-    /* Same clamp as the integrators: no motion past a bound. */
-    strbuf_puts(o, "Bs0 0 s0 I=((V(s0)>=1 && D()>0) || (V(s0)<=0 && D()<0)) ? 0 : D()\n");
+    spice_bounded_rate(o, 0, "D()", 0.0, 1.0); /* no motion past a bound, as the integrators */
     strbuf_puts(o, ".ends hp\n");
 }
 

@@ -320,13 +320,10 @@ static void pcm_spice(const void *v, const double *x0, double T_K, strbuf *o)
     strbuf_printf(o, ".func DSS() {(SON()-V(s2))/" SPICE_G "}\n", p->tau_ots_s);
     /* age, in ns */
     strbuf_printf(o, ".func DAGE() {" SPICE_G "-MOL()*V(s3)/" SPICE_G "}\n", 1.0 / sa, p->tau_melt_s);
-    /* Same clamp as the integrators: no motion past a bound. */
+    /* No motion past a bound, as the integrators. */
     static const char *const d[4] = {"DAA()", "DTT()", "DSS()", "DAGE()"};
-    for (int k = 0; k < 4; k++) {
-        double s = pcm_state[k].spice_scale;
-        strbuf_printf(o, "Bs%d 0 s%d I=((V(s%d)>=" SPICE_G " && %s>0) || (V(s%d)<=" SPICE_G " && %s<0)) ? 0 : %s\n", k,
-                      k, k, hi[k] / s, d[k], k, lo[k] / s, d[k], d[k]);
-    }
+    for (int k = 0; k < 4; k++)
+        spice_bounded_rate(o, k, d[k], lo[k] / pcm_state[k].spice_scale, hi[k] / pcm_state[k].spice_scale);
     strbuf_puts(o, ".ends pcm\n");
 }
 
@@ -344,10 +341,4 @@ const device_type device_pcm = {
     .dxdt = pcm_dxdt,
     .current_A = pcm_current,
     .spice = pcm_spice,
-    /* An absolute floor for the states' truncation error: ngspice's charge tolerance is reltol max(|q|, chgtol),
-     * which with spice.c's chgtol = 1e-22 is purely relative, and a, starting at exactly 0 in a SET cell, then
-     * has none.  At the melting point a' jumps in slope by ~1e18 /s^2 (melting in 0.1 ns) while a and a' are 0,
-     * and ngspice cuts its step to 1e-21 s and aborts ("timestep too small").  chgtol = 1e-2 makes the floor
-     * reltol * chgtol = 1e-12 of a node unit (1e-12 in a and s, 1 pK, 1 zs of age), the same as vntol. */
-    .spice_options = "chgtol=1e-2",
 };

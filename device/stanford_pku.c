@@ -215,8 +215,7 @@ static void spku_spice(const void *v, const double *x0, double T_K, strbuf *o)
                   ".func D() {" SPICE_G "*(exp(-" SPICE_G "/(" SPICE_G "*V(s1))+Z())-exp(-" SPICE_G "/(" SPICE_G
                   "*V(s1))-Z()))}\n",
                   -0.5 * p->vel0_m_per_s / s, p->ea_set_eV, kq, p->ea_reset_eV, kq);
-    strbuf_printf(o, "Bs0 0 s0 I=((V(s0)>=" SPICE_G " && D()>0) || (V(s0)<=" SPICE_G " && D()<0)) ? 0 : D()\n",
-                  p->g_max_m / s, p->g_min_m / s);
+    spice_bounded_rate(o, 0, "D()", p->g_min_m / s, p->g_max_m / s);
     if (p->tau_th_s > 0)
         strbuf_printf(o, "Bs1 0 s1 I=(" SPICE_G "+abs(V(p,n)*CUR())*" SPICE_G "-V(s1))/" SPICE_G "\n", T_K,
                       p->r_th_K_per_W, p->tau_th_s);

@@ -221,13 +221,26 @@ double stimulus_max_step(const stimulus *s)
     }
 }
 
-void stimulus_spice(const stimulus *s, double t_stop, strbuf *o)
+void stimulus_spice(const stimulus *s, double t_stop, const char *t_expr, strbuf *o)
 {
     const stimulus_params *p = &s->p;
     /* The source drives node src; the device sits at node p, behind the series resistor if any. */
     if (p->r_series_ohm > 0)
         strbuf_printf(o, "Rs src p %.17g\n", p->r_series_ohm);
     const char *node = p->r_series_ohm > 0 ? "src" : "p";
+    if (t_expr != NULL) { /* a behavioural source of t_expr, behind a 0 V Vin that reads the same current */
+        strbuf_printf(o, "Vin %s vsrc 0\n", node);
+        if (p->kind == STIM_SINE) {
+            strbuf_printf(o, "Bsrc vsrc 0 V=%.17g+%.17g*sin(%.17g*(%s))\n", p->offset_V, p->amplitude_V,
+                          2.0 * STIM_PI * p->freq_Hz, t_expr);
+            return;
+        }
+        strbuf_printf(o, "Bsrc vsrc 0 V=pwl(%s, 0,%.17g", t_expr, stimulus_v(s, 0));
+        for (double b = stimulus_next_break(s, 0.0); b < t_stop; b = stimulus_next_break(s, b))
+            strbuf_printf(o, ",\n+ %.17g,%.17g", b, stimulus_v(s, b));
+        strbuf_printf(o, ",\n+ %.17g,%.17g)\n", t_stop, stimulus_v(s, t_stop));
+        return;
+    }
     if (p->kind == STIM_SINE) {
         strbuf_printf(o, "Vin %s 0 SIN(%.17g %.17g %.17g 0 0 0)\n", node, p->offset_V, p->amplitude_V, p->freq_Hz);
         return;

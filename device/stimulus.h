@@ -60,7 +60,9 @@ double stimulus_duration(const stimulus *s);
 /* The largest integration step that still resolves the waveform's shape (period/200 for sine). */
 double stimulus_max_step(const stimulus *s);
 /* An ngspice voltage source "Vin p 0 ..." for the same waveform over [0, t_stop]: SIN for a sine,
- * otherwise an exact PWL through the waveform's breakpoints. */
-void stimulus_spice(const stimulus *s, double t_stop_s, strbuf *out);
+ * otherwise an exact PWL through the waveform's breakpoints.  With t_expr (an expression of ngspice's
+ * `time` that is the physical time: device/spice.c's log-time netlists) the waveform is a B-source of
+ * t_expr behind a 0 V source Vin (i(Vin) is the same current), and sets no breakpoints of its own. */
+void stimulus_spice(const stimulus *s, double t_stop_s, const char *t_expr, strbuf *out);
 
 #endif

@@ -266,8 +266,7 @@ static void team_spice_common(const team_params *p, const double *x0, int by_cur
                   "(S()<" SPICE_G " ? " SPICE_G "*pow(S()/" SPICE_G "-1," SPICE_G ")*FON() : 0)}\n",
                   p->th_off, p->k_off_m_per_s / s, p->th_off, p->alpha_off, p->th_on, p->k_on_m_per_s / s, p->th_on,
                   p->alpha_on);
-    strbuf_printf(o, "Bs0 0 s0 I=((V(s0)>=" SPICE_G " && D()>0) || (V(s0)<=" SPICE_G " && D()<0)) ? 0 : D()\n", xoff,
-                  xon);
+    spice_bounded_rate(o, 0, "D()", xon, xoff);
     strbuf_printf(o, ".ends %s\n", name);
 }
 

@@ -126,7 +126,7 @@ static void yakopcic_spice(const void *v, const double *x0, double T_K, strbuf *
                   p->eta, p->x_p, -p->alpha_p, p->x_p, p->x_p, 1.0 - p->x_p, 1.0 - p->x_n, p->alpha_n, p->x_n - 1.0,
                   1.0 - p->x_n);
     strbuf_printf(o, ".func D() {" SPICE_G "*G()*F()}\n", p->eta);
-    strbuf_puts(o, "Bs0 0 s0 I=((V(s0)>=1 && D()>0) || (V(s0)<=0 && D()<0)) ? 0 : D()\n");
+    spice_bounded_rate(o, 0, "D()", 0.0, 1.0);
     strbuf_puts(o, ".ends yakopcic\n");
 }
 

@@ -182,9 +182,12 @@ json_t *exp_device_summary(const exp_device *e)
         double r = exp_device_r_read(e, tr->x + k * ns);
         r_min = fmin(r_min, r);
         r_max = fmax(r_max, r);
-        if (isnan(v_set) && r < 0.9 * run_max)
+        /* Switching is a change the drive makes: at or below the read voltage (a read hold) a change of
+         * R_read is drift or relaxation, and the voltage there is no switching voltage. */
+        int driven = fabs(tr->v_V[k]) > fabs(e->dev.v_read_V) * (1 + 1e-9);
+        if (isnan(v_set) && driven && r < 0.9 * run_max)
             v_set = tr->v_V[k];
-        if (isnan(v_reset) && r > 1.1 * run_min)
+        if (isnan(v_reset) && driven && r > 1.1 * run_min)
             v_reset = tr->v_V[k];
         run_max = fmax(run_max, r);
         run_min = fmin(run_min, r);
@@ -201,6 +204,7 @@ json_t *exp_device_summary(const exp_device *e)
     json_t *sw = json_object();
     json_object_set_new(sw, "v_set_V", isnan(v_set) ? json_null() : json_real(v_set));
     json_object_set_new(sw, "v_reset_V", isnan(v_reset) ? json_null() : json_real(v_reset));
+    json_object_set_new(sw, "sweep", json_boolean(e->stim.kind == STIM_SINE || e->stim.kind == STIM_TRIANGLE));
     json_t *states = json_object();
     for (size_t k = 0; k < ns; k++) {
         double lo = tr->x[k], hi = tr->x[k];

@@ -122,9 +122,21 @@ json_t *exp_endurance_summary(const exp_device *e, const endurance_curve *c)
         if (w > wbest)
             wbest = w, best = k;
     }
+    /* the read window closed: the first count, after one with on/off >= ENDURANCE_CLOSED_RATIO, below it */
+    double closed = NAN;
+    int open = 0;
+    for (size_t k = 0; k < c->n && c->has_read && isnan(closed); k++) {
+        double r = fabs(c->i_pos_A[k] / c->i_neg_A[k]);
+        r = r < 1 ? 1 / r : r;
+        if (r >= ENDURANCE_CLOSED_RATIO)
+            open = 1;
+        else if (open)
+            closed = c->cycles[k];
+    }
     const device_observable *o = &e->type->observable;
-    return json_pack("{s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o}", "model", e->type->name, "citation",
+    return json_pack("{s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "model", e->type->name, "citation",
                      e->type->citation, "observable", c->has_obs ? json_string(o->name) : json_null(),
                      "observable_unit", c->has_obs ? json_string(o->unit) : json_null(), "v_read_V", e->dev.v_read_V,
-                     "first", point(c, 0), "best", point(c, best), "last", point(c, c->n - 1));
+                     "first", point(c, 0), "best", point(c, best), "last", point(c, c->n - 1), "read_closed_cycles",
+                     jnum(closed));
 }

@@ -41,7 +41,12 @@ typedef struct endurance_curve {
 
 /* Runs the experiment on e (prepared; its cell is remade at each count and left at the last). */
 int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *out);
-/* Summary: the window (observable and read-current ratio) at the first, best and last counts. */
+/* A read window below this on/off ratio is closed (two states a sense amplifier cannot tell apart). */
+#define ENDURANCE_CLOSED_RATIO 2.0
+
+/* Summary: the window (observable and read-current ratio) at the first, best and last counts, and
+ * "read_closed_cycles", the first count whose read on/off ratio fell below ENDURANCE_CLOSED_RATIO after
+ * having been above it (null if it never closed or never opened). */
 json_t *exp_endurance_summary(const exp_device *e, const endurance_curve *c);
 void endurance_curve_free(endurance_curve *c);
 

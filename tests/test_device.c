@@ -110,12 +110,18 @@ Test(device, check_value_stanford_pku)
     cr_expect_eq(dx[1], 0.0, "an algebraic state has no derivative");
 }
 
+/* The Stanford-PKU example as NEEDS runs it, without its compliance (configs/device/stanford_pku.cfg before
+ * issue 13): +-1.6 V straight across the cell, the default 1 % F_min gate.  The SET runs away to g_min and heats
+ * the cell by hundreds of kelvin, which the thermal tests need. */
+#define SPKU_NO_COMPLIANCE "stimulus.r_series_ohm=0", "stimulus.amplitude_V=1.6", "device.stanford_pku.f_min_width=0.01"
+
 /* The steady-state temperature (tau_th = 0) is the limit of the thermal RC: the two runs agree. */
 Test(device, stanford_steady_state_is_the_limit_of_the_thermal_rc)
 {
     devrun a, b;
-    const char *rc[] = {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", NULL};
-    devrun_load(&a, CIM_SRC "/configs/device/stanford_pku.cfg", NULL);
+    const char *rc[] = {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", SPKU_NO_COMPLIANCE, NULL};
+    const char *ss[] = {SPKU_NO_COMPLIANCE, NULL};
+    devrun_load(&a, CIM_SRC "/configs/device/stanford_pku.cfg", ss);
     devrun_load(&b, CIM_SRC "/configs/device/stanford_pku.cfg", rc);
     devrun_simulate(&a);
     devrun_simulate(&b);
@@ -254,12 +260,16 @@ static const spice_case spice_cases[] = {
                                        PULSE("0.5", "100e-9", "400e-9", "4", "1e-9"), NULL}},
     {"yakopcic sine", "yakopcic.cfg", {NULL}},
     {"yakopcic pulses", "yakopcic.cfg", {PULSE("0.4", "2e-3", "5e-3", "4", "1e-4"), NULL}},
-    {"stanford_pku pulses", "stanford_pku.cfg", {PULSE("1.8", "100e-9", "400e-9", "3", "10e-12"), NULL}},
+    {"stanford_pku pulses", "stanford_pku.cfg",
+     {PULSE("1.8", "100e-9", "400e-9", "3", "10e-12"), "stimulus.r_series_ohm=0", "device.stanford_pku.f_min_width=0.01",
+      NULL}},
     {"stanford_pku sky130 + series R", "stanford_pku_sky130.cfg", {NULL}},
-    /* The triangle sweep with the steady-state temperature (tau_th = 0) makes ngspice itself abort at
-     * the SET ("timestep too small"): the heating loop is instantaneous.  It is compared here with a
-     * thermal time constant, and stanford_steady_state_is_the_limit_of_the_thermal_rc closes the gap. */
     {"stanford_pku triangle, thermal RC", "stanford_pku.cfg", {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", NULL}},
+    /* With no compliance the SET runs away into g_min, where the netlist's old bound clamp (a jump of the rate)
+     * left ngspice's implicit step without a solution: "timestep too small" at 0.22 ms (issue 13). */
+    {"stanford_pku triangle, steady state, no compliance", "stanford_pku.cfg", {SPKU_NO_COMPLIANCE, NULL}},
+    {"stanford_pku triangle, thermal RC, no compliance", "stanford_pku.cfg",
+     {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", SPKU_NO_COMPLIANCE, NULL}},
     /* With the default viscosity the Landau jump at E_c lasts ~0.1 ns inside a 1 ms sweep: a saddle-node
      * whose timing rounding decides, so both are compared with a viscosity that resolves the switching. */
     {"feram_lk triangle, viscous", "feram_lk.cfg", {"stimulus.freq_Hz=1e5", "device.feram_lk.rho_ohm_m=1e3", NULL}},
@@ -315,14 +325,14 @@ ParameterizedTest(size_t *ci, device, agrees_with_ngspice, .timeout = 300)
     snprintf(data, sizeof data, "%s/dev.data", dir);
     strbuf nl;
     strbuf_init(&nl);
-    cr_assert_eq(device_spice_netlist(r.e.type, r.e.cell.p, r.e.x0, r.e.dev.T_K, &r.e.s, exp_device_t_stop(&r.e),
-                                      tr->n, data, &nl), CIM_OK);
+    cr_assert_eq(device_spice_netlist(r.e.type, r.e.cell.p, r.e.x0, r.e.dev.T_K, &r.e.s, &r.e.sim,
+                                      exp_device_t_stop(&r.e), data, &nl), CIM_OK);
     util_write(cir, nl.s);
     strbuf_destroy(&nl);
     snprintf(cmd, sizeof cmd, "cd %s && ngspice -b dev.cir > ngspice.log 2>&1", dir);
     cr_assert_eq(system(cmd), 0, "%s: ngspice failed (see %s/ngspice.log)", sc->name, dir);
     double *ref = malloc(tr->n * sizeof *ref);
-    cr_assert_eq(device_spice_read(data, exp_device_t_stop(&r.e), tr->n, ref), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(device_spice_read(data, &r.e.sim, exp_device_t_stop(&r.e), ref), CIM_OK, "%s", cim_errmsg());
     double peak = peak_abs(tr->i_A, tr->n), worst = 0;
     size_t compared = 0;
     for (size_t j = 0; j < tr->n; j++)
@@ -475,7 +485,7 @@ Test(device, log_grid_samples_at_equal_ratios)
 Test(device, stanford_temperature_tracks_the_steady_state)
 {
     devrun r;
-    const char *sets[] = {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", NULL};
+    const char *sets[] = {"device.stanford_pku.tau_th_s=0.23e-9", "sim.method=\"bsimp\"", SPKU_NO_COMPLIANCE, NULL};
     devrun_load(&r, CIM_SRC "/configs/device/stanford_pku.cfg", sets);
     devrun_simulate(&r);
     const device_trace *tr = &r.e.tr;

@@ -462,6 +462,78 @@ Test(ferro, fatigue_closes_the_fefet_window_symmetrically)
     }
 }
 
+/* Charge trapped at the interlayer screens the polarization from the channel: the read (threshold) window after
+ * N cycles is (1 - f) of the fresh one, f = 1 - exp(-(N / n_trap)^beta), and none from the interlayer breakdown
+ * on, while the polarization the film retains is the same at every N (the film still switches). */
+Test(ferro, trapping_closes_the_fefet_read_window_by_its_law)
+{
+    const char *base = "@device = { model = \"fefet\"; fefet = { kinetics = \"preisach\"; p_r_C_per_m2 = 0.005; "
+                       "n_trap_cycles = 3e5; trap_beta = 0.7; n_breakdown_cycles = 5e6; }; }; "
+                       "variability = { endurance = { n_cycles_start = %s; }; };";
+    const char *counts[] = {"0", "1e4", "3e5", "2e6", "6e6"};
+    double mw0 = NAN, p0 = NAN;
+    for (int k = 0; k < 5; k++) {
+        char cfgtext[512];
+        snprintf(cfgtext, sizeof cfgtext, base, counts[k]);
+        devrun r;
+        double xe[ND], xp[ND];
+        program(&r, cfgtext, -4.0, xe);
+        devrun_unload(&r);
+        program(&r, cfgtext, +4.0, xp);
+        double N = atof(counts[k]), nt = param(&r, "n_trap_cycles"), beta = param(&r, "trap_beta");
+        double f = N >= param(&r, "n_breakdown_cycles") ? 1 : N > 0 ? 1 - exp(-pow(N / nt, beta)) : 0;
+        double vte = vg_at(&r, xe, 1e-7), vtp = vg_at(&r, xp, 1e-7), mw = vte - vtp;
+        double dp = mean_p(xp) - mean_p(xe);
+        if (k == 0) {
+            mw0 = mw, p0 = dp;
+            cr_assert_gt(mw0, 0.05, "a window to close (%.4g V)", mw0);
+        } else {
+            /* the count also advances by a reversal or two during the programming runs: 1e-4 covers it */
+            cr_expect(fabs(mw / mw0 - (1 - f)) < 1e-4, "N = %s: window %.6g V = %.6f of the fresh one, 1 - f = %.6f",
+                      counts[k], mw, mw / mw0, 1 - f);
+            cr_expect(fabs(dp - p0) < 1e-9, "N = %s: the film retains the same polarization (%.9g, fresh %.9g)",
+                      counts[k], dp, p0);
+        }
+        cr_log_info("fefet trapping N = %s: window %.4g V (1 - f = %.4g)", counts[k], mw, 1 - f);
+        devrun_unload(&r);
+    }
+}
+
+/* The FeFET endurance example: open for 1e4 cycles, its read window closed between 1e5 and 1e7 cycles (real HZO
+ * FeFETs fail around 1e5-1e6), its polarization window still open there (the film switches). */
+Test(ferro, fefet_endurance_example_closes_between_1e5_and_1e7_cycles)
+{
+    devrun r; /* devrun_load, with the experiment's group bound as the CLI binds it */
+    endurance_exp_params ep;
+    cfg_init(&r.c);
+    exp_device_init(&r.e, &r.c);
+    cfg_bind(&r.c, &endurance_exp_group, &ep);
+    cr_assert_eq(cfg_read_file(&r.c, CIM_SRC "/configs/device/fefet_endurance.cfg"), CIM_OK, "%s", cim_errmsg());
+    exp_device_bind_model(&r.e, &r.c);
+    cr_assert_eq(cfg_resolve(&r.c), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_device_prepare(&r.e, CIM_SRC "/configs/device/"), CIM_OK, "%s", cim_errmsg());
+    ep.n_min_cycles = 1e3, ep.n_max_cycles = 1e8, ep.n_points = 21; /* the decades that matter, at 4 per decade */
+    endurance_curve c;
+    cr_assert_eq(exp_endurance_run(&r.e, &ep, &c), CIM_OK, "%s", cim_errmsg());
+    json_t *s = exp_endurance_summary(&r.e, &c);
+    json_t *closed = json_object_get(s, "read_closed_cycles");
+    cr_assert(json_is_real(closed), "the read window closes");
+    double n_closed = json_real_value(closed);
+    cr_expect(n_closed > 1e5 && n_closed <= 1e7, "closed at N = %.4g", n_closed);
+    for (size_t k = 0; k < c.n; k++) {
+        double ratio = c.i_pos_A[k] / c.i_neg_A[k], w = c.obs_pos[k] - c.obs_neg[k];
+        if (c.cycles[k] <= 1e4 * (1 + 1e-9))
+            cr_expect_gt(ratio, 100, "N = %.4g: on/off %.4g", c.cycles[k], ratio);
+        if (c.cycles[k] >= 1e7 * (1 - 1e-9)) {
+            cr_expect_lt(fabs(ratio - 1), 1e-6, "N = %.4g: on/off %.6g after the breakdown", c.cycles[k], ratio);
+            cr_expect_gt(w, 0.05, "N = %.4g: the polarization window (%.4g C/m^2) stays open", c.cycles[k], w);
+        }
+    }
+    json_decref(s);
+    endurance_curve_free(&c);
+    devrun_unload(&r);
+}
+
 /* Wake-up opens the FeFET window: pristine (bias above every coercive field) the programmed polarization
  * falls back at zero gate bias and there is no window; woken up the window is the ordinary one. */
 Test(ferro, wake_up_opens_the_fefet_window)
