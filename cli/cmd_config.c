@@ -10,10 +10,13 @@
 #include <string.h>
 
 static const cli_option config_options[] = {
-    {"dump", NULL, "print CONFIG fully resolved: every key, defaults filled in, --set applied, with units"},
-    {"docs", NULL, "print the reference of every configuration key (Markdown; `make docs` writes docs/config.md)"},
-    {"for", "COMMAND", "resolve CONFIG as COMMAND reads it (default: the command whose groups match the file's)"},
-    {NULL, NULL, NULL},
+    {"dump", NULL, "print CONFIG fully resolved: every key, defaults filled in, --set applied, with units",
+     CLI_OUT_NONE},
+    {"docs", NULL, "print the reference of every configuration key (Markdown; `make docs` writes docs/config.md)",
+     CLI_OUT_NONE},
+    {"for", "COMMAND", "resolve CONFIG as COMMAND reads it (default: the command whose groups match the file's)",
+     CLI_OUT_NONE},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 /* ---- --docs ------------------------------------------------------------------------------------ */

@@ -15,19 +15,25 @@
 #include <string.h>
 
 static const cli_option device_options[] = {
-    {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)"},
-    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time (models with an observable: the P-V loop beside it)"},
-    {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
+    {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)",
+     CLI_OUT_FILE},
+    {"plot", "FILE.png",
+     "draw the I-V loop with gnuplot, coloured by time (models with an observable: the P-V loop beside it); "
+     "the extension chooses the format: .png, .svg or .pdf",
+     CLI_OUT_FIGURE},
+    {"log-current", NULL, "with --plot: |current| on a logarithmic axis", CLI_OUT_NONE},
     {"plot-r-t", "FILE.png",
      "draw R = v/i against time on log-log axes over the run's final hold at a read voltage (drift, retention), "
-     "with the slope fitted over its last 3 decades"},
-    {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
+     "with the slope fitted over its last 3 decades (.png, .svg or .pdf)",
+     CLI_OUT_FIGURE},
+    {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus", CLI_OUT_NONE},
     {"endurance", NULL,
      "run the endurance experiment (group endurance_exp): the stimulus loop on the device as aged by N switching "
-     "cycles, N on a log grid; window at 0 V after each half"},
+     "cycles, N on a log grid; window at 0 V after each half", CLI_OUT_NONE},
     {"pcm-stat", NULL,
-     "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
-    {NULL, NULL, NULL},
+     "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus",
+     CLI_OUT_NONE},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 static const param_group *const device_groups[] = {&run_group,        &device_group,    &stimulus_group,

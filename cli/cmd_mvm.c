@@ -10,20 +10,23 @@
 #include <stdio.h>
 
 static const cli_option mvm_options[] = {
-    {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
+    {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated", CLI_OUT_NONE},
     {"voltages", "FILE",
      "input voltages v, volts: one line per row of G; several comma-separated columns are several input vectors, "
-     "multiplied as a batch (the result then has one column per vector)"},
+     "multiplied as a batch (the result then has one column per vector)", CLI_OUT_NONE},
     {"spice", "FILE.cir",
      "write the simulated array (cells, wires, sources) as an ngspice netlist; weight level: one per tile "
-     "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages"},
-    {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)"},
-    {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)"},
+     "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages",
+     CLI_OUT_FILE},
+    {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)",
+     CLI_OUT_NONE},
+    {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)", CLI_OUT_NONE},
     {"maps", "PREFIX",
      "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs; weight level with "
      "weights.cells = \"device\": PREFIX_gerr/_gread/_pulses.csv and PNGs (programmed conductance error, read "
-     "conductance, pulses per cell, every tile on its grid)"},
-    {NULL, NULL, NULL},
+     "conductance, pulses per cell, every tile on its grid)",
+     CLI_OUT_PREFIX},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 static const param_group *const mvm_groups[] = {&run_group,       &crossbar_group,    &cell_group,       &mvm_group,

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 
 static const cli_option sneak_options[] = {
-    {"plot", "FILE.png", "draw the read margin against the array side, one line per scheme (closed forms dashed)"},
-    {NULL, NULL, NULL},
+    {"plot", "FILE.png",
+     "draw the read margin against the array side, one line per scheme (closed forms dashed); .png, .svg or .pdf",
+     CLI_OUT_FIGURE},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 static const param_group *const sneak_groups[] = {&run_group, &crossbar_group, &cell_group, &sneak_group, NULL};

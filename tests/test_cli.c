@@ -848,3 +848,80 @@ Test(cli, several_input_vectors_are_each_their_own_multiply)
     csv_table_free(&d4), csv_table_free(&d1);
     free(dir);
 }
+
+/* ---- outputs: checked before the run, all or nothing, the figure's format from its name ------------------- */
+
+/* A stand-in gnuplot in dir/bin that fails the way gnuplot reports a script error; PATH points there. */
+static void fake_failing_gnuplot(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bin", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/bin/gnuplot", dir);
+    util_write(path, "#!/bin/sh\ncat >/dev/null\necho '\"<stdin>\" line 7: undefined variable: frobnicate' >&2\nexit 1\n");
+    chmod(path, 0755);
+    snprintf(path, sizeof path, "%s/bin:/usr/bin:/bin", dir);
+    setenv("PATH", path, 1);
+}
+
+/* A run that fails at its last output (the figure) leaves none of the outputs it had written: the result CSV and
+ * every map CSV go with it, and the message quotes what gnuplot said instead of guessing that it is missing. */
+Test(cli, a_failed_figure_leaves_no_output_and_says_what_gnuplot_said)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    fake_failing_gnuplot(dir);
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/ir_drop.cfg -q -o I.csv --maps ir --set crossbar.rows=8 "
+             "--set crossbar.cols=8", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 2, "%s", err);
+    cr_expect(strstr(err, "cannot draw ir_vrow.png: gnuplot stopped with: \"<stdin>\" line 7: undefined variable: "
+                          "frobnicate") != NULL, "%s", err);
+    cr_expect(strstr(err, "installed") == NULL, "gnuplot ran: it is not missing: %s", err);
+    const char *gone[] = {"I.csv", "ir_vrow.csv", "ir_vcol.csv", "ir_vrow.png", ".I.csv", ".ir_"};
+    for (size_t k = 0; k < sizeof gone / sizeof *gone; k++)
+        cr_expect_eq(util_count_prefix(dir, gone[k]), 0, "%s... left behind", gone[k]);
+    free(out), free(err);
+
+    setenv("PATH", "/nonexistent", 1); /* no gnuplot at all */
+    snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o m.csv --plot m.png", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 2, "%s", err);
+    cr_expect(strstr(err, "cannot draw m.png: gnuplot is not installed or not on PATH") != NULL, "%s", err);
+    cr_expect_eq(util_count_prefix(dir, "m."), 0, "m.csv left behind");
+    cr_expect_eq(util_count_prefix(dir, ".m."), 0, "a temporary left behind");
+    free(out), free(err), free(dir);
+}
+
+/* An output path that cannot be written is refused before anything runs: the result CSV is not written and the
+ * message names the option (the catalogue, tests/bad/output_*, holds one case per command and option). */
+Test(cli, output_paths_are_checked_before_the_run)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/weights_device.cfg -o y.csv --maps nowhere/prog", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 2, "%s", err);
+    cr_expect_str_eq(err, "error: --maps nowhere/prog: folder nowhere does not exist\n");
+    cr_expect_str_eq(out, "", "nothing ran, so no summary");
+    cr_expect_eq(util_count_prefix(dir, "y.csv"), 0);
+    free(out), free(err), free(dir);
+}
+
+/* The figure's format follows its extension: PNG, SVG and PDF bytes, each by its signature. */
+Test(cli, figure_format_follows_the_extension)
+{
+    static const struct {
+        const char *name, *magic;
+    } fig[] = {{"m.png", "\x89PNG\r\n\x1a\n"}, {"m.svg", "<?xml"}, {"m.pdf", "%PDF-"}, {"m.PNG", "\x89PNG"}};
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    for (size_t k = 0; k < sizeof fig / sizeof *fig; k++) {
+        snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o m.csv --plot %s", CIM_SRC, fig[k].name);
+        cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+        snprintf(path, sizeof path, "%s/%s", dir, fig[k].name);
+        size_t n = 0;
+        char *bytes = util_slurp(path, &n);
+        cr_assert_not_null(bytes, "%s written", fig[k].name);
+        cr_expect_geq(n, strlen(fig[k].magic));
+        cr_expect_eq(memcmp(bytes, fig[k].magic, strlen(fig[k].magic)), 0, "%s: wrong signature", fig[k].name);
+        if (strstr(fig[k].name, "svg"))
+            cr_expect(strstr(bytes, "<svg") != NULL, "an SVG document");
+        free(bytes), free(out), free(err);
+    }
+    free(dir);
+}
