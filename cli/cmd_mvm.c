@@ -10,10 +10,13 @@
 #include <stdio.h>
 
 static const cli_option mvm_options[] = {
-    {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated", CLI_OUT_NONE},
+    {"conductances", "FILE",
+     "conductance matrix G, siemens: one line per row, comma-separated (values above mvm.g_file_max_S, 0.02 S, "
+     "are refused: a file in µS)", CLI_OUT_NONE},
     {"voltages", "FILE",
      "input voltages v, volts: one line per row of G; several comma-separated columns are several input vectors, "
-     "multiplied as a batch (the result then has one column per vector)", CLI_OUT_NONE},
+     "multiplied as a batch (the result then has one column per vector); |v| above mvm.v_file_max_V, 10 V, is "
+     "refused (a file in mV)", CLI_OUT_NONE},
     {"spice", "FILE.cir",
      "write the simulated array (cells, wires, sources) as an ngspice netlist; weight level: one per tile "
      "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages",
