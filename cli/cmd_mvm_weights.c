@@ -104,12 +104,38 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             fprintf(out, "  cells              %s (%s), %s access, %s .. %s reachable at %s (nominal)\n", e->type->name,
                     e->type->title, cell_type_names[e->cell.type], cli_si(s1, e->g_dev_lo_S, "S"),
                     cli_si(s2, e->g_dev_hi_S, "S"), cli_si(s3, e->v_array_V, "V"));
-            fprintf(out, "  programming        %s to %g %%, half-select %s: %zu cells, %zu failed\n",
-                    e->prog.method == PROGRAM_VERIFY ? "write-and-verify" : "open loop", 100 * e->prog.tol_rel,
-                    program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed);
-            fprintf(out, "                     %zu target%s outside the device's range, %zu stuck; %zu outside the "
-                         "tolerance at the campaign's end (noiseless read: verify noise, drift, disturb)\n",
-                    pr->n_out_of_range, pr->n_out_of_range == 1 ? "" : "s", pr->n_stuck, pr->n_out_of_tol_end);
+            /* Two different counts, each said for what it is: a cell fails when its own programming ends outside
+             * the tolerance (verify: it gave up after max_iter pulses, judged by its verify reads; open loop: its
+             * pulses missed); the end-of-campaign count re-reads every cell without noise once all are programmed. */
+            double tol = 100 * e->prog.tol_rel;
+            int verify = e->prog.method == PROGRAM_VERIFY;
+            if (verify && pr->n_failed == 0)
+                fprintf(out, "  programming        write-and-verify to %g %%, half-select %s: all %zu cells passed verify "
+                             "within %lld pulses\n",
+                        tol, program_half_select_names[e->prog.half_select], pr->n_cells, e->prog.max_iter);
+            else if (verify)
+                fprintf(out, "  programming        write-and-verify to %g %%, half-select %s: %zu cells, %zu gave up "
+                             "after %lld pulses still outside it\n",
+                        tol, program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed,
+                        e->prog.max_iter);
+            else
+                fprintf(out, "  programming        open loop (no verify), half-select %s: %zu cells, %zu outside %g %% "
+                             "right after their pulses\n",
+                        program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed, tol);
+            char why[200] = "";
+            if (verify && e->prog.noisy_verify && e->noisy)
+                strcat(why, "accepted on a noisy verify read, or ");
+            if (e->prog.half_select != HALF_SELECT_NONE)
+                strcat(why, "disturbed by later cells' half-select, or ");
+            strcat(why, "relaxed since their own programming ended");
+            fprintf(out, "  after programming  %zu of %zu cells (%.3g %%) outside %g %% at the campaign's end, read "
+                         "without noise (%s)\n",
+                    pr->n_out_of_tol_end, pr->n_cells,
+                    pr->n_cells ? 100.0 * (double)pr->n_out_of_tol_end / (double)pr->n_cells : 0.0, tol, why);
+            if (pr->n_out_of_range > 0 || pr->n_stuck > 0)
+                fprintf(out, "                     %zu target%s outside the device's range, %zu cell%s stuck by faults\n",
+                        pr->n_out_of_range, pr->n_out_of_range == 1 ? "" : "s", pr->n_stuck,
+                        pr->n_stuck == 1 ? "" : "s");
             fprintf(out, "  pulses             %zu, %.3g per cell on average, at most %.0f\n", pr->n_pulses, pr->iter_mean,
                     pr->iter_max);
             fprintf(out, "  programming energy %s: write %s, half-select disturb %s, verify reads %s (%s per cell)\n",

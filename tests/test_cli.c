@@ -925,3 +925,52 @@ Test(cli, figure_format_follows_the_extension)
     }
     free(dir);
 }
+
+/* ---- summaries that say what their numbers are ---------------------------------------------------------------- */
+
+/* Weight level with verify: the cells that gave up and the cells outside the tolerance at the campaign's end are two
+ * counts; the summary gives each with what it counts (it said "0 failed" beside hundreds outside the tolerance). */
+Test(cli, weight_level_summary_says_what_each_programming_count_is)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/weights_device.cfg -o y.json --format json", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/y.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *pr = json_object_get(json_object_get(root, "summary"), "programming");
+    long long cells = json_integer_value(json_object_get(pr, "cells"));
+    long long failed = json_integer_value(json_object_get(pr, "failed"));
+    long long end = json_integer_value(json_object_get(pr, "out_of_tolerance_at_campaign_end"));
+    cr_assert_gt(end, failed, "the example is the case in point: more outside at the end than failed (%lld, %lld)",
+                 end, failed);
+    char want[256];
+    snprintf(want, sizeof want, "all %lld cells passed verify within", cells);
+    if (failed > 0)
+        snprintf(want, sizeof want, "%lld gave up after", failed);
+    cr_expect(strstr(out, want) != NULL, "'%s' in:\n%s", want, out);
+    snprintf(want, sizeof want, "after programming  %lld of %lld cells", end, cells);
+    cr_expect(strstr(out, want) != NULL, "'%s' in:\n%s", want, out);
+    cr_expect(strstr(out, " failed\n") == NULL, "a bare 'N failed' beside the end-of-campaign count:\n%s", out);
+    json_decref(root);
+    free(out), free(err), free(dir);
+}
+
+/* A circuit run's BLAS check is of the ideal sum, which the circuit is then compared with; the summary says so
+ * instead of "agrees with OpenBLAS" beside a large circuit error.  An ideal run's result is the checked sum. */
+Test(cli, blas_check_says_what_it_checked)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/ir_drop.cfg -o I.csv --set crossbar.rows=16 "
+             "--set crossbar.cols=16", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "vs ideal sum") != NULL, "%s", out);
+    cr_expect(strstr(out, "check           the ideal sum (the reference above) agrees with OpenBLAS") != NULL, "%s",
+              out);
+    free(out), free(err);
+    snprintf(args, sizeof args, "mvm %s -o I.csv", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "check           agrees with OpenBLAS") != NULL, "%s", out);
+    free(out), free(err), free(dir);
+}
