@@ -22,6 +22,10 @@
 /* Outputs estimated larger than this are refused unless --large-output is given (cli_check_size): a
  * 4096 x 4096 --maps is 1.5 GB of CSV, which a user asking for a bigger array does not expect. */
 #define CLI_LARGE_OUTPUT_BYTES 100e6
+/* A value written "%.17g" with its separator, for the estimates (measured: 21-24 bytes). */
+#define CLI_BYTES_PER_VALUE 22.0
+/* A netlist's cell with its share of wires and sources (measured on a 32 x 32 array: 96 bytes). */
+#define CLI_SPICE_BYTES_PER_CELL 100.0
 
 /* What an option's argument names, so every output is checked before the run (cli_check_outputs). */
 typedef enum cli_out_kind {

@@ -425,6 +425,11 @@ static int device_run(const cli_command *cmd, cli_args *a)
     if (st == CIM_OK && png_rt != NULL && (st = exp_device_final_hold(&e, &t_hold, &first_hold)) != CIM_OK)
         cim_error_prefix(st, "%s: --plot-r-t needs a run that ends holding a read voltage: ", a->config);
     const char *spice = cli_opt(cmd, a, "spice");
+    if (st == CIM_OK) { /* the trace: one line per sample of t, v, i, the states, the observable and p, ~22 bytes each */
+        char what[128];
+        snprintf(what, sizeof what, "the trace of %lld samples (sim.n_points)", e.sim.n_points);
+        st = cli_check_size(a, (double)e.sim.n_points * (double)(5 + e.type->n_state) * CLI_BYTES_PER_VALUE, what);
+    }
     if (st == CIM_OK && spice != NULL)
         st = write_spice(a, &e, spice);
     if (st == CIM_OK) {

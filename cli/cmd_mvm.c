@@ -70,6 +70,18 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         cli_progress(a, &prog);
         st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv, &prog);
     }
+    if (st == CIM_OK) { /* the shape is known now (a file fixes it): refuse huge outputs before the solve */
+        double cells = (double)e.rows * (double)e.cols;
+        double bytes = (double)e.cols * (double)e.n_vec * CLI_BYTES_PER_VALUE;
+        if (cli_opt(cmd, a, "maps") != NULL)
+            bytes += EXP_MVM_N_MAPS * cells * CLI_BYTES_PER_VALUE;
+        if (cli_opt(cmd, a, "spice") != NULL)
+            bytes += cells * CLI_SPICE_BYTES_PER_CELL;
+        char what[160];
+        snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu array", cli_opt(cmd, a, "maps") ? ", --maps" : "",
+                 cli_opt(cmd, a, "spice") ? ", --spice" : "", e.rows, e.cols);
+        st = cli_check_size(a, bytes, what);
+    }
     if (st == CIM_OK) {
         /* mvm.cells = "device": the model bound with the weight level's device groups */
         e.dev_type = device_types[w.dev.model];

@@ -37,6 +37,17 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     st = exp_wmvm_load(e, cli_opt(cmd, a, "weights"), cli_opt(cmd, a, "inputs"), &pv, &prog);
     if (st == CIM_ECONFIG)
         cim_error_prefix(st, "%s: ", a->config);
+    if (st == CIM_OK) { /* refuse huge outputs before programming and reading */
+        double bytes = (double)e->cols * CLI_BYTES_PER_VALUE;
+        if (maps != NULL)
+            bytes += WMVM_N_MAPS * (double)e->rows * (double)exp_wmvm_map_cols(e) * CLI_BYTES_PER_VALUE;
+        if (spice != NULL)
+            bytes += (double)e->t.n_tiles * (double)e->xb.tile_rows * (double)e->xb.tile_cols * CLI_SPICE_BYTES_PER_CELL;
+        char what[160];
+        snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu weight matrix", maps ? ", --maps" : "",
+                 spice ? ", --spice" : "", e->rows, e->cols);
+        st = cli_check_size(a, bytes, what);
+    }
     if (st == CIM_OK)
         st = exp_wmvm_run(e, &prog);
     if (st != CIM_OK)

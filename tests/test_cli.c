@@ -974,3 +974,17 @@ Test(cli, blas_check_says_what_it_checked)
     cr_expect(strstr(out, "check           agrees with OpenBLAS") != NULL, "%s", out);
     free(out), free(err), free(dir);
 }
+
+/* --large-output is a common option: a small run with it succeeds (the refusals without it: the catalogue cases output_maps_too_large, output_device_trace_too_large). */
+Test(cli, large_output_is_accepted_by_every_command)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    const char *run[] = {"mvm " MVM_CFG, "sneak " CIM_SRC "/configs/crossbar/sneak.cfg",
+                         "device " CIM_SRC "/configs/device/vteam.cfg"};
+    for (size_t k = 0; k < sizeof run / sizeof *run; k++) {
+        snprintf(args, sizeof args, "%s -q -o r.csv --large-output", run[k]);
+        cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", run[k], err);
+        free(out), free(err);
+    }
+    free(dir);
+}
