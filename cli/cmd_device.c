@@ -119,9 +119,10 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256];
-        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %g V / %g V, %g s, %lld cycle%s",
-                 e->type->name, pp->n_pulses, pp->n_pulses, pp->v_pot_V, pp->v_dep_V, pp->t_width_s, pp->n_cycles,
-                 pp->n_cycles > 1 ? "s" : "");
+        char b1[32], b2[32], b3[32];
+        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %s / %s, %s, %lld cycle%s",
+                 e->type->name, pp->n_pulses, pp->n_pulses, cli_si(b1, pp->v_pot_V, "V"), cli_si(b2, pp->v_dep_V, "V"),
+                 cli_si(b3, pp->t_width_s, "s"), pp->n_cycles, pp->n_cycles > 1 ? "s" : "");
         st = plot_pulses(pc.g_mean_S, pc.n_cycles > 1 ? pc.g_std_S : NULL, pc.n, (size_t)pp->n_pulses, title, png);
     }
     FILE *out = cli_summary_stream(a);
@@ -225,7 +226,8 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     if (st == CIM_OK && png != NULL) {
         char title[256], label[128];
         snprintf(title, sizeof title, "cimsim device --endurance: %s\\n%s", e->type->name, e->type->title);
-        snprintf(label, sizeof label, "%s at 0 V: after the + half minus after the - half (%s)", obs, unit);
+        snprintf(label, sizeof label, "window: %.*s at 0 V after the + half minus after the - half (%s)",
+                 (int)strcspn(obs, "_"), obs, unit); /* P_C_per_m2 -> P: the unit follows */
         st = plot_endurance(ec.cycles, ec.has_obs ? w : NULL, ec.has_read ? ec.i_pos_A : NULL, ec.i_neg_A, ec.n, label,
                             scale, title, png);
     }
@@ -301,10 +303,10 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
     strbuf_destroy(&body);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
-        char title[256];
+        char title[256], b1[32];
         snprintf(title, sizeof title,
-                 "cimsim device --pcm-stat: IBM statistical PCM model (%s), g_max %g uS, %zu devices per target",
-                 pcm_stat_variant_names[m->variant], r.g_max_S * 1e6, r.n_devices);
+                 "cimsim device --pcm-stat: IBM statistical PCM model (%s), g_max %s, %zu devices per target",
+                 pcm_stat_variant_names[m->variant], cli_si(b1, r.g_max_S, "S"), r.n_devices);
         st = plot_pcm_stat(m, &r, title, png);
     }
     FILE *out = cli_summary_stream(a);

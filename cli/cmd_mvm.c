@@ -138,7 +138,7 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                 snprintf(png, sizeof png, "%s_%s.png", maps, exp_mvm_map_names[m]);
                 snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
                          e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
-                st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], title, png);
+                st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], NULL, title, png);
             }
             free(z);
             strbuf_destroy(&hdr);

@@ -77,8 +77,9 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         strbuf hdr;
         strbuf_init(&hdr);
         prov_csv_comment(&pv, &hdr);
-        const char *labels[WMVM_N_MAPS] = {"G_read / G_target - 1 (%)", "G_read (uS)", "programming pulses"};
+        const char *labels[WMVM_N_MAPS] = {"G_read / G_target - 1 (%)", "G_read (µS)", "programming pulses"};
         const double scale[WMVM_N_MAPS] = {100, 1e6, 1};
+        char s1[32];
         size_t N = exp_wmvm_map_cols(e);
         double *z = malloc(e->rows * N * sizeof *z);
         for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
@@ -87,10 +88,33 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             if ((st = exp_wmvm_write_map(e, m, z, maps, hdr.s)) != CIM_OK)
                 break;
             snprintf(png, sizeof png, "%s_%s.png", maps, exp_wmvm_map_names[m]);
-            snprintf(title, sizeof title, "%s: %s, %s programming, %zu x %zu tiles, read %g s after programming",
-                     labels[m], e->type->name, program_method_names[e->prog.method], e->t.n_row_blocks,
-                     e->t.n_col_blocks, e->p.t_s);
-            st = plot_heatmap(z, e->rows, N, scale[m], labels[m], title, png);
+            /* G_read: the unit's prefix from the data, a log colour axis when it spans more than two decades */
+            const char *label = labels[m], *log_unit = NULL;
+            double sc = scale[m];
+            char glabel[64];
+            if (m == 1) {
+                double lo = HUGE_VAL, hi = 0;
+                for (size_t k = 0; k < e->rows * N; k++)
+                    if (z[k] > 0) {
+                        lo = fmin(lo, z[k]);
+                        hi = fmax(hi, z[k]);
+                    }
+                if (hi > 0 && hi / lo > 100.0) {
+                    log_unit = "S";
+                    label = "G_read";
+                } else {
+                    char unit[32];
+                    cli_si(unit, hi, "S"); /* "120 µS": the prefix of the largest value */
+                    const char *pre = strchr(unit, ' ') + 1;
+                    snprintf(glabel, sizeof glabel, "G_read (%s)", pre);
+                    sc = 1.0 / pow(10.0, 3 * floor(log10(hi) / 3));
+                    label = glabel;
+                }
+            }
+            snprintf(title, sizeof title, "%s: %s, %s programming, %zu x %zu tiles, read %s after programming",
+                     label, e->type->name, program_method_names[e->prog.method], e->t.n_row_blocks,
+                     e->t.n_col_blocks, cli_si(s1, e->p.t_s, "s"));
+            st = plot_heatmap(z, e->rows, N, sc, label, log_unit, title, png);
         }
         free(z);
         strbuf_destroy(&hdr);

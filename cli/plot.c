@@ -48,10 +48,10 @@ static int figure_open(figure *fg, const char *path, int w, int h)
     if (st != CIM_OK)
         return st;
     if (strcmp(term, "pdfcairo") == 0)
-        snprintf(fg->head, sizeof fg->head, "set terminal pdfcairo size %.2fin,%.2fin font ',9'\nset output '%s'\n",
+        snprintf(fg->head, sizeof fg->head, "set encoding utf8\nset terminal pdfcairo size %.2fin,%.2fin font ',9'\nset output '%s'\n",
                  w / 100.0, h / 100.0, fg->out.tmp_path);
     else
-        snprintf(fg->head, sizeof fg->head, "set terminal %s size %d,%d font ',11'\nset output '%s'\n", term, w, h,
+        snprintf(fg->head, sizeof fg->head, "set encoding utf8\nset terminal %s size %d,%d font ',11'\nset output '%s'\n", term, w, h,
                  fg->out.tmp_path);
     return CIM_OK;
 }
@@ -135,6 +135,36 @@ static FILE *open_data(figure *fg, char path[static 24])
     return fdopen(fd, "w");
 }
 
+/* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
+ * then read "current (µA)" with ticks 0 .. 150, not 1.5x10^-4 A. */
+static double eng_scale(double peak, const char **prefix)
+{
+    static const char *const name[] = {"f", "p", "n", "µ", "m", "", "k", "M", "G"};
+    int k = peak > 0 && isfinite(peak) ? 5 + (int)floor(log10(peak) / 3) : 5;
+    k = k < 0 ? 0 : k > 8 ? 8 : k;
+    *prefix = name[k];
+    return pow(10.0, -3 * (k - 5));
+}
+
+/* Conductance spans more than two decades from lo to hi (both > 0): the axis is logarithmic, else the spread
+ * vanishes into the bottom of the axis. */
+static int spans_decades(double lo, double hi) { return lo > 0 && hi > 0 && hi / lo > 100.0; }
+
+/* "set <axis>tics ('1 µS' 1e-06, '10 µS' 1e-05, ...)" for a log axis of values in unit from lo to hi: the tick
+ * labels in SI prefixes (gnuplot's own %c writes 'u' for micro). */
+static void log_tics(char *out, size_t n, const char *axis, double lo, double hi, const char *unit)
+{
+    size_t m = (size_t)snprintf(out, n, "set %stics (", axis);
+    int first = 1;
+    for (int d = (int)floor(log10(lo)); d <= (int)ceil(log10(hi)) && m < n; d++) {
+        char b[32];
+        m += (size_t)snprintf(out + m, n - m, "%s'%s' %.0e", first ? "" : ", ", cli_si(b, pow(10.0, d), unit), pow(10.0, d));
+        first = 0;
+    }
+    if (m < n)
+        snprintf(out + m, n - m, ")\nset m%stics 10\n", axis);
+}
+
 int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
                 const char *png_path)
 {
@@ -146,10 +176,22 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
     FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
+    /* The unit's prefix from the data (µS or mS); a log axis when the curve spans more than two decades. */
+    double lo = HUGE_VAL, hi = 0;
     for (size_t k = 0; k < n; k++)
-        fprintf(fp, "%zu %.9g %d %.9g\n", k, g_S[k] * 1e6, k <= n_pot ? 0 : 1, g_sd_S ? g_sd_S[k] * 1e6 : 0.0);
+        if (g_S[k] > 0) {
+            lo = fmin(lo, g_S[k]);
+            hi = fmax(hi, g_S[k]);
+        }
+    int log_g = spans_decades(lo, hi);
+    const char *prefix = "";
+    double scale = log_g ? 1.0 : eng_scale(hi, &prefix);
+    for (size_t k = 0; k < n; k++)
+        fprintf(fp, "%zu %.9g %d %.9g\n", k, g_S[k] * scale, k <= n_pot ? 0 : 1, g_sd_S ? g_sd_S[k] * scale : 0.0);
     fclose(fp);
-    char script[4096];
+    char script[4096], axis[1024] = "";
+    if (log_g)
+        log_tics(axis, sizeof axis, "y", lo, hi, "S");
     /* With a spread over cycles: the mean with +-1 sigma error bars. */
     const char *style = g_sd_S ? "1:($3==%d?$2:1/0):4 with yerrorlines" : "1:($3==%d?$2:1/0) with linespoints";
     char s0[96], s1[96];
@@ -158,22 +200,12 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
     snprintf(script, sizeof script,
              "%s"
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'pulse number'\n"
-             "set ylabel 'conductance at the read voltage (uS)%s'\nset grid\nset key bottom center\n"
+             "set ylabel 'conductance at the read voltage%s%s%s%s'\n%s%sset grid\nset key below\n"
              "plot '%s' using %s pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
              "'' using %s pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
-             fg.head, title, g_sd_S ? ", mean +- 1 sigma over cycles" : "", data, s0, s1);
+             fg.head, title, log_g ? "" : " (", log_g ? "" : prefix, log_g ? "" : "S)",
+             g_sd_S ? ", mean +- 1 sigma over cycles" : "", log_g ? "set logscale y\n" : "", axis, data, s0, s1);
     return run_gnuplot(&fg, script, data);
-}
-
-/* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
- * then read "current (µA)" with ticks 0 .. 150, not 1.5x10^-4 A. */
-static double eng_scale(double peak, const char **prefix)
-{
-    static const char *const name[] = {"f", "p", "n", "µ", "m", "", "k", "M", "G"};
-    int k = peak > 0 && isfinite(peak) ? 5 + (int)floor(log10(peak) / 3) : 5;
-    k = k < 0 ? 0 : k > 8 ? 8 : k;
-    *prefix = name[k];
-    return pow(10.0, -3 * (k - 5));
 }
 
 int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
@@ -249,12 +281,12 @@ int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slop
     /* About 12 markers per decade, so the fitted line shows between them. */
     double decades = log10((tr->t_s[tr->n - 1] - t_start_s) / fmax(tr->t_s[first] - t_start_s, 1e-300));
     size_t every = (size_t)fmax(1.0, floor((double)(tr->n - first) / fmax(12.0 * decades, 1.0)));
-    char script[4096], fit[512] = "";
+    char script[4096], fit[512] = "", lo_s[32], hi_s[32];
     if (isfinite(slope))
         snprintf(fit, sizeof fit,
                  ", (x >= %.9g && x <= %.9g) ? exp(%.17g) * x**%.17g : 1/0 with lines lw 2.5 lc rgb '#d62728' "
-                 "title sprintf('fit over %.3g .. %.3g s: slope %%.4f', %.17g)",
-                 dt_lo_s, dt_hi_s, ln_r1_ohm, slope, dt_lo_s, dt_hi_s, slope);
+                 "title sprintf('fit over %s .. %s: slope %%.4f', %.17g)",
+                 dt_lo_s, dt_hi_s, ln_r1_ohm, slope, cli_si(lo_s, dt_lo_s, "s"), cli_si(hi_s, dt_hi_s, "s"), slope);
     snprintf(script, sizeof script,
              "%s"
              "set title \"%s\" noenhanced font ',10'\n"
@@ -276,33 +308,38 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
     FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
+    /* Conductances in the prefix of g_max (µS for the IBM model); G(t) on a log axis when the targets span more
+     * than two decades. */
+    const char *gp;
+    double gs = eng_scale(r->g_max_S, &gp);
+    int log_g = r->n_targets > 0 && spans_decades(r->g_t_S[0], r->g_t_S[r->n_targets - 1]);
     /* index 0: the model on a fine grid of G_T; 1: the drawn statistics per target; 2 + k: G(t) of target k. */
     for (int i = 0; i <= 400; i++) {
         double x = i / 400.0, mean, sd;
         pcm_stat_nu_moments(m, x, &mean, &sd);
-        fprintf(fp, "%.9g %.9g %.9g %.9g\n", x * r->g_max_S * 1e6, pcm_stat_sigma_prog_S(m, x) * 1e6, mean, sd);
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", x * r->g_max_S * gs, pcm_stat_sigma_prog_S(m, x) * gs, mean, sd);
     }
     fprintf(fp, "\n\n");
     for (size_t k = 0; k < r->n_targets; k++)
-        fprintf(fp, "%.9g %.9g %.9g %.9g\n", r->g_t_S[k] * 1e6, r->g_prog_std_S[k] * 1e6, r->nu_mean[k], r->nu_std[k]);
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", r->g_t_S[k] * gs, r->g_prog_std_S[k] * gs, r->nu_mean[k], r->nu_std[k]);
     for (size_t k = 0; k < r->n_targets; k++) {
         fprintf(fp, "\n\n");
         for (size_t j = 0; j < r->n_times; j++) {
             size_t i = k * r->n_times + j;
-            fprintf(fp, "%.9g %.9g %.9g %.9g %.9g %.9g\n", r->t_s[j], r->g_mean_S[i] * 1e6, r->g_std_S[i] * 1e6,
-                    r->alpha[j] * r->g_mean_S[i] * 1e6, r->alpha[j] * r->g_std_S[i] * 1e6, r->g_mean_model_S[i] * 1e6);
+            fprintf(fp, "%.9g %.9g %.9g %.9g %.9g %.9g\n", r->t_s[j], r->g_mean_S[i] * gs, r->g_std_S[i] * gs,
+                    r->alpha[j] * r->g_mean_S[i] * gs, r->alpha[j] * r->g_std_S[i] * gs, r->g_mean_model_S[i] * gs);
         }
     }
     fclose(fp);
     char script[12288], names[PARAM_REALS_MAX * 16 + 1] = "";
     int last = 1 + (int)r->n_targets;
     for (size_t k = 0; k < r->n_targets; k++) /* the legend: one word per target */
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.4g", k ? " " : "", r->g_t_S[k] * 1e6);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.4g", k ? " " : "", r->g_t_S[k] * gs);
     snprintf(script, sizeof script,
              "%s"
              "set multiplot layout 2,2 title \"%s\" noenhanced font ',11'\n"
-             "set grid\nset key top left\nset xlabel 'target conductance G_T (uS)'\n"
-             "set title 'programming noise' noenhanced\nset ylabel 'sigma of G_P (uS)'\n"
+             "set grid\nset key top left\nset xlabel 'target conductance G_T (%sS)'\n"
+             "set title 'programming noise' noenhanced\nset ylabel 'sigma of G_P (%sS)'\n"
              "plot '%s' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'model sigma_{prog}', "
              "'' index 1 using 1:2 with points pt 7 ps 1.2 lc rgb '#d62728' title 'drawn'\n"
              "set title 'drift exponent' noenhanced\nset ylabel 'nu'\nset key top right\n"
@@ -311,7 +348,7 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              "'' index 0 using 1:($3+$4) with lines dt 2 lc rgb '#1f77b4' notitle, "
              "'' index 1 using 1:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '#d62728' title 'drawn mean +- 1 sigma'\n"
              "set logscale x\nset format x '10^{%%L}'\nset xlabel 'time after programming (s)'\n"
-             "set ylabel 'G (uS)'\nset key outside right title 'G_T (uS)'\nset yrange [0:*]\ntargets = '%s'\n"
+             "set ylabel 'G (%sS)'\nset key outside right title 'G_T (%sS)'\n%s\ntargets = '%s'\n"
              "set title 'G(t), mean +- 1 sigma (dashed: model mean)' noenhanced\n"
              "plot for [k=2:%d] '' index k using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 "
              "lc k-1 notitle, for [k=2:%d] '' index k using 1:2 with linespoints pt 7 lc k-1 title word(targets, k-1), "
@@ -320,7 +357,8 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              "plot for [k=2:%d] '' index k using 1:($4-$5):($4+$5) with filledcurves fs transparent solid 0.2 "
              "lc k-1 notitle, for [k=2:%d] '' index k using 1:4 with linespoints pt 7 lc k-1 title word(targets, k-1)\n"
              "unset multiplot\n",
-             fg.head, title, data, names, last, last, last, last, last);
+             fg.head, title, gp, gp, data, gp, gp, log_g ? "set logscale y" : "set yrange [0:*]", names, last, last, last,
+             last, last);
     return run_gnuplot(&fg, script, data);
 }
 
@@ -356,7 +394,7 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
     if (has_read)
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set ylabel 'read current at the read voltage (A)'\nset logscale y\nset format y '10^{%%L}'\n"
-                              "set yrange [*:*]\nset key bottom left\n"
+                              "set yrange [*:*]\nset key below\n"
                               "plot '%s' using 1:3 with linespoints pt 7 ps 0.6 lc rgb '#d62728' title 'after the positive half', "
                               "'' using 1:4 with linespoints pt 7 ps 0.6 lc rgb '#1f77b4' title 'after the negative half'\n",
                               data);
@@ -364,8 +402,8 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
     return run_gnuplot(&fg, script, data);
 }
 
-int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *title,
-                 const char *png_path)
+int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *log_unit,
+                 const char *title, const char *png_path)
 {
     figure fg;
     char data[24];
@@ -376,18 +414,27 @@ int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, cons
     if (fp == NULL)
         return CIM_EIO;
     /* gnuplot's "matrix" format: one line per row, row 0 at the top (set yrange reverse). */
+    double lo = HUGE_VAL, hi = 0;
     for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < cols; j++)
-            fprintf(fp, "%.9g%c", z[i * cols + j] * z_scale, j + 1 < cols ? ' ' : '\n');
+        for (size_t j = 0; j < cols; j++) {
+            double v = z[i * cols + j] * (log_unit ? 1.0 : z_scale);
+            fprintf(fp, "%.9g%c", v, j + 1 < cols ? ' ' : '\n');
+            if (v > 0) {
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+        }
     fclose(fp);
-    char script[4096];
+    char script[4096], cb[1024] = "";
+    if (log_unit != NULL && hi > 0)
+        log_tics(cb, sizeof cb, "cb", lo, hi, log_unit);
     snprintf(script, sizeof script,
              "%s"
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'column j (bit line; sense at the bottom)'\n"
-             "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n"
+             "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n%s%s"
              "set xrange [-0.5:%zu-0.5]\nset yrange [%zu-0.5:-0.5]\nset palette rgbformulae 33,13,10\n"
              "set tics out\nplot '%s' matrix with image notitle\n",
-             fg.head, title, z_label, cols, rows, data);
+             fg.head, title, z_label, log_unit ? "set logscale cb\n" : "", cb, cols, rows, data);
     return run_gnuplot(&fg, script, data);
 }
 
@@ -417,7 +464,7 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
                           "%s"
                           "set title \"%s\" noenhanced font ',10'\nset logscale x 2\nset grid\n"
                           "set xlabel 'array side n (n x n, worst-case cell)'\nset ylabel 'read margin (I_{LRS} - I_{HRS}) / I_{LRS} (%%)'\n"
-                          "set yrange [0:105]\nset key top right\n"
+                          "set yrange [0:105]\nset key below\n"
                           "plot %.9g with lines dt 3 lc rgb '#555555' title 'usable minimum (sneak.margin\\_min)'",
                           fg.head, title, 100 * margin_min);
     for (size_t s = 0; s < n_series && s < 4; s++) {

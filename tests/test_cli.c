@@ -872,7 +872,8 @@ Test(cli, a_failed_figure_leaves_no_output_and_says_what_gnuplot_said)
     fake_failing_gnuplot(dir);
     snprintf(args, sizeof args, "mvm %s/configs/mvm/ir_drop.cfg -q -o I.csv --maps ir --set crossbar.rows=8 "
              "--set crossbar.cols=8", CIM_SRC);
-    cr_assert_eq(util_run_cli(dir, args, &out, &err), 2, "%s", err);
+    int status = util_run_cli(dir, args, &out, &err);
+    cr_assert_eq(status, 2, "status %d, stderr '%s', stdout '%s'", status, err, out);
     cr_expect(strstr(err, "cannot draw ir_vrow.png: gnuplot stopped with: \"<stdin>\" line 7: undefined variable: "
                           "frobnicate") != NULL, "%s", err);
     cr_expect(strstr(err, "installed") == NULL, "gnuplot ran: it is not missing: %s", err);
@@ -883,7 +884,8 @@ Test(cli, a_failed_figure_leaves_no_output_and_says_what_gnuplot_said)
 
     setenv("PATH", "/nonexistent", 1); /* no gnuplot at all */
     snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o m.csv --plot m.png", CIM_SRC);
-    cr_assert_eq(util_run_cli(dir, args, &out, &err), 2, "%s", err);
+    status = util_run_cli(dir, args, &out, &err);
+    cr_assert_eq(status, 2, "status %d, stderr '%s', stdout '%s'", status, err, out);
     cr_expect(strstr(err, "cannot draw m.png: gnuplot is not installed or not on PATH") != NULL, "%s", err);
     cr_expect_eq(util_count_prefix(dir, "m."), 0, "m.csv left behind");
     cr_expect_eq(util_count_prefix(dir, ".m."), 0, "a temporary left behind");
@@ -987,4 +989,49 @@ Test(cli, large_output_is_accepted_by_every_command)
         free(out), free(err);
     }
     free(dir);
+}
+
+/* ---- figures read as a user reads them: units as units, log axes over decades ----------------------------------- */
+
+/* The figure's text, drawn as SVG (a text format, so its labels can be read back). */
+static char *figure_text(const char *dir, const char *args)
+{
+    char *out, *err, path[600];
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", args, err);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/f.svg", dir);
+    char *svg = util_slurp(path, NULL);
+    cr_assert_not_null(svg);
+    unlink(path);
+    return svg;
+}
+
+Test(cli, figures_write_units_with_si_prefixes_and_log_axes_over_decades)
+{
+    char *dir = util_tmpdir(), args[1024];
+    /* VTEAM pulses: 1.07 .. 1.85 mS on a linear axis in mS (was "(uS)" with ticks to 1900), 10 ns in the title */
+    snprintf(args, sizeof args, "device %s/configs/device/vteam_pulses.cfg --pulses -q -o r.csv --plot f.svg", CIM_SRC);
+    char *svg = figure_text(dir, args);
+    cr_expect(strstr(svg, "conductance at the read voltage (mS)") != NULL, "axis in mS");
+    cr_expect(strstr(svg, "-210 mV / 100 mV, 10 ns") != NULL, "title in SI prefixes");
+    cr_expect(strstr(svg, "e-08") == NULL && strstr(svg, "uS") == NULL, "no 1e-08 s, no uS");
+    free(svg);
+    /* with r_off 10 Mohm the curve spans 107 nS .. 38.5 µS: a log axis with decade ticks in SI prefixes */
+    snprintf(args, sizeof args, "device %s/configs/device/vteam_pulses.cfg --pulses -q -o r.csv --plot f.svg "
+             "--set device.vteam.r_off_ohm=1e7 --set pulses.v_pot_V=-0.5", CIM_SRC);
+    svg = figure_text(dir, args);
+    cr_expect(strstr(svg, ">100 nS<") != NULL && strstr(svg, ">1 µS<") != NULL && strstr(svg, ">10 µS<") != NULL,
+              "decade ticks 100 nS, 1 µS, 10 µS");
+    free(svg);
+    /* PCM statistics: every conductance axis and legend in µS */
+    snprintf(args, sizeof args, "device %s/configs/device/pcm_ibm.cfg --pcm-stat -q -o r.csv --plot f.svg", CIM_SRC);
+    svg = figure_text(dir, args);
+    cr_expect(strstr(svg, "uS") == NULL, "no uS in the PCM figure");
+    cr_expect(strstr(svg, "G (µS)") != NULL && strstr(svg, "g_max 25 µS") != NULL);
+    free(svg);
+    /* sneak: the title's conductances and voltage */
+    snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o r.csv --plot f.svg", CIM_SRC);
+    svg = figure_text(dir, args);
+    cr_expect(strstr(svg, "LRS 100 µS / HRS 1 µS at 200 mV") != NULL, "sneak title in SI prefixes");
+    free(svg), free(dir);
 }
