@@ -130,7 +130,10 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                                                   "voltage across the cell (mV)",
                                                   "IR drop: input minus cell voltage (mV)"};
             double *z = malloc(e.rows * e.cols * sizeof *z);
+            /* A large array's maps take a while to format and draw: their own progress line. */
+            progress_start(&prog, "maps", EXP_MVM_N_MAPS, prog.sink, prog.ctx);
             for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
+                progress_update(&prog, m);
                 char png[4096], title[512];
                 exp_mvm_map(&e, m, z);
                 if ((st = exp_mvm_write_map(&e, m, z, maps, hdr.s)) != CIM_OK)
@@ -140,6 +143,8 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                          e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
                 st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], NULL, title, png);
             }
+            progress_update(&prog, EXP_MVM_N_MAPS);
+            progress_finish(&prog);
             free(z);
             strbuf_destroy(&hdr);
         }

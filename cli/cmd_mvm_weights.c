@@ -82,7 +82,9 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         char s1[32];
         size_t N = exp_wmvm_map_cols(e);
         double *z = malloc(e->rows * N * sizeof *z);
+        progress_start(&prog, "maps", WMVM_N_MAPS, prog.sink, prog.ctx);
         for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
+            progress_update(&prog, m);
             char png[4096], title[512];
             exp_wmvm_map(e, m, z);
             if ((st = exp_wmvm_write_map(e, m, z, maps, hdr.s)) != CIM_OK)
@@ -116,6 +118,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                      e->t.n_col_blocks, cli_si(s1, e->p.t_s, "s"));
             st = plot_heatmap(z, e->rows, N, sc, label, log_unit, title, png);
         }
+        progress_update(&prog, WMVM_N_MAPS);
+        progress_finish(&prog);
         free(z);
         strbuf_destroy(&hdr);
     }
