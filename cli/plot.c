@@ -4,9 +4,9 @@
 #include "core/afile.h"
 #include "core/status.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +48,12 @@ static int figure_open(figure *fg, const char *path, int w, int h)
     if (st != CIM_OK)
         return st;
     if (strcmp(term, "pdfcairo") == 0)
-        snprintf(fg->head, sizeof fg->head, "set encoding utf8\nset terminal pdfcairo size %.2fin,%.2fin font ',9'\nset output '%s'\n",
-                 w / 100.0, h / 100.0, fg->out.tmp_path);
+        snprintf(fg->head, sizeof fg->head,
+                 "set encoding utf8\nset terminal pdfcairo size %.2fin,%.2fin font ',9'\nset output '%s'\n", w / 100.0,
+                 h / 100.0, fg->out.tmp_path);
     else
-        snprintf(fg->head, sizeof fg->head, "set encoding utf8\nset terminal %s size %d,%d font ',11'\nset output '%s'\n", term, w, h,
-                 fg->out.tmp_path);
+        snprintf(fg->head, sizeof fg->head, "set encoding utf8\nset terminal %s size %d,%d font ',11'\nset output '%s'\n",
+                 term, w, h, fg->out.tmp_path);
     return CIM_OK;
 }
 
@@ -90,6 +91,11 @@ static int run_gnuplot(figure *fg, const char *script, const char *data)
     }
     close(fd);
     snprintf(cmd, sizeof cmd, "gnuplot 2>%s", err_path);
+    /* A gnuplot that is missing or stops early closes the pipe: the write must fail, not kill the program
+     * (SIGPIPE), so that the message below says what happened. */
+    struct sigaction ign = {0}, old_pipe;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
     FILE *gp = popen(cmd, "w");
     int rc = -1;
     if (gp != NULL) {
@@ -97,6 +103,7 @@ static int run_gnuplot(figure *fg, const char *script, const char *data)
         fputs(script, gp);
         rc = pclose(gp);
     }
+    sigaction(SIGPIPE, &old_pipe, NULL);
     unlink(data);
     tail_of(err_path, why, sizeof why);
     unlink(err_path);

@@ -851,14 +851,15 @@ Test(cli, several_input_vectors_are_each_their_own_multiply)
 
 /* ---- outputs: checked before the run, all or nothing, the figure's format from its name ------------------- */
 
-/* A stand-in gnuplot in dir/bin that fails the way gnuplot reports a script error; PATH points there. */
+/* A stand-in gnuplot in dir/bin that fails the way gnuplot reports a script error, without reading its script (the
+ * program must not die of SIGPIPE writing it); PATH points there. */
 static void fake_failing_gnuplot(const char *dir)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/bin", dir);
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/bin/gnuplot", dir);
-    util_write(path, "#!/bin/sh\ncat >/dev/null\necho '\"<stdin>\" line 7: undefined variable: frobnicate' >&2\nexit 1\n");
+    util_write(path, "#!/bin/sh\necho '\"<stdin>\" line 7: undefined variable: frobnicate' >&2\nexit 1\n");
     chmod(path, 0755);
     snprintf(path, sizeof path, "%s/bin:/usr/bin:/bin", dir);
     setenv("PATH", path, 1);
