@@ -19,10 +19,27 @@
 
 #define CLI_MAX_OPTIONS 16
 
+/* Outputs estimated larger than this are refused unless --large-output is given (cli_check_size): a
+ * 4096 x 4096 --maps is 1.5 GB of CSV, which a user asking for a bigger array does not expect. */
+#define CLI_LARGE_OUTPUT_BYTES 100e6
+/* A value written "%.17g" with its separator, for the estimates (measured: 21-24 bytes). */
+#define CLI_BYTES_PER_VALUE 22.0
+/* A netlist's cell with its share of wires and sources (measured on a 32 x 32 array: 96 bytes). */
+#define CLI_SPICE_BYTES_PER_CELL 100.0
+
+/* What an option's argument names, so every output is checked before the run (cli_check_outputs). */
+typedef enum cli_out_kind {
+    CLI_OUT_NONE = 0, /* not an output */
+    CLI_OUT_FILE,     /* a file written as named (--spice) */
+    CLI_OUT_FIGURE,   /* a figure; its extension chooses the format (cli/plot.h: .png, .svg, .pdf) */
+    CLI_OUT_PREFIX    /* the start of several file names (--maps PREFIX: PREFIX_vrow.csv, ...) */
+} cli_out_kind;
+
 typedef struct cli_option {
     const char *name; /* long option, without "--"; NULL ends a table */
     const char *arg;  /* name of its argument ("FILE"), or NULL for a flag */
     const char *help; /* one line */
+    cli_out_kind out; /* what the argument names, if it is an output */
 } cli_option;
 
 typedef enum cli_format { CLI_FORMAT_CSV, CLI_FORMAT_JSON } cli_format;
@@ -35,6 +52,7 @@ typedef struct cli_args {
     const char *seed;                     /* --seed N as given, or NULL */
     cli_format format;                    /* --format */
     int quiet;                            /* --quiet */
+    int large_output;                     /* --large-output: write outputs larger than CLI_LARGE_OUTPUT_BYTES */
     int help;                             /* --help */
     const char *opt[CLI_MAX_OPTIONS];     /* the command's own options: argument, or "" for a given flag */
     char *invocation;                     /* the command line, quoted, for provenance */
@@ -59,6 +77,16 @@ const cli_command *cli_find(const char *name);
 /* Parses argv (after the command name).  CIM_EUSAGE with a message on bad options. */
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a);
 void cli_args_free(cli_args *a);
+
+/* Checks every output named on the command line (-o and the command's options of an out kind) before
+ * anything runs: its folder exists and is writable, the path is not a folder or a special file, a figure's
+ * extension is one cli/plot.h draws.  CIM_EIO (CIM_EUSAGE for an unknown figure format) with a message
+ * naming the option.  cli_parse calls it. */
+int cli_check_outputs(const cli_command *cmd, const cli_args *a);
+
+/* Refuses an output estimated at `bytes` above CLI_LARGE_OUTPUT_BYTES unless --large-output was given:
+ * CIM_EUSAGE with a message giving the estimate and what makes it (`what`: "--maps of 4096 x 4096 cells"). */
+int cli_check_size(const cli_args *a, double bytes, const char *what);
 
 /* Value of the command's own option `name` (NULL if not given). */
 const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name);

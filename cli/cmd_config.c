@@ -11,11 +11,13 @@
 #include <string.h>
 
 static const cli_option config_options[] = {
-    {"dump", NULL, "print CONFIG fully resolved: every key, defaults filled in, --set applied, with units"},
-    {"docs", NULL, "print the reference of every configuration key (Markdown; `make docs` writes docs/config.md)"},
+    {"dump", NULL, "print CONFIG fully resolved: every key, defaults filled in, --set applied, with units",
+     CLI_OUT_NONE},
+    {"docs", NULL, "print the reference of every configuration key (Markdown; `make docs` writes docs/config.md)",
+     CLI_OUT_NONE},
     {"for", "EXPERIMENT", "resolve CONFIG as EXPERIMENT reads it (default: the file's key `experiment`, else the "
-                          "experiment whose groups match the file's)"},
-    {NULL, NULL, NULL},
+                          "experiment whose groups match the file's)", CLI_OUT_NONE},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 /* ---- --docs ------------------------------------------------------------------------------------ */

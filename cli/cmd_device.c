@@ -17,19 +17,25 @@
 #include <string.h>
 
 static const cli_option device_options[] = {
-    {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)"},
-    {"plot", "FILE.png", "draw the I-V loop with gnuplot, coloured by time (models with an observable: the P-V loop beside it)"},
-    {"log-current", NULL, "with --plot: |current| on a logarithmic axis"},
+    {"spice", "FILE.cir", "also write an ngspice netlist of the same model and stimulus (its data goes to FILE.data)",
+     CLI_OUT_FILE},
+    {"plot", "FILE.png",
+     "draw the I-V loop with gnuplot, coloured by time (models with an observable: the P-V loop beside it); "
+     "the extension chooses the format: .png, .svg or .pdf",
+     CLI_OUT_FIGURE},
+    {"log-current", NULL, "with --plot: |current| on a logarithmic axis", CLI_OUT_NONE},
     {"plot-r-t", "FILE.png",
      "draw R = v/i against time on log-log axes over the run's final hold at a read voltage (drift, retention), "
-     "with the slope fitted over its last 3 decades"},
-    {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus"},
+     "with the slope fitted over its last 3 decades (.png, .svg or .pdf)",
+     CLI_OUT_FIGURE},
+    {"pulses", NULL, "run the pulse-programming experiment (group pulses) instead of the stimulus", CLI_OUT_NONE},
     {"endurance", NULL,
      "run the endurance experiment (group endurance_exp): the stimulus loop on the device as aged by N switching "
-     "cycles, N on a log grid; window at 0 V after each half"},
+     "cycles, N on a log grid; window at 0 V after each half", CLI_OUT_NONE},
     {"pcm-stat", NULL,
-     "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus"},
-    {NULL, NULL, NULL},
+     "run the IBM statistical PCM inference characterisation (groups pcm_stat, pcm_stat_exp) instead of the stimulus",
+     CLI_OUT_NONE},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
@@ -110,9 +116,10 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256];
-        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %g V / %g V, %g s, %lld cycle%s",
-                 e->type->name, pp->n_pulses, pp->n_pulses, pp->v_pot_V, pp->v_dep_V, pp->t_width_s, pp->n_cycles,
-                 pp->n_cycles > 1 ? "s" : "");
+        char b1[32], b2[32], b3[32];
+        snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %s / %s, %s, %lld cycle%s",
+                 e->type->name, pp->n_pulses, pp->n_pulses, cli_si(b1, pp->v_pot_V, "V"), cli_si(b2, pp->v_dep_V, "V"),
+                 cli_si(b3, pp->t_width_s, "s"), pp->n_cycles, pp->n_cycles > 1 ? "s" : "");
         st = plot_pulses(pc.g_mean_S, pc.n_cycles > 1 ? pc.g_std_S : NULL, pc.n, (size_t)pp->n_pulses, title, png);
     }
     FILE *out = cli_summary_stream(a);
@@ -216,7 +223,8 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     if (st == CIM_OK && png != NULL) {
         char title[256], label[128];
         snprintf(title, sizeof title, "cimsim device --endurance: %s\\n%s", e->type->name, e->type->title);
-        snprintf(label, sizeof label, "%s at 0 V: after the + half minus after the - half (%s)", obs, unit);
+        snprintf(label, sizeof label, "window: %.*s at 0 V after the + half minus after the - half (%s)",
+                 (int)strcspn(obs, "_"), obs, unit); /* P_C_per_m2 -> P: the unit follows */
         st = plot_endurance(ec.cycles, ec.has_obs ? w : NULL, ec.has_read ? ec.i_pos_A : NULL, ec.i_neg_A, ec.n, label,
                             scale, title, png);
     }
@@ -296,10 +304,10 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
     strbuf_destroy(&body);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
-        char title[256];
+        char title[256], b1[32];
         snprintf(title, sizeof title,
-                 "cimsim device --pcm-stat: IBM statistical PCM model (%s), g_max %g uS, %zu devices per target",
-                 pcm_stat_variant_names[m->variant], r.g_max_S * 1e6, r.n_devices);
+                 "cimsim device --pcm-stat: IBM statistical PCM model (%s), g_max %s, %zu devices per target",
+                 pcm_stat_variant_names[m->variant], cli_si(b1, r.g_max_S, "S"), r.n_devices);
         st = plot_pcm_stat(m, &r, title, png);
     }
     FILE *out = cli_summary_stream(a);
@@ -429,6 +437,11 @@ static int device_run(const cli_command *cmd, cli_args *a)
     if (st == CIM_OK && png_rt != NULL && (st = exp_device_final_hold(&e, &t_hold, &first_hold)) != CIM_OK)
         cim_error_prefix(st, "%s: --plot-r-t needs a run that ends holding a read voltage: ", a->config);
     const char *spice = cli_opt(cmd, a, "spice");
+    if (st == CIM_OK) { /* the trace: one line per sample of t, v, i, the states, the observable and p, ~22 bytes each */
+        char what[128];
+        snprintf(what, sizeof what, "the trace of %lld samples (sim.n_points)", e.sim.n_points);
+        st = cli_check_size(a, (double)e.sim.n_points * (double)(5 + e.type->n_state) * CLI_BYTES_PER_VALUE, what);
+    }
     if (st == CIM_OK && spice != NULL)
         st = write_spice(a, &e, spice);
     if (st == CIM_OK) {

@@ -13,20 +13,26 @@
 #include <string.h>
 
 static const cli_option mvm_options[] = {
-    {"conductances", "FILE", "conductance matrix G, siemens: one line per row, comma-separated"},
+    {"conductances", "FILE",
+     "conductance matrix G, siemens: one line per row, comma-separated (values above mvm.g_file_max_S, 0.02 S, "
+     "are refused: a file in µS)", CLI_OUT_NONE},
     {"voltages", "FILE",
      "input voltages v, volts: one line per row of G; several comma-separated columns are several input vectors, "
-     "multiplied as a batch (the result then has one column per vector)"},
+     "multiplied as a batch (the result then has one column per vector); |v| above mvm.v_file_max_V, 10 V, is "
+     "refused (a file in mV)", CLI_OUT_NONE},
     {"spice", "FILE.cir",
      "write the simulated array (cells, wires, sources) as an ngspice netlist; weight level: one per tile "
-     "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages"},
-    {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)"},
-    {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)"},
+     "(FILE_tile<k>.cir), its mapped conductances and the first read cycle's voltages",
+     CLI_OUT_FILE},
+    {"weights", "FILE", "weight matrix W for y = W^T x: one line per input (row), one value per output (weight level)",
+     CLI_OUT_NONE},
+    {"inputs", "FILE", "input vector x: one value per line, one per row of W (weight level)", CLI_OUT_NONE},
     {"maps", "PREFIX",
      "node-voltage maps: PREFIX_vrow/_vcol/_vcell/_vdrop.csv (M x N, volts) and heat-map PNGs; weight level with "
      "weights.cells = \"device\": PREFIX_gerr/_gread/_pulses.csv and PNGs (programmed conductance error, read "
-     "conductance, pulses per cell, every tile on its grid)"},
-    {NULL, NULL, NULL},
+     "conductance, pulses per cell, every tile on its grid)",
+     CLI_OUT_PREFIX},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 /* The device model's groups are bound once the file says which model (weights.cells = "device" at the weight
@@ -80,6 +86,18 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
         cli_progress(a, &prog);
         st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv, &prog);
     }
+    if (st == CIM_OK) { /* the shape is known now (a file fixes it): refuse huge outputs before the solve */
+        double cells = (double)e.rows * (double)e.cols;
+        double bytes = (double)e.cols * (double)e.n_vec * CLI_BYTES_PER_VALUE;
+        if (cli_opt(cmd, a, "maps") != NULL)
+            bytes += EXP_MVM_N_MAPS * cells * CLI_BYTES_PER_VALUE;
+        if (cli_opt(cmd, a, "spice") != NULL)
+            bytes += cells * CLI_SPICE_BYTES_PER_CELL;
+        char what[160];
+        snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu array", cli_opt(cmd, a, "maps") ? ", --maps" : "",
+                 cli_opt(cmd, a, "spice") ? ", --spice" : "", e.rows, e.cols);
+        st = cli_check_size(a, bytes, what);
+    }
     if (st == CIM_OK) {
         /* mvm.cells = "device": the model bound with the weight level's device groups */
         e.dev_type = device_types[w.dev.model];
@@ -128,7 +146,10 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                                                   "voltage across the cell (mV)",
                                                   "IR drop: input minus cell voltage (mV)"};
             double *z = malloc(e.rows * e.cols * sizeof *z);
+            /* A large array's maps take a while to format and draw: their own progress line. */
+            progress_start(&prog, "maps", EXP_MVM_N_MAPS, prog.sink, prog.ctx);
             for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
+                progress_update(&prog, m);
                 char png[4096], title[512];
                 exp_mvm_map(&e, m, z);
                 if ((st = exp_mvm_write_map(&e, m, z, maps, hdr.s)) != CIM_OK)
@@ -136,8 +157,10 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                 snprintf(png, sizeof png, "%s_%s.png", maps, exp_mvm_map_names[m]);
                 snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
                          e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
-                st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], title, png);
+                st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], NULL, title, png);
             }
+            progress_update(&prog, EXP_MVM_N_MAPS);
+            progress_finish(&prog);
             free(z);
             strbuf_destroy(&hdr);
         }
@@ -182,8 +205,14 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                 fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
                         cli_si(s1, e.rmse_A, "A"), 100 * e.max_rel_err, e.snr_dB);
             }
-            fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
-                    e.blas_dev);
+            /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the circuit. */
+            if (e.circuit)
+                fprintf(out, "  check           the ideal sum (the reference above) agrees with OpenBLAS cblas_dgemv to "
+                             "%.2g (relative to sum_i |G_ij v_i|)\n",
+                        e.blas_dev);
+            else
+                fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
+                        e.blas_dev);
             if (a->output)
                 fprintf(out, "  wrote           %s (%zu column currents%s, %s)\n", a->output, e.cols,
                         e.n_vec > 1 ? " per vector" : "", a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 
 static const cli_option sneak_options[] = {
-    {"plot", "FILE.png", "draw the read margin against the array side, one line per scheme (closed forms dashed)"},
-    {NULL, NULL, NULL},
+    {"plot", "FILE.png",
+     "draw the read margin against the array side, one line per scheme (closed forms dashed); .png, .svg or .pdf",
+     CLI_OUT_FIGURE},
+    {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
 static int sneak_run(const cli_command *cmd, cli_args *a)
@@ -75,10 +77,10 @@ static int sneak_run(const cli_command *cmd, cli_args *a)
                 closed[s] = e.has_closed ? e.closed + s * e.n_sizes : NULL;
                 labels[s] = sneak_scheme_names[e.scheme[s]];
             }
-            char title[256];
-            snprintf(title, sizeof title, "worst-case read margin, %s %s cells, LRS %g S / HRS %g S at %g V",
-                     cell_type_names[e.cell.type], cell_iv_names[e.cell.iv], e.sp.g_lrs_S, e.sp.g_hrs_S,
-                     e.sp.v_read_V);
+            char title[256], b1[32], b2[32], b3[32];
+            snprintf(title, sizeof title, "worst-case read margin, %s %s cells, LRS %s / HRS %s at %s",
+                     cell_type_names[e.cell.type], cell_iv_names[e.cell.iv], cli_si(b1, e.sp.g_lrs_S, "S"),
+                     cli_si(b2, e.sp.g_hrs_S, "S"), cli_si(b3, e.sp.v_read_V, "V"));
             st = plot_margin(e.size, e.n_sizes, margin, closed, labels, e.n_schemes, e.sp.margin_min, title, png);
             free(mg);
         }

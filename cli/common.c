@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- parsing ----------------------------------------------------------------------------------- */
 
-enum { OPT_SET = 256, OPT_SEED, OPT_FORMAT, OPT_THREADS, OPT_OWN = 512 };
+enum { OPT_SET = 256, OPT_SEED, OPT_FORMAT, OPT_THREADS, OPT_LARGE, OPT_OWN = 512 };
 
 static void quote_arg(strbuf *b, const char *s)
 {
@@ -47,7 +49,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
     }
     a->invocation = inv.s; /* ownership moves to a */
 
-    struct option longopts[CLI_MAX_OPTIONS + 8];
+    struct option longopts[CLI_MAX_OPTIONS + 10];
     size_t n = 0;
     longopts[n++] = (struct option){"set", required_argument, NULL, OPT_SET};
     longopts[n++] = (struct option){"output", required_argument, NULL, 'o'};
@@ -55,6 +57,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
     longopts[n++] = (struct option){"format", required_argument, NULL, OPT_FORMAT};
     longopts[n++] = (struct option){"threads", required_argument, NULL, OPT_THREADS};
     longopts[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
+    longopts[n++] = (struct option){"large-output", no_argument, NULL, OPT_LARGE};
     longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
     for (size_t k = 0; cmd->options && cmd->options[k].name; k++)
         longopts[n++] = (struct option){cmd->options[k].name, cmd->options[k].arg ? required_argument : no_argument,
@@ -96,6 +99,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
                 return cim_error(CIM_EUSAGE, "%s: --format %s: expected csv or json", cmd->name, optarg);
             break;
         case 'q': a->quiet = 1; break;
+        case OPT_LARGE: a->large_output = 1; break;
         case 'h': a->help = 1; break;
         case ':':
             return cim_error(CIM_EUSAGE, "%s: option %s needs an argument", cmd->name, argv[optind - 1]);
@@ -117,7 +121,86 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
         a->config = argv[optind];
     if (cmd->config_required && a->config == NULL)
         return cim_error(CIM_EUSAGE, "%s: missing CONFIG file", cmd->name);
+    return cli_check_outputs(cmd, a);
+}
+
+/* ---- outputs ----------------------------------------------------------------------------------- */
+
+/* 1 if path's extension is one the figures are drawn in (cli/plot.h). */
+static int figure_format_known(const char *path)
+{
+    static const char *const ext[] = {".png", ".svg", ".pdf"};
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (dot == NULL || (slash != NULL && dot < slash))
+        return 0;
+    for (size_t k = 0; k < sizeof ext / sizeof *ext; k++)
+        if (strcasecmp(dot, ext[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* One output: `opt` is how the user named it ("-o", "--plot"). */
+static int check_output(const char *opt, const char *path, cli_out_kind kind)
+{
+    if (path[0] == '\0')
+        return cim_error(CIM_EUSAGE, "%s: expected a file name, got an empty string", opt);
+    size_t len = strlen(path);
+    if (kind == CLI_OUT_FIGURE && !figure_format_known(path)) {
+        const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+        int has = dot != NULL && (slash == NULL || dot > slash);
+        return cim_error(CIM_EUSAGE, "%s %s: %s%s%s; the extension chooses the format: .png, .svg or .pdf", opt, path,
+                         has ? "cannot draw a figure as " : "no extension", has ? dot : "", has ? "" : "");
+    }
+    struct stat sb;
+    if (kind != CLI_OUT_PREFIX && (path[len - 1] == '/' || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))))
+        return cim_error(CIM_EIO, "%s %s: is a folder; give a file name in it", opt, path);
+    if (kind != CLI_OUT_PREFIX && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return cim_error(CIM_EIO, "%s %s: exists and is not a regular file; it would be replaced", opt, path);
+    /* The folder must exist and take a new file: the outputs are written to temporaries beside their names
+     * and renamed (core/afile.h).  A probe file answers for permissions, read-only mounts and full quotas alike. */
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &sb) != 0)
+        return cim_error(CIM_EIO, "%s %s: folder %s does not exist", opt, path, dir);
+    if (!S_ISDIR(sb.st_mode))
+        return cim_error(CIM_EIO, "%s %s: %s is not a folder", opt, path, dir);
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.cimsim-probe-XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return cim_error(CIM_EIO, "%s %s: cannot write in folder %s: %s", opt, path, dir, strerror(errno));
+    close(fd);
+    unlink(probe);
     return CIM_OK;
+}
+
+int cli_check_outputs(const cli_command *cmd, const cli_args *a)
+{
+    int st = CIM_OK;
+    if (a->output != NULL && strcmp(a->output, "-") != 0)
+        st = check_output("-o", a->output, CLI_OUT_FILE);
+    for (size_t k = 0; st == CIM_OK && cmd->options && cmd->options[k].name; k++)
+        if (cmd->options[k].out != CLI_OUT_NONE && a->opt[k] != NULL) {
+            char opt[64];
+            snprintf(opt, sizeof opt, "--%s", cmd->options[k].name);
+            st = check_output(opt, a->opt[k], cmd->options[k].out);
+        }
+    return st;
+}
+
+int cli_check_size(const cli_args *a, double bytes, const char *what)
+{
+    if (bytes <= CLI_LARGE_OUTPUT_BYTES || a->large_output)
+        return CIM_OK;
+    char b[32];
+    return cim_error(CIM_EUSAGE, "%s would write about %s; give --large-output to write it anyway (the limit "
+                     "without it is %.0f MB)", what, cli_si(b, bytes, "B"), CLI_LARGE_OUTPUT_BYTES / 1e6);
 }
 
 void cli_args_free(cli_args *a)
@@ -165,6 +248,7 @@ void cli_print_help(const cli_command *cmd)
            "  --threads N                threads of the parallel kernels (default 0: every core); results are the\n"
            "                             same bits on any count\n"
            "  -q, --quiet                print no summary and no progress bar\n"
+           "  --large-output             write outputs estimated above 100 MB (refused without it)\n"
            "  -h, --help                 show this help\n");
     int any = 0;
     for (size_t i = 0; experiments[i] != NULL; i++) {

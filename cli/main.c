@@ -1,5 +1,6 @@
 /* cli/main.c -- `cimsim COMMAND [options] CONFIG`: the command table and dispatch. */
 #include "cli/cli.h"
+#include "core/afile.h"
 #include "core/status.h"
 #include "core/version.h"
 
@@ -38,7 +39,8 @@ static void print_usage(void)
            "  --seed N           run seed\n"
            "  -o, --output PATH  write the result to PATH instead of standard output\n"
            "  --format csv|json  format of the result\n"
-           "  -q, --quiet        no summary, no progress bar\n\n"
+           "  -q, --quiet        no summary, no progress bar\n"
+           "  --large-output     write outputs estimated above 100 MB\n\n"
            "Configs are libconfig files in SI units; `cimsim config --docs` lists every key.\n"
            "Exit status: 0 success, 1 simulation failure, 2 bad input or usage.\n");
 }
@@ -83,8 +85,14 @@ int main(int argc, char **argv)
         cli_args_free(&a);
         return 0;
     }
-    if (st == CIM_OK)
+    if (st == CIM_OK) {
+        /* Every output of the run is renamed into place only if the whole run succeeds (core/afile.h). */
+        afile_defer_begin();
         st = cmd->run(cmd, &a);
+        int st_commit = afile_defer_end(st == CIM_OK);
+        if (st == CIM_OK)
+            st = st_commit;
+    }
     cli_args_free(&a);
     if (st != CIM_OK) {
         fprintf(stderr, "error: %s\n", cim_errmsg());

@@ -1,74 +1,145 @@
 /* cli/plot.c -- see plot.h. */
 #include "cli/plot.h"
 #include "cli/cli.h"
+#include "core/afile.h"
 #include "core/status.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs gnuplot on script (which writes tmp_png) and moves the figure into place. */
-static int run_gnuplot(const char *script, const char *tmp_png, const char *png_path, const char *data)
+/* A figure being drawn: its output, written by gnuplot to a temporary beside it and renamed when whole
+ * (core/afile.h), and the script lines that choose the terminal from the extension and point it there. */
+typedef struct figure {
+    afile out;
+    char head[1400]; /* "set terminal ...\nset output '...'\n" */
+} figure;
+
+/* The gnuplot terminal of a figure's file name (cli_check_outputs refuses others before the run): PNG and PDF through
+ * cairo (anti-aliased, the same fonts), SVG through gnuplot's own svg terminal (gnuplot-nox has no cairo svg). */
+static const char *terminal_of(const char *path)
 {
-    FILE *gp = popen("gnuplot 2>/dev/null", "w");
-    int rc = -1;
-    if (gp != NULL) {
-        fputs(script, gp);
-        rc = pclose(gp);
-    }
-    unlink(data);
-    if (rc != 0) {
-        unlink(tmp_png);
-        return cim_error(CIM_EIO, "gnuplot failed to draw %s (is gnuplot installed? make deps installs it)", png_path);
-    }
-    if (rename(tmp_png, png_path) != 0) {
-        int e = errno;
-        unlink(tmp_png);
-        return cim_error(CIM_EIO, "cannot write %s: %s", png_path, strerror(e));
-    }
+    const char *dot = strrchr(path, '.');
+    if (dot != NULL && strcasecmp(dot, ".svg") == 0)
+        return "svg";
+    if (dot != NULL && strcasecmp(dot, ".pdf") == 0)
+        return "pdfcairo";
+    if (dot != NULL && strcasecmp(dot, ".png") == 0)
+        return "pngcairo";
+    return NULL;
+}
+
+/* Opens path for a w x h figure (pixels; a PDF gets the same shape at 100 pixels to the inch). */
+static int figure_open(figure *fg, const char *path, int w, int h)
+{
+    const char *term = terminal_of(path);
+    if (term == NULL)
+        return cim_error(CIM_EUSAGE, "%s: the extension chooses the figure's format: .png, .svg or .pdf", path);
+    if (strlen(path) > 1000) /* the script quotes it; keep it well inside the buffers */
+        return cim_error(CIM_EUSAGE, "%.60s...: the figure's path is longer than 1000 characters", path);
+    int st = afile_open(&fg->out, path);
+    if (st != CIM_OK)
+        return st;
+    if (strcmp(term, "pdfcairo") == 0)
+        snprintf(fg->head, sizeof fg->head,
+                 "set encoding utf8\nset terminal pdfcairo size %.2fin,%.2fin font ',9'\nset output '%s'\n", w / 100.0,
+                 h / 100.0, fg->out.tmp_path);
+    else
+        snprintf(fg->head, sizeof fg->head, "set encoding utf8\nset terminal %s size %d,%d font ',11'\nset output '%s'\n",
+                 term, w, h, fg->out.tmp_path);
     return CIM_OK;
 }
 
-/* A temporary data file for gnuplot, open for writing; path receives its name. */
-static FILE *open_data(char path[static 24])
+/* gnuplot's last message (its error comes last; a line of only a caret, pointing into the script, is skipped), on
+ * one line, leading blanks trimmed. */
+static void tail_of(const char *path, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return;
+    char buf[8192];
+    size_t len = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[len] = '\0';
+    const char *last = NULL;
+    for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        line += strspn(line, " \t^");
+        if (*line != '\0')
+            last = line;
+    }
+    if (last != NULL)
+        snprintf(out, n, "%s", last);
+}
+
+/* Runs gnuplot on script (fg->head first), removes the data file, and commits the figure. */
+static int run_gnuplot(figure *fg, const char *script, const char *data)
+{
+    char err_path[] = "/tmp/cimsim-gnuplot-XXXXXX", cmd[64], why[600];
+    int fd = mkstemp(err_path);
+    if (fd < 0) {
+        unlink(data);
+        afile_abort(&fg->out);
+        return cim_error(CIM_EIO, "cannot create a temporary file for gnuplot's messages: %s", strerror(errno));
+    }
+    close(fd);
+    snprintf(cmd, sizeof cmd, "gnuplot 2>%s", err_path);
+    /* A gnuplot that is missing or stops early closes the pipe: the write must fail, not kill the program
+     * (SIGPIPE), so that the message below says what happened. */
+    struct sigaction ign = {0}, old_pipe;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    FILE *gp = popen(cmd, "w");
+    int rc = -1;
+    if (gp != NULL) {
+        fputs(fg->head, gp);
+        fputs(script, gp);
+        rc = pclose(gp);
+    }
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    unlink(data);
+    tail_of(err_path, why, sizeof why);
+    unlink(err_path);
+    const char *path = fg->out.path;
+    struct stat sb;
+    int code = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    if (code == 127) {
+        cim_error(CIM_EIO, "cannot draw %s: gnuplot is not installed or not on PATH (Debian: gnuplot-nox; make deps "
+                           "installs it)", path);
+    } else if (code != 0) {
+        if (why[0] != '\0')
+            cim_error(CIM_EIO, "cannot draw %s: gnuplot stopped with: %s", path, why);
+        else
+            cim_error(CIM_EIO, "cannot draw %s: gnuplot %s", path,
+                      rc == -1 ? "could not be started" : "exited with an error and no message");
+    } else if (stat(fg->out.tmp_path, &sb) != 0 || sb.st_size == 0) {
+        cim_error(CIM_EIO, "cannot draw %s: gnuplot wrote nothing%s%s", path, why[0] ? ": " : "", why);
+    } else {
+        return afile_commit(&fg->out);
+    }
+    afile_abort(&fg->out);
+    return CIM_EIO;
+}
+
+/* A temporary data file for gnuplot, open for writing; path receives its name.  On failure the figure is
+ * abandoned. */
+static FILE *open_data(figure *fg, char path[static 24])
 {
     strcpy(path, "/tmp/cimsim-plot-XXXXXX");
     int fd = mkstemp(path);
     if (fd < 0) {
         cim_error(CIM_EIO, "cannot create a temporary file for the plot: %s", strerror(errno));
+        afile_abort(&fg->out);
         return NULL;
     }
     return fdopen(fd, "w");
-}
-
-int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
-                const char *png_path)
-{
-    char data[24];
-    FILE *fp = open_data(data);
-    if (fp == NULL)
-        return CIM_EIO;
-    for (size_t k = 0; k < n; k++)
-        fprintf(fp, "%zu %.9g %d %.9g\n", k, g_S[k] * 1e6, k <= n_pot ? 0 : 1, g_sd_S ? g_sd_S[k] * 1e6 : 0.0);
-    fclose(fp);
-    char tmp_png[1200], script[4096];
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
-    /* With a spread over cycles: the mean with +-1 sigma error bars. */
-    const char *style = g_sd_S ? "1:($3==%d?$2:1/0):4 with yerrorlines" : "1:($3==%d?$2:1/0) with linespoints";
-    char s0[96], s1[96];
-    snprintf(s0, sizeof s0, style, 0);
-    snprintf(s1, sizeof s1, style, 1);
-    snprintf(script, sizeof script,
-             "set terminal pngcairo size 900,650 font ',11'\nset output '%s'\n"
-             "set title \"%s\" noenhanced font ',10'\nset xlabel 'pulse number'\n"
-             "set ylabel 'conductance at the read voltage (uS)%s'\nset grid\nset key bottom center\n"
-             "plot '%s' using %s pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
-             "'' using %s pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
-             tmp_png, title, g_sd_S ? ", mean +- 1 sigma over cycles" : "", data, s0, s1);
-    return run_gnuplot(script, tmp_png, png_path, data);
 }
 
 /* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
@@ -98,11 +169,77 @@ size_t plot_iv_current_range(const device_trace *tr, int reactive, double *lo, d
     return k0;
 }
 
+/* Conductance spans more than two decades from lo to hi (both > 0): the axis is logarithmic, else the spread
+ * vanishes into the bottom of the axis. */
+static int spans_decades(double lo, double hi) { return lo > 0 && hi > 0 && hi / lo > 100.0; }
+
+/* "set <axis>tics ('1 µS' 1e-06, '10 µS' 1e-05, ...)" for a log axis of values in unit from lo to hi: the tick
+ * labels in SI prefixes (gnuplot's own %c writes 'u' for micro). */
+static void log_tics(char *out, size_t n, const char *axis, double lo, double hi, const char *unit)
+{
+    size_t m = (size_t)snprintf(out, n, "set %stics (", axis);
+    int first = 1;
+    for (int d = (int)floor(log10(lo)); d <= (int)ceil(log10(hi)) && m < n; d++) {
+        char b[32];
+        m += (size_t)snprintf(out + m, n - m, "%s'%s' %.0e", first ? "" : ", ", cli_si(b, pow(10.0, d), unit), pow(10.0, d));
+        first = 0;
+    }
+    if (m < n)
+        snprintf(out + m, n - m, ")\nset m%stics 10\n", axis);
+}
+
+int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
+                const char *png_path)
+{
+    figure fg;
+    char data[24];
+    int st = figure_open(&fg, png_path, 900, 650);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
+    if (fp == NULL)
+        return CIM_EIO;
+    /* The unit's prefix from the data (µS or mS); a log axis when the curve spans more than two decades. */
+    double lo = HUGE_VAL, hi = 0;
+    for (size_t k = 0; k < n; k++)
+        if (g_S[k] > 0) {
+            lo = fmin(lo, g_S[k]);
+            hi = fmax(hi, g_S[k]);
+        }
+    int log_g = spans_decades(lo, hi);
+    const char *prefix = "";
+    double scale = log_g ? 1.0 : eng_scale(hi, &prefix);
+    for (size_t k = 0; k < n; k++)
+        fprintf(fp, "%zu %.9g %d %.9g\n", k, g_S[k] * scale, k <= n_pot ? 0 : 1, g_sd_S ? g_sd_S[k] * scale : 0.0);
+    fclose(fp);
+    char script[4096], axis[1024] = "";
+    if (log_g)
+        log_tics(axis, sizeof axis, "y", lo, hi, "S");
+    /* With a spread over cycles: the mean with +-1 sigma error bars. */
+    const char *style = g_sd_S ? "1:($3==%d?$2:1/0):4 with yerrorlines" : "1:($3==%d?$2:1/0) with linespoints";
+    char s0[96], s1[96];
+    snprintf(s0, sizeof s0, style, 0);
+    snprintf(s1, sizeof s1, style, 1);
+    snprintf(script, sizeof script,
+             "%s"
+             "set title \"%s\" noenhanced font ',10'\nset xlabel 'pulse number'\n"
+             "set ylabel 'conductance at the read voltage%s%s%s%s'\n%s%sset grid\nset key below\n"
+             "plot '%s' using %s pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
+             "'' using %s pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
+             fg.head, title, log_g ? "" : " (", log_g ? "" : prefix, log_g ? "" : "S)",
+             g_sd_S ? ", mean +- 1 sigma over cycles" : "", log_g ? "set logscale y\n" : "", axis, data, s0, s1);
+    return run_gnuplot(&fg, script, data);
+}
+
 int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
             const char *png_path)
 {
+    figure fg;
     char data[24];
-    FILE *fp = open_data(data);
+    int st = figure_open(&fg, png_path, obs != NULL && obs->name != NULL && tr->obs != NULL ? 1600 : 900, 650);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
     int two = obs != NULL && obs->name != NULL && tr->obs != NULL;
@@ -117,13 +254,12 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
         fprintf(fp, "%.9g %.9g %.9g %.9g\n", tr->v_V[i], log_current ? fabs(tr->i_A[i]) : tr->i_A[i] * i_scale,
                 tr->t_s[i] * t_scale, two ? tr->obs[i] * scale : 0.0);
     fclose(fp);
-    char tmp_png[1200], script[4096];
+    char script[4096];
     size_t m = 0;
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "set terminal pngcairo size %s font ',11'\nset output '%s'\nset xlabel 'voltage (V)'\n"
+                          "%sset xlabel 'voltage (V)'\n"
                           "set grid\nunset key\nset offsets 0, 0, graph 0.04, graph 0.04\nset palette rgb 33,13,10\nset cblabel 'time (%ss)'\n",
-                          two ? "1600,650" : "900,650", tmp_png, t_prefix);
+                          fg.head, t_prefix);
     if (two) /* the observable's loop on the left, as papers show the P-V loop beside the switching current */
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set multiplot layout 1,2 title \"%s\" noenhanced font ',11'\n"
@@ -155,14 +291,18 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
                               t_prefix);
     snprintf(script + m, sizeof script - m, "plot '%s' using 1:2:3 with lines lw 2 lc palette\n%s", data,
              two ? "unset multiplot\n" : "");
-    return run_gnuplot(script, tmp_png, png_path, data);
+    return run_gnuplot(&fg, script, data);
 }
 
 int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slope, double ln_r1_ohm, double dt_lo_s,
              double dt_hi_s, const char *title, const char *png_path)
 {
+    figure fg;
     char data[24];
-    FILE *fp = open_data(data);
+    int st = figure_open(&fg, png_path, 900, 650);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
     for (size_t k = first; k < tr->n; k++) {
@@ -174,58 +314,65 @@ int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slop
     /* About 12 markers per decade, so the fitted line shows between them. */
     double decades = log10((tr->t_s[tr->n - 1] - t_start_s) / fmax(tr->t_s[first] - t_start_s, 1e-300));
     size_t every = (size_t)fmax(1.0, floor((double)(tr->n - first) / fmax(12.0 * decades, 1.0)));
-    char tmp_png[1200], script[4096], fit[512] = "";
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    char script[4096], fit[512] = "", lo_s[32], hi_s[32];
     if (isfinite(slope))
         snprintf(fit, sizeof fit,
                  ", (x >= %.9g && x <= %.9g) ? exp(%.17g) * x**%.17g : 1/0 with lines lw 2.5 lc rgb '#d62728' "
-                 "title sprintf('fit over %.3g .. %.3g s: slope %%.4f', %.17g)",
-                 dt_lo_s, dt_hi_s, ln_r1_ohm, slope, dt_lo_s, dt_hi_s, slope);
+                 "title sprintf('fit over %s .. %s: slope %%.4f', %.17g)",
+                 dt_lo_s, dt_hi_s, ln_r1_ohm, slope, cli_si(lo_s, dt_lo_s, "s"), cli_si(hi_s, dt_hi_s, "s"), slope);
     snprintf(script, sizeof script,
-             "set terminal pngcairo size 900,650 font ',11'\nset output '%s'\n"
+             "%s"
              "set title \"%s\" noenhanced font ',10'\n"
              "set logscale xy\nset format x '10^{%%L}'\nset format y '%%.0s %%cΩ'\nset mytics 10\n"
              "set xlabel 'time since the read hold began, t - t_0 (s)'\nset ylabel 'resistance R = v / i'\n"
              "set grid xtics ytics mytics\nset key top left\nset samples 400\n"
              "plot '%s' using 1:2 every %zu with points pt 6 ps 1 lc rgb '#1f77b4' title 'R(t), simulated'%s\n",
-             tmp_png, title, data, every, fit);
-    return run_gnuplot(script, tmp_png, png_path, data);
+             fg.head, title, data, every, fit);
+    return run_gnuplot(&fg, script, data);
 }
 
 int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path)
 {
+    figure fg;
     char data[24];
-    FILE *fp = open_data(data);
+    int st = figure_open(&fg, png_path, 1400, 1000);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
+    /* Conductances in the prefix of g_max (µS for the IBM model); G(t) on a log axis when the targets span more
+     * than two decades. */
+    const char *gp;
+    double gs = eng_scale(r->g_max_S, &gp);
+    int log_g = r->n_targets > 0 && spans_decades(r->g_t_S[0], r->g_t_S[r->n_targets - 1]);
     /* index 0: the model on a fine grid of G_T; 1: the drawn statistics per target; 2 + k: G(t) of target k. */
     for (int i = 0; i <= 400; i++) {
         double x = i / 400.0, mean, sd;
         pcm_stat_nu_moments(m, x, &mean, &sd);
-        fprintf(fp, "%.9g %.9g %.9g %.9g\n", x * r->g_max_S * 1e6, pcm_stat_sigma_prog_S(m, x) * 1e6, mean, sd);
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", x * r->g_max_S * gs, pcm_stat_sigma_prog_S(m, x) * gs, mean, sd);
     }
     fprintf(fp, "\n\n");
     for (size_t k = 0; k < r->n_targets; k++)
-        fprintf(fp, "%.9g %.9g %.9g %.9g\n", r->g_t_S[k] * 1e6, r->g_prog_std_S[k] * 1e6, r->nu_mean[k], r->nu_std[k]);
+        fprintf(fp, "%.9g %.9g %.9g %.9g\n", r->g_t_S[k] * gs, r->g_prog_std_S[k] * gs, r->nu_mean[k], r->nu_std[k]);
     for (size_t k = 0; k < r->n_targets; k++) {
         fprintf(fp, "\n\n");
         for (size_t j = 0; j < r->n_times; j++) {
             size_t i = k * r->n_times + j;
-            fprintf(fp, "%.9g %.9g %.9g %.9g %.9g %.9g\n", r->t_s[j], r->g_mean_S[i] * 1e6, r->g_std_S[i] * 1e6,
-                    r->alpha[j] * r->g_mean_S[i] * 1e6, r->alpha[j] * r->g_std_S[i] * 1e6, r->g_mean_model_S[i] * 1e6);
+            fprintf(fp, "%.9g %.9g %.9g %.9g %.9g %.9g\n", r->t_s[j], r->g_mean_S[i] * gs, r->g_std_S[i] * gs,
+                    r->alpha[j] * r->g_mean_S[i] * gs, r->alpha[j] * r->g_std_S[i] * gs, r->g_mean_model_S[i] * gs);
         }
     }
     fclose(fp);
-    char tmp_png[1200], script[12288], names[PARAM_REALS_MAX * 16 + 1] = "";
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
+    char script[12288], names[PARAM_REALS_MAX * 16 + 1] = "";
     int last = 1 + (int)r->n_targets;
     for (size_t k = 0; k < r->n_targets; k++) /* the legend: one word per target */
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.4g", k ? " " : "", r->g_t_S[k] * 1e6);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.4g", k ? " " : "", r->g_t_S[k] * gs);
     snprintf(script, sizeof script,
-             "set terminal pngcairo size 1400,1000 font ',11'\nset output '%s'\n"
+             "%s"
              "set multiplot layout 2,2 title \"%s\" noenhanced font ',11'\n"
-             "set grid\nset key top left\nset xlabel 'target conductance G_T (uS)'\n"
-             "set title 'programming noise' noenhanced\nset ylabel 'sigma of G_P (uS)'\n"
+             "set grid\nset key top left\nset xlabel 'target conductance G_T (%sS)'\n"
+             "set title 'programming noise' noenhanced\nset ylabel 'sigma of G_P (%sS)'\n"
              "plot '%s' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'model sigma_{prog}', "
              "'' index 1 using 1:2 with points pt 7 ps 1.2 lc rgb '#d62728' title 'drawn'\n"
              "set title 'drift exponent' noenhanced\nset ylabel 'nu'\nset key top right\n"
@@ -234,7 +381,7 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              "'' index 0 using 1:($3+$4) with lines dt 2 lc rgb '#1f77b4' notitle, "
              "'' index 1 using 1:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '#d62728' title 'drawn mean +- 1 sigma'\n"
              "set logscale x\nset format x '10^{%%L}'\nset xlabel 'time after programming (s)'\n"
-             "set ylabel 'G (uS)'\nset key outside right title 'G_T (uS)'\nset yrange [0:*]\ntargets = '%s'\n"
+             "set ylabel 'G (%sS)'\nset key outside right title 'G_T (%sS)'\n%s\ntargets = '%s'\n"
              "set title 'G(t), mean +- 1 sigma (dashed: model mean)' noenhanced\n"
              "plot for [k=2:%d] '' index k using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.2 "
              "lc k-1 notitle, for [k=2:%d] '' index k using 1:2 with linespoints pt 7 lc k-1 title word(targets, k-1), "
@@ -243,15 +390,20 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              "plot for [k=2:%d] '' index k using 1:($4-$5):($4+$5) with filledcurves fs transparent solid 0.2 "
              "lc k-1 notitle, for [k=2:%d] '' index k using 1:4 with linespoints pt 7 lc k-1 title word(targets, k-1)\n"
              "unset multiplot\n",
-             tmp_png, title, data, names, last, last, last, last, last);
-    return run_gnuplot(script, tmp_png, png_path, data);
+             fg.head, title, gp, gp, data, gp, gp, log_g ? "set logscale y" : "set yrange [0:*]", names, last, last, last,
+             last, last);
+    return run_gnuplot(&fg, script, data);
 }
 
 int plot_endurance(const double *cycles, const double *window, const double *i_pos, const double *i_neg, size_t n,
                    const char *obs_label, double obs_scale, const char *title, const char *png_path)
 {
+    figure fg;
     char data[24];
-    FILE *fp = open_data(data);
+    int st = figure_open(&fg, png_path, (window != NULL) + (i_pos != NULL) > 1 ? 1300 : 800, 600);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
     int has_obs = window != NULL, has_read = i_pos != NULL;
@@ -259,15 +411,14 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
         fprintf(fp, "%.9g %.9g %.9g %.9g\n", cycles[k], has_obs ? window[k] * obs_scale : 0.0,
                 has_read ? fabs(i_pos[k]) : 1.0, has_read ? fabs(i_neg[k]) : 1.0);
     fclose(fp);
-    char tmp_png[1200], script[4096];
+    char script[4096];
     size_t m = 0;
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
     int panels = has_obs + has_read;
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "set terminal pngcairo size %d,600 font ',11'\nset output '%s'\n"
+                          "%s"
                           "set multiplot layout 1,%d title \"%s\" noenhanced font ',10'\n"
                           "set logscale x\nset format x '10^{%%L}'\nset xlabel 'switching cycles'\nset grid\n",
-                          panels > 1 ? 1300 : 800, tmp_png, panels, title);
+                          fg.head, panels, title);
     if (has_obs)
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set ylabel '%s' noenhanced\nset yrange [0:*]\n"
@@ -276,45 +427,60 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
     if (has_read)
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set ylabel 'read current at the read voltage (A)'\nset logscale y\nset format y '10^{%%L}'\n"
-                              "set yrange [*:*]\nset key bottom left\n"
+                              "set yrange [*:*]\nset key below\n"
                               "plot '%s' using 1:3 with linespoints pt 7 ps 0.6 lc rgb '#d62728' title 'after the positive half', "
                               "'' using 1:4 with linespoints pt 7 ps 0.6 lc rgb '#1f77b4' title 'after the negative half'\n",
                               data);
     snprintf(script + m, sizeof script - m, "unset multiplot\n");
-    return run_gnuplot(script, tmp_png, png_path, data);
+    return run_gnuplot(&fg, script, data);
 }
 
-int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *title,
-                 const char *png_path)
+int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *log_unit,
+                 const char *title, const char *png_path)
 {
+    figure fg;
     char data[24];
-    FILE *fp = open_data(data);
+    int st = figure_open(&fg, png_path, 700, 600);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
     /* gnuplot's "matrix" format: one line per row, row 0 at the top (set yrange reverse). */
+    double lo = HUGE_VAL, hi = 0;
     for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < cols; j++)
-            fprintf(fp, "%.9g%c", z[i * cols + j] * z_scale, j + 1 < cols ? ' ' : '\n');
+        for (size_t j = 0; j < cols; j++) {
+            double v = z[i * cols + j] * (log_unit ? 1.0 : z_scale);
+            fprintf(fp, "%.9g%c", v, j + 1 < cols ? ' ' : '\n');
+            if (v > 0) {
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+        }
     fclose(fp);
-    char tmp_png[1200], script[4096];
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
-    int w = 700, h = 600;
+    char script[4096], cb[1024] = "";
+    if (log_unit != NULL && hi > 0)
+        log_tics(cb, sizeof cb, "cb", lo, hi, log_unit);
     snprintf(script, sizeof script,
-             "set terminal pngcairo size %d,%d font ',11'\nset output '%s'\n"
+             "%s"
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'column j (bit line; sense at the bottom)'\n"
-             "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n"
+             "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n%s%s"
              "set xrange [-0.5:%zu-0.5]\nset yrange [%zu-0.5:-0.5]\nset palette rgbformulae 33,13,10\n"
              "set tics out\nplot '%s' matrix with image notitle\n",
-             w, h, tmp_png, title, z_label, cols, rows, data);
-    return run_gnuplot(script, tmp_png, png_path, data);
+             fg.head, title, z_label, log_unit ? "set logscale cb\n" : "", cb, cols, rows, data);
+    return run_gnuplot(&fg, script, data);
 }
 
 int plot_margin(const size_t *n, size_t count, const double *const *margin, const double *const *closed,
                 const char *const *labels, size_t n_series, double margin_min, const char *title, const char *png_path)
 {
     static const char *const colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+    figure fg;
     char data[24];
-    FILE *fp = open_data(data);
+    int st = figure_open(&fg, png_path, 800, 600);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
     if (fp == NULL)
         return CIM_EIO;
     /* columns: n, then margin and closed form (or -1: none) of each series, in % */
@@ -325,16 +491,15 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
         fputc('\n', fp);
     }
     fclose(fp);
-    char tmp_png[1200], script[8192];
+    char script[8192];
     size_t m = 0;
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp.png", png_path);
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "set terminal pngcairo size 800,600 font ',11'\nset output '%s'\n"
+                          "%s"
                           "set title \"%s\" noenhanced font ',10'\nset logscale x 2\nset grid\n"
                           "set xlabel 'array side n (n x n, worst-case cell)'\nset ylabel 'read margin (I_{LRS} - I_{HRS}) / I_{LRS} (%%)'\n"
-                          "set yrange [0:105]\nset key top right\n"
+                          "set yrange [0:105]\nset key below\n"
                           "plot %.9g with lines dt 3 lc rgb '#555555' title 'usable minimum (sneak.margin\\_min)'",
-                          tmp_png, title, 100 * margin_min);
+                          fg.head, title, 100 * margin_min);
     for (size_t s = 0; s < n_series && s < 4; s++) {
         m += (size_t)snprintf(script + m, sizeof script - m,
                               ", '%s' using 1:%zu with linespoints pt 7 ps 0.8 lc rgb '%s' title '%s'", data, 2 + 2 * s,
@@ -345,5 +510,5 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
                                   3 + 2 * s, colour[s], labels[s]);
     }
     snprintf(script + m, sizeof script - m, "\n");
-    return run_gnuplot(script, tmp_png, png_path, data);
+    return run_gnuplot(&fg, script, data);
 }

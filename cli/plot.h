@@ -36,9 +36,10 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
 int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path);
 
 /* A heat map of the rows x cols matrix z (times z_scale, colour bar labelled z_label), row 0 at the top,
- * the way the array is drawn in papers (node-voltage maps of IR drop). */
-int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *title,
-                 const char *png_path);
+ * the way the array is drawn in papers (node-voltage maps of IR drop).  With log_unit (NULL: linear), z is drawn
+ * unscaled on a logarithmic colour axis whose ticks read in SI prefixes of log_unit (conductances over decades). */
+int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *log_unit,
+                 const char *title, const char *png_path);
 
 /* The read margin against the array side (log2 x axis): one line per scheme (n_series curves of n points, y in
  * [0, 1] shown in %), each with its closed form dashed when closed[s] is not NULL, and margin_min as a

@@ -10,6 +10,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The deferred renames of the current run (afile_defer_begin): temporary and destination, in order. */
+static struct {
+    int on;
+    size_t n, cap;
+    char **tmp, **dest;
+} defer;
+
+void afile_defer_begin(void)
+{
+    defer.on = 1;
+}
+
+int afile_defer_end(int keep)
+{
+    int status = CIM_OK;
+    for (size_t k = 0; k < defer.n; k++) {
+        if (keep && status == CIM_OK && rename(defer.tmp[k], defer.dest[k]) != 0)
+            status = cim_error(CIM_EIO, "cannot write %s: %s", defer.dest[k], strerror(errno));
+        if (!keep || status != CIM_OK)
+            unlink(defer.tmp[k]);
+        free(defer.tmp[k]);
+        free(defer.dest[k]);
+    }
+    free(defer.tmp);
+    free(defer.dest);
+    defer.tmp = defer.dest = NULL;
+    defer.n = defer.cap = 0;
+    defer.on = 0;
+    return status;
+}
+
 int afile_open(afile *f, const char *path)
 {
     f->fp = NULL;
@@ -73,6 +104,21 @@ int afile_commit(afile *f)
     if (fclose(f->fp) != 0 && e == 0)
         e = errno;
     f->fp = NULL;
+    if (e == 0 && defer.on) { /* renamed by afile_defer_end */
+        if (defer.n == defer.cap) {
+            void *t = defer.tmp, *d = defer.dest;
+            size_t cap = defer.cap;
+            xgrow(&t, &cap, defer.n + 1, sizeof *defer.tmp);
+            xgrow(&d, &defer.cap, defer.n + 1, sizeof *defer.dest);
+            defer.tmp = t;
+            defer.dest = d;
+        }
+        defer.tmp[defer.n] = f->tmp_path;
+        defer.dest[defer.n++] = xstrdup(f->path);
+        f->tmp_path = NULL;
+        afile_abort(f);
+        return CIM_OK;
+    }
     if (e == 0 && rename(f->tmp_path, f->path) != 0)
         e = errno;
     if (e != 0) {

@@ -30,4 +30,13 @@ void afile_abort(afile *f);
 /* Writes a whole buffer to path atomically. */
 int afile_write_all(const char *path, const char *data, size_t n);
 
+/* One run's outputs as a whole (the program's, not the library's: one set per process, not thread-safe).
+ * Between afile_defer_begin and afile_defer_end, afile_commit syncs and closes each temporary but does not
+ * rename it; afile_defer_end(1) renames them all into place, afile_defer_end(0) removes them all, so a run
+ * that fails after writing some of its outputs leaves none behind and every earlier file untouched.
+ * Without afile_defer_begin, afile_commit renames at once.  afile_defer_end returns CIM_EIO if a rename
+ * fails (the temporaries not yet renamed are then removed). */
+void afile_defer_begin(void);
+int afile_defer_end(int keep);
+
 #endif

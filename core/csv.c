@@ -14,7 +14,7 @@
 
 csv_read_opts csv_opts_any(void)
 {
-    csv_read_opts o = {CSV_HEADER_AUTO, NULL, NULL, -HUGE_VAL, HUGE_VAL, 0};
+    csv_read_opts o = {CSV_HEADER_AUTO, NULL, NULL, -HUGE_VAL, HUGE_VAL, 0, NULL, NULL, NULL};
     return o;
 }
 
@@ -112,6 +112,11 @@ static int parse_cell(const char *name, size_t line, const cell *c, const csv_re
         return cim_error(CIM_EIO, "%s:%zu:%zu: expected a number, got %s", name, line, c->col, shown);
     if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
         return cim_error(CIM_EIO, "%s:%zu:%zu: %s is outside the range of a double", name, line, c->col, shown);
+    const char *key = v < o->min ? o->min_key : v > o->max ? o->max_key : NULL;
+    if (key != NULL)
+        return cim_error(CIM_EIO, "%s:%zu:%zu: %s %s%s%s is %s %s = %g%s%s%s%s", name, line, c->col, what, buf, sp, unit,
+                         v < o->min ? "below" : "above", key, v < o->min ? o->min : o->max, sp, unit,
+                         o->range_hint ? "; " : "", o->range_hint ? o->range_hint : "");
     if (v < o->min)
         return cim_error(CIM_EIO, "%s:%zu:%zu: %s must be >= %g%s%s, got %s", name, line, c->col, what, o->min, sp,
                          unit, buf);

@@ -29,6 +29,11 @@ typedef struct csv_read_opts {
     const char *unit;       /* its SI unit for messages ("S"); NULL means none */
     double min, max;        /* allowed range, inclusive; -HUGE_VAL and HUGE_VAL for none */
     size_t want_cols;       /* required number of columns; 0 accepts any (1 reads a vector) */
+    /* When the range is a physical plausibility limit set by a configuration key (not a law such as G >= 0):
+     * the key, named in the message, and a hint appended to it (what the likely slip is: a file in uS).  Both
+     * may be NULL.  range_key names min_key for values below min, max_key above max. */
+    const char *min_key, *max_key;
+    const char *range_hint;
 } csv_read_opts;
 
 /* Options accepting any finite number, any shape, optional header. */

@@ -41,6 +41,17 @@ static const param_spec mvm_spec[] = {
     PARAM_REAL_F(mvm_params, g_max_S, 0, 1, 100e-6, "S", "largest generated conductance"),
     PARAM_REAL_F(mvm_params, v_min_V, -100, 100, 0.0, "V", "smallest generated input voltage (used without --voltages)"),
     PARAM_REAL_F(mvm_params, v_max_V, -100, 100, 0.2, "V", "largest generated input voltage"),
+    /* Plausibility limits of input files, so that a file in uS or mV is refused rather than read as S or V.  The
+     * smallest published memristor R_on in docs' parameter tables is 50 ohm (MemTorch's VTEAM defaults; HP/Strukov
+     * and Kvatinsky use 100 ohm), i.e. 0.02 S; RRAM/PCM array cells are 1 kohm and up (1 mS and down).  Reads are
+     * 0.1-0.6 V and programming pulses a few volts (PCM threshold switching ~5.5 V, Ahn 2015); 10 V is above all. */
+    PARAM_REAL_F(mvm_params, g_file_max_S, 1e-9, 1e3, 0.02, "S",
+                 "largest conductance a --conductances file may hold: 1 / (50 ohm), the smallest R_on among the "
+                 "published memristor parameters (MemTorch VTEAM); a file in uS (values like 10..60) is refused with "
+                 "a hint instead of being read as siemens.  Raise it for cells that conduct more"),
+    PARAM_REAL_F(mvm_params, v_file_max_V, 1e-6, 1e4, 10.0, "V",
+                 "largest |voltage| a --voltages file may hold: above every read (0.1-0.6 V) and programming voltage "
+                 "(a few V; PCM threshold switching ~5.5 V) of the models; a file in mV is refused with a hint"),
     PARAM_CHOICE_F(mvm_params, level, mvm_level_names, MVM_LEVEL_CIRCUIT,
                    "\"circuit\": I = G^T v from conductances and voltages; \"weights\": y = W^T x from a weight "
                    "matrix and inputs through the mapping, tiles and array reads (also chosen by --weights/--inputs)"),
@@ -85,7 +96,9 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
     if (prog != NULL)
         progress_start(prog, "mvm", 2 * rows_planned, prog->sink, prog->ctx);
     if (g_path != NULL) {
-        csv_read_opts o = {CSV_HEADER_AUTO, "conductance", "S", 0.0, HUGE_VAL, 0};
+        csv_read_opts o = {CSV_HEADER_AUTO, "conductance", "S", 0.0, e->p.g_file_max_S, 0, NULL, "mvm.g_file_max_S",
+                           "more than any memory cell conducts (R_on 50 ohm).  Is the file in µS?  Conductances are "
+                           "read in siemens (10 µS is 1e-5); raise mvm.g_file_max_S for cells that do conduct more"};
         csv_table t;
         if ((st = csv_read(g_path, &o, &t)) != CIM_OK)
             return st;
@@ -110,7 +123,10 @@ int exp_mvm_load(exp_mvm *e, const char *g_path, const char *v_path, prov *pv, p
         }
         rng_free(r);
     }
-    exp_vector_spec vs = {"voltage", "V", "voltages", "mvm.v", e->p.v_min_V, e->p.v_max_V};
+    exp_vector_spec vs = {"voltage", "V", "voltages", "mvm.v", e->p.v_min_V, e->p.v_max_V, e->p.v_file_max_V,
+                          "mvm.v_file_max_V",
+                          "more than any read or programming voltage.  Is the file in mV?  Voltages are read in "
+                          "volts (200 mV is 0.2); raise mvm.v_file_max_V if the inputs are meant to be this large"};
     if ((st = exp_vectors_load(&vs, v_path, e->rows, g_path ? g_path : "the generated matrix", (uint64_t)e->run.seed,
                                (size_t)e->p.n_vectors, pv, &e->v_V, &e->n_vec)) != CIM_OK)
         return st;

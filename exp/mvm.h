@@ -30,6 +30,8 @@ typedef struct mvm_params {
     double g_max_S;
     double v_min_V; /* generated input voltages are uniform in [v_min_V, v_max_V] */
     double v_max_V;
+    double g_file_max_S; /* a --conductances value above this is refused (a file in uS read as siemens) */
+    double v_file_max_V; /* a --voltages value beyond +-this is refused (a file in mV read as volts) */
     int level;      /* enum mvm_level: which experiment `cimsim mvm` runs */
     int cells;      /* enum mvm_cells: what a circuit-level cell is */
     double t_read_s;     /* duration of one array read, for its energy */

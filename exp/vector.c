@@ -22,7 +22,8 @@ static int load(const exp_vector_spec *s, const char *path, size_t n, const char
         *k = k_draw;
         return CIM_OK;
     }
-    csv_read_opts o = {CSV_HEADER_AUTO, s->what, s->unit, -HUGE_VAL, HUGE_VAL, want_cols};
+    csv_read_opts o = {CSV_HEADER_AUTO, s->what,         s->unit,      -s->file_max_abs, s->file_max_abs,
+                       want_cols,        s->limit_key, s->limit_key, s->limit_hint};
     csv_table t;
     int st = csv_read(path, &o, &t);
     if (st != CIM_OK)

@@ -14,6 +14,9 @@ typedef struct exp_vector_spec {
     const char *prov_name; /* name of the input in the provenance: "voltages", "inputs" */
     const char *stream;    /* random stream of a drawn vector (core/rng.h): "mvm.v" */
     double lo, hi;         /* a drawn vector is uniform in [lo, hi] */
+    double file_max_abs;   /* a file's values must lie in [-file_max_abs, file_max_abs]; HUGE_VAL: any */
+    const char *limit_key; /* the key that sets file_max_abs, for the message (NULL: none) */
+    const char *limit_hint; /* appended to the message (the likely slip), or NULL */
 } exp_vector_spec;
 
 /* n values into *out (allocated; the caller frees): read from path, which must hold exactly n of them (else

@@ -163,7 +163,7 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
     if (prog != NULL)
         progress_start(prog, "mvm", 1, prog->sink, prog->ctx);
     if (w_path != NULL) {
-        csv_read_opts o = {CSV_HEADER_AUTO, "weight", NULL, -HUGE_VAL, HUGE_VAL, 0};
+        csv_read_opts o = {CSV_HEADER_AUTO, "weight", NULL, -HUGE_VAL, HUGE_VAL, 0, NULL, NULL, NULL};
         csv_table t;
         if ((st = csv_read(w_path, &o, &t)) != CIM_OK)
             return st;
@@ -185,7 +185,7 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
             e->w[k] = e->p.w_min + (e->p.w_max - e->p.w_min) * gsl_rng_uniform(r);
         rng_free(r);
     }
-    exp_vector_spec xs = {"input", NULL, "inputs", "mvm.x", e->p.x_min, e->p.x_max};
+    exp_vector_spec xs = {"input", NULL, "inputs", "mvm.x", e->p.x_min, e->p.x_max, HUGE_VAL, NULL, NULL};
     if ((st = exp_vector_load(&xs, x_path, e->rows, w_path ? w_path : "the generated weight matrix",
                               (uint64_t)e->run.seed, pv, &e->x)) != CIM_OK)
         return st;

@@ -848,3 +848,191 @@ Test(cli, several_input_vectors_are_each_their_own_multiply)
     csv_table_free(&d4), csv_table_free(&d1);
     free(dir);
 }
+
+/* ---- outputs: checked before the run, all or nothing, the figure's format from its name ------------------- */
+
+/* A stand-in gnuplot in dir/bin that fails the way gnuplot reports a script error, without reading its script (the
+ * program must not die of SIGPIPE writing it); PATH points there. */
+static void fake_failing_gnuplot(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bin", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/bin/gnuplot", dir);
+    util_write(path, "#!/bin/sh\necho '\"<stdin>\" line 7: undefined variable: frobnicate' >&2\nexit 1\n");
+    chmod(path, 0755);
+    snprintf(path, sizeof path, "%s/bin:/usr/bin:/bin", dir);
+    setenv("PATH", path, 1);
+}
+
+/* A run that fails at its last output (the figure) leaves none of the outputs it had written: the result CSV and
+ * every map CSV go with it, and the message quotes what gnuplot said instead of guessing that it is missing. */
+Test(cli, a_failed_figure_leaves_no_output_and_says_what_gnuplot_said)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    fake_failing_gnuplot(dir);
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/ir_drop.cfg -q -o I.csv --maps ir --set crossbar.rows=8 "
+             "--set crossbar.cols=8", CIM_SRC);
+    int status = util_run_cli(dir, args, &out, &err);
+    cr_assert_eq(status, 2, "status %d, stderr '%s', stdout '%s'", status, err, out);
+    cr_expect(strstr(err, "cannot draw ir_vrow.png: gnuplot stopped with: \"<stdin>\" line 7: undefined variable: "
+                          "frobnicate") != NULL, "%s", err);
+    cr_expect(strstr(err, "installed") == NULL, "gnuplot ran: it is not missing: %s", err);
+    const char *gone[] = {"I.csv", "ir_vrow.csv", "ir_vcol.csv", "ir_vrow.png", ".I.csv", ".ir_"};
+    for (size_t k = 0; k < sizeof gone / sizeof *gone; k++)
+        cr_expect_eq(util_count_prefix(dir, gone[k]), 0, "%s... left behind", gone[k]);
+    free(out), free(err);
+
+    setenv("PATH", "/nonexistent", 1); /* no gnuplot at all */
+    snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o m.csv --plot m.png", CIM_SRC);
+    status = util_run_cli(dir, args, &out, &err);
+    cr_assert_eq(status, 2, "status %d, stderr '%s', stdout '%s'", status, err, out);
+    cr_expect(strstr(err, "cannot draw m.png: gnuplot is not installed or not on PATH") != NULL, "%s", err);
+    cr_expect_eq(util_count_prefix(dir, "m."), 0, "m.csv left behind");
+    cr_expect_eq(util_count_prefix(dir, ".m."), 0, "a temporary left behind");
+    free(out), free(err), free(dir);
+}
+
+/* An output path that cannot be written is refused before anything runs: the result CSV is not written and the
+ * message names the option (the catalogue, tests/bad/output_*, holds one case per command and option). */
+Test(cli, output_paths_are_checked_before_the_run)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/weights_device.cfg -o y.csv --maps nowhere/prog", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 2, "%s", err);
+    cr_expect_str_eq(err, "error: --maps nowhere/prog: folder nowhere does not exist\n");
+    cr_expect_str_eq(out, "", "nothing ran, so no summary");
+    cr_expect_eq(util_count_prefix(dir, "y.csv"), 0);
+    free(out), free(err), free(dir);
+}
+
+/* The figure's format follows its extension: PNG, SVG and PDF bytes, each by its signature. */
+Test(cli, figure_format_follows_the_extension)
+{
+    static const struct {
+        const char *name, *magic;
+    } fig[] = {{"m.png", "\x89PNG\r\n\x1a\n"}, {"m.svg", "<?xml"}, {"m.pdf", "%PDF-"}, {"m.PNG", "\x89PNG"}};
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    for (size_t k = 0; k < sizeof fig / sizeof *fig; k++) {
+        snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o m.csv --plot %s", CIM_SRC, fig[k].name);
+        cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+        snprintf(path, sizeof path, "%s/%s", dir, fig[k].name);
+        size_t n = 0;
+        char *bytes = util_slurp(path, &n);
+        cr_assert_not_null(bytes, "%s written", fig[k].name);
+        cr_expect_geq(n, strlen(fig[k].magic));
+        cr_expect_eq(memcmp(bytes, fig[k].magic, strlen(fig[k].magic)), 0, "%s: wrong signature", fig[k].name);
+        if (strstr(fig[k].name, "svg"))
+            cr_expect(strstr(bytes, "<svg") != NULL, "an SVG document");
+        free(bytes), free(out), free(err);
+    }
+    free(dir);
+}
+
+/* ---- summaries that say what their numbers are ---------------------------------------------------------------- */
+
+/* Weight level with verify: the cells that gave up and the cells outside the tolerance at the campaign's end are two
+ * counts; the summary gives each with what it counts (it said "0 failed" beside hundreds outside the tolerance). */
+Test(cli, weight_level_summary_says_what_each_programming_count_is)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err, path[600];
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/weights_device.cfg -o y.json --format json", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/y.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *pr = json_object_get(json_object_get(root, "summary"), "programming");
+    long long cells = json_integer_value(json_object_get(pr, "cells"));
+    long long failed = json_integer_value(json_object_get(pr, "failed"));
+    long long end = json_integer_value(json_object_get(pr, "out_of_tolerance_at_campaign_end"));
+    cr_assert_gt(end, failed, "the example is the case in point: more outside at the end than failed (%lld, %lld)",
+                 end, failed);
+    char want[256];
+    snprintf(want, sizeof want, "all %lld cells passed verify within", cells);
+    if (failed > 0)
+        snprintf(want, sizeof want, "%lld gave up after", failed);
+    cr_expect(strstr(out, want) != NULL, "'%s' in:\n%s", want, out);
+    snprintf(want, sizeof want, "after programming  %lld of %lld cells", end, cells);
+    cr_expect(strstr(out, want) != NULL, "'%s' in:\n%s", want, out);
+    cr_expect(strstr(out, " failed\n") == NULL, "a bare 'N failed' beside the end-of-campaign count:\n%s", out);
+    json_decref(root);
+    free(out), free(err), free(dir);
+}
+
+/* A circuit run's BLAS check is of the ideal sum, which the circuit is then compared with; the summary says so
+ * instead of "agrees with OpenBLAS" beside a large circuit error.  An ideal run's result is the checked sum. */
+Test(cli, blas_check_says_what_it_checked)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/ir_drop.cfg -o I.csv --set crossbar.rows=16 "
+             "--set crossbar.cols=16", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "vs ideal sum") != NULL, "%s", out);
+    cr_expect(strstr(out, "check           the ideal sum (the reference above) agrees with OpenBLAS") != NULL, "%s",
+              out);
+    free(out), free(err);
+    snprintf(args, sizeof args, "mvm %s -o I.csv", MVM_CFG);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "check           agrees with OpenBLAS") != NULL, "%s", out);
+    free(out), free(err), free(dir);
+}
+
+/* --large-output is a common option: a small run with it succeeds (the refusals without it: the catalogue cases output_maps_too_large, output_device_trace_too_large). */
+Test(cli, large_output_is_accepted_by_every_command)
+{
+    char *dir = util_tmpdir(), args[1024], *out, *err;
+    const char *run[] = {"mvm " MVM_CFG, "sneak " CIM_SRC "/configs/crossbar/sneak.cfg",
+                         "device " CIM_SRC "/configs/device/vteam.cfg"};
+    for (size_t k = 0; k < sizeof run / sizeof *run; k++) {
+        snprintf(args, sizeof args, "%s -q -o r.csv --large-output", run[k]);
+        cr_expect_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", run[k], err);
+        free(out), free(err);
+    }
+    free(dir);
+}
+
+/* ---- figures read as a user reads them: units as units, log axes over decades ----------------------------------- */
+
+/* The figure's text, drawn as SVG (a text format, so its labels can be read back). */
+static char *figure_text(const char *dir, const char *args)
+{
+    char *out, *err, path[600];
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s: %s", args, err);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/f.svg", dir);
+    char *svg = util_slurp(path, NULL);
+    cr_assert_not_null(svg);
+    unlink(path);
+    return svg;
+}
+
+Test(cli, figures_write_units_with_si_prefixes_and_log_axes_over_decades)
+{
+    char *dir = util_tmpdir(), args[1024];
+    /* VTEAM pulses: 1.07 .. 1.85 mS on a linear axis in mS (was "(uS)" with ticks to 1900), 10 ns in the title */
+    snprintf(args, sizeof args, "device %s/configs/device/vteam_pulses.cfg --pulses -q -o r.csv --plot f.svg", CIM_SRC);
+    char *svg = figure_text(dir, args);
+    cr_expect(strstr(svg, "conductance at the read voltage (mS)") != NULL, "axis in mS");
+    cr_expect(strstr(svg, "-210 mV / 100 mV, 10 ns") != NULL, "title in SI prefixes");
+    cr_expect(strstr(svg, "e-08") == NULL && strstr(svg, "uS") == NULL, "no 1e-08 s, no uS");
+    free(svg);
+    /* with r_off 10 Mohm the curve spans 107 nS .. 38.5 µS: a log axis with decade ticks in SI prefixes */
+    snprintf(args, sizeof args, "device %s/configs/device/vteam_pulses.cfg --pulses -q -o r.csv --plot f.svg "
+             "--set device.vteam.r_off_ohm=1e7 --set pulses.v_pot_V=-0.5", CIM_SRC);
+    svg = figure_text(dir, args);
+    cr_expect(strstr(svg, ">100 nS<") != NULL && strstr(svg, ">1 µS<") != NULL && strstr(svg, ">10 µS<") != NULL,
+              "decade ticks 100 nS, 1 µS, 10 µS");
+    free(svg);
+    /* PCM statistics: every conductance axis and legend in µS */
+    snprintf(args, sizeof args, "device %s/configs/device/pcm_ibm.cfg --pcm-stat -q -o r.csv --plot f.svg", CIM_SRC);
+    svg = figure_text(dir, args);
+    cr_expect(strstr(svg, "uS") == NULL, "no uS in the PCM figure");
+    cr_expect(strstr(svg, "G (µS)") != NULL && strstr(svg, "g_max 25 µS") != NULL);
+    free(svg);
+    /* sneak: the title's conductances and voltage */
+    snprintf(args, sizeof args, "sneak %s/configs/crossbar/sneak.cfg -q -o r.csv --plot f.svg", CIM_SRC);
+    svg = figure_text(dir, args);
+    cr_expect(strstr(svg, "LRS 100 µS / HRS 1 µS at 200 mV") != NULL, "sneak title in SI prefixes");
+    free(svg), free(dir);
+}

@@ -88,11 +88,22 @@ Test(csv, empty_inputs_are_rejected)
     expect_error("x_V\n# nothing\n", NULL, "t.csv: no data: the file is empty or holds only comments and a header");
 }
 
+/* A plausibility limit set by a key names the key and gives the hint (a file in uS read as siemens); a hard limit
+ * on the other side keeps its plain message. */
+Test(csv, a_limit_set_by_a_key_names_it_and_hints)
+{
+    csv_read_opts o = {CSV_HEADER_AUTO, "conductance", "S", 0.0, 0.02, 0, NULL, "mvm.g_file_max_S", "in uS?"};
+    expect_error("1e-6,2e-6\n3e-6,12\n", &o, "t.csv:2:6: conductance 12 S is above mvm.g_file_max_S = 0.02 S; in uS?");
+    expect_error("1e-6,-2e-6\n", &o, "t.csv:1:6: conductance must be >= 0 S, got -2e-6");
+    o = (csv_read_opts){CSV_HEADER_AUTO, "voltage", "V", -10, 10, 0, "mvm.v_file_max_V", "mvm.v_file_max_V", NULL};
+    expect_error("0.1\n-200\n", &o, "t.csv:2:1: voltage -200 V is below mvm.v_file_max_V = -10 V");
+}
+
 Test(csv, ranges_and_shapes_are_enforced)
 {
-    csv_read_opts o = {CSV_HEADER_AUTO, "conductance", "S", 0.0, HUGE_VAL, 0};
+    csv_read_opts o = {CSV_HEADER_AUTO, "conductance", "S", 0.0, HUGE_VAL, 0, NULL, NULL, NULL};
     expect_error("1e-6,-1e-6\n", &o, "t.csv:1:6: conductance must be >= 0 S, got -1e-6");
-    o = (csv_read_opts){CSV_HEADER_AUTO, "voltage", "V", -5, 5, 1};
+    o = (csv_read_opts){CSV_HEADER_AUTO, "voltage", "V", -5, 5, 1, NULL, NULL, NULL};
     expect_error("1\n7.5\n", &o, "t.csv:2:1: voltage must be <= 5 V, got 7.5");
     expect_error("1,2\n", &o, "t.csv:1: expected one value per line (a column vector), got 2 values");
     csv_table t;
