@@ -71,7 +71,7 @@ static void pulse_run(void *v)
 {
     pulse_job *j = v;
     pulse_curve pc;
-    if (exp_pulses_run(&j->e, &j->pp, &pc) == CIM_OK)
+    if (exp_pulses_run(&j->e, &j->pp, &pc, NULL) == CIM_OK)
         pulse_curve_free(&pc);
 }
 

@@ -87,7 +87,10 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     prov pv;
     pulse_curve pc;
     prov_init(&pv, "device --pulses", a->invocation, c, e->run.seed);
-    int st = exp_pulses_run(e, pp, &pc);
+    progress prog;
+    cli_progress(a, &prog);
+    int st = exp_pulses_run(e, pp, &pc, &prog);
+    progress_finish(&prog);
     if (st != CIM_OK)
         return st;
     json_t *summary = exp_pulses_summary(&pc, pp);
@@ -187,7 +190,10 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     prov pv;
     endurance_curve ec;
     prov_init(&pv, "device --endurance", a->invocation, c, e->run.seed);
-    int st = exp_endurance_run(e, ep, &ec);
+    progress prog;
+    cli_progress(a, &prog);
+    int st = exp_endurance_run(e, ep, &ec, &prog);
+    progress_finish(&prog);
     if (st == CIM_ECONFIG)
         cfg_locate_error(c, st);
     if (st != CIM_OK)
@@ -273,7 +279,10 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
     prov pv;
     pcm_stat_result r;
     prov_init(&pv, "device --pcm-stat", a->invocation, c, seed);
-    int st = exp_pcm_stat_run(m, xp, seed, &r);
+    progress prog;
+    cli_progress(a, &prog);
+    int st = exp_pcm_stat_run(m, xp, seed, &r, &prog);
+    progress_finish(&prog);
     if (st != CIM_OK)
         return st;
     json_t *summary = exp_pcm_stat_summary(m, &r);

@@ -63,7 +63,7 @@ static int last_crossing(const device_trace *tr, int dir, double *x)
     return 0;
 }
 
-int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *c)
+int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *c, progress *prog)
 {
     memset(c, 0, sizeof *c);
     size_t n = (size_t)p->n_points;
@@ -76,7 +76,10 @@ int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_cu
     c->i_pos_A = xmalloc(n * sizeof(double));
     c->i_neg_A = xmalloc(n * sizeof(double));
     double l0 = log10(p->n_min_cycles), l1 = log10(p->n_max_cycles);
+    if (prog != NULL) /* one unit per point of the cycle grid */
+        progress_start(prog, "endurance", (double)n, prog->sink, prog->ctx);
     for (size_t k = 0; k < n; k++) {
+        progress_update(prog, (double)k);
         c->cycles[k] = pow(10.0, l0 + (l1 - l0) * (double)k / (double)(n - 1));
         int st = exp_device_remake(e, c->cycles[k]);
         if (st == CIM_OK)

@@ -40,7 +40,8 @@ typedef struct endurance_curve {
 } endurance_curve;
 
 /* Runs the experiment on e (prepared; its cell is remade at each count and left at the last). */
-int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *out);
+int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_curve *out, progress *prog);
+/* prog (may be NULL) is started here and counts the run's units of work (pulses, cycle-grid points, targets). */
 /* A read window below this on/off ratio is closed (two states a sense amplifier cannot tell apart). */
 #define ENDURANCE_CLOSED_RATIO 2.0
 

@@ -92,9 +92,9 @@ static void pulses_init(void *v, cfg *c)
 static int pulses_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
 {
     pulses_state *s = v;
-    (void)pv, (void)prog;
+    (void)pv;
     int st = exp_device_prepare(&s->e, in->base_dir);
-    return st != CIM_OK ? st : exp_pulses_run(&s->e, &s->p, &s->curve);
+    return st != CIM_OK ? st : exp_pulses_run(&s->e, &s->p, &s->curve, prog);
 }
 static json_t *pulses_summary(const void *v)
 {
@@ -122,9 +122,9 @@ static void endurance_init(void *v, cfg *c)
 static int endurance_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
 {
     endurance_state *s = v;
-    (void)pv, (void)prog;
+    (void)pv;
     int st = exp_device_prepare(&s->e, in->base_dir);
-    return st != CIM_OK ? st : exp_endurance_run(&s->e, &s->p, &s->curve);
+    return st != CIM_OK ? st : exp_endurance_run(&s->e, &s->p, &s->curve, prog);
 }
 static json_t *endurance_summary(const void *v)
 {
@@ -156,8 +156,8 @@ static void pcm_stat_init(void *v, cfg *c)
 static int pcm_stat_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
 {
     pcm_stat_state *s = v;
-    (void)in, (void)pv, (void)prog;
-    return exp_pcm_stat_run(&s->m, &s->p, s->run.seed, &s->r);
+    (void)in, (void)pv;
+    return exp_pcm_stat_run(&s->m, &s->p, s->run.seed, &s->r, prog);
 }
 static json_t *pcm_stat_summary(const void *v)
 {

@@ -69,7 +69,8 @@ static double rectified_mean(double m, double s)
     return m * gsl_cdf_ugaussian_P(m / s) + s * gsl_ran_ugaussian_pdf(m / s);
 }
 
-int exp_pcm_stat_run(const pcm_stat_params *m, const pcm_stat_exp_params *p, long long seed, pcm_stat_result *out)
+int exp_pcm_stat_run(const pcm_stat_params *m, const pcm_stat_exp_params *p, long long seed, pcm_stat_result *out,
+                     progress *prog)
 {
     size_t nt = p->x_targets.n, nk = p->t_inference_s.n, nd = (size_t)p->n_devices;
     memset(out, 0, sizeof *out);
@@ -104,7 +105,10 @@ int exp_pcm_stat_run(const pcm_stat_params *m, const pcm_stat_exp_params *p, lon
     double *g_t = vec(nd), *g_p = vec(nd), *nu = vec(nd), *g = vec(nd);
     double sum_ref = 0, *sum_now = vec(nk); /* compensation readouts: summed conductances */
     int st = CIM_OK;
+    if (prog != NULL) /* one unit per target conductance */
+        progress_start(prog, "pcm_stat", (double)nt, prog->sink, prog->ctx);
     for (size_t k = 0; k < nt && st == CIM_OK; k++) {
+        progress_update(prog, (double)k);
         double x = p->x_targets.v[k], g_target = x * out->g_max_S;
         out->x[k] = x;
         out->g_t_S[k] = g_target;

@@ -19,6 +19,7 @@
 #define CIM_EXP_PCM_STAT_H
 
 #include "core/param.h"
+#include "core/progress.h"
 #include "device/pcm_stat.h"
 
 #include <jansson.h>
@@ -56,7 +57,9 @@ typedef struct pcm_stat_result {
 
 /* Runs the characterisation for model m with the random streams of seed.  CIM_EINVAL if the compensation has
  * nothing to read (every device at 0). */
-int exp_pcm_stat_run(const pcm_stat_params *m, const pcm_stat_exp_params *p, long long seed, pcm_stat_result *out);
+int exp_pcm_stat_run(const pcm_stat_params *m, const pcm_stat_exp_params *p, long long seed, pcm_stat_result *out,
+                     progress *prog);
+/* prog (may be NULL) is started here and counts the run's units of work (pulses, cycle-grid points, targets). */
 void pcm_stat_result_free(pcm_stat_result *r);
 
 /* The summary (new reference). */

@@ -108,7 +108,7 @@ static int pulse_once(exp_device *e, const pulses_params *p, const sim_params *s
     return st;
 }
 
-int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
+int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out, progress *prog)
 {
     size_t n = (size_t)p->n_pulses, nc = (size_t)p->n_cycles;
     memset(out, 0, sizeof *out);
@@ -135,7 +135,10 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out)
     /* The closed form applies to rectangular pulses straight onto the device. */
     int fast = p->closed_form && e->type->pulse != NULL && p->t_rise_s == 0 && e->stim.r_series_ohm == 0;
     int st = CIM_OK;
+    if (prog != NULL) /* one unit per pulse (prog may be NULL: progress_* accept it) */
+        progress_start(prog, "pulses", (double)(nc * (out->n - 1)), prog->sink, prog->ctx);
     for (size_t c = 0; c < nc && st == CIM_OK; c++) {
+        progress_update(prog, (double)(c * (out->n - 1)));
         double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n, *gs = out->g_state_S + c * out->n;
         /* Each state read twice: as a read sees it (with read noise) and as it is (the noiseless read draws
          * nothing, so the noisy reads are the same as without it). */

@@ -76,7 +76,8 @@ typedef struct pulse_curve {
 
 /* Runs the cycles on e's device (e prepared; its stimulus is not used).  Random streams of run.seed:
  * "pulses.c2c" (switching events), "pulses.read" (read noise). */
-int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out);
+int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out, progress *prog);
+/* prog (may be NULL) is started here and counts the run's units of work (pulses, cycle-grid points, targets). */
 void pulse_curve_free(pulse_curve *c);
 
 /* Fits the NeuroSim form to g[0..n] (n pulses); returns u = P_max / A; *sse gets the residual. */

@@ -340,7 +340,7 @@ Test(ferro, fefet_amplitude_programming_gives_eight_levels_under_variability)
     cr_assert(e.var.any_c2c && e.var.any_d2d && e.var.read.bandwidth_Hz > 0, "the example has variability");
     cr_assert_geq(pp.n_cycles, 10);
     pulse_curve pc;
-    cr_assert_eq(exp_pulses_run(&e, &pp, &pc), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_pulses_run(&e, &pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
     size_t n = (size_t)pp.n_pulses;
     size_t levels = pulses_levels(pc.g_mean_S, pc.g_std_S, n, pp.levels_n_sigma);
     cr_expect_geq(levels, 8, "%zu distinguishable levels under pulse-amplitude programming", levels);
@@ -514,7 +514,7 @@ Test(ferro, fefet_endurance_example_closes_between_1e5_and_1e7_cycles)
     cr_assert_eq(exp_device_prepare(&r.e, CIM_SRC "/configs/device/"), CIM_OK, "%s", cim_errmsg());
     ep.n_min_cycles = 1e3, ep.n_max_cycles = 1e8, ep.n_points = 21; /* the decades that matter, at 4 per decade */
     endurance_curve c;
-    cr_assert_eq(exp_endurance_run(&r.e, &ep, &c), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_endurance_run(&r.e, &ep, &c, NULL), CIM_OK, "%s", cim_errmsg());
     json_t *s = exp_endurance_summary(&r.e, &c);
     json_t *closed = json_object_get(s, "read_closed_cycles");
     cr_assert(json_is_real(closed), "the read window closes");
@@ -680,7 +680,7 @@ Test(ferro, endurance_curve_is_wake_up_then_fatigue)
                 sets);
     endurance_exp_params ep = {.n_min_cycles = 1, .n_max_cycles = 1e10, .n_points = 21};
     endurance_curve c;
-    cr_assert_eq(exp_endurance_run(&r.e, &ep, &c), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_endurance_run(&r.e, &ep, &c, NULL), CIM_OK, "%s", cim_errmsg());
     cr_assert(c.has_obs && !c.has_read, "a capacitor: a polarization, no DC read");
     double pr = param(&r, "p_r_C_per_m2"), eb = param(&r, "e_bias_V_per_m") / param(&r, "e_c_V_per_m");
     double nw = param(&r, "n_wake_cycles"), on = param(&r, "fatigue_onset_cycles");

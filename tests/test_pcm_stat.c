@@ -322,7 +322,7 @@ Test(pcm_stat, characterisation_matches_the_closed_forms)
     pcm_stat_params m = defaults();
     pcm_stat_exp_params e = exp_params(xs, 3, ts, 3, N_DRAWS);
     pcm_stat_result r;
-    cr_assert_eq(exp_pcm_stat_run(&m, &e, 3, &r), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_pcm_stat_run(&m, &e, 3, &r, NULL), CIM_OK, "%s", cim_errmsg());
     double n = N_DRAWS, sum_p = 0, sum_t[3] = {0}, var_p = 0, var_t[3] = {0};
     for (size_t k = 0; k < 3; k++) {
         double x = xs[k], g_t = x * G_MAX, s = ref_sigma_prog(x);
@@ -372,9 +372,9 @@ Test(pcm_stat, same_seed_same_numbers_other_seed_other_numbers)
     pcm_stat_params m = defaults();
     pcm_stat_exp_params e = exp_params(xs, 3, ts, 3, 500);
     pcm_stat_result a, b, c;
-    cr_assert_eq(exp_pcm_stat_run(&m, &e, 7, &a), CIM_OK);
-    cr_assert_eq(exp_pcm_stat_run(&m, &e, 7, &b), CIM_OK);
-    cr_assert_eq(exp_pcm_stat_run(&m, &e, 8, &c), CIM_OK);
+    cr_assert_eq(exp_pcm_stat_run(&m, &e, 7, &a, NULL), CIM_OK);
+    cr_assert_eq(exp_pcm_stat_run(&m, &e, 7, &b, NULL), CIM_OK);
+    cr_assert_eq(exp_pcm_stat_run(&m, &e, 8, &c, NULL), CIM_OK);
     cr_expect_eq(memcmp(a.g_mean_S, b.g_mean_S, 9 * sizeof(double)), 0);
     cr_expect_eq(memcmp(a.g_std_S, b.g_std_S, 9 * sizeof(double)), 0);
     cr_expect_eq(memcmp(a.nu_mean, b.nu_mean, 3 * sizeof(double)), 0);

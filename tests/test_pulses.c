@@ -81,7 +81,10 @@ static void vteam_trains(int closed_form)
     cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
     pulse_curve pc;
-    cr_assert_eq(exp_pulses_run(&e, &pp, &pc), CIM_OK, "%s", cim_errmsg());
+    progress prog = {0}; /* silent: no sink; the run says how much work it has */
+    cr_assert_eq(exp_pulses_run(&e, &pp, &pc, &prog), CIM_OK, "%s", cim_errmsg());
+    cr_expect_str_eq(prog.label, "pulses");
+    cr_expect_eq(prog.total, 40, "progress counts the 40 pulses, got %g", prog.total);
     cr_assert_eq(pc.n_fast, closed_form ? 40 : 0, "closed form used for %zu pulses", pc.n_fast);
     const double ron = 50, roff = 1000, D = 3e-9;
     double x = 0.5e-9;
@@ -301,7 +304,7 @@ static json_t *levels_run(const char *text, int n_cycles, double B, pulse_curve 
     cr_assert_eq(cfg_set(&c, set), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
-    cr_assert_eq(exp_pulses_run(&e, &pp, pc), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_pulses_run(&e, &pp, pc, NULL), CIM_OK, "%s", cim_errmsg());
     json_t *s = exp_pulses_summary(pc, &pp);
     exp_device_free(&e);
     cfg_destroy(&c);

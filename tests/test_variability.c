@@ -221,7 +221,7 @@ static void check_stuck(const char *which, int sign)
     double want = (sign > 0) == (r_hi < r_lo) ? hi[0] : lo[0];
     cr_expect_eq(s.e.cell.x[0], want, "stuck %s at the %s bound", which, want == hi[0] ? "upper" : "lower");
     pulse_curve pc;
-    cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
     for (size_t k = 0; k < pc.n * pc.n_cycles; k++) {
         cr_assert_eq(pc.g_S[k], pc.g_S[0], "read %zu: G never changes", k);
         if (k % pc.n)
@@ -252,7 +252,7 @@ Test(variability, same_seed_same_devices)
         char buf[1024];
         snprintf(buf, sizeof buf, text, seeds[i]);
         load(&s[i], buf);
-        cr_assert_eq(exp_pulses_run(&s[i].e, &s[i].pp, &pc[i]), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(exp_pulses_run(&s[i].e, &s[i].pp, &pc[i], NULL), CIM_OK, "%s", cim_errmsg());
     }
     size_t sz = s[0].e.type->params->size;
     cr_expect(memcmp(s[0].e.cell.p_d2d, s[1].e.cell.p_d2d, sz) == 0, "same seed: same device");
@@ -349,7 +349,7 @@ Test(variability, endurance_window_closes_log_linearly_from_the_on_side)
     s.pp.v_dep_V = -2.0;
     s.pp.t_width_s = 1e-3;
     double g_cap = s.e.type->current_A(cell->p, (double[]){cell->hi[0] + 1e-12}, 0.1) / 0.1; /* before: it only closes */
-    cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
     for (size_t k = 0; k < pc.n; k++)
         cr_expect_leq(pc.g_S[k], g_cap, "read %zu: G %.9g below the closed window's ON conductance %.9g", k, pc.g_S[k], g_cap);
     pulse_curve_free(&pc);
@@ -416,7 +416,7 @@ Test(variability, pulse_levels_fall_as_c2c_grows)
         setup s;
         load(&s, text);
         pulse_curve pc;
-        cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
         json_t *j = exp_pulses_summary(&pc, &s.pp);
         size_t lv = (size_t)json_integer_value(json_object_get(json_object_get(j, "potentiation"), "levels"));
         double cs = json_real_value(json_object_get(json_object_get(j, "potentiation"), "c2c_sigma_frac"));
