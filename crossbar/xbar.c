@@ -43,6 +43,7 @@ struct xbar {
     int effective;          /* g_eff and y_in hold its characterisation */
     double *g_eff_S;        /* [n] effective conductance matrix */
     double *y_in_S;         /* [M x M] input admittance */
+    double *yv_A;           /* [M] scratch: Y^T v, the source currents of one read */
     double *v_cell_V;       /* [n] direct path scratch */
     double *i_cell_A;       /* [n] */
     double *v_first_V;      /* [M] the first input of the last read or batch */
@@ -146,8 +147,8 @@ void xbar_free(xbar *xb)
         cell_array_destroy(&xb->ca);
     array_free(xb->a);
     circuit_free(xb->c);
-    double *v[] = {xb->g_S, xb->eps, xb->g_lin_S, xb->g_row_S, xb->g_eff_S, xb->y_in_S, xb->v_cell_V, xb->i_cell_A,
-                   xb->v_first_V};
+    double *v[] = {xb->g_S, xb->eps, xb->g_lin_S, xb->g_row_S, xb->g_eff_S, xb->y_in_S, xb->yv_A, xb->v_cell_V,
+                   xb->i_cell_A, xb->v_first_V};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         free(v[k]);
     free(xb);
@@ -300,6 +301,7 @@ static int prepare(xbar *xb)
             if (xb->g_eff_S == NULL) {
                 xb->g_eff_S = xmalloc(xb->n * sizeof *xb->g_eff_S);
                 xb->y_in_S = xmalloc(xb->M * xb->M * sizeof *xb->y_in_S);
+                xb->yv_A = xmalloc(xb->M * sizeof *xb->yv_A);
             }
             circuit_stats cs;
             st = circuit_effective_g(xb->c, xb->g_eff_S, &xb->s.opts, &cs);
@@ -358,17 +360,12 @@ static int read_one(xbar *xb, const double *v, double *i, double *p_W, int *solv
     case XBAR_READ_CIRCUIT:
         if (xb->effective) {
             crossbar_ideal_mvm(xb->g_eff_S, M, N, v, i, NULL); /* the same product, on the same thread policy */
-            /* P = v^T Y v: Y is the input admittance of the same characterisation */
+            /* P = v^T Y v = v . (Y^T v) (a scalar is its own transpose): Y is the input admittance of the same
+             * characterisation; the product streams Y row by row like the MVM itself */
+            crossbar_ideal_mvm(xb->y_in_S, M, M, v, xb->yv_A, NULL);
             double p = 0.0;
-            for (size_t r = 0; r < M; r++) {
-                if (v[r] == 0.0)
-                    continue;
-                const double *y = xb->y_in_S + r * M; /* currents of every source for a unit input on row r */
-                double s = 0.0;
-                for (size_t q = 0; q < M; q++)
-                    s += y[q] * v[q];
-                p += v[r] * s;
-            }
+            for (size_t r = 0; r < M; r++)
+                p += v[r] * xb->yv_A[r];
             *p_W = p;
             return CIM_OK;
         }
