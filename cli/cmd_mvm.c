@@ -176,6 +176,11 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                         e.rows, e.cols, cell_type_names[e.cell.type],
                         e.p.cells == MVM_CELLS_DEVICE ? e.dev_type->name : cell_iv_names[e.cell.iv], e.xb.r_row_ohm,
                         e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
+            else if (e.read_path == XBAR_READ_DIRECT)
+                fprintf(out, "cimsim mvm: %zu x %zu crossbar of %s %s cells with perfect wires (each cell's I-V at its "
+                             "row voltage, Kirchhoff sum per column)\n",
+                        e.rows, e.cols, cell_type_names[e.cell.type],
+                        e.p.cells == MVM_CELLS_DEVICE ? e.dev_type->name : cell_iv_names[e.cell.iv]);
             else
                 fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
                         e.rows, e.cols);
@@ -198,21 +203,27 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
             if (e.n_vec > 1)
                 fprintf(out, "  input vectors   %zu, multiplied as a batch%s\n", e.n_vec,
                         e.circuit ? " (power, maps and netlist: the first vector)" : "");
-            if (e.circuit) {
+            if (e.circuit)
                 fprintf(out, "  solver          %s, %d iterations%s, KCL residual %.2g of the largest source current\n",
                         circuit_method_names[e.st.method], e.st.iterations, e.n_vec > 1 ? " in all" : "",
                         e.st.residual);
+            if (e.read_path != XBAR_READ_SUM) /* wires or nonlinear cells: how far from the ideal linear sum */
                 fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
                         cli_si(s1, e.rmse_A, "A"), 100 * e.max_rel_err, e.snr_dB);
-            }
-            /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the circuit. */
-            if (e.circuit)
+            /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the array read. */
+            if (e.read_path != XBAR_READ_SUM)
                 fprintf(out, "  check           the ideal sum (the reference above) agrees with OpenBLAS cblas_dgemv to "
                              "%.2g (relative to sum_i |G_ij v_i|)\n",
                         e.blas_dev);
             else
                 fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
                         e.blas_dev);
+            strbuf tally;
+            strbuf_init(&tally);
+            energy_tally_report(&e.tally, "    ", &tally);
+            fprintf(out, "  energy          of the array, reads of %s (mvm.t_read_s):\n%s", cli_si(s1, e.p.t_read_s, "s"),
+                    tally.s);
+            strbuf_destroy(&tally);
             if (a->output)
                 fprintf(out, "  wrote           %s (%zu column currents%s, %s)\n", a->output, e.cols,
                         e.n_vec > 1 ? " per vector" : "", a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");

@@ -203,16 +203,20 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                     e->effective ? "effective conductance matrix per tile" : "one solve per read", e->n_solves,
                     e->iterations, e->max_residual);
         else
-            fprintf(out, "  reads              ideal Kirchhoff sum (all crossbar.r_* are 0)\n");
+            fprintf(out, "  reads              %s (%s %s cells)\n", xbar_read_path_names[e->read_path],
+                    cell_type_names[e->cell.type], cell_iv_names[e->cell.iv]);
         fprintf(out, "  array reads        %zu\n", e->t.n_reads);
         fprintf(out, "  clipped            %zu weight%s, %zu input%s\n", e->m.n_clipped, e->m.n_clipped == 1 ? "" : "s",
                 e->in.n_clipped, e->in.n_clipped == 1 ? "" : "s");
         print_error(out, "vs float W^T x", &e->vs_float);
         print_error(out, "vs quantized", &e->vs_quant);
         print_error(out, "quantization alone", &e->quant_vs_float);
-        fprintf(out, "  array energy       %s (%s; t_read_s %s)\n", cli_si(s1, e->energy_J, "J"),
-                json_string_value(json_object_get(json_object_get(summary, "energy"), "what")),
-                cli_si(s2, e->p.t_read_s, "s"));
+        strbuf tally;
+        strbuf_init(&tally);
+        energy_tally_report(&e->tally, "    ", &tally);
+        fprintf(out, "  energy             of the arrays, reads of %s (weights.t_read_s)%s:\n%s", cli_si(s1, e->p.t_read_s, "s"),
+                e->device ? " and their programming" : "", tally.s);
+        strbuf_destroy(&tally);
         if (a->output)
             fprintf(out, "  wrote              %s (%zu outputs, %s)\n", a->output, e->cols,
                     a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");

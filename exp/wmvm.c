@@ -484,9 +484,11 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
     tiling_describe(&e->t, &d);
     const char *model = e->device    ? "mapped weights programmed into device arrays (one per tile) and read weights.t_s "
                                        "later"
-                        : e->circuit ? "mapped weights, each tile read through the exact crossbar circuit solve "
-                                       "(wire/driver/sense resistance)"
-                                     : "mapped weights, each tile read as the ideal Kirchhoff sum";
+                        : e->circuit                     ? "mapped weights, each tile read through the exact crossbar circuit "
+                                                           "solve (wire/driver/sense resistance)"
+                        : e->read_path == XBAR_READ_DIRECT ? "mapped weights, each tile read through each cell's I-V at its "
+                                                           "row voltage (perfect wires)"
+                                                         : "mapped weights, each tile read as the ideal Kirchhoff sum";
     json_t *j = json_pack(
         "{s:s, s:I, s:I, s:s, s:s, s:{s:s, s:I, s:I, s:I, s:I, s:f}, s:s, s:I, s:I, s:I, s:f}", "model", model,
         "rows", (json_int_t)e->rows, "cols", (json_int_t)e->cols, "weights_source",
@@ -508,6 +510,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
     json_object_set_new(j, "energy",
                         json_pack("{s:f, s:f, s:s}", "array_J", e->energy_J, "t_read_s", e->p.t_read_s, "what", what));
     json_object_set_new(j, "energy_tally", energy_tally_json(&e->tally));
+    json_object_set_new(j, "read_path", json_string(xbar_read_path_names[e->read_path]));
     if (e->device) {
         const wmvm_program *pr = &e->pr;
         json_object_set_new(

@@ -79,7 +79,7 @@ Test(wmvm, ideal_output_equals_independent_quantized_product)
     snprintf(args, sizeof args, "mvm %s --weights W.csv --inputs x.csv " SETTINGS "-o y.csv", WCFG);
     char *out, *err;
     cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
-    cr_expect(strstr(out, "ideal Kirchhoff sum") != NULL, "%s", out);
+    cr_expect(strstr(out, "Kirchhoff sum of the cell conductances (perfect wires) (1r linear cells)") != NULL, "%s", out);
     cr_expect(strstr(out, "9 tiles (3 x 3)") != NULL, "%s", out);
     csv_table y = read_y(dir, "y.csv");
 
@@ -696,3 +696,26 @@ Test(wmvm, weight_level_cli_honours_the_access_element_and_iv)
     free(dir);
 }
 
+
+/* The summaries name the read path the array chose: before the array object, nonlinear cells without wires were
+ * called "ideal crossbar" (circuit level) and "ideal Kirchhoff sum" (weight level). */
+Test(wmvm, summaries_name_the_read_path_of_nonlinear_cells_without_wires)
+{
+    char *dir = util_tmpdir(), *out, *err, args[1024];
+    snprintf(args, sizeof args, "mvm %s/configs/mvm/circuit.cfg --set cell.iv=\"sinh\" -o i.csv", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "crossbar of 1r sinh cells with perfect wires (each cell's I-V at its row voltage") != NULL,
+              "%s", out);
+    cr_expect(strstr(out, "vs ideal sum") != NULL, "sinh cells differ from the linear sum: %s", out);
+    cr_expect(strstr(out, "ideal crossbar") == NULL, "%s", out);
+    free(out), free(err);
+    snprintf(args, sizeof args,
+             "mvm %s/configs/mvm/weights.cfg --set cell.type=\"1s1r\" --set weights.rows=10 --set weights.cols=3 -o y.csv",
+             CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "reads              each cell's I-V at its row voltage (perfect wires) (1s1r linear cells)") !=
+                  NULL,
+              "%s", out);
+    cr_expect(strstr(out, "    read ") != NULL && strstr(out, "array reads") != NULL, "the energy by category: %s", out);
+    free(out), free(err), free(dir);
+}
