@@ -167,8 +167,11 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
 
         FILE *out = cli_summary_stream(a);
         if (st == CIM_OK && out != NULL) {
-            json_t *g = json_object_get(summary, "conductance_S"), *v = json_object_get(summary, "voltage_V");
-            json_t *i = json_object_get(summary, "column_current_A");
+            /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries;
+             * the settings (sizes, cells, wires) from the configuration. */
+            exp_metrics ms;
+            exp_metrics_init(&ms);
+            exp_metrics_from_json(&ms, summary, NULL);
             if (e.circuit)
                 fprintf(out,
                         "cimsim mvm: %zu x %zu crossbar circuit of %s %s cells, r_row %g, r_col %g, r_drv %g, r_sense "
@@ -189,35 +192,38 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                              "through the %s I-V at the voltage it sees\n",
                         e.dev_v_read_V, e.dev_type->name);
             char s1[32], s2[32], s3[32];
-            fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, json_real_value(json_object_get(g, "min")), "S"),
-                    cli_si(s2, json_real_value(json_object_get(g, "max")), "S"),
+            fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(&ms, "conductance_S.min"), "S"),
+                    cli_si(s2, exp_metrics_value(&ms, "conductance_S.max"), "S"),
                     e.g_source ? e.g_source : "drawn from the seed");
-            fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, json_real_value(json_object_get(v, "min")), "V"),
-                    cli_si(s2, json_real_value(json_object_get(v, "max")), "V"),
+            fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(&ms, "voltage_V.min"), "V"),
+                    cli_si(s2, exp_metrics_value(&ms, "voltage_V.max"), "V"),
                     e.v_source ? e.v_source : "drawn from the seed");
-            fprintf(out, "  column currents %s .. %s, mean %s\n", cli_si(s1, json_real_value(json_object_get(i, "min")), "A"),
-                    cli_si(s2, json_real_value(json_object_get(i, "max")), "A"),
-                    cli_si(s3, json_real_value(json_object_get(i, "mean")), "A"));
-            fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n", cli_si(s1, e.p_W, "W"),
-                    e.circuit ? " and wires" : "");
+            fprintf(out, "  column currents %s .. %s, mean %s\n",
+                    cli_si(s1, exp_metrics_value(&ms, "column_current_A.min"), "A"),
+                    cli_si(s2, exp_metrics_value(&ms, "column_current_A.max"), "A"),
+                    cli_si(s3, exp_metrics_value(&ms, "column_current_A.mean"), "A"));
+            fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n",
+                    cli_si(s1, exp_metrics_value(&ms, "array_power_W"), "W"), e.circuit ? " and wires" : "");
             if (e.n_vec > 1)
                 fprintf(out, "  input vectors   %zu, multiplied as a batch%s\n", e.n_vec,
                         e.circuit ? " (power, maps and netlist: the first vector)" : "");
             if (e.circuit)
-                fprintf(out, "  solver          %s, %d iterations%s, KCL residual %.2g of the largest source current\n",
-                        circuit_method_names[e.st.method], e.st.iterations, e.n_vec > 1 ? " in all" : "",
-                        e.st.residual);
+                fprintf(out, "  solver          %s, %.0f iterations%s, KCL residual %.2g of the largest source current\n",
+                        circuit_method_names[e.st.method], exp_metrics_value(&ms, "circuit.iterations"),
+                        e.n_vec > 1 ? " in all" : "", exp_metrics_value(&ms, "circuit.kcl_residual_rel"));
             if (e.read_path != XBAR_READ_SUM) /* wires or nonlinear cells: how far from the ideal linear sum */
                 fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
-                        cli_si(s1, e.rmse_A, "A"), 100 * e.max_rel_err, e.snr_dB);
+                        cli_si(s1, exp_metrics_value(&ms, "error_vs_ideal.rmse_A"), "A"),
+                        100 * exp_metrics_value(&ms, "error_vs_ideal.max_rel_err"),
+                        exp_metrics_value(&ms, "error_vs_ideal.snr_dB"));
             /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the array read. */
             if (e.read_path != XBAR_READ_SUM)
                 fprintf(out, "  check           the ideal sum (the reference above) agrees with OpenBLAS cblas_dgemv to "
                              "%.2g (relative to sum_i |G_ij v_i|)\n",
-                        e.blas_dev);
+                        exp_metrics_value(&ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
             else
                 fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
-                        e.blas_dev);
+                        exp_metrics_value(&ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
             strbuf tally;
             strbuf_init(&tally);
             energy_tally_report(&e.tally, "    ", &tally);
@@ -232,6 +238,7 @@ static int mvm_run(const cli_command *cmd, cli_args *a)
                         spice);
             if (maps != NULL)
                 fprintf(out, "  wrote           %s_{vrow,vcol,vcell,vdrop}.{csv,png} (node-voltage maps)\n", maps);
+            exp_metrics_free(&ms);
         }
         json_decref(summary);
     }
