@@ -1,6 +1,7 @@
 /* cli/cmd_mvm_weights.c -- the weight-level body of `cimsim mvm` (exp/wmvm.h): y = W^T x through the mapping,
  * the tiles and the array reads.  cli/cmd_mvm.c dispatches here for --weights/--inputs or mvm.level = "weights". */
 #include "cli/cli.h"
+#include "exp/experiment.h"
 #include "cli/plot.h"
 #include "core/status.h"
 #include "exp/wmvm.h"
@@ -11,10 +12,15 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_error(FILE *out, const char *what, const wmvm_error *er)
+/* An error line from the metrics under prefix (error_vs_float, ...). */
+static void print_error(FILE *out, const char *what, const exp_metrics *ms, const char *prefix)
 {
-    fprintf(out, "  %-18s RMSE %.4g, max relative error %.4g %%, SNR %.2f dB\n", what, er->rmse, 100 * er->max_rel_err,
-            er->snr_dB);
+    char n[3][96];
+    snprintf(n[0], sizeof n[0], "%s.rmse", prefix);
+    snprintf(n[1], sizeof n[1], "%s.max_rel_err", prefix);
+    snprintf(n[2], sizeof n[2], "%s.snr_dB", prefix);
+    fprintf(out, "  %-18s RMSE %.4g, max relative error %.4g %%, SNR %.2f dB\n", what, exp_metrics_value(ms, n[0]),
+            100 * exp_metrics_value(ms, n[1]), exp_metrics_value(ms, n[2]));
 }
 
 int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm *e)
@@ -126,6 +132,12 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
 
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
+        /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries; the
+         * settings (mapping, program, cells) from the configuration. */
+        exp_metrics ms;
+        exp_metrics_init(&ms);
+        exp_metrics_from_json(&ms, summary, NULL);
+#define M(name) exp_metrics_value(&ms, name)
         char s1[32], s2[32];
         fprintf(out, "cimsim mvm: y = W^T x, W %zu x %zu (%s), x (%s)\n", e->rows, e->cols,
                 e->w_source ? e->w_source : "drawn from the seed", e->x_source ? e->x_source : "drawn from the seed");
@@ -137,30 +149,32 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                 e->in.n_cycles, e->in.n_cycles == 1 ? "" : "s");
         fprintf(out, "  tiles              %s\n", json_string_value(json_object_get(summary, "tiles")));
         if (e->device) {
-            const wmvm_program *pr = &e->pr;
-            double e_tot = pr->e_write_J + pr->e_disturb_J + pr->e_verify_J;
+            const wmvm_program *pr = &e->pr; /* wall-clock time only: not a result */
+            size_t n_cells = (size_t)M("programming.cells"), n_failed = (size_t)M("programming.failed");
+            size_t n_end = (size_t)M("programming.out_of_tolerance_at_campaign_end");
+            size_t n_range = (size_t)M("programming.targets_outside_device_range"), n_stuck = (size_t)M("programming.stuck");
+            double e_tot = M("programming.energy_total_J");
             char s3[32], s4[32], s5[32];
             fprintf(out, "  cells              %s (%s), %s access, %s .. %s reachable at %s (nominal)\n", e->type->name,
-                    e->type->title, cell_type_names[e->cell.type], cli_si(s1, e->g_dev_lo_S, "S"),
-                    cli_si(s2, e->g_dev_hi_S, "S"), cli_si(s3, e->v_array_V, "V"));
+                    e->type->title, cell_type_names[e->cell.type], cli_si(s1, M("cells.g_device_min_S"), "S"),
+                    cli_si(s2, M("cells.g_device_max_S"), "S"), cli_si(s3, M("cells.v_read_V"), "V"));
             /* Two different counts, each said for what it is: a cell fails when its own programming ends outside
              * the tolerance (verify: it gave up after max_iter pulses, judged by its verify reads; open loop: its
              * pulses missed); the end-of-campaign count re-reads every cell without noise once all are programmed. */
             double tol = 100 * e->prog.tol_rel;
             int verify = e->prog.method == PROGRAM_VERIFY;
-            if (verify && pr->n_failed == 0)
+            if (verify && n_failed == 0)
                 fprintf(out, "  programming        write-and-verify to %g %%, half-select %s: all %zu cells passed verify "
                              "within %lld pulses\n",
-                        tol, program_half_select_names[e->prog.half_select], pr->n_cells, e->prog.max_iter);
+                        tol, program_half_select_names[e->prog.half_select], n_cells, e->prog.max_iter);
             else if (verify)
                 fprintf(out, "  programming        write-and-verify to %g %%, half-select %s: %zu cells, %zu gave up "
                              "after %lld pulses still outside it\n",
-                        tol, program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed,
-                        e->prog.max_iter);
+                        tol, program_half_select_names[e->prog.half_select], n_cells, n_failed, e->prog.max_iter);
             else
                 fprintf(out, "  programming        open loop (no verify), half-select %s: %zu cells, %zu outside %g %% "
                              "right after their pulses\n",
-                        program_half_select_names[e->prog.half_select], pr->n_cells, pr->n_failed, tol);
+                        program_half_select_names[e->prog.half_select], n_cells, n_failed, tol);
             char why[200] = "";
             if (verify && e->prog.noisy_verify && e->noisy)
                 strcat(why, "accepted on a noisy verify read, or ");
@@ -169,48 +183,48 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             strcat(why, "relaxed since their own programming ended");
             fprintf(out, "  after programming  %zu of %zu cells (%.3g %%) outside %g %% at the campaign's end, read "
                          "without noise (%s)\n",
-                    pr->n_out_of_tol_end, pr->n_cells,
-                    pr->n_cells ? 100.0 * (double)pr->n_out_of_tol_end / (double)pr->n_cells : 0.0, tol, why);
-            if (pr->n_out_of_range > 0 || pr->n_stuck > 0)
+                    n_end, n_cells, n_cells ? 100.0 * (double)n_end / (double)n_cells : 0.0, tol, why);
+            if (n_range > 0 || n_stuck > 0)
                 fprintf(out, "                     %zu target%s outside the device's range, %zu cell%s stuck by faults\n",
-                        pr->n_out_of_range, pr->n_out_of_range == 1 ? "" : "s", pr->n_stuck,
-                        pr->n_stuck == 1 ? "" : "s");
-            fprintf(out, "  pulses             %zu, %.3g per cell on average, at most %.0f\n", pr->n_pulses, pr->iter_mean,
-                    pr->iter_max);
+                        n_range, n_range == 1 ? "" : "s", n_stuck, n_stuck == 1 ? "" : "s");
+            fprintf(out, "  pulses             %.0f, %.3g per cell on average, at most %.0f\n", M("programming.pulses"),
+                    M("programming.pulses_per_cell_mean"), M("programming.pulses_per_cell_max"));
             fprintf(out, "  programming energy %s: write %s, half-select disturb %s, verify reads %s (%s per cell)\n",
-                    cli_si(s1, e_tot, "J"), cli_si(s2, pr->e_write_J, "J"), cli_si(s3, pr->e_disturb_J, "J"),
-                    cli_si(s4, pr->e_verify_J, "J"),
-                    cli_si(s5, pr->n_cells ? e_tot / (double)pr->n_cells : 0.0, "J"));
+                    cli_si(s1, e_tot, "J"), cli_si(s2, M("programming.energy_write_J"), "J"),
+                    cli_si(s3, M("programming.energy_disturb_J"), "J"), cli_si(s4, M("programming.energy_verify_read_J"), "J"),
+                    cli_si(s5, M("programming.energy_per_cell_J"), "J"));
             fprintf(out, "  conductance error  RMS %.3g %%, mean %+.3g %%, max %.3g %% (G_read / G_target - 1, %s after "
                          "programming)\n",
-                    100 * pr->g_err_rms, 100 * pr->g_err_mean, 100 * pr->g_err_max, cli_si(s1, e->p.t_s, "s"));
+                    100 * M("conductance_error.rms_rel"), 100 * M("conductance_error.mean_rel"),
+                    100 * M("conductance_error.max_abs_rel"), cli_si(s1, e->p.t_s, "s"));
             fprintf(out, "  reads              device arrays: %s%s\n", xbar_read_path_names[e->read_path],
                     e->noisy ? ", read noise drawn per read" : "");
             if (e->circuit)
-                fprintf(out, "  circuit            r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %zu solves, %d PCG "
+                fprintf(out, "  circuit            r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %.0f solves, %.0f PCG "
                              "iterations, worst KCL residual %.2g\n",
                         e->xb.r_row_ohm, e->xb.r_col_ohm, e->xb.r_drv_ohm, e->xb.r_sense_ohm,
-                        e->effective ? "effective conductance matrix per tile" : "one solve per read", e->n_solves,
-                        e->iterations, e->max_residual);
+                        M("circuit.effective_g") ? "effective conductance matrix per tile" : "one solve per read",
+                        M("circuit.solves"), M("circuit.iterations"), M("circuit.max_kcl_residual_rel"));
             fprintf(out, "  programming time   %.3g s wall clock, %s per cell; longest tile campaign %s simulated\n",
-                    pr->wall_s, cli_si(s1, pr->n_cells ? pr->wall_s / (double)pr->n_cells : 0.0, "s"),
-                    cli_si(s2, pr->t_campaign_max_s, "s"));
+                    pr->wall_s, cli_si(s1, n_cells ? pr->wall_s / (double)n_cells : 0.0, "s"),
+                    cli_si(s2, M("programming.campaign_max_s"), "s"));
         } else if (e->circuit)
             fprintf(out,
-                    "  reads              exact circuit solve, r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %zu "
-                    "solves, %d PCG iterations, worst KCL residual %.2g\n",
+                    "  reads              exact circuit solve, r_row %g, r_col %g, r_drv %g, r_sense %g ohm; %s, %.0f "
+                    "solves, %.0f PCG iterations, worst KCL residual %.2g\n",
                     e->xb.r_row_ohm, e->xb.r_col_ohm, e->xb.r_drv_ohm, e->xb.r_sense_ohm,
-                    e->effective ? "effective conductance matrix per tile" : "one solve per read", e->n_solves,
-                    e->iterations, e->max_residual);
+                    M("circuit.effective_g") ? "effective conductance matrix per tile" : "one solve per read",
+                    M("circuit.solves"), M("circuit.iterations"), M("circuit.max_kcl_residual_rel"));
         else
             fprintf(out, "  reads              %s (%s %s cells)\n", xbar_read_path_names[e->read_path],
                     cell_type_names[e->cell.type], cell_iv_names[e->cell.iv]);
-        fprintf(out, "  array reads        %zu\n", e->t.n_reads);
-        fprintf(out, "  clipped            %zu weight%s, %zu input%s\n", e->m.n_clipped, e->m.n_clipped == 1 ? "" : "s",
-                e->in.n_clipped, e->in.n_clipped == 1 ? "" : "s");
-        print_error(out, "vs float W^T x", &e->vs_float);
-        print_error(out, "vs quantized", &e->vs_quant);
-        print_error(out, "quantization alone", &e->quant_vs_float);
+        size_t n_cw = (size_t)M("clipped.weights"), n_ci = (size_t)M("clipped.inputs");
+        fprintf(out, "  array reads        %.0f\n", M("array_reads"));
+        fprintf(out, "  clipped            %zu weight%s, %zu input%s\n", n_cw, n_cw == 1 ? "" : "s", n_ci,
+                n_ci == 1 ? "" : "s");
+        print_error(out, "vs float W^T x", &ms, "error_vs_float");
+        print_error(out, "vs quantized", &ms, "error_vs_quantized");
+        print_error(out, "quantization alone", &ms, "quantized_vs_float");
         strbuf tally;
         strbuf_init(&tally);
         energy_tally_report(&e->tally, "    ", &tally);
@@ -230,6 +244,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
             fprintf(out, "  wrote              %.*s_tile{0..%zu}%s (ngspice netlists of the tiles, first read cycle)\n",
                     stem, spice, e->t.n_tiles - 1, spice + stem);
         }
+#undef M
+        exp_metrics_free(&ms);
     }
     json_decref(summary);
     return st;
