@@ -325,11 +325,13 @@ const experiment *experiment_of_file(const cfg *c)
     return experiment_find(cfg_peek_string(c, "experiment"));
 }
 
-/* How to run x on the file: "cimsim device --pulses FILE". */
+/* How to run x on the file: "cimsim device FILE --pulses" (without the arguments when the file's key names x:
+ * the key alone selects it). */
 static void how_to_run(const experiment *x, const cfg *c, char *out, size_t n)
 {
-    snprintf(out, n, "cimsim %s %s%s%s", x->command, c->file ? c->file : "CONFIG", x->how ? " " : "",
-             x->how ? x->how : "");
+    int keyed = experiment_of_file(c) == x;
+    snprintf(out, n, "cimsim %s %s%s%s", x->command, c->file ? c->file : "CONFIG", x->how && !keyed ? " " : "",
+             x->how && !keyed ? x->how : "");
 }
 
 /* "FILE:LINE" of the key `experiment` (or FILE when a --set made it). */
