@@ -532,32 +532,35 @@ static int device_run(const cli_command *cmd, cli_args *a)
         FILE *out = cli_summary_stream(a);
         if (st == CIM_OK && out != NULL) {
             char b1[32], b2[32], b3[32], b4[32], b5[32];
-            json_t *r = json_object_get(summary, "r_read_ohm"), *sw = json_object_get(summary, "switching");
             fprintf(out, "cimsim device: %s -- %s\n  %s\n", e.type->name, e.type->title, e.type->citation);
             fprintf(out, "  simulated       %s in %zu steps (%zu rejected), %zu samples\n",
                     cli_si(b1, tr->t_s[tr->n - 1], "s"), tr->n_steps, tr->n_failed, tr->n);
-            if (!json_is_real(json_object_get(r, "initial")))
+            /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries. */
+            exp_metrics ms;
+            exp_metrics_init(&ms);
+            exp_metrics_from_json(&ms, summary, NULL);
+            if (!isfinite(exp_metrics_value(&ms, "r_read_ohm.initial")))
                 fprintf(out, "  R_read at %s  none: no DC read current (a capacitor)\n", cli_si(b1, e.dev.v_read_V, "V"));
             else
-            fprintf(out, "  R_read at %s  %s -> %s (range %s .. %s, ratio %.4g)\n", cli_si(b1, e.dev.v_read_V, "V"),
-                    cli_si(b2, json_real_value(json_object_get(r, "initial")), "ohm"),
-                    cli_si(b3, json_real_value(json_object_get(r, "final")), "ohm"),
-                    cli_si(b4, json_real_value(json_object_get(r, "min")), "ohm"),
-                    cli_si(b5, json_real_value(json_object_get(r, "max")), "ohm"),
-                    json_real_value(json_object_get(r, "ratio_max_min")));
+                fprintf(out, "  R_read at %s  %s -> %s (range %s .. %s, ratio %.4g)\n", cli_si(b1, e.dev.v_read_V, "V"),
+                        cli_si(b2, exp_metrics_value(&ms, "r_read_ohm.initial"), "ohm"),
+                        cli_si(b3, exp_metrics_value(&ms, "r_read_ohm.final"), "ohm"),
+                        cli_si(b4, exp_metrics_value(&ms, "r_read_ohm.min"), "ohm"),
+                        cli_si(b5, exp_metrics_value(&ms, "r_read_ohm.max"), "ohm"),
+                        exp_metrics_value(&ms, "r_read_ohm.ratio_max_min"));
             /* Switching voltages and the loop area mean something for a sweep; for pulses and holds only a
              * switching the drive did (exp_device_summary), and no line at all when there was none. */
-            json_t *vs = json_object_get(sw, "v_set_V"), *vr = json_object_get(sw, "v_reset_V");
-            int sweep = json_is_true(json_object_get(sw, "sweep"));
-            if (sweep || json_is_real(vs) || json_is_real(vr))
+            double vs = exp_metrics_value(&ms, "switching.v_set_V"), vr = exp_metrics_value(&ms, "switching.v_reset_V");
+            int sweep = exp_metrics_value(&ms, "switching.sweep") == 1.0;
+            if (sweep || isfinite(vs) || isfinite(vr))
                 fprintf(out, "  switching       SET at %s, RESET at %s (R_read moved 10%% from its running extreme)\n",
-                        json_is_real(vs) ? cli_si(b1, json_real_value(vs), "V") : "none",
-                        json_is_real(vr) ? cli_si(b2, json_real_value(vr), "V") : "none");
+                        isfinite(vs) ? cli_si(b1, vs, "V") : "none", isfinite(vr) ? cli_si(b2, vr, "V") : "none");
             if (sweep)
                 fprintf(out, "  loop lobe area  %s (sum over half-cycles of |integral i dv|)\n",
-                        cli_si(b1, json_real_value(json_object_get(summary, "loop_area_W")), "W"));
+                        cli_si(b1, exp_metrics_value(&ms, "loop_area_W"), "W"));
             fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
-                    cli_si(b1, json_real_value(json_object_get(summary, "energy_J")), "J"));
+                    cli_si(b1, exp_metrics_value(&ms, "energy_J"), "J"));
+            exp_metrics_free(&ms);
             json_t *ob = json_object_get(summary, "observable");
             if (ob != NULL)
                 print_observable(out, ob);
