@@ -129,34 +129,35 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
     if (st == CIM_OK && out != NULL) {
         char b1[32], b2[32], b3[32];
         fprintf(out, "cimsim device --pulses: %s -- %s\n", e->type->name, e->type->title);
-        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n",
-                cli_si(b1, json_real_value(json_object_get(summary, "g_min_S")), "S"),
-                cli_si(b2, json_real_value(json_object_get(summary, "g_max_S")), "S"),
-                json_real_value(json_object_get(summary, "dynamic_range")));
+        /* The run's numbers come from its named metrics (exp/experiment.h); descriptions from the summary. */
+        exp_metrics ms;
+        exp_metrics_init(&ms);
+        exp_metrics_from_json(&ms, summary, NULL);
+        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n", cli_si(b1, exp_metrics_value(&ms, "g_min_S"), "S"),
+                cli_si(b2, exp_metrics_value(&ms, "g_max_S"), "S"), exp_metrics_value(&ms, "dynamic_range"));
         const char *names[] = {"potentiation", "depression"};
         for (int k = 0; k < 2; k++) {
-            json_t *b = json_object_get(summary, names[k]), *nl = json_object_get(b, "nl_label");
-            char label[32];
-            if (!json_is_real(json_object_get(b, "a_norm"))) {
-                fprintf(out, "  %-14s  %s -> %s: no change, nothing to fit\n", names[k],
-                        cli_si(b1, json_real_value(json_object_get(b, "g_start_S")), "S"),
-                        cli_si(b2, json_real_value(json_object_get(b, "g_end_S")), "S"));
+            json_t *b = json_object_get(summary, names[k]);
+            char label[32], key[64];
+#define BRANCH(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(&ms, key))
+            double g0 = BRANCH("g_start_S"), g1 = BRANCH("g_end_S"), a_norm = BRANCH("a_norm"), nl = BRANCH("nl_label");
+            if (!isfinite(a_norm)) {
+                fprintf(out, "  %-14s  %s -> %s: no change, nothing to fit\n", names[k], cli_si(b1, g0, "S"),
+                        cli_si(b2, g1, "S"));
                 continue;
             }
-            if (json_is_real(nl))
-                snprintf(label, sizeof label, "%+.3g", json_real_value(nl));
+            if (isfinite(nl))
+                snprintf(label, sizeof label, "%+.3g", nl);
             else
                 snprintf(label, sizeof label, "outside the table");
             fprintf(out, "  %-14s  %s -> %s, NeuroSim NL %s (A/P_max = %.4g, %s, rms misfit %.2g), %s per pulse\n",
-                    names[k], cli_si(b1, json_real_value(json_object_get(b, "g_start_S")), "S"),
-                    cli_si(b2, json_real_value(json_object_get(b, "g_end_S")), "S"), label,
-                    json_real_value(json_object_get(b, "a_norm")), json_string_value(json_object_get(b, "shape")),
-                    json_real_value(json_object_get(b, "fit_rms")),
-                    cli_si(b3, json_real_value(json_object_get(b, "energy_per_pulse_J")), "J"));
-            json_t *cs = json_object_get(b, "c2c_sigma_frac");
+                    names[k], cli_si(b1, g0, "S"), cli_si(b2, g1, "S"), label, a_norm,
+                    json_string_value(json_object_get(b, "shape")), BRANCH("fit_rms"),
+                    cli_si(b3, BRANCH("energy_per_pulse_J"), "J"));
+            double cs = BRANCH("c2c_sigma_frac");
             char c2c[32];
-            if (json_is_real(cs))
-                snprintf(c2c, sizeof c2c, "%.3g%% of the range", 100 * json_real_value(cs));
+            if (isfinite(cs))
+                snprintf(c2c, sizeof c2c, "%.3g%% of the range", 100 * cs);
             else
                 snprintf(c2c, sizeof c2c, "n/a%s", pc.n_cycles < 2 ? " (one cycle)" : "");
             const char *basis = json_string_value(json_object_get(b, "levels_sigma"));
@@ -171,10 +172,12 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
                 else
                     snprintf(sigma, sizeof sigma, "cycle-to-cycle spread over %zu cycles%s", pc.n_cycles,
                              strcmp(basis, "c2c") == 0 ? "" : " and read noise");
-                fprintf(out, "  %-14s  %lld distinguishable levels (+-%g sigma bands apart; sigma: %s), C2C sigma %s\n",
-                        "", (long long)json_integer_value(json_object_get(b, "levels")), pp->levels_n_sigma, sigma, c2c);
+                fprintf(out, "  %-14s  %.0f distinguishable levels (+-%g sigma bands apart; sigma: %s), C2C sigma %s\n",
+                        "", BRANCH("levels"), pp->levels_n_sigma, sigma, c2c);
             }
+#undef BRANCH
         }
+        exp_metrics_free(&ms);
         if (pc.stuck)
             fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
         print_written(out, a->output, png);
