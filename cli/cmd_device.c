@@ -240,21 +240,27 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
         fprintf(out, "cimsim device --endurance: %s -- %s\n", e->type->name, e->type->title);
+        /* The run's numbers come from its named metrics (exp/experiment.h). */
+        exp_metrics ms;
+        exp_metrics_init(&ms);
+        exp_metrics_from_json(&ms, summary, NULL);
         const char *names[] = {"first", "best", "last"};
         for (int k = 0; k < 3; k++) {
-            json_t *pt = json_object_get(summary, names[k]);
-            fprintf(out, "  %-6s N = %-10.4g", names[k], json_real_value(json_object_get(pt, "cycles")));
-            json_t *ow = json_object_get(pt, "obs_window"), *rr = json_object_get(pt, "i_read_ratio");
-            if (json_is_real(ow))
-                fprintf(out, "  %s window %.4g %s", obs, json_real_value(ow) * scale, unit);
-            if (json_is_real(rr))
-                fprintf(out, "  read on/off %.4g", json_real_value(rr));
+            char key[64];
+#define POINT(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(&ms, key))
+            fprintf(out, "  %-6s N = %-10.4g", names[k], POINT("cycles"));
+            double ow = POINT("obs_window"), rr = POINT("i_read_ratio");
+#undef POINT
+            if (isfinite(ow))
+                fprintf(out, "  %s window %.4g %s", obs, ow * scale, unit);
+            if (isfinite(rr))
+                fprintf(out, "  read on/off %.4g", rr);
             fputc('\n', out);
         }
-        json_t *closed = json_object_get(summary, "read_closed_cycles");
-        if (json_is_real(closed))
-            fprintf(out, "  read window closed (on/off < %g) by N = %.4g\n", ENDURANCE_CLOSED_RATIO,
-                    json_real_value(closed));
+        double closed = exp_metrics_value(&ms, "read_closed_cycles");
+        if (isfinite(closed))
+            fprintf(out, "  read window closed (on/off < %g) by N = %.4g\n", ENDURANCE_CLOSED_RATIO, closed);
+        exp_metrics_free(&ms);
         print_written(out, a->output, png);
     }
     free(w);
