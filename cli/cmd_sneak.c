@@ -103,21 +103,25 @@ static int sneak_run(const cli_command *cmd, cli_args *a)
                     fprintf(out, " %11.4g%%", 100 * e.pt[s * e.n_sizes + k].margin);
                 fputc('\n', out);
             }
+            /* The run's numbers come from its named metrics (exp/experiment.h); the margins are its table. */
+            exp_metrics ms;
+            exp_metrics_init(&ms);
+            exp_metrics_from_json(&ms, summary, NULL);
             for (size_t s = 0; s < e.n_schemes; s++) {
-                if (e.largest_ok[s] > 0)
+                char key[96];
+                snprintf(key, sizeof key, "schemes.%s.largest_side_ok", sneak_scheme_names[e.scheme[s]]);
+                size_t side = (size_t)exp_metrics_value(&ms, key);
+                if (side > 0)
                     fprintf(out, "  %-8s           largest array with margin >= %g %%: %zu x %zu\n",
-                            sneak_scheme_names[e.scheme[s]], 100 * e.sp.margin_min, e.largest_ok[s], e.largest_ok[s]);
+                            sneak_scheme_names[e.scheme[s]], 100 * e.sp.margin_min, side, side);
                 else
                     fprintf(out, "  %-8s           no array of these sizes keeps a margin >= %g %%\n",
                             sneak_scheme_names[e.scheme[s]], 100 * e.sp.margin_min);
             }
-            if (e.has_closed) {
-                double dev = 0;
-                for (size_t k = 0; k < e.n_schemes * e.n_sizes; k++)
-                    dev = fmax(dev, fabs(e.pt[k].margin - e.closed[k]));
+            if (exp_metrics_find(&ms, "closed_form_max_dev") != NULL)
                 fprintf(out, "  closed form        ideal wires, 1R linear cells: largest |margin - closed form| %.2g\n",
-                        dev);
-            }
+                        exp_metrics_value(&ms, "closed_form_max_dev"));
+            exp_metrics_free(&ms);
             if (a->output)
                 fprintf(out, "  wrote              %s (%s)\n", a->output, a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
         }

@@ -87,6 +87,12 @@ json_t *exp_margin_summary(const exp_margin *e)
         json_object_set_new(schemes, sneak_scheme_names[e->scheme[s]], js);
     }
     json_object_set_new(j, "schemes", schemes);
+    if (e->has_closed) { /* ideal wires and 1R linear cells: the solve against the closed form */
+        double dev = 0;
+        for (size_t k = 0; k < e->n_schemes * e->n_sizes; k++)
+            dev = fmax(dev, fabs(e->pt[k].margin - e->closed[k]));
+        json_object_set_new(j, "closed_form_max_dev", json_real(dev));
+    }
     return j;
 }
 
