@@ -337,7 +337,7 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
                 m->variant == PCM_STAT_JOSHI2020 ? "PCMLikeNoiseModel" : "HermesNoiseModel");
         fprintf(out, "  g_max %s, t0 %s, t_read %s, %zu devices per target; drawn (model)\n",
                 cli_si(b1, r.g_max_S, "S"), cli_si(b2, r.t0_s, "s"), cli_si(b3, r.t_read_s, "s"), r.n_devices);
-        fprintf(out, "  %-6s %-9s %-18s %-18s %-18s %s\n", "x", "G_T/uS", "sigma_prog/uS", "nu mean", "nu std", "Q_s");
+        fprintf(out, "  %-6s %-10s %-19s %-18s %-18s %s\n", "x", "G_T/µS", "sigma_prog/µS", "nu mean", "nu std", "Q_s");
         for (size_t k = 0; k < r.n_targets; k++) {
             char sp[48], nm[48], ns[48];
             snprintf(sp, sizeof sp, "%.4f (%.4f)", r.g_prog_std_S[k] * 1e6, r.sigma_prog_model_S[k] * 1e6);
@@ -346,7 +346,7 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
             fprintf(out, "  %-6.4g %-9.4g %-18s %-18s %-18s %.4g\n", r.x[k], r.g_t_S[k] * 1e6, sp, nm, ns,
                     r.q_s_model[k]);
         }
-        fprintf(out, "  mean G(t) in uS, raw / with global drift compensation (%s readout):\n",
+        fprintf(out, "  mean G(t) in µS, raw / with global drift compensation (%s readout):\n",
                 pcm_stat_gdc_names[m->gdc_input]);
         fprintf(out, "  %-6s", "x");
         for (size_t j = 0; j < r.n_times; j++)
