@@ -54,7 +54,13 @@ circuit_opts crossbar_opts(const crossbar_params *p)
     return o;
 }
 
+int crossbar_wires_ideal(const circuit_wires *w)
+{
+    return w->r_row_ohm == 0 && w->r_col_ohm == 0 && w->r_drv_ohm == 0 && w->r_sense_ohm == 0;
+}
+
 int crossbar_is_ideal(const crossbar_params *p)
 {
-    return p->r_row_ohm == 0 && p->r_col_ohm == 0 && p->r_drv_ohm == 0 && p->r_sense_ohm == 0;
+    circuit_wires w = crossbar_wires(p);
+    return crossbar_wires_ideal(&w);
 }

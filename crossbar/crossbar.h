@@ -32,5 +32,7 @@ circuit_wires crossbar_wires(const crossbar_params *p);
 circuit_opts crossbar_opts(const crossbar_params *p);
 /* 1 if every parasitic resistance is zero (the circuit is the ideal Kirchhoff sum). */
 int crossbar_is_ideal(const crossbar_params *p);
+/* The same for the wires alone. */
+int crossbar_wires_ideal(const circuit_wires *w);
 
 #endif

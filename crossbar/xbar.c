@@ -2,6 +2,7 @@
 #include "crossbar/xbar.h"
 #include "core/status.h"
 #include "core/xalloc.h"
+#include "crossbar/crossbar.h"
 #include "crossbar/ideal.h"
 #include "device/inverse.h"
 
@@ -67,11 +68,6 @@ xbar_spec xbar_spec_default(size_t rows, size_t cols)
     return s;
 }
 
-static int wires_ideal(const circuit_wires *w)
-{
-    return w->r_row_ohm == 0 && w->r_col_ohm == 0 && w->r_drv_ohm == 0 && w->r_sense_ohm == 0;
-}
-
 int xbar_new(xbar **out, const xbar_spec *spec)
 {
     *out = NULL;
@@ -121,7 +117,7 @@ int xbar_new(xbar **out, const xbar_spec *spec)
         xb->linear = cell_array_is_linear(&xb->ca);
         xb->cells = cell_array_cells(&xb->ca);
     }
-    int ideal = wires_ideal(&spec->wires);
+    int ideal = crossbar_wires_ideal(&spec->wires);
     xb->path = ideal ? (xb->linear ? XBAR_READ_SUM : XBAR_READ_DIRECT) : (xb->linear ? XBAR_READ_CIRCUIT : XBAR_READ_NEWTON);
     if (!ideal && (st = circuit_new(&xb->c, M, N, &spec->wires)) != CIM_OK) {
         xbar_free(xb);
@@ -235,12 +231,7 @@ static int linear_conductances(xbar *xb, double *g)
     return CIM_OK;
 }
 
-int xbar_conductances(xbar *xb, double *g_S)
-{
-    if (xb->device)
-        return array_read_g(xb->a, xb->t_s, 0, g_S, NULL);
-    return linear_conductances(xb, g_S);
-}
+int xbar_conductances(xbar *xb, double *g_S) { return linear_conductances(xb, g_S); }
 
 static void row_sums(xbar *xb, const double *g)
 {

@@ -10,14 +10,14 @@
 
 #include <criterion/criterion.h>
 
-typedef struct devrun {
+typedef struct devbind {
     cfg c;
     device_binding b;
     sim_params sim; /* bound to `sim` */
-} devrun;
+} devbind;
 
 /* Loads source (a file path or, if it starts with '@', inline text), resolves it and prepares the variability. */
-static inline void devrun_load(devrun *r, const char *source, const char *const *sets)
+static inline void devbind_load(devbind *r, const char *source, const char *const *sets)
 {
     cfg_init(&r->c);
     device_binding_init(&r->b, &r->c);
@@ -34,7 +34,7 @@ static inline void devrun_load(devrun *r, const char *source, const char *const 
     variability_prepare(&r->b.var);
 }
 
-static inline void devrun_unload(devrun *r)
+static inline void devbind_unload(devbind *r)
 {
     device_binding_free(&r->b);
     cfg_destroy(&r->c);

@@ -19,9 +19,9 @@
 /* ---- helpers --------------------------------------------------------------------------------------------- */
 
 /* Loads the device (and its variability) from inline config text and makes an M x N array of it. */
-static array *make(devrun *r, const char *text, size_t M, size_t N, uint64_t seed)
+static array *make(devbind *r, const char *text, size_t M, size_t N, uint64_t seed)
 {
-    devrun_load(r, text, NULL);
+    devbind_load(r, text, NULL);
     array_opts o = array_opts_default();
     o.T_K = r->b.dev.T_K;
     o.v_read_V = r->b.dev.v_read_V;
@@ -70,7 +70,7 @@ static void expect_converged(const array *a, const program_report *r, const doub
 
 Test(array, verify_converges_vteam_with_d2d_variation)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r,
                     "@device = { model = \"vteam\"; };\n"
                     "variability = { d2d = { r_off_ohm = { dist = \"normal\"; sigma_rel = 0.1; };\n"
@@ -93,12 +93,12 @@ Test(array, verify_converges_vteam_with_d2d_variation)
               rep.e_write_total_J);
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, verify_converges_yakopcic_through_the_integrator)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, "@device = { model = \"yakopcic\"; };", 4, 4, 3);
     program_params p = prog_defaults();
     p.v_raise_V = 0.8, p.v_raise_step_V = 0.02, p.v_raise_max_V = 1.5;
@@ -112,12 +112,12 @@ Test(array, verify_converges_yakopcic_through_the_integrator)
     cr_expect_eq(rep.n_fast, 0, "Yakopcic has no closed form: every pulse integrated");
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, verify_converges_pcm_unipolar_through_an_access_resistor)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, "@device = { model = \"pcm\"; pcm = { a0 = 1.0; }; };", 2, 3, 5);
     program_params p = prog_defaults();
     /* unipolar: partial SET raises G, melt-quench RESET lowers it (configs/device/pcm_pulses.cfg) */
@@ -132,12 +132,12 @@ Test(array, verify_converges_pcm_unipolar_through_an_access_resistor)
     expect_converged(a, &rep, g_t, &p, "pcm 2x3");
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, verify_converges_fefet_by_gate_pulses)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r,
                     "@device = { model = \"fefet\"; v_read_V = 0.05; fefet = { p0 = -1.0; }; };\n"
                     "variability = { d2d = { e_c_V_per_m = { dist = \"normal\"; sigma_rel = 0.03; }; }; };",
@@ -154,12 +154,12 @@ Test(array, verify_converges_fefet_by_gate_pulses)
     expect_converged(a, &rep, g_t, &p, "fefet 4x4");
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, verify_with_read_noise_still_lands_within_tolerance_of_the_noisy_reads)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r,
                     "@device = { model = \"vteam\"; };\n"
                     "variability = { read = { bandwidth_Hz = 1e8; flicker_K = 1e-5; }; };",
@@ -179,12 +179,12 @@ Test(array, verify_with_read_noise_still_lands_within_tolerance_of_the_noisy_rea
     }
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, unreachable_targets_are_reported_as_failed_cells)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, "@device = { model = \"vteam\"; };", 3, 3, 1);
     program_params p = prog_defaults();
     p.v_raise_V = -0.21, p.v_raise_step_V = 0.005, p.v_raise_max_V = 0.6;
@@ -218,24 +218,24 @@ Test(array, unreachable_targets_are_reported_as_failed_cells)
     cr_expect_eq(program_array(a, &p, bad, 0.0, &rep), CIM_EINVAL, "a negative target is bad input");
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, feram_has_no_dc_read_and_is_refused)
 {
-    devrun r;
-    devrun_load(&r, "@device = { model = \"feram\"; };", NULL);
+    devbind r;
+    devbind_load(&r, "@device = { model = \"feram\"; };", NULL);
     array_opts o = array_opts_default();
     array *a = NULL;
     cr_expect_eq(array_new(&a, 2, 2, r.b.type, r.b.model, &r.b.var, &o), CIM_EINVAL);
     cr_expect_null(a);
     cr_expect(strstr(cim_errmsg(), "no DC read") != NULL, "%s", cim_errmsg());
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, open_loop_hits_calibrated_levels_on_identical_cells)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, "@device = { model = \"vteam\"; vteam = { x0_m = 3e-9; }; };", 2, 2, 1);
     program_params p = prog_defaults();
     p.method = PROGRAM_OPEN_LOOP;
@@ -262,7 +262,7 @@ Test(array, open_loop_hits_calibrated_levels_on_identical_cells)
     program_report_free(&rep);
     array_free(a);
     array_free(probe);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 /* ---- device-to-device draws and seeds ------------------------------------------------------------------- */
@@ -272,7 +272,7 @@ static const char *const d2d_text = "@device = { model = \"vteam\"; };\n"
 
 Test(array, d2d_parameters_differ_per_cell_and_follow_the_seed)
 {
-    devrun r1, r2, r3, r0;
+    devbind r1, r2, r3, r0;
     array *a = make(&r1, d2d_text, 4, 4, 42), *b = make(&r2, d2d_text, 4, 4, 42), *c = make(&r3, d2d_text, 4, 4, 43);
     array *z = make(&r0, "@device = { model = \"vteam\"; };", 4, 4, 42);
     size_t ps = a->T->params->size, n = a->n, distinct = 0;
@@ -294,12 +294,12 @@ Test(array, d2d_parameters_differ_per_cell_and_follow_the_seed)
         gmin = fmin(gmin, array_g_cell(a, k)), gmax = fmax(gmax, array_g_cell(a, k));
     cr_expect_gt(gmax / gmin, 1.05, "G spreads (%g .. %g)", gmin, gmax);
     array_free(a), array_free(b), array_free(c), array_free(z);
-    devrun_unload(&r1), devrun_unload(&r2), devrun_unload(&r3), devrun_unload(&r0);
+    devbind_unload(&r1), devbind_unload(&r2), devbind_unload(&r3), devbind_unload(&r0);
 }
 
 Test(array, stuck_faults_come_from_the_model_variability)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, "@device = { model = \"vteam\"; };\nvariability = { p_stuck_on = 0.3; p_stuck_off = 0.2; };", 8,
                     8, 9);
     size_t on = 0, off = 0;
@@ -327,14 +327,14 @@ Test(array, stuck_faults_come_from_the_model_variability)
     cr_expect_geq(rep.n_failed, on + off);
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 /* ---- drift ---------------------------------------------------------------------------------------------- */
 
 Test(array, pcm_drift_follows_the_power_law_of_its_age)
 {
-    devrun r;
+    devbind r;
     /* An amorphous plug behind a 1 ohm series resistance: at 0.1 V the cell's conductance is the amorphous
      * subthreshold conductance, I_0 exp(-E_ac/kT) (age/t_0)^-nu sinh(...) / v, so it drifts with the full
      * exponent nu = 0.1. */
@@ -358,12 +358,12 @@ Test(array, pcm_drift_follows_the_power_law_of_its_age)
     cr_log_info("PCM drift: G(1e5 s)/G(1 s) = %.6f, closed form %.6f", g[3][0] / g[0][0],
                 pow((age0 + 1e5) / (age0 + 1.0), -nu));
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, pcm_drift_restarts_at_programming)
 {
-    devrun r;
+    devbind r;
     /* SET cell (a0 = 0), RESET by one melt-quench pulse at t = 1 s: its age restarts, and reads later follow
      * the time since that pulse, not since the array was made. */
     array *a = make(&r, "@device = { model = \"pcm\"; pcm = { a0 = 0.0; }; };", 1, 2, 1);
@@ -382,14 +382,14 @@ Test(array, pcm_drift_restarts_at_programming)
     cr_expect_lt(age1, 11.0, "age counted from the quench (%g s), not from t = 0", age1);
     cr_expect_lt(g2, g1, "the RESET cell drifts down");
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 /* ---- reads ---------------------------------------------------------------------------------------------- */
 
 static void check_adapter(const char *text, const double *v, size_t nv)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, text, 2, 3, 5);
     array_cells ac;
     array_cells_init(&ac, a, NULL);
@@ -421,7 +421,7 @@ static void check_adapter(const char *text, const double *v, size_t nv)
         cr_expect_eq(i2[1], i[5]);
     }
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(array, nonlinear_adapter_matches_the_device_and_a_finite_difference)
@@ -436,7 +436,7 @@ Test(array, nonlinear_adapter_matches_the_device_and_a_finite_difference)
 
 Test(array, read_noise_has_the_configured_spread_and_reads_cost_energy)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r,
                     "@device = { model = \"vteam\"; };\n"
                     "variability = { read = { bandwidth_Hz = 1e9; flicker_K = 1e-4; }; };",
@@ -465,5 +465,5 @@ Test(array, read_noise_has_the_configured_spread_and_reads_cost_energy)
         nz += eps[c] != 0;
     cr_expect_eq(nz, n, "per-read relative noise for the circuit adapter");
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }

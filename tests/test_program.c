@@ -13,9 +13,9 @@
 #include <math.h>
 #include <string.h>
 
-static array *make(devrun *r, const char *text, size_t M, size_t N, uint64_t seed)
+static array *make(devbind *r, const char *text, size_t M, size_t N, uint64_t seed)
 {
-    devrun_load(r, text, NULL);
+    devbind_load(r, text, NULL);
     array_opts o = array_opts_default();
     o.T_K = r->b.dev.T_K;
     o.v_read_V = r->b.dev.v_read_V;
@@ -61,7 +61,7 @@ static double trapz_energy(const array *a, size_t c, double *x, double v_V, doub
  * models here do not move at 0 V, so the gaps dissipate nothing and leave the state as it is. */
 static void check_energy(const char *text, const program_params *p, double g_lo, double g_hi, int want_fast)
 {
-    devrun r1, r2;
+    devbind r1, r2;
     array *a = make(&r1, text, 2, 2, 21), *twin = make(&r2, text, 2, 2, 21);
     double g_t[4] = {g_lo, g_hi, sqrt(g_lo * g_hi), g_hi * 0.8};
     program_report rep;
@@ -89,8 +89,8 @@ static void check_energy(const char *text, const program_params *p, double g_lo,
     program_report_free(&rep);
     array_free(a);
     array_free(twin);
-    devrun_unload(&r1);
-    devrun_unload(&r2);
+    devbind_unload(&r1);
+    devbind_unload(&r2);
 }
 
 Test(program, energy_equals_the_integral_of_v_i_closed_form_vteam)
@@ -146,7 +146,7 @@ static const char *const sym_vteam = "@device = { model = \"vteam\"; vteam = { v
 /* One programming pulse of v_w on cell (0, 0) under scheme hs: the conductance change of every cell. */
 static void one_pulse(int hs, double v_w, double *dg, double *v_cell, double *e_dist)
 {
-    devrun r;
+    devbind r;
     array *a = make(&r, sym_vteam, 3, 3, 1);
     program_params p;
     param_defaults(&program_group, &p);
@@ -163,7 +163,7 @@ static void one_pulse(int hs, double v_w, double *dg, double *v_cell, double *e_
     }
     cr_expect_gt(e, 0);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(program, v3_disturbs_less_than_v2_and_nothing_below_threshold)
@@ -213,7 +213,7 @@ Test(program, v3_disturbs_less_than_v2_and_nothing_below_threshold)
 
 Test(program, campaign_reports_the_disturbance_of_earlier_cells)
 {
-    devrun r;
+    devbind r;
     /* MemTorch's VTEAM: v_off = 0.02 V, so the V/2 of every RESET pulse above 0.04 V disturbs */
     array *a = make(&r, "@device = { model = \"vteam\"; };", 3, 3, 2);
     program_params p;
@@ -242,5 +242,5 @@ Test(program, campaign_reports_the_disturbance_of_earlier_cells)
                 rep.dg_disturb_max_rel, rep.n_out_of_tol_end, rep.e_disturb_total_J, rep.e_write_total_J);
     program_report_free(&rep);
     array_free(a);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }

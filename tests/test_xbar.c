@@ -283,8 +283,8 @@ Test(xbar, a_batch_gives_the_currents_and_energy_of_single_reads)
 
 Test(xbar, programming_energy_lands_in_the_tally_by_category)
 {
-    devrun r;
-    devrun_load(&r, "@device = { model = \"vteam\"; };", NULL);
+    devbind r;
+    devbind_load(&r, "@device = { model = \"vteam\"; };", NULL);
     xbar_spec s = xbar_spec_default(3, 3);
     s.cells = XBAR_CELLS_DEVICE;
     s.dev = r.b.type;
@@ -321,7 +321,7 @@ Test(xbar, programming_energy_lands_in_the_tally_by_category)
     cr_expect(fabs(energy_tally_total_J(t) - parts) <= 1e-15 * parts);
     program_report_free(&rep);
     xbar_free(xb);
-    devrun_unload(&r);
+    devbind_unload(&r);
 }
 
 Test(tally, the_report_names_each_category_with_its_events_and_the_total)
