@@ -1,0 +1,114 @@
+/* periph/adc.h -- the analog-to-digital converter at the foot of a crossbar column (config group `adc`).
+ *
+ * Units: everything in the analog chain of a tile is referred to the column current, in amperes (the sense
+ * stage, periph/sense.h, converts the current to the ADC's input and refers its own errors back).  So the ADC's
+ * range, LSB, offset and noise are currents here, whatever the physical input node is (a TIA's voltage, an
+ * integrator's charge, a CCO's frequency): users think in column currents, and no unit changes hands silently.
+ *
+ * Quantizer (mid-tread, zero exact -- CrossSim's convention, so an idle column reads 0): with the range
+ * [lo_A, hi_A] and N = bits, lsb = (hi - lo) / (2^N - 1); code k = round((x - lo) / lsb) clamped to
+ * [0, 2^N - 1] (round half away from zero); the digital output is the reconstruction lo + k lsb.  An input
+ * outside the range is clipped and counted.  An ideal converter's error within the range is uniform in
+ * +-lsb/2; a sine spanning [lo, hi] gives SNR = 6.02 N + 1.76 + 20 log10(1 - 2^-N) dB (the textbook
+ * 6.02 N + 1.76 for a full scale of 2^N lsb; the last term is the mid-tread range of 2^N - 1 lsb).
+ *
+ * Non-idealities, applied before quantization in this order:
+ *   offset:  a static offset per converter instance, drawn once N(0, offset_lsb) lsb when the ADC is made;
+ *   INL:     a bow, inl_lsb * 4 u (1 - u) lsb with u = (x - lo) / (hi - lo): zero at both ends, inl_lsb at
+ *            mid-scale (the dominant second-order shape of SAR capacitor-array and ramp converters);
+ *   noise:   thermal noise, N(0, noise_lsb) lsb drawn per conversion.
+ *
+ * Range strategies (key `range`): "fixed" [i_min_A, i_max_A]; "max" [0, the largest current the column can
+ * carry] (the tile gives it: rows x the top level x the top input voltage); "calibrated" [min, max] of sample
+ * currents the tile collects on calibration inputs; "percentile" [the (100 - p)-th, the p-th] percentiles of those
+ * samples (numpy's linear interpolation), clipping the tails.  adc_set_range / adc_calibrate set it.
+ *
+ * Types (a const table, GSL-style; one entry and one table line add a converter), each with its conversion time in
+ * clock periods 1/f_clk_Hz:
+ *   sar          N        successive approximation, one comparison per bit
+ *   flash        1        2^N - 1 comparators in parallel
+ *   ramp         2^N      single-slope: a counter runs until the ramp crosses the input
+ *   integrating  2^(N+1)  dual-slope: integrate the input for 2^N periods, de-integrate for up to 2^N
+ *   cco          2^N      current-controlled oscillator counted over a window of 2^N periods (IBM HERMES: 300 ps per
+ *                          LSB, docs/parameters.md#adc)
+ *   ideal        0        no quantization, no noise, no energy: the column current passes unchanged
+ * Energy per conversion from the Walden figure of merit, E = fom_J * 2^N (FOM_W = P / (2^ENOB f_s) with ENOB taken
+ * as the resolution N); the default fom_J is the median FOM_W of Nyquist converters of ENOB 4-8 published since 2015 in
+ * Murmann's ADC survey, 46 fJ per conversion step (docs/config.md#adc).  Column multiplexing: one ADC serves
+ * cols_per_adc adjacent columns in turn, so a read's conversions take cols_per_adc conversion times.
+ *
+ * Contract: returns a cim_status and sets cim_errmsg() on failure; never prints, never exits.
+ */
+#ifndef CIM_PERIPH_ADC_H
+#define CIM_PERIPH_ADC_H
+
+#include "core/param.h"
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+
+enum adc_range { ADC_RANGE_FIXED, ADC_RANGE_MAX, ADC_RANGE_CALIBRATED, ADC_RANGE_PERCENTILE };
+extern const char *const adc_range_names[]; /* "fixed", "max", "calibrated", "percentile"; NULL-terminated */
+
+typedef struct adc_type {
+    const char *name;      /* the value of adc.type: "sar" */
+    const char *title;     /* one line */
+    const char *citation;  /* where its timing comes from */
+    int ideal;             /* 1: no quantization, noise or energy */
+    double (*cycles)(int bits); /* clock periods per conversion */
+} adc_type;
+
+/* The registry, NULL-terminated, and its names (the choices of adc.type). */
+extern const adc_type *const adc_types[];
+extern const char *const adc_type_names[];
+const adc_type *adc_type_find(const char *name);
+
+/* The `adc` configuration group. */
+typedef struct adc_params {
+    int type;                /* index into adc_types */
+    long long bits;          /* resolution N, 1..16 */
+    int range;               /* enum adc_range */
+    double i_min_A, i_max_A; /* range = "fixed": the column currents of code 0 and code 2^N - 1 */
+    double percentile;       /* range = "percentile": p in (50, 100] */
+    double fom_J;            /* Walden figure of merit, J per conversion step */
+    double f_clk_Hz;         /* clock: one comparison (sar), one count (ramp, integrating, cco), one conversion (flash) */
+    double offset_lsb;       /* sigma of the static offset of each converter, LSB */
+    double inl_lsb;          /* peak of the bow-shaped integral nonlinearity at mid-scale, LSB (signed) */
+    double noise_lsb;        /* sigma of the input-referred thermal noise per conversion, LSB */
+    long long cols_per_adc;  /* columns one converter serves through a multiplexer */
+    double area_um2;         /* area of one converter (docs/config.md#adc) */
+} adc_params;
+
+extern const param_group adc_group;
+adc_params adc_params_default(void);
+
+/* One converter instance. */
+typedef struct adc {
+    const adc_type *T;
+    adc_params p;
+    double lo_A, hi_A; /* the range; lo < hi once set */
+    double lsb_A;      /* (hi - lo) / (2^N - 1) */
+    double offset_A;   /* this instance's static offset, drawn at adc_init */
+    int ranged;        /* 1 once a range is set */
+} adc;
+
+/* A converter of p; its static offset is drawn from r (may be NULL when offset_lsb is 0).  For range "fixed" the
+ * range is set here.  CIM_ECONFIG through cim_error for inconsistent settings (i_min_A >= i_max_A). */
+int adc_init(adc *a, const adc_params *p, gsl_rng *r);
+/* Sets the range to [lo_A, hi_A] (range "max", or a caller's own); CIM_EINVAL unless lo < hi, both finite. */
+int adc_set_range(adc *a, double lo_A, double hi_A);
+/* Sets the range from n sample currents as p.range says ("calibrated", "percentile"; "fixed" and "max": no-op).
+ * CIM_EINVAL if n is 0 or the samples span nothing (then the range is widened to one lsb around their value). */
+int adc_calibrate(adc *a, const double *samples_A, size_t n);
+/* Converts one current: the reconstruction lo + k lsb of its code (ideal type: x unchanged).  r draws the noise
+ * (may be NULL when noise_lsb is 0).  *clipped (may be NULL) is set to 1 if x fell outside the range. */
+double adc_convert(const adc *a, double x_A, gsl_rng *r, int *clipped);
+/* Its code k, for tests and digital back ends. */
+long long adc_code(const adc *a, double x_A, gsl_rng *r, int *clipped);
+
+/* Energy of one conversion, fom_J * 2^bits (0 for ideal), joules. */
+double adc_energy_J(const adc_params *p);
+/* Time of one conversion, cycles(bits) / f_clk_Hz (0 for ideal), seconds. */
+double adc_latency_s(const adc_params *p);
+
+#endif
