@@ -15,20 +15,25 @@
  *                v_read_V.  Static errors per code (drawn once per DAC bank from the tile's `tileK.dac` stream):
  *                DNL, each step (k-1 -> k) 1 + N(0, dnl_lsb) lsb wide, and a bow INL of inl_lsb * 4 u (1 - u)
  *                lsb, u = k / (2^bits - 1); the code-to-voltage table is fixed for the bank (one DAC per row, same
- *                table: the systematic error of a shared reference ladder).
+ *                table: the systematic error of a shared reference ladder).  The steps are not renormalised, so the
+ *                DNL also walks the top level off v_read_V (a gain error, sigma sqrt(2^bits - 1) dnl_lsb lsb).  The
+ *                step widths are drawn in code order, only when dnl_lsb > 0; a level below 0 V is held at 0 V.
  *   pulse_width  one read per pass at amplitude v_read_V, row i on for t_i = q_i t_lsb_s of a window of
  *                (2^bits - 1) t_lsb_s; the column charge is the output (coefficient +-x_max / v_read_V on the
  *                charge divided by the window, i.e. on the window-average current).  With nonlinear cells or
  *                wires the array is not linear in the inputs, so the tile integrates exactly: between successive
  *                turn-off times the set of driven rows is fixed, one read per distinct code (periph/tile.c).
- *   ideal        analog: v = min(|x|, x_max) / x_max v_read_V exactly, one read per pass, no quantization or energy.
+ *   ideal        analog: v = min(|x|, x_max) / x_max v_read_V exactly, one read per pass, no quantization, settling
+ *                error or energy (mapping's "analog" input mode with v_max_V = v_read_V).
  * Settling: a row driver reaches its level with time constant tau_s; a read window that starts t_settle_s after
- * the driver switches sees v (1 - exp(-t_settle_s / tau_s)) (tau_s = 0: exact).  Latency per read: t_settle_s.
+ * the driver switches sees v (1 - exp(-t_settle_s / tau_s)) (tau_s = 0: exact); the decode coefficients stay
+ * nominal, so settling shows as a gain error.  Latency per read: t_settle_s (every type, ideal too).
  *
  * Energy per conversion from a figure of merit, E = e_step_J * 2^bits (1-bit conversions of bit_serial: 2
  * e_step_J); the default e_step_J = 0.165 pJ gives ISAAC's 1-bit row driver, 0.33 pJ per conversion
  * (docs/config.md#dac).  A conversion is one row driven in one read cycle (rows at 0 V are conversions too:
- * the driver is clocked); pulse_width counts one conversion per row per pass.
+ * the driver is clocked), so n_conversions = rows x cycles for every type (ideal too, at 0 J); pulse_width counts
+ * one conversion per row per pass.
  *
  * Contract: returns a cim_status and sets cim_errmsg() on failure; never prints, never exits.
  */
@@ -72,6 +77,9 @@ typedef struct dac_params {
 
 extern const param_group dac_group;
 dac_params dac_params_default(void);
+/* The group's check (also run by dac_init): bits in range, t_settle_s > 0 when tau_s > 0, t_lsb_s > 0 for
+ * pulse_width.  CIM_ECONFIG naming the key. */
+int dac_check(const dac_params *p);
 
 /* A bank of row DACs of one type: the code-to-voltage table (amplitude) drawn once. */
 typedef struct dac {
@@ -81,7 +89,8 @@ typedef struct dac {
     double settle;     /* 1 - exp(-t_settle_s / tau_s), 1 for tau_s = 0 */
 } dac;
 
-/* r draws the static DNL (may be NULL when dnl_lsb is 0).  CIM_ECONFIG for inconsistent settings. */
+/* r draws the static DNL (may be NULL when dnl_lsb is 0 or the type is not amplitude; CIM_EINVAL if it is needed
+ * and NULL).  CIM_ECONFIG for inconsistent settings (dac_check).  On failure d needs no destroy (it is safe). */
 int dac_init(dac *d, const dac_params *p, gsl_rng *r);
 void dac_destroy(dac *d);
 
@@ -102,7 +111,8 @@ typedef struct dac_cycles {
 void dac_cycles_init(dac_cycles *c, const dac *d, size_t rows);
 void dac_cycles_destroy(dac_cycles *c);
 /* Encodes x (c->rows entries) with full scale x_max_in (0: the dac's x_max, or the vector's largest |x| if that is
- * 0 too).  CIM_EINVAL naming the first entry that is not finite. */
+ * 0 too).  CIM_EINVAL naming the first entry that is not finite, for an x_max_in < 0 or not finite, and for cycles
+ * made by dac_cycles_init for a DAC of another type. */
 int dac_encode(const dac *d, const double *x, double x_max_in, dac_cycles *c);
 /* The input entry i the cycles represent, sum_c coef_c v_c,i (pulse_width: v times t_on / window): the
  * quantized input an ideal array multiplies. */
