@@ -51,11 +51,11 @@ static const param_spec dac_spec[] = {
                    "\"amplitude\" (multi-level DAC, one read per pass), \"pulse_width\" (on for q t_lsb_s at "
                    "v_read_V), \"ideal\" (exact analog levels); negative inputs take a second pass"),
     PARAM_INT_F(dac_params, bits, 1, DAC_MAX_BITS, 8,
-                "input code bits: |x| is quantized to 2^bits - 1 steps (bit_serial: read cycles per pass); "
+                "input code bits: the input magnitude is quantized to 2^bits - 1 steps (bit_serial: read cycles per pass); "
                 "convention 8, as the mapping's input_bits"),
     PARAM_REAL_F(dac_params, x_max, 0, 1e300, 0.0, "1",
-                 "input magnitude of full scale; larger |x| are clipped and counted; 0 = the largest |x| of each "
-                 "vector"),
+                 "input magnitude of full scale; larger magnitudes are clipped and counted; 0 = the largest magnitude "
+                 "of each vector"),
     PARAM_REAL_F(dac_params, v_read_V, 1e-6, 10, 0.2, "V",
                  "the top row voltage (convention: 0.2 V, the project's read voltage, as mapping.v_read_V; see "
                  "crossbar/mapping.h)"),
