@@ -86,6 +86,11 @@ static void docs(strbuf *out)
             strbuf_puts(out, ".\n\n");
         }
     }
+    /* The library's groups that no experiment reads yet: documented all the same, said so. */
+    for (size_t k = 0; library_groups[k]; k++) {
+        param_doc_group(library_groups[k], out);
+        strbuf_puts(out, "Read by no experiment yet (the library's API only).\n\n");
+    }
 }
 
 /* ---- --dump ------------------------------------------------------------------------------------ */

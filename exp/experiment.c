@@ -23,6 +23,7 @@
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
 #include "exp/wmvm.h"
+#include "periph/dac.h"
 
 #include <errno.h>
 #include <math.h>
@@ -50,6 +51,8 @@ static const param_group *const mvm_weights_groups[] = {
     &endurance_group,      NULL};
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
+
+const param_group *const library_groups[] = {&dac_group, NULL};
 
 /* The circuit level reads a device model only for mvm.cells = "device"; its variability is not used. */
 static int mvm_reads(const cfg *c, const param_group *g)
