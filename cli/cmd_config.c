@@ -86,6 +86,10 @@ static void docs(strbuf *out)
             strbuf_puts(out, ".\n\n");
         }
     }
+    for (size_t i = 0; library_groups[i]; i++) {
+        param_doc_group(library_groups[i], out);
+        strbuf_puts(out, "Read by no experiment yet (the library's periphery, periph/).\n\n");
+    }
 }
 
 /* ---- --dump ------------------------------------------------------------------------------------ */

@@ -23,6 +23,8 @@
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
 #include "exp/wmvm.h"
+#include "periph/adc.h"
+#include "periph/sense.h"
 
 #include <errno.h>
 #include <math.h>
@@ -283,6 +285,7 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
+const param_group *const library_groups[] = {&adc_group, &sense_group, NULL};
 
 const experiment *experiment_find(const char *name)
 {

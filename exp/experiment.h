@@ -74,6 +74,9 @@ typedef struct experiment {
 extern const experiment *const experiments[];
 /* Names of every experiment, NULL-terminated: the choices of the key `experiment`. */
 extern const char *const experiment_names[];
+/* Groups of the library that no experiment reads yet (the periphery's, until an experiment binds a tile), NULL-
+ * terminated: `cimsim config --docs` documents them after the experiments' groups. */
+extern const param_group *const library_groups[];
 
 /* The experiment called name, or NULL. */
 const experiment *experiment_find(const char *name);

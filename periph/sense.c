@@ -74,7 +74,7 @@ const param_group sense_group = {
     .path = "sense",
     .doc = "The sense stage between a crossbar column and its ADC (none, a transimpedance amplifier or an "
            "integrator): its settling gain, noise and saturation referred to the column current, and its energy per "
-           "read (periph/sense.h).",
+           "read (periph/sense.h); Johnson 4kT/R and kT/C noise are textbook [Razavi].",
     .params = sense_spec,
     .size = sizeof(sense_params),
 };
