@@ -82,7 +82,7 @@ static const param_spec adc_spec[] = {
                 "model spans 4-10 bits [ISAAC2016])"),
     PARAM_CHOICE_F(adc_params, range, adc_range_names, ADC_RANGE_CALIBRATED,
                    "range: \"fixed\" [i_min_A, i_max_A]; \"max\" [0, the largest current the column can carry]; "
-                   "\"calibrated\" [min, max] of the currents of calibration inputs (convention: no code is spent "
+                   "\"calibrated\" the smallest to the largest current of calibration inputs (convention: no code is spent "
                    "outside the currents that occur, as CrossSim's calibrated ADC ranges); \"percentile\" the "
                    "(100 - p)-th to p-th percentiles of those currents"),
     PARAM_REAL_F(adc_params, i_min_A, -1, 1, 0, "A",
