@@ -24,6 +24,8 @@
 #include "exp/pulses.h"
 #include "exp/wmvm.h"
 #include "periph/dac.h"
+#include "periph/adc.h"
+#include "periph/sense.h"
 
 #include <errno.h>
 #include <math.h>
@@ -52,7 +54,7 @@ static const param_group *const mvm_weights_groups[] = {
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
 
-const param_group *const library_groups[] = {&dac_group, NULL};
+const param_group *const library_groups[] = {&dac_group, &adc_group, &sense_group, NULL};
 
 /* The circuit level reads a device model only for mvm.cells = "device"; its variability is not used. */
 static int mvm_reads(const cfg *c, const param_group *g)
@@ -286,7 +288,6 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-
 const experiment *experiment_find(const char *name)
 {
     for (size_t i = 0; name != NULL && experiments[i] != NULL; i++)

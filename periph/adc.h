@@ -7,10 +7,14 @@
  *
  * Quantizer (mid-tread, zero exact -- CrossSim's convention, so an idle column reads 0): with the range
  * [lo_A, hi_A] and N = bits, lsb = (hi - lo) / (2^N - 1); code k = round((x - lo) / lsb) clamped to
- * [0, 2^N - 1] (round half away from zero); the digital output is the reconstruction lo + k lsb.  An input
- * outside the range is clipped and counted.  An ideal converter's error within the range is uniform in
+ * [0, 2^N - 1] (round half away from zero); the digital output is the reconstruction lo + k lsb (hi exactly
+ * for the top code).  Zero is a level, so reads back exactly, when lo = 0 (ranges "max", "fixed" with
+ * i_min_A = 0, or calibration samples whose smallest is 0); a range with lo > 0 reads an idle column as lo.  An
+ * input outside [lo, hi] (after the non-idealities below) is clipped and counted.  An ideal converter's error within the range is uniform in
  * +-lsb/2; a sine spanning [lo, hi] gives SNR = 6.02 N + 1.76 + 20 log10(1 - 2^-N) dB (the textbook
- * 6.02 N + 1.76 for a full scale of 2^N lsb; the last term is the mid-tread range of 2^N - 1 lsb).
+ * 6.02 N + 1.76 for a full scale of 2^N lsb; the last term is the mid-tread range of 2^N - 1 lsb), plus
+ * -10 log10(1 - 12 eta(5/2) / (pi^3 sqrt(2^N - 1))) dB because the sine dwells at its peaks inside the end codes'
+ * half-width bins (+0.59 dB at 3 bits, +0.19 at 6, +0.02 at 12; tests/test_periph_adc.c derives it).
  *
  * Non-idealities, applied before quantization in this order:
  *   offset:  a static offset per converter instance, drawn once N(0, offset_lsb) lsb when the ADC is made;
@@ -24,7 +28,8 @@
  * samples (numpy's linear interpolation), clipping the tails.  adc_set_range / adc_calibrate set it.
  *
  * Types (a const table, GSL-style; one entry and one table line add a converter), each with its conversion time in
- * clock periods 1/f_clk_Hz:
+ * clock periods 1/f_clk_Hz (f_clk_Hz = 0, the default: the type's own clock, adc_type.f_clk_Hz -- 1 GHz, NeuroSim's
+ * 1 ns SAR cycle, for all but cco; 1/300 ps for cco):
  *   sar          N        successive approximation, one comparison per bit
  *   flash        1        2^N - 1 comparators in parallel
  *   ramp         2^N      single-slope: a counter runs until the ramp crosses the input
@@ -56,6 +61,7 @@ typedef struct adc_type {
     const char *citation;  /* where its timing comes from */
     int ideal;             /* 1: no quantization, noise or energy */
     double (*cycles)(int bits); /* clock periods per conversion */
+    double f_clk_Hz;       /* its clock when adc.f_clk_Hz is 0 (docs/config.md#adc) */
 } adc_type;
 
 /* The registry, NULL-terminated, and its names (the choices of adc.type). */
@@ -69,9 +75,10 @@ typedef struct adc_params {
     long long bits;          /* resolution N, 1..16 */
     int range;               /* enum adc_range */
     double i_min_A, i_max_A; /* range = "fixed": the column currents of code 0 and code 2^N - 1 */
-    double percentile;       /* range = "percentile": p in (50, 100] */
+    double percentile;       /* range = "percentile": p in (50, 100] (the group's check refuses 50) */
     double fom_J;            /* Walden figure of merit, J per conversion step */
-    double f_clk_Hz;         /* clock: one comparison (sar), one count (ramp, integrating, cco), one conversion (flash) */
+    double f_clk_Hz;         /* clock: one comparison (sar), one count (ramp, integrating, cco), one conversion (flash);
+                              * 0: the type's own, adc_type.f_clk_Hz */
     double offset_lsb;       /* sigma of the static offset of each converter, LSB */
     double inl_lsb;          /* peak of the bow-shaped integral nonlinearity at mid-scale, LSB (signed) */
     double noise_lsb;        /* sigma of the input-referred thermal noise per conversion, LSB */
@@ -88,22 +95,30 @@ typedef struct adc {
     adc_params p;
     double lo_A, hi_A; /* the range; lo < hi once set */
     double lsb_A;      /* (hi - lo) / (2^N - 1) */
-    double offset_A;   /* this instance's static offset, drawn at adc_init */
-    int ranged;        /* 1 once a range is set */
+    double offset_lsbs; /* this instance's static offset in lsb, N(0, offset_lsb), drawn at adc_init */
+    double offset_A;    /* the same in amperes, offset_lsbs lsb_A (0 until a range is set) */
+    int ranged;         /* 1 once a range is set */
 } adc;
 
-/* A converter of p; its static offset is drawn from r (may be NULL when offset_lsb is 0).  For range "fixed" the
- * range is set here.  CIM_ECONFIG through cim_error for inconsistent settings (i_min_A >= i_max_A). */
+/* A converter of p; its static offset is drawn from r (one normal draw when offset_lsb > 0; r may be NULL when
+ * offset_lsb is 0).  For range "fixed" the range is set here.  CIM_ECONFIG through cim_error for settings the
+ * group's table or check would refuse (i_min_A >= i_max_A, bits outside 1..16, an unknown type or range);
+ * CIM_EINVAL for a NULL r with offset_lsb > 0. */
 int adc_init(adc *a, const adc_params *p, gsl_rng *r);
 /* Sets the range to [lo_A, hi_A] (range "max", or a caller's own); CIM_EINVAL unless lo < hi, both finite. */
 int adc_set_range(adc *a, double lo_A, double hi_A);
-/* Sets the range from n sample currents as p.range says ("calibrated", "percentile"; "fixed" and "max": no-op).
- * CIM_EINVAL if n is 0 or the samples span nothing (then the range is widened to one lsb around their value). */
+/* Sets the range from n sample currents as p.range says ("calibrated", "percentile"; "fixed" and "max": no-op,
+ * CIM_OK).  CIM_EINVAL, leaving the converter as it was, if n is 0, a sample is not finite, or the range would
+ * span nothing (all samples, or the two percentiles, equal): there is no scale to give an lsb, so the caller
+ * chooses (adc_set_range, e.g. the "max" range). */
 int adc_calibrate(adc *a, const double *samples_A, size_t n);
-/* Converts one current: the reconstruction lo + k lsb of its code (ideal type: x unchanged).  r draws the noise
- * (may be NULL when noise_lsb is 0).  *clipped (may be NULL) is set to 1 if x fell outside the range. */
+/* Converts one current: the reconstruction lo + k lsb of its code (ideal type: x unchanged, never clipped).  r
+ * draws the noise, one normal draw per conversion when noise_lsb > 0 (NULL: no noise).  *clipped (may be NULL) is
+ * set to 1 if the input plus offset, INL and noise fell outside [lo, hi], else 0.  An unranged converter (range
+ * "calibrated" or "percentile" before adc_calibrate, "max" before adc_set_range) returns NaN. */
 double adc_convert(const adc *a, double x_A, gsl_rng *r, int *clipped);
-/* Its code k, for tests and digital back ends. */
+/* Its code k, for tests and digital back ends (ideal type: the code of an ideal N-bit quantizer of the range, no
+ * draw).  -1 when unranged. */
 long long adc_code(const adc *a, double x_A, gsl_rng *r, int *clipped);
 
 /* Energy of one conversion, fom_J * 2^bits (0 for ideal), joules. */

@@ -71,13 +71,18 @@ typedef struct sense {
     double sigma_A;    /* input-referred noise per read, column amperes */
     double i_sat_A;    /* |current| at which the output saturates (HUGE_VAL: none) */
     double e_read_J;   /* energy per read */
-    double t_settle_s; /* time the stage adds to a read (tia: time to settle to 1/2 lsb of 10 bits, 0 otherwise) */
+    double t_settle_s; /* time the stage adds to a read (tia: time to settle to 1/2 lsb of 10 bits, i.e. to 2^-11:
+                        * 11 ln 2 / (2 pi BW); 0 otherwise) */
 } sense;
 
-/* Derives s from p for reads of t_read_s (integrator: its own t_int_s).  CIM_ECONFIG for nonsense. */
+/* Derives s from p for reads of t_read_s (integrator: its own t_int_s, and s->t_read_s is t_int_s; none: t_read_s
+ * is only recorded).  CIM_ECONFIG for parameters the group's table would refuse (a non-positive gain_ohm,
+ * bandwidth_Hz, c_F, t_int_s or v_sat_V, a negative T_K, i_noise_A_rtHz or p_W, an unknown type); CIM_EINVAL for a
+ * tia with t_read_s not finite and > 0. */
 int sense_init(sense *s, const sense_params *p, double t_read_s);
-/* The column current the output represents: gain i + noise, clipped at +-i_sat_A (*saturated set to 1 if so; may be
- * NULL).  r may be NULL when sigma_A is 0. */
+/* The column current the output represents: gain i + noise, clipped at +-i_sat_A (*saturated set to 1 if so, else 0;
+ * may be NULL).  One normal draw from r per call when sigma_A > 0 (r NULL: no noise).  Type none: i_A itself,
+ * bit for bit. */
 double sense_apply(const sense *s, double i_A, gsl_rng *r, int *saturated);
 
 #endif
