@@ -145,8 +145,19 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                 mapping_scheme_names[e->m.p.scheme], e->m.p.weight_bits, e->m.p.bits_per_cell,
                 e->m.p.bits_per_cell == 1 ? "" : "s", e->m.n_slices, e->m.n_slices == 1 ? "" : "s",
                 cli_si(s1, e->m.level_S[0], "S"), cli_si(s2, e->m.level_S[e->m.n_levels - 1], "S"));
-        fprintf(out, "  inputs             %s, %zu read cycle%s per tile\n", mapping_input_mode_names[e->m.p.input_mode],
-                e->in.n_cycles, e->in.n_cycles == 1 ? "" : "s");
+        fprintf(out, "  inputs             %s DACs, %lld bits, %zu read cycle%s per tile\n", dac_type_names[e->dac.type],
+                e->dac.bits, e->n_cycles, e->n_cycles == 1 ? "" : "s");
+        if (adc_types[e->adc.type]->ideal && sense_types[e->sense.type]->ideal) /* not modelled */
+            fprintf(out, "  outputs            ideal sense and ADC (not modelled: set sense.type and adc.type)\n");
+        else {
+            char s3[32], s4[32];
+            fprintf(out, "  outputs            sense %s, %lld-bit %s ADCs (1 per %lld column%s), range %s .. %s (%s), %.0f "
+                         "of %.0f conversions clipped\n",
+                    sense_type_names[e->sense.type], e->adc.bits, adc_type_names[e->adc.type], e->adc.cols_per_adc,
+                    e->adc.cols_per_adc == 1 ? "" : "s", cli_si(s3, M("periphery.adc.range_lo_A"), "A"),
+                    cli_si(s4, M("periphery.adc.range_hi_A"), "A"), adc_range_names[e->adc.range],
+                    M("periphery.adc.clipped"), M("periphery.adc.conversions"));
+        }
         fprintf(out, "  tiles              %s\n", json_string_value(json_object_get(summary, "tiles")));
         if (e->device) {
             const wmvm_program *pr = &e->pr; /* wall-clock time only: not a result */
@@ -225,11 +236,26 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         print_error(out, "vs float W^T x", &ms, "error_vs_float");
         print_error(out, "vs quantized", &ms, "error_vs_quantized");
         print_error(out, "quantization alone", &ms, "quantized_vs_float");
+        if (e->attr != NULL) {
+            fprintf(out, "  error by stage     RMS output error against every stage ideal (reference RMS %.4g):\n",
+                    M("attribution.reference_rms"));
+            fprintf(out, "    %-12s %14s %14s\n", "stage", "alone", "cumulative");
+            for (int k = 0; k < WMVM_N_STAGES; k++) {
+                char key[96];
+                snprintf(key, sizeof key, "attribution.%s.alone_rmse", wmvm_stage_names[k]);
+                double alone = M(key);
+                snprintf(key, sizeof key, "attribution.%s.cumulative_rmse", wmvm_stage_names[k]);
+                fprintf(out, "    %-12s %14.4g %14.4g%s\n", wmvm_stage_names[k], alone, M(key),
+                        e->attr->applies[k] ? "" : "   (ideal in this configuration)");
+            }
+        }
         strbuf tally;
         strbuf_init(&tally);
         energy_tally_report(&e->tally, "    ", &tally);
-        fprintf(out, "  energy             of the arrays, reads of %s (weights.t_read_s)%s:\n%s", cli_si(s1, e->p.t_read_s, "s"),
-                e->device ? " and their programming" : "", tally.s);
+        fprintf(out, "  energy             of the tiles (arrays, converters, shift-add), reads of %s (weights.t_read_s)%s:\n%s",
+                cli_si(s1, e->p.t_read_s, "s"), e->device ? " and programming" : "", tally.s);
+        fprintf(out, "  latency            %s per MVM (the slowest tile's cycles, no pipelining), periphery area %.4g mm^2\n",
+                cli_si(s1, M("periphery.latency_s"), "s"), 1e-6 * M("periphery.area_um2"));
         strbuf_destroy(&tally);
         if (a->output)
             fprintf(out, "  wrote              %s (%zu outputs, %s)\n", a->output, e->cols,

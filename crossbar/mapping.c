@@ -13,7 +13,6 @@ const char *const mapping_scheme_names[] = {"differential", "offset", NULL};
 const char *const mapping_levels_names[] = {"uniform", "list", NULL};
 const char *const mapping_scale_names[] = {"max", "fixed", "percentile", NULL};
 const char *const mapping_scale_per_names[] = {"matrix", "column", NULL};
-const char *const mapping_input_mode_names[] = {"bit_serial", "analog", NULL};
 
 /* ---- configuration ---------------------------------------------------------------------------------------- */
 
@@ -45,15 +44,6 @@ static const param_spec mapping_spec[] = {
                  "numpy); clips the outliers above it"),
     PARAM_CHOICE_F(mapping_params, scale_per, mapping_scale_per_names, MAPPING_PER_MATRIX,
                    "one weight scale for the \"matrix\" or one per output \"column\""),
-    PARAM_CHOICE_F(mapping_params, input_mode, mapping_input_mode_names, MAPPING_INPUT_BIT_SERIAL,
-                   "\"bit_serial\": |x| quantized to input_bits, one read per bit at 0 or v_read_V, shift-and-add; "
-                   "\"analog\": |x| scaled into [0, v_max_V]; negative inputs take a second pass in both"),
-    PARAM_INT_F(mapping_params, input_bits, 1, MAPPING_MAX_INPUT_BITS, 8, "bits of |x| in bit-serial mode (convention 8)"),
-    PARAM_REAL_F(mapping_params, x_max, 0, 1e300, 0.0, "1",
-                 "input magnitude of full scale; larger |x| are clipped and counted; 0 = the largest |x| of each vector"),
-    PARAM_REAL_F(mapping_params, v_read_V, 1e-6, 10, 0.2, "V",
-                 "read voltage of a 1 bit in bit-serial mode (convention: 0.2 V, the issue-5 input range)"),
-    PARAM_REAL_F(mapping_params, v_max_V, 1e-6, 10, 0.2, "V", "voltage of the full-scale input in analog mode"),
     PARAM_END,
 };
 
@@ -62,7 +52,7 @@ static int mapping_group_check(const void *values) { return mapping_check(values
 const param_group mapping_group = {
     .path = "mapping",
     .doc = "Weights to conductances (differential pairs or offset with a reference column, bit slicing, "
-           "programmable levels, scaling and clipping) and inputs to read voltages (bit-serial or analog); "
+           "programmable levels, scaling and clipping); the inputs are the DACs' (group dac); "
            "see crossbar/mapping.h for the policies.",
     .params = mapping_spec,
     .size = sizeof(mapping_params),
@@ -296,81 +286,6 @@ void mapping_quantized_weights(const mapping *m, const double *w, double *w_q)
     free(g);
 }
 
-/* ---- inputs ----------------------------------------------------------------------------------------------- */
-
-void mapping_input_init(mapping_input *in, const mapping *m)
-{
-    memset(in, 0, sizeof *in);
-    in->rows = m->rows;
-    in->cap_cycles = 2 * (m->p.input_mode == MAPPING_INPUT_BIT_SERIAL ? (size_t)m->p.input_bits : 1);
-    in->v_V = xcalloc(in->cap_cycles * in->rows, sizeof *in->v_V);
-    in->coef = xcalloc(in->cap_cycles, sizeof *in->coef);
-}
-
-void mapping_input_destroy(mapping_input *in)
-{
-    free(in->v_V);
-    free(in->coef);
-    in->v_V = in->coef = NULL;
-}
-
-int mapping_encode_input(const mapping *m, const double *x, mapping_input *in)
-{
-    const mapping_params *p = &m->p;
-    const size_t R = in->rows;
-    assert(R == m->rows);
-    double top = 0;
-    int any_neg = 0;
-    for (size_t i = 0; i < R; i++) {
-        if (!isfinite(x[i]))
-            return cim_error(CIM_EINVAL, "mapping: input %zu is %g; inputs must be finite", i, x[i]);
-        top = fmax(top, fabs(x[i]));
-    }
-    in->x_max = p->x_max > 0 ? p->x_max : top > 0 ? top : 1.0;
-    in->n_clipped = 0;
-    for (size_t i = 0; i < R; i++)
-        in->n_clipped += fabs(x[i]) > in->x_max;
-
-    const int serial = p->input_mode == MAPPING_INPUT_BIT_SERIAL;
-    const size_t bits = serial ? (size_t)p->input_bits : 1;
-    const double q_max = ldexp(1.0, (int)p->input_bits) - 1, x_step = in->x_max / q_max;
-    /* A negative pass only if some entry is negative after quantization (else it would read zeros). */
-    for (size_t i = 0; i < R && !any_neg; i++)
-        any_neg = serial ? nearbyint(fmin(-x[i], in->x_max) / x_step) > 0 : x[i] < 0;
-    const size_t passes = any_neg ? 2 : 1;
-    in->n_cycles = passes * bits;
-    for (size_t pass = 0; pass < passes; pass++) {
-        const double sign = pass == 0 ? 1.0 : -1.0;
-        for (size_t bit = 0; bit < bits; bit++) {
-            size_t c = pass * bits + bit;
-            double *v = in->v_V + c * R;
-            if (serial) {
-                in->coef[c] = sign * ldexp(x_step, (int)bit) / p->v_read_V;
-                for (size_t i = 0; i < R; i++) {
-                    double a = fmin(sign * x[i], in->x_max);
-                    uint64_t q = a > 0 ? (uint64_t)nearbyint(a / x_step) : 0;
-                    v[i] = (q >> bit) & 1 ? p->v_read_V : 0.0;
-                }
-            } else {
-                in->coef[c] = sign * in->x_max / p->v_max_V;
-                for (size_t i = 0; i < R; i++) {
-                    double a = fmin(sign * x[i], in->x_max);
-                    v[i] = a > 0 ? a / in->x_max * p->v_max_V : 0.0;
-                }
-            }
-        }
-    }
-    return CIM_OK;
-}
-
-double mapping_input_value(const mapping_input *in, size_t i)
-{
-    double x = 0;
-    for (size_t c = 0; c < in->n_cycles; c++)
-        x += in->coef[c] * in->v_V[c * in->rows + i];
-    return x;
-}
-
 /* ---- decoding --------------------------------------------------------------------------------------------- */
 
 void mapping_decode_add(const mapping *m, size_t c0, size_t nc, const double *i_A, double coef, double *y)
@@ -381,11 +296,3 @@ void mapping_decode_add(const mapping *m, size_t c0, size_t nc, const double *i_
         y[j] += coef * (m->w_step[c0 + j] / m->dg_S) * combine(m, i_A + j * cpo, ref);
 }
 
-void mapping_decode(const mapping *m, const mapping_input *in, const double *i_A, double *y)
-{
-    const size_t P = mapping_phys_cols(m, m->cols);
-    for (size_t j = 0; j < m->cols; j++)
-        y[j] = 0;
-    for (size_t c = 0; c < in->n_cycles; c++)
-        mapping_decode_add(m, 0, m->cols, i_A + c * P, in->coef[c], y);
-}

@@ -6,12 +6,12 @@
  *               of clipped weights (mapping_plan);
  *   2. encodes the weights into a physical conductance matrix G, rows x (cols * cols_per_output + n_ref)
  *               (mapping_encode_weights, or mapping_encode_block for one tile, crossbar/tiling.h);
- *   3. encodes an input vector x into one or more voltage vectors, one per read cycle (mapping_encode_input);
- *   4. the caller reads the array once per cycle -- ideal sum, circuit solve or a device array: whatever sits
- *               between G and the currents is the caller's (or crossbar/tiling.h's callback);
- *   5. decodes the per-cycle column currents (amperes) back to y in weight x input units (mapping_decode).
+ *   3. the caller drives the array with one or more voltage vectors per input (periph/dac.h encodes them, one
+ *               per read cycle, each with a coefficient in input units per volt) and reads its column currents --
+ *               ideal sum, circuit solve or a device array (periph/tile.h, or a caller's own);
+ *   4. decodes each cycle's column currents (amperes) into y in weight x input units (mapping_decode_add).
  * With an ideal array, decoding inverts the encoding exactly: y = W_q^T x_q to rounding, where W_q is the
- * quantized weight matrix (mapping_quantized_weights) and x_q the quantized input (mapping_input_value).
+ * quantized weight matrix (mapping_quantized_weights) and x_q the input the cycles represent.
  *
  * ---- Policies ---------------------------------------------------------------------------------------------
  *
@@ -51,23 +51,9 @@
  *   y_j = step_j / dg (sum_s 2^(s b) I_s - ref_factor I_ref).  The subtraction uses the measured reference
  *   current, so it tracks whatever the array does to a column (wire drop, drift) to first order.
  *
- * Inputs.  Signed inputs take two passes: the positive part, then (only if the vector has a negative entry)
- *   the magnitude of the negative part, whose outputs are subtracted (sign-magnitude; no negative voltages
- *   reach the array).  x_max is the fixed `x_max` or, when it is 0, the largest |x| of each vector (1 if all
- *   are zero); |x| > x_max is clipped and counted (mapping_input.n_clipped).
- *   - input_mode = "bit_serial": q = round(|x| / x_step), x_step = x_max / (2^input_bits - 1); bit b of q is
- *     applied as v_read_V (1) or 0 V (0) in its own read cycle; cycles are bit 0 first, positive pass first;
- *     outputs are shift-and-added, cycle coefficient +-2^b x_step / v_read_V.
- *   - input_mode = "analog": one cycle per pass with v = min(|x|, x_max) / x_max * v_max_V (no input
- *     quantization), coefficient +-x_max / v_max_V.
- *   A cycle's coefficient converts its decoded output (weight x volt) back to weight x input units;
- *   x_q_i = sum_c coef_c v_c,i.
- *
  * Defaults are for RRAM: g_min_S 1 uS, g_max_S 100 uS (on/off 100, inside the 10 kOhm - 3.4 MOhm range of the
  * HfOx model in docs/parameters.md#mapping; the 1-100 uS range is also the conductance range of the
- * issue-5 circuit tests); v_read_V 0.2 V (convention: the issue-5 input range 0-0.2 V, below the 0.25-0.58 V
- * NeuroSim reads of docs/parameters.md#rram-operating-points, small enough not to disturb); 8-bit weights
- * and inputs and 2 bits per cell (convention: ISAAC's 2 b cells, 4 slices per sign).
+ * issue-5 circuit tests); 8-bit weights and 2 bits per cell (convention: ISAAC's 2 b cells, 4 slices per sign).
  */
 #ifndef CIM_CROSSBAR_MAPPING_H
 #define CIM_CROSSBAR_MAPPING_H
@@ -82,14 +68,12 @@ enum mapping_scheme { MAPPING_DIFFERENTIAL, MAPPING_OFFSET };
 enum mapping_levels { MAPPING_LEVELS_UNIFORM, MAPPING_LEVELS_LIST };
 enum mapping_scale { MAPPING_SCALE_MAX, MAPPING_SCALE_FIXED, MAPPING_SCALE_PERCENTILE };
 enum mapping_scale_per { MAPPING_PER_MATRIX, MAPPING_PER_COLUMN };
-enum mapping_input_mode { MAPPING_INPUT_BIT_SERIAL, MAPPING_INPUT_ANALOG };
 extern const char *const mapping_scheme_names[], *const mapping_levels_names[], *const mapping_scale_names[],
-    *const mapping_scale_per_names[], *const mapping_input_mode_names[];
+    *const mapping_scale_per_names[];
 
 /* Largest bit widths accepted: codes stay exact in a double and a level table stays small. */
 #define MAPPING_MAX_WEIGHT_BITS 30
 #define MAPPING_MAX_CELL_BITS 16
-#define MAPPING_MAX_INPUT_BITS 30
 
 typedef struct mapping_params {
     int scheme;              /* enum mapping_scheme: how the sign is carried */
@@ -103,11 +87,6 @@ typedef struct mapping_params {
     double w_max;            /* weight magnitude of the top code (scale = "fixed"), weight units */
     double percentile;       /* percentile of |w| mapped to the top code (scale = "percentile"), in (0, 100] */
     int scale_per;           /* enum mapping_scale_per: one w_max per matrix or per output column */
-    int input_mode;          /* enum mapping_input_mode */
-    long long input_bits;    /* bits of |x| in bit-serial mode */
-    double x_max;            /* input magnitude of full scale; 0: the largest |x| of each vector */
-    double v_read_V;         /* voltage of a 1 bit (bit-serial) */
-    double v_max_V;          /* voltage of |x| = x_max (analog) */
 } mapping_params;
 
 extern const param_group mapping_group;
@@ -160,33 +139,10 @@ void mapping_reconstruct_block(const mapping *m, const double *g_S, size_t nr, s
 /* W_q, rows x cols: encode then reconstruct, the quantized (and clipped) weight matrix. */
 void mapping_quantized_weights(const mapping *m, const double *w, double *w_q);
 
-/* ---- inputs ----------------------------------------------------------------------------------------------- */
-
-typedef struct mapping_input {
-    size_t rows;       /* entries of each voltage vector (the plan's rows) */
-    size_t cap_cycles; /* cycles allocated: 2 passes x (input_bits or 1) */
-    size_t n_cycles;   /* read cycles of the vector last encoded */
-    double *v_V;       /* cap_cycles x rows: cycle c's row voltages at v_V + c * rows */
-    double *coef;      /* cap_cycles: decode coefficient of each cycle (input units per volt, signed) */
-    double x_max;      /* input magnitude of full scale used for the last vector */
-    size_t n_clipped;  /* entries of the last vector with |x| > x_max */
-} mapping_input;
-
-/* Scratch for encoding inputs of m; allocated once. */
-void mapping_input_init(mapping_input *in, const mapping *m);
-void mapping_input_destroy(mapping_input *in);
-/* Encodes x (m->rows entries) into read cycles.  CIM_EINVAL naming the first entry that is not finite. */
-int mapping_encode_input(const mapping *m, const double *x, mapping_input *in);
-/* The quantized input entry i the cycles represent, sum_c coef_c v_c,i. */
-double mapping_input_value(const mapping_input *in, size_t i);
-
 /* ---- decoding --------------------------------------------------------------------------------------------- */
 
 /* Adds coef times the decoded outputs of one read of an array holding outputs [c0, c0 + nc) to y[0 .. nc)
  * (y[j - c0] for output j): i_A are its mapping_phys_cols(m, nc) column currents, coef the cycle's coefficient. */
 void mapping_decode_add(const mapping *m, size_t c0, size_t nc, const double *i_A, double coef, double *y);
-/* y (cols) from the column currents of every cycle of in on one array holding the whole matrix:
- * i_A is in->n_cycles x mapping_phys_cols(m, cols).  Cycles are added in order. */
-void mapping_decode(const mapping *m, const mapping_input *in, const double *i_A, double *y);
 
 #endif

@@ -44,7 +44,6 @@ int tiling_plan(tiling *t, const mapping *m, const double *w, size_t tile_rows, 
         const tiling_span *s = &t->span[k];
         mapping_encode_block(m, w, s->r0, s->nr, s->c0, s->nc, t->g_S + s->g_off);
     }
-    t->i_A = xmalloc(tile_cols * sizeof *t->i_A);
     t->y_part = xmalloc(t->outputs_per_tile * sizeof *t->y_part);
     return CIM_OK;
 }
@@ -58,40 +57,25 @@ void tiling_destroy(tiling *t)
 {
     free(t->span);
     free(t->g_S);
-    free(t->i_A);
     free(t->y_part);
     t->span = NULL;
-    t->g_S = t->i_A = t->y_part = NULL;
+    t->g_S = t->y_part = NULL;
 }
 
-int tiling_mvm(tiling *t, const mapping_input *in, tiling_read_fn read, void *ctx, double *y)
+int tiling_mvm(tiling *t, const double *x, tiling_tile_fn fn, void *ctx, double *y)
 {
     const mapping *m = t->m;
-    assert(in->rows == m->rows);
     for (size_t j = 0; j < m->cols; j++)
         y[j] = 0;
     for (size_t k = 0; k < t->n_tiles; k++) {
         const tiling_span *s = &t->span[k];
-        for (size_t j = 0; j < s->nc; j++)
-            t->y_part[j] = 0;
-        for (size_t c = 0; c < in->n_cycles; c++) {
-            int st = read(ctx, t, k, in->v_V + c * in->rows + s->r0, t->i_A);
-            t->n_reads++;
-            if (st != CIM_OK)
-                return st;
-            mapping_decode_add(m, s->c0, s->nc, t->i_A, in->coef[c], t->y_part);
-        }
+        int st = fn(ctx, t, k, x + s->r0, t->y_part);
+        t->n_calls++;
+        if (st != CIM_OK)
+            return st;
         for (size_t j = 0; j < s->nc; j++)
             y[s->c0 + j] += t->y_part[j];
     }
-    return CIM_OK;
-}
-
-int tiling_ideal_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A)
-{
-    (void)ctx;
-    const tiling_span *s = &t->span[k];
-    crossbar_ideal_mvm(t->g_S + s->g_off, s->nr, s->phys_cols, v_V, i_A, NULL);
     return CIM_OK;
 }
 

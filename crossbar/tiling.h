@@ -10,10 +10,10 @@
  * outputs; the grid has ceil(rows / tile_rows) row blocks and ceil(cols / outputs_per_tile) column blocks, the
  * last of each possibly partial.  Tile k = rb * n_col_blocks + cb (row-major over the grid).
  *
- * tiling_mvm reads every tile once per read cycle of the encoded input through a caller's callback (the ideal
- * sum tiling_ideal_read, a circuit solve, a device array), decodes each tile's currents into its partial outputs
- * and adds the partials to y in tile order: for each output, the row blocks in increasing order.  The order is
- * fixed, so the result is bitwise reproducible.
+ * tiling_mvm hands every tile its block of the input vector through a caller's callback (periph/tile.h: DACs,
+ * the array, ADCs and the shift-add that decodes the tile's columns into its partial outputs) and adds the
+ * partials to y in tile order: for each output, the row blocks in increasing order.  The order is fixed, so the
+ * result is bitwise reproducible.
  */
 #ifndef CIM_CROSSBAR_TILING_H
 #define CIM_CROSSBAR_TILING_H
@@ -41,16 +41,15 @@ typedef struct tiling {
     size_t n_tiles;          /* n_row_blocks * n_col_blocks */
     tiling_span *span;         /* n_tiles, tile k = rb * n_col_blocks + cb */
     double *g_S;             /* every tile's conductance matrix, row-major, at span[k].g_off */
-    size_t n_reads;          /* array reads (callback calls) since the plan */
-    double *i_A;             /* scratch: one read's column currents, tile_cols */
+    size_t n_calls;          /* tile callbacks since the plan */
     double *y_part;          /* scratch: one tile's partial outputs, outputs_per_tile */
 } tiling;
 
-/* A read of tile k: i_A (t->span[k].phys_cols column currents, amperes) for the row voltages v_V
- * (t->span[k].nr volts) applied to the array programmed with t->g_S + t->span[k].g_off (or the caller's device
- * array holding it).  Returns CIM_OK or a status reported through cim_error (a solve that did not converge:
- * CIM_ESIM), which stops tiling_mvm. */
-typedef int (*tiling_read_fn)(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A);
+/* Tile k's partial outputs y_part[0 .. t->span[k].nc) for its inputs x[0 .. t->span[k].nr) (the entries
+ * [r0, r0 + nr) of the input vector): whatever turns inputs into outputs on one array -- DACs, the array's reads,
+ * sense, ADCs, shift-add (periph/tile.h), or a caller's own.  Returns CIM_OK or a status reported through
+ * cim_error (a solve that did not converge: CIM_ESIM), which stops tiling_mvm. */
+typedef int (*tiling_tile_fn)(void *ctx, const tiling *t, size_t k, const double *x, double *y_part);
 
 /* Splits the matrix of plan m (built from w) into tiles of tile_rows x tile_cols and encodes each tile's
  * conductances from w.  CIM_EINVAL if a tile cannot hold one output (tile_cols < cols_per_output + n_ref) or a
@@ -60,13 +59,10 @@ int tiling_plan(tiling *t, const mapping *m, const double *w, size_t tile_rows, 
 int tiling_plan_crossbar(tiling *t, const mapping *m, const double *w, const crossbar_params *xp);
 void tiling_destroy(tiling *t);
 
-/* y (m->cols) = the decoded product of the encoded input in with the tiled matrix: every tile is read once per
- * cycle through read(ctx, ...), partial sums added in tile order.  Returns the first non-OK status of read
- * (y is then incomplete). */
-int tiling_mvm(tiling *t, const mapping_input *in, tiling_read_fn read, void *ctx, double *y);
-
-/* The ideal Kirchhoff read of tile k (crossbar_ideal_mvm on its conductances); ctx is unused. */
-int tiling_ideal_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A);
+/* y (m->cols) = the sum over tiles of their partial outputs for the input vector x (m->rows): tile k gets the
+ * entries of its rows through fn(ctx, ...), partial sums are added in tile order.  Returns the first non-OK status
+ * of fn (y is then incomplete). */
+int tiling_mvm(tiling *t, const double *x, tiling_tile_fn fn, void *ctx, double *y);
 
 /* The quantized weights the tiles hold, rows x cols (reconstructed from every tile's conductances). */
 void tiling_quantized_weights(const tiling *t, double *w_q);

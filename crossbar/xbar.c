@@ -95,8 +95,12 @@ int xbar_new(xbar **out, const xbar_spec *spec)
             return st;
         }
         xb->noisy = spec->var != NULL && spec->var->read.bandwidth_Hz > 0;
-        xb->linear = array_linear_read(xb->a, spec->aopts.v_read_V) && spec->cell.type != CELL_1T1R &&
-                     spec->cell.type != CELL_1S1R;
+        xb->linear = (spec->linearize || array_linear_read(xb->a, spec->aopts.v_read_V)) &&
+                     spec->cell.type != CELL_1T1R && spec->cell.type != CELL_1S1R;
+        if (spec->linearize && spec->cell.type != CELL_1R) {
+            xbar_free(xb);
+            return cim_error(CIM_EINVAL, "xbar: linearized device cells need the 1r access element");
+        }
         xb->eps = xcalloc(xb->n, sizeof *xb->eps);
         array_cells_init(&xb->ac, xb->a, xb->noisy ? xb->eps : NULL);
         xb->cells = xb->ac.cells;
@@ -384,6 +388,11 @@ static int read_one(xbar *xb, const double *v, double *i, double *p_W, int *solv
 
 int xbar_read(xbar *xb, const double *v_row_V, double *i_col_A)
 {
+    return xbar_read_for(xb, v_row_V, i_col_A, xb->s.t_read_s);
+}
+
+int xbar_read_for(xbar *xb, const double *v_row_V, double *i_col_A, double t_s)
+{
     int st = prepare(xb), solved = 0;
     if (st != CIM_OK)
         return st;
@@ -393,7 +402,7 @@ int xbar_read(xbar *xb, const double *v_row_V, double *i_col_A)
     xb->node_from_circuit = solved;
     xb->p_first_W = p;
     if (st == CIM_OK)
-        energy_tally_add(&xb->tally, ENERGY_READ, p * xb->s.t_read_s, 1);
+        energy_tally_add(&xb->tally, ENERGY_READ, p * t_s, 1);
     return st;
 }
 

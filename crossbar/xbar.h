@@ -63,6 +63,9 @@ typedef struct xbar_spec {
     double t_read_s;           /* duration of one read, for its energy */
     int reuse;                 /* 1: many reads per programmed state are expected (bit-serial cycles, batches,
                                   time steps): a linear circuit characterises its effective matrix once */
+    int linearize;             /* device cells: read as linear conductances, each cell's chord conductance at
+                                  aopts.v_read_V (with its read noise) times v -- the cells' I-V nonlinearity made
+                                  ideal (per-stage error attribution); needs the 1r access element */
     /* device cells */
     const device_type *dev;    /* the model */
     const void *dev_params;    /* its nominal parameter block (borrowed for the call) */
@@ -117,6 +120,9 @@ double xbar_time_s(const xbar *xb);
 /* One read: row voltages v_row_V (M) -> column currents i_col_A (N, into virtual ground).  CIM_ESIM if a
  * solve did not converge (the stats say how far it got). */
 int xbar_read(xbar *xb, const double *v_row_V, double *i_col_A);
+/* The same read lasting t_s instead of t_read_s (its energy is the delivered power times t_s): a segment of a
+ * pulse-width read (periph/tile.h). */
+int xbar_read_for(xbar *xb, const double *v_row_V, double *i_col_A, double t_s);
 /* n reads of the same programmed state: v_row_V n x M, i_col_A n x N (vector-major).  Circuit paths without
  * read noise solve them as one batch (circuit_solve_batch; the same bits on any thread count). */
 int xbar_read_batch(xbar *xb, size_t n, const double *v_row_V, double *i_col_A);

@@ -50,11 +50,11 @@ static const param_group *const mvm_groups[] = {&experiment_key_group, &run_grou
 static const param_group *const mvm_weights_groups[] = {
     &experiment_key_group, &run_group, &crossbar_group, &cell_group,      &mvm_group,         &mapping_group,
     &weights_group,        &device_group, &sim_group, &program_group, &variability_group, &read_noise_group,
-    &endurance_group,      NULL};
+    &endurance_group,      &dac_group,    &sense_group, &adc_group, NULL};
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
 
-const param_group *const library_groups[] = {&dac_group, &adc_group, &sense_group, NULL};
+const param_group *const library_groups[] = {NULL};
 
 /* The circuit level reads a device model only for mvm.cells = "device"; its variability is not used. */
 static int mvm_reads(const cfg *c, const param_group *g)

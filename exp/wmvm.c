@@ -50,11 +50,17 @@ static const param_spec weights_spec[] = {
     PARAM_CHOICE_F(weights_params, cells, wmvm_cells_names, WMVM_CELLS_IDEAL,
                    "ideal: every cell holds its target conductance exactly; device: every tile is an array of "
                    "device.model cells (with `variability`) programmed toward its targets per `program` and read "
-                   "t_s later, at the mapping's read voltage"),
+                   "t_s later, at the DAC's top voltage dac.v_read_V"),
     PARAM_REAL_F(weights_params, t_s, 0, 1e10, 1.0, "s",
                  "cells = \"device\": read time after the end of each tile's programming campaign (drift, "
                  "retention); 1 s by convention, past PCM's microsecond drift onset and thermal transients (aihwkit's "
                  "PCM drift is referred to t_0 = 20 s)"),
+    PARAM_INT_F(weights_params, n_calibration, 1, 100000, 16,
+                "adc.range = \"calibrated\" or \"percentile\": input vectors, uniform in [x_min, x_max] (stream "
+                "mvm.calibration), whose column currents set the ADC range of every tile before the MVM (convention: 16)"),
+    PARAM_BOOL_F(weights_params, attribution, 0,
+                 "also run the pipeline with each stage made ideal in turn and cumulatively (DAC, programming, drift, "
+                 "read noise, IR drop, sense, ADC) and report the error each adds"),
     PARAM_END,
 };
 
@@ -78,6 +84,10 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
     }
     cfg_bind(c, &mapping_group, &e->mp);
     cfg_bind(c, &weights_group, &e->p);
+    cfg_bind(c, &dac_group, &e->dac);
+    cfg_bind(c, &sense_group, &e->sense);
+    cfg_bind(c, &adc_group, &e->adc);
+    e->e_shift_add_J = 0.021e-12;
     cfg_bind(c, &device_group, &e->dev);
     cfg_bind(c, &sim_group, &e->sim);
     cfg_bind(c, &program_group, &e->prog);
@@ -111,9 +121,8 @@ static int device_prepare(exp_wmvm *e)
     e->device = 1;
     e->type = device_types[e->dev.model]; /* the resolved choice */
     variability_prepare(&e->var);
-    int bit_serial = e->mp.input_mode == MAPPING_INPUT_BIT_SERIAL;
-    e->v_array_V = bit_serial ? e->mp.v_read_V : e->mp.v_max_V;
-    const char *v_key = bit_serial ? "mapping.v_read_V" : "mapping.v_max_V";
+    e->v_array_V = e->dac.v_read_V;
+    const char *v_key = "dac.v_read_V";
     const char *lo_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_min_S";
     const char *hi_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_max_S";
     double L0 = e->m.level_S[0], L1 = e->m.level_S[e->m.n_levels - 1];
@@ -157,6 +166,39 @@ static int device_prepare(exp_wmvm *e)
 
 /* ---- inputs ------------------------------------------------------------------------------------ */
 
+/* The inputs' full scale, the cycle count, the clipped inputs, the first cycle's row voltages and the quantized
+ * inputs x_q of the reference product: the configured encoding without its analog errors (DNL, INL, settling), so
+ * x_q is the digital code's value. */
+static int encode_reference(exp_wmvm *e)
+{
+    size_t R = e->rows;
+    double top = 0;
+    for (size_t i = 0; i < R; i++)
+        top = fmax(top, fabs(e->x[i]));
+    e->x_max_used = e->dac.x_max > 0 ? e->dac.x_max : top > 0 ? top : 1.0;
+    dac_params p = e->dac;
+    p.dnl_lsb = p.inl_lsb = p.tau_s = 0;
+    dac d;
+    int st = dac_init(&d, &p, NULL);
+    if (st != CIM_OK)
+        return cim_error_prefix(st, "dac: ");
+    dac_cycles c;
+    dac_cycles_init(&c, &d, R);
+    if ((st = dac_encode(&d, e->x, e->x_max_used, &c)) == CIM_OK) {
+        e->n_cycles = c.n;
+        e->n_input_clipped = c.n_clipped;
+        e->x_q = xmalloc(R * sizeof *e->x_q);
+        e->v_first_V = xcalloc(R, sizeof *e->v_first_V);
+        for (size_t i = 0; i < R; i++)
+            e->x_q[i] = dac_input_value(&c, i);
+        if (c.n > 0)
+            memcpy(e->v_first_V, c.v_V, R * sizeof *e->v_first_V);
+    }
+    dac_cycles_destroy(&c);
+    dac_destroy(&d);
+    return st;
+}
+
 int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv, progress *prog)
 {
     int st;
@@ -196,20 +238,28 @@ int exp_wmvm_load(exp_wmvm *e, const char *w_path, const char *x_path, prov *pv,
         mapping_destroy(&e->m);
         return st;
     }
-    mapping_input_init(&e->in, &e->m);
     e->loaded = 1;
     if (e->p.cells == WMVM_CELLS_DEVICE && (st = device_prepare(e)) != CIM_OK)
         return st;
-    return mapping_encode_input(&e->m, e->x, &e->in);
+    return encode_reference(e);
 }
 
-/* ---- reads ------------------------------------------------------------------------------------- */
+/* ---- reads through tiles ------------------------------------------------------------------------- */
+
+const char *const wmvm_stage_names[WMVM_N_STAGES] = {"dac", "programming", "drift", "nonlinearity", "read_noise",
+                                                     "ir_drop", "sense", "adc"};
 
 typedef struct read_ctx {
     exp_wmvm *e;
-    size_t k;          /* tile the xbar holds; SIZE_MAX: none */
-    xbar *xb;          /* tile k's array */
+    int ideal;         /* WMVM_STAGE_* bits made ideal */
+    int record;        /* 1: the real run, whose statistics, maps and kept tiles are the experiment's */
+    size_t k;          /* tile held; SIZE_MAX: none */
+    tile *tl;          /* tile k */
+    variability quiet; /* the variability without read noise (read noise made ideal) */
+    const double *x_cal; /* n_calibration x R calibration inputs, or NULL */
+    double *y;         /* the pass's outputs */
     progress *prog;
+    size_t prog_base;  /* tiles done in earlier passes */
 } read_ctx;
 
 static double now_s(void)
@@ -219,74 +269,132 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The array of tile k as the configuration describes it: its cells, access element, wires and read time. */
-static xbar_spec tile_spec(const exp_wmvm *e, const tiling_span *s, char *stream)
+static int type_index(const char *const *names, const char *name)
 {
+    for (int k = 0; names[k] != NULL; k++)
+        if (strcmp(names[k], name) == 0)
+            return k;
+    return 0;
+}
+
+/* 1 if the ADCs' range comes from calibration reads. */
+static int calibrates(const exp_wmvm *e)
+{
+    return !adc_types[e->adc.type]->ideal && (e->adc.range == ADC_RANGE_CALIBRATED || e->adc.range == ADC_RANGE_PERCENTILE);
+}
+
+/* Tile k as the configuration describes it, with the stages in ideal made ideal: its array (cells, access
+ * element, wires, read time), DACs, sense stages and ADCs.  name gets "tile<k>" (the tile's and the array's
+ * streams). */
+static tile_spec tile_spec_of(const exp_wmvm *e, const read_ctx *r, size_t k, char *name)
+{
+    const tiling_span *s = &e->t.span[k];
+    snprintf(name, 32, "tile%zu", k);
     xbar_spec x = xbar_spec_default(s->nr, s->phys_cols);
     x.cell = e->cell;
-    x.wires = crossbar_wires(&e->xb);
+    if (r->ideal & (1 << WMVM_STAGE_NONLINEARITY)) {
+        x.cell.type = CELL_1R;
+        x.cell.iv = CELL_IV_LINEAR;
+        x.linearize = e->device;
+    }
+    if (!(r->ideal & (1 << WMVM_STAGE_IR_DROP)))
+        x.wires = crossbar_wires(&e->xb);
     x.opts = crossbar_opts(&e->xb);
     x.t_read_s = e->p.t_read_s;
-    x.reuse = e->in.n_cycles > 1;
+    /* Several reads of one programmed state: a linear circuit characterises its effective matrix once. */
+    x.reuse = e->n_cycles > 1 || e->dac.type == type_index(dac_type_names, "pulse_width") || calibrates(e);
     if (e->device) {
         x.cells = XBAR_CELLS_DEVICE;
         x.dev = e->type;
         x.dev_params = e->model;
-        x.var = &e->var;
+        x.var = (r->ideal & (1 << WMVM_STAGE_READ_NOISE)) ? &r->quiet : &e->var;
         x.aopts.T_K = e->dev.T_K;
         x.aopts.v_read_V = e->v_array_V;
         x.aopts.t_read_s = e->p.t_read_s;
         x.aopts.seed = (uint64_t)e->run.seed;
-        x.aopts.stream = stream;
+        x.aopts.stream = name;
         x.aopts.sim = e->sim;
     }
-    return x;
+    tile_spec ts;
+    memset(&ts, 0, sizeof ts);
+    ts.array = x;
+    ts.m = &e->m;
+    ts.c0 = s->c0;
+    ts.nc = s->nc;
+    ts.dac = e->dac;
+    ts.sense = e->sense;
+    ts.adc = e->adc;
+    if (r->ideal & (1 << WMVM_STAGE_DAC))
+        ts.dac.type = type_index(dac_type_names, "ideal");
+    if (r->ideal & (1 << WMVM_STAGE_SENSE))
+        ts.sense.type = type_index(sense_type_names, "none");
+    if (r->ideal & (1 << WMVM_STAGE_ADC))
+        ts.adc.type = type_index(adc_type_names, "ideal");
+    ts.e_shift_add_J = e->e_shift_add_J;
+    ts.seed = (uint64_t)e->run.seed;
+    ts.name = name;
+    return ts;
 }
 
-/* Device cells: programs tile k's array toward the tile's targets from t = 0, lets it rest until weights.t_s after
- * its campaign and records what programming did (per cell in the layout of t->g_S, and in sum). */
-static int program_tile(exp_wmvm *e, xbar *xb, const tiling *t, size_t k)
+/* Device cells: programs tile k's array toward the tile's targets from t = 0 and records what programming did
+ * (per cell in the layout of t->g_S, and in sum). */
+static int program_tile(exp_wmvm *e, xbar *xb, size_t k, int record)
 {
+    const tiling *t = &e->t;
     const tiling_span *s = &t->span[k];
     const double *target = t->g_S + s->g_off;
     program_report rep;
     double t0 = now_s();
     int st = xbar_program(xb, &e->prog, target, 0.0, &rep);
-    e->pr.wall_s += now_s() - t0;
+    if (record)
+        e->pr.wall_s += now_s() - t0;
     if (st != CIM_OK) {
         program_report_free(&rep);
         return cim_error_prefix(st, "tile %zu: ", k);
     }
-    const array *a = xbar_array(xb);
-    wmvm_program *pr = &e->pr;
-    size_t n = a->n;
-    for (size_t c = 0; c < n; c++) {
-        size_t q = s->g_off + c;
-        e->pulses[q] = rep.iterations[c];
-        e->ok[q] = rep.ok[c];
-        e->e_write_J[q] = rep.e_write_J[c];
-        e->e_disturb_J[q] = rep.e_disturb_J[c];
-        pr->n_stuck += a->stuck[c] != 0;
+    if (record) {
+        const array *a = xbar_array(xb);
+        wmvm_program *pr = &e->pr;
+        size_t n = a->n;
+        for (size_t c = 0; c < n; c++) {
+            size_t q = s->g_off + c;
+            e->pulses[q] = rep.iterations[c];
+            e->ok[q] = rep.ok[c];
+            e->e_write_J[q] = rep.e_write_J[c];
+            e->e_disturb_J[q] = rep.e_disturb_J[c];
+            pr->n_stuck += a->stuck[c] != 0;
+        }
+        pr->n_cells += rep.n_programmed;
+        pr->n_failed += rep.n_failed;
+        pr->n_out_of_tol_end += rep.n_out_of_tol_end;
+        pr->n_pulses += rep.n_log;
+        pr->n_fast += rep.n_fast;
+        pr->iter_max = fmax(pr->iter_max, rep.iter_max);
+        pr->iter_mean += rep.iter_mean * (double)rep.n_programmed; /* a sum until exp_wmvm_run divides */
+        pr->e_write_J += rep.e_write_total_J;
+        pr->e_disturb_J += rep.e_disturb_total_J;
+        pr->e_verify_J += rep.e_read_total_J;
+        pr->t_campaign_max_s = fmax(pr->t_campaign_max_s, rep.t_end_s);
+        pr->dg_disturb_max_rel = fmax(pr->dg_disturb_max_rel, rep.dg_disturb_max_rel);
     }
-    pr->n_cells += rep.n_programmed;
-    pr->n_failed += rep.n_failed;
-    pr->n_out_of_tol_end += rep.n_out_of_tol_end;
-    pr->n_pulses += rep.n_log;
-    pr->n_fast += rep.n_fast;
-    pr->iter_max = fmax(pr->iter_max, rep.iter_max);
-    pr->iter_mean += rep.iter_mean * (double)rep.n_programmed; /* a sum until exp_wmvm_run divides */
-    pr->e_write_J += rep.e_write_total_J;
-    pr->e_disturb_J += rep.e_disturb_total_J;
-    pr->e_verify_J += rep.e_read_total_J;
-    pr->t_campaign_max_s = fmax(pr->t_campaign_max_s, rep.t_end_s);
-    pr->dg_disturb_max_rel = fmax(pr->dg_disturb_max_rel, rep.dg_disturb_max_rel);
     program_report_free(&rep);
+    return CIM_OK;
+}
 
-    /* Rest until the read; the noiseless conductances then are what the tile holds. */
-    if ((st = xbar_rest(xb, xbar_time_s(xb) + e->p.t_s)) != CIM_OK ||
-        (st = xbar_conductances(xb, e->g_read_S + s->g_off)) != CIM_OK)
+/* Device cells after programming (or exact placement): rest until the read time; the real run records the noiseless
+ * conductances then. */
+static int settle_tile(exp_wmvm *e, xbar *xb, size_t k, int ideal, int record)
+{
+    const tiling_span *s = &e->t.span[k];
+    double t_read = xbar_time_s(xb) + ((ideal & (1 << WMVM_STAGE_DRIFT)) ? 0.0 : e->p.t_s);
+    int st = xbar_rest(xb, t_read);
+    if (st != CIM_OK || !record)
+        return st != CIM_OK ? cim_error_prefix(st, "tile %zu: ", k) : CIM_OK;
+    if ((st = xbar_conductances(xb, e->g_read_S + s->g_off)) != CIM_OK)
         return cim_error_prefix(st, "tile %zu: ", k);
-    for (size_t c = 0; c < n; c++) {
+    const double *target = e->t.g_S + s->g_off;
+    wmvm_program *pr = &e->pr;
+    for (size_t c = 0; c < s->nr * s->phys_cols; c++) {
         double d = e->g_read_S[s->g_off + c] / target[c] - 1;
         pr->g_err_rms += d * d; /* sums until exp_wmvm_run divides */
         pr->g_err_mean += d;
@@ -295,55 +403,111 @@ static int program_tile(exp_wmvm *e, xbar *xb, const tiling *t, size_t k)
     return CIM_OK;
 }
 
-/* Releases the xbar of the tile held: its tally and solve statistics go into the experiment's sums. */
+/* Releases the tile held: its energy, statistics and solve counts go into the experiment's sums (real run). */
 static void release_tile(read_ctx *r)
 {
     exp_wmvm *e = r->e;
-    if (r->xb == NULL)
+    if (r->tl == NULL)
         return;
-    energy_tally_merge(&e->tally, xbar_energy(r->xb));
-    const xbar_solve_stats *ss = xbar_stats(r->xb);
-    e->n_solves += ss->n_solves;
-    e->iterations += (int)ss->iterations;
-    e->max_residual = fmax(e->max_residual, ss->max_residual);
-    if (!e->keep_arrays)
-        xbar_free(r->xb);
-    r->xb = NULL;
+    if (r->record) {
+        energy_tally te;
+        tile_energy(r->tl, &te);
+        energy_tally_merge(&e->tally, &te);
+        const xbar_solve_stats *ss = xbar_stats(tile_xbar(r->tl));
+        e->n_solves += ss->n_solves;
+        e->iterations += (int)ss->iterations;
+        e->max_residual = fmax(e->max_residual, ss->max_residual);
+        const tile_stats *ts = tile_get_stats(r->tl);
+        e->n_reads += ts->n_reads;
+        e->n_conversions += ts->n_conversions;
+        e->n_adc_clipped += ts->n_adc_clipped;
+        e->n_sense_saturated += ts->n_sense_saturated;
+        e->latency_s = fmax(e->latency_s, ts->latency_s);
+        e->periphery_area_um2 += tile_periphery_area_um2(r->tl);
+        if (r->k == 0) {
+            e->adc_lo_A = ts->adc_lo_A;
+            e->adc_hi_A = ts->adc_hi_A;
+        }
+    }
+    if (!(r->record && e->keep_arrays))
+        tile_free(r->tl);
+    r->tl = NULL;
 }
 
-/* Makes tile k's array if it is not the one held: conductance cells hold the tile's conductances, device
- * cells are programmed toward them. */
-static int hold_tile(read_ctx *r, const tiling *t, size_t k)
+/* Makes tile k if it is not the one held: conductance cells hold the tile's conductances, device cells are
+ * programmed toward them (or placed exactly, programming made ideal) and rest until the read; then the ADCs are
+ * calibrated when their range needs it. */
+static int hold_tile(read_ctx *r, size_t k)
 {
     if (r->k == k)
         return CIM_OK;
     exp_wmvm *e = r->e;
-    const tiling_span *s = &t->span[k];
+    const tiling_span *s = &e->t.span[k];
     release_tile(r);
     r->k = k;
-    progress_update(r->prog, (double)k);
-    char stream[32];
-    snprintf(stream, sizeof stream, "tile%zu", k);
-    xbar_spec x = tile_spec(e, s, stream);
-    int st = xbar_new(&r->xb, &x);
+    progress_update(r->prog, (double)(r->prog_base + k));
+    char name[32];
+    tile_spec ts = tile_spec_of(e, r, k, name);
+    int st = tile_new(&r->tl, &ts);
     if (st != CIM_OK)
         return cim_error_prefix(st, "tile %zu: ", k);
-    if (e->keep_arrays)
-        e->xbars[k] = r->xb;
-    e->read_path = xbar_read_path(r->xb);
-    e->effective = xbar_uses_circuit(r->xb) && xbar_is_linear(r->xb) && x.reuse && !xbar_is_noisy(r->xb);
-    if (e->device)
-        return program_tile(e, r->xb, t, k);
-    return xbar_set_conductances(r->xb, t->g_S + s->g_off);
+    xbar *xb = tile_xbar(r->tl);
+    if (r->record) {
+        if (e->keep_arrays) {
+            e->tiles[k] = r->tl;
+            e->xbars[k] = xb;
+        }
+        e->read_path = xbar_read_path(xb);
+        e->effective = xbar_uses_circuit(xb) && xbar_is_linear(xb) && ts.array.reuse && !xbar_is_noisy(xb);
+    }
+    const double *target = e->t.g_S + s->g_off;
+    if (e->device) {
+        if (r->ideal & (1 << WMVM_STAGE_PROGRAMMING))
+            st = xbar_set_conductances(xb, target);
+        else
+            st = program_tile(e, xb, k, r->record);
+        if (st == CIM_OK)
+            st = settle_tile(e, xb, k, r->ideal, r->record);
+    } else
+        st = xbar_set_conductances(xb, target);
+    if (st != CIM_OK)
+        return cim_error_prefix(st, "tile %zu: ", k);
+    if (r->x_cal != NULL) {
+        size_t n = (size_t)e->p.n_calibration, R = e->rows;
+        double *xc = xmalloc(n * s->nr * sizeof *xc);
+        for (size_t v = 0; v < n; v++)
+            memcpy(xc + v * s->nr, r->x_cal + v * R + s->r0, s->nr * sizeof *xc);
+        st = tile_calibrate(r->tl, n, xc, e->x_max_used);
+        free(xc);
+    }
+    return st;
 }
 
-static int wmvm_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A)
+static int wmvm_tile(void *ctx, const tiling *t, size_t k, const double *x, double *y_part)
 {
+    (void)t;
     read_ctx *r = ctx;
-    int st = hold_tile(r, t, k);
+    int st = hold_tile(r, k);
     if (st != CIM_OK)
         return st;
-    return xbar_read(r->xb, v_V, i_A);
+    if ((st = tile_mvm(r->tl, x, r->e->x_max_used, y_part)) != CIM_OK)
+        return cim_error_prefix(st, "tile %zu: ", k);
+    return CIM_OK;
+}
+
+/* One pass of the pipeline with the stages in ideal made ideal: y (C). */
+static int pipeline(exp_wmvm *e, int ideal, int record, const double *x_cal, progress *prog, size_t prog_base,
+                    double *y)
+{
+    read_ctx r = {.e = e, .ideal = ideal, .record = record, .k = (size_t)-1, .x_cal = x_cal, .prog = prog,
+                  .prog_base = prog_base};
+    if (e->device) {
+        r.quiet = e->var; /* a shallow copy: borrowed by the tiles of this pass only */
+        r.quiet.read.bandwidth_Hz = 0;
+    }
+    int st = tiling_mvm(&e->t, e->x, wmvm_tile, &r, y);
+    release_tile(&r);
+    return st;
 }
 
 static void error_of(const double *y, const double *ref, size_t n, wmvm_error *out)
@@ -361,6 +525,66 @@ static void error_of(const double *y, const double *ref, size_t n, wmvm_error *o
     out->snr_dB = se > 0 ? 10 * log10(ss / se) : INFINITY;
 }
 
+static double rmse_of(const double *y, const double *ref, size_t n)
+{
+    wmvm_error er;
+    error_of(y, ref, n, &er);
+    return er.rmse;
+}
+
+/* Which stages this configuration has at all (the others are ideal already). */
+static void stages_present(const exp_wmvm *e, int *applies)
+{
+    applies[WMVM_STAGE_DAC] = e->dac.type != type_index(dac_type_names, "ideal");
+    applies[WMVM_STAGE_PROGRAMMING] = e->device;
+    applies[WMVM_STAGE_DRIFT] = e->device && e->p.t_s > 0;
+    int nonlinear_access = e->cell.type == CELL_1S1R || (e->device && e->cell.type == CELL_1T1R);
+    applies[WMVM_STAGE_NONLINEARITY] = nonlinear_access || (e->device ? !e->dev_linear : e->cell.iv != CELL_IV_LINEAR);
+    applies[WMVM_STAGE_READ_NOISE] = e->device && e->noisy;
+    circuit_wires w = crossbar_wires(&e->xb);
+    applies[WMVM_STAGE_IR_DROP] = !crossbar_wires_ideal(&w);
+    applies[WMVM_STAGE_SENSE] = e->sense.type != type_index(sense_type_names, "none");
+    applies[WMVM_STAGE_ADC] = e->adc.type != type_index(adc_type_names, "ideal");
+}
+
+/* The attribution passes: the reference (all ideal), each stage alone, and the stages cumulatively. */
+static int attribute(exp_wmvm *e, const double *x_cal, progress *prog)
+{
+    size_t C = e->cols, nt = e->t.n_tiles;
+    wmvm_attribution *a = e->attr = xcalloc(1, sizeof *e->attr);
+    stages_present(e, a->applies);
+    double *ref = xmalloc(C * sizeof *ref), *y = xmalloc(C * sizeof *y);
+    size_t pass = 1;
+    int st = pipeline(e, WMVM_ALL_IDEAL, 0, x_cal, prog, nt * pass++, ref);
+    double ss = 0;
+    for (size_t j = 0; j < C; j++)
+        ss += ref[j] * ref[j];
+    a->rms_ref = C ? sqrt(ss / (double)C) : 0;
+    /* The reference is W_q^T x (exact inputs) to rounding; the real run's distance from it. */
+    size_t R = e->rows;
+    double *wq = xmalloc(R * C * sizeof *wq);
+    tiling_quantized_weights(&e->t, wq);
+    for (size_t j = 0; j < C; j++)
+        y[j] = 0;
+    for (size_t i = 0; i < R; i++)
+        for (size_t j = 0; j < C; j++)
+            y[j] += wq[i * C + j] * e->x[i];
+    free(wq);
+    a->ref_vs_exact_rmse = rmse_of(ref, y, C);
+    a->full_rmse = rmse_of(e->y, ref, C);
+    for (int s = 0; s < WMVM_N_STAGES && st == CIM_OK; s++) {
+        if ((st = pipeline(e, WMVM_ALL_IDEAL & ~(1 << s), 0, x_cal, prog, nt * pass++, y)) != CIM_OK)
+            break;
+        a->alone_rmse[s] = rmse_of(y, ref, C);
+        if ((st = pipeline(e, WMVM_ALL_IDEAL & ~((2 << s) - 1), 0, x_cal, prog, nt * pass++, y)) != CIM_OK)
+            break;
+        a->cumulative_rmse[s] = rmse_of(y, ref, C);
+    }
+    free(ref);
+    free(y);
+    return st;
+}
+
 int exp_wmvm_run(exp_wmvm *e, progress *prog)
 {
     size_t R = e->rows, C = e->cols;
@@ -368,11 +592,9 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
     e->y_float = xcalloc(C, sizeof *e->y_float);
     e->y_quant = xcalloc(C, sizeof *e->y_quant);
     e->w_q = xmalloc(R * C * sizeof *e->w_q);
-    e->x_q = xmalloc(R * sizeof *e->x_q);
+    size_t passes = e->p.attribution ? 2 + 2 * WMVM_N_STAGES : 1;
     if (prog != NULL)
-        prog->total = (double)e->t.n_tiles;
-
-    read_ctx r = {.e = e, .k = (size_t)-1, .prog = prog};
+        prog->total = (double)(e->t.n_tiles * passes);
     if (e->device) {
         size_t n_all = 0;
         for (size_t k = 0; k < e->t.n_tiles; k++)
@@ -383,11 +605,22 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
         e->e_write_J = xcalloc(n_all, sizeof *e->e_write_J);
         e->e_disturb_J = xcalloc(n_all, sizeof *e->e_disturb_J);
     }
-    if (e->keep_arrays)
+    if (e->keep_arrays) {
+        e->tiles = xcalloc(e->t.n_tiles, sizeof *e->tiles);
         e->xbars = xcalloc(e->t.n_tiles, sizeof *e->xbars);
+    }
+    /* Calibration inputs for the ADC range: uniform in [weights.x_min, x_max], their own stream. */
+    double *x_cal = NULL;
+    if (calibrates(e)) {
+        size_t n = (size_t)e->p.n_calibration;
+        x_cal = xmalloc(n * R * sizeof *x_cal);
+        gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "mvm.calibration");
+        for (size_t k = 0; k < n * R; k++)
+            x_cal[k] = e->p.x_min + (e->p.x_max - e->p.x_min) * gsl_rng_uniform(r);
+        rng_free(r);
+    }
     energy_tally_zero(&e->tally);
-    int st = tiling_mvm(&e->t, &e->in, wmvm_read, &r, e->y);
-    release_tile(&r);
+    int st = pipeline(e, e->ideal_mask, 1, x_cal, prog, 0, e->y);
     e->circuit = e->read_path == XBAR_READ_CIRCUIT || e->read_path == XBAR_READ_NEWTON;
     e->energy_J = energy_tally_J(&e->tally, ENERGY_READ);
     if (e->device && e->pr.n_cells > 0) {
@@ -396,11 +629,12 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
         e->pr.g_err_rms = sqrt(e->pr.g_err_rms / n);
         e->pr.g_err_mean /= n;
     }
+    if (st == CIM_OK && e->p.attribution)
+        st = attribute(e, x_cal, prog);
+    free(x_cal);
 
     /* References: the float product, and the product an ideal array computes with the quantized operands. */
     tiling_quantized_weights(&e->t, e->w_q);
-    for (size_t i = 0; i < R; i++)
-        e->x_q[i] = mapping_input_value(&e->in, i);
     for (size_t i = 0; i < R; i++)
         for (size_t j = 0; j < C; j++) {
             e->y_float[j] += e->w[i * C + j] * e->x[i];
@@ -477,6 +711,42 @@ static json_t *error_json(const wmvm_error *er)
     return j;
 }
 
+/* The converters and what they did: types, resolutions, the ADC range, counts, latency and area. */
+static json_t *periphery_json(const exp_wmvm *e)
+{
+    json_t *jd = json_pack("{s:s, s:I, s:f, s:f, s:I}", "type", dac_type_names[e->dac.type], "bits",
+                            (json_int_t)e->dac.bits, "v_read_V", e->dac.v_read_V, "x_full_scale", e->x_max_used,
+                            "clipped_inputs", (json_int_t)e->n_input_clipped);
+    json_t *js = json_pack("{s:s, s:I}", "type", sense_type_names[e->sense.type], "saturated_reads",
+                              (json_int_t)e->n_sense_saturated);
+    json_t *ja = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I}", "type", adc_type_names[e->adc.type], "bits",
+                            (json_int_t)e->adc.bits, "range", adc_range_names[e->adc.range], "cols_per_adc",
+                            (json_int_t)e->adc.cols_per_adc, "conversions", (json_int_t)e->n_conversions, "clipped",
+                            (json_int_t)e->n_adc_clipped);
+    if (e->adc_hi_A > e->adc_lo_A) {
+        json_object_set_new(ja, "range_lo_A", json_real(e->adc_lo_A));
+        json_object_set_new(ja, "range_hi_A", json_real(e->adc_hi_A));
+    }
+    return json_pack("{s:o, s:o, s:o, s:f, s:f}", "dac", jd, "sense", js, "adc", ja, "latency_s", e->latency_s,
+                     "area_um2", e->periphery_area_um2);
+}
+
+static json_t *attribution_json(const wmvm_attribution *a)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "reference_rms", json_real(a->rms_ref));
+    json_object_set_new(j, "full_run_rmse", json_real(a->full_rmse));
+    json_object_set_new(j, "what",
+                        json_string("RMS output error (weight x input units) against the run with every stage ideal: "
+                                    "alone = only this stage real; cumulative = this stage and those before it real, "
+                                    "in pipeline order"));
+    for (int k = 0; k < WMVM_N_STAGES; k++)
+        json_object_set_new(j, wmvm_stage_names[k],
+                            json_pack("{s:f, s:f, s:b}", "alone_rmse", a->alone_rmse[k], "cumulative_rmse",
+                                      a->cumulative_rmse[k], "present", a->applies[k]));
+    return j;
+}
+
 json_t *exp_wmvm_summary(const exp_wmvm *e)
 {
     strbuf d;
@@ -496,12 +766,12 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
         "scheme", mapping_scheme_names[e->m.p.scheme], "weight_bits", (json_int_t)e->m.p.weight_bits, "bits_per_cell",
         (json_int_t)e->m.p.bits_per_cell, "slices", (json_int_t)e->m.n_slices, "cols_per_output",
         (json_int_t)e->m.cols_per_output, "dg_S", e->m.dg_S, "tiles", d.s, "n_tiles", (json_int_t)e->t.n_tiles,
-        "read_cycles", (json_int_t)e->in.n_cycles, "array_reads", (json_int_t)e->t.n_reads, "tile_utilization",
+        "read_cycles", (json_int_t)e->n_cycles, "array_reads", (json_int_t)e->n_reads, "tile_utilization",
         tiling_utilization(&e->t));
     strbuf_destroy(&d);
     json_object_set_new(j, "clipped",
                         json_pack("{s:I, s:I}", "weights", (json_int_t)e->m.n_clipped, "inputs",
-                                  (json_int_t)e->in.n_clipped));
+                                  (json_int_t)e->n_input_clipped));
     json_object_set_new(j, "error_vs_float", error_json(&e->vs_float));
     json_object_set_new(j, "error_vs_quantized", error_json(&e->vs_quant));
     json_object_set_new(j, "quantized_vs_float", error_json(&e->quant_vs_float));
@@ -510,6 +780,9 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
     json_object_set_new(j, "energy",
                         json_pack("{s:f, s:f, s:s}", "array_J", e->energy_J, "t_read_s", e->p.t_read_s, "what", what));
     json_object_set_new(j, "energy_tally", energy_tally_json(&e->tally));
+    json_object_set_new(j, "periphery", periphery_json(e));
+    if (e->attr != NULL)
+        json_object_set_new(j, "attribution", attribution_json(e->attr));
     json_object_set_new(j, "read_path", json_string(xbar_read_path_names[e->read_path]));
     if (e->device) {
         const wmvm_program *pr = &e->pr;
@@ -551,13 +824,18 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 
 void exp_wmvm_free(exp_wmvm *e)
 {
-    if (e->xbars != NULL)
+    if (e->tiles != NULL)
         for (size_t k = 0; k < e->t.n_tiles; k++)
-            xbar_free(e->xbars[k]);
+            tile_free(e->tiles[k]);
+    free(e->tiles);
     free(e->xbars);
+    e->tiles = NULL;
     e->xbars = NULL;
+    free(e->attr);
+    free(e->v_first_V);
+    e->attr = NULL;
+    e->v_first_V = NULL;
     if (e->loaded) {
-        mapping_input_destroy(&e->in);
         tiling_destroy(&e->t);
         mapping_destroy(&e->m);
         e->loaded = 0;
@@ -608,7 +886,7 @@ int exp_wmvm_write_spice(const exp_wmvm *e, const char *path)
         cell_array ca;
         if ((st = cell_array_init(&ca, &lin, sp->nr, sp->phys_cols, e->t.g_S + sp->g_off)) != CIM_OK)
             break;
-        spice_array sa = {sp->nr, sp->phys_cols, crossbar_wires(&e->xb), NULL, NULL, e->in.v_V + sp->r0, NULL, &ca, 0};
+        spice_array sa = {sp->nr, sp->phys_cols, crossbar_wires(&e->xb), NULL, NULL, e->v_first_V + sp->r0, NULL, &ca, 0};
         strbuf b, name;
         strbuf_init(&b);
         strbuf_init(&name);

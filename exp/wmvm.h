@@ -40,6 +40,10 @@
 #include "crossbar/program.h"
 #include "crossbar/tiling.h"
 #include "crossbar/xbar.h"
+#include "periph/adc.h"
+#include "periph/dac.h"
+#include "periph/sense.h"
+#include "periph/tile.h"
 #include "energy/tally.h"
 #include "device/device.h"
 #include "device/integrate.h"
@@ -58,6 +62,8 @@ typedef struct weights_params {
     double t_read_s; /* duration of one array read, for the energy estimate */
     int cells;       /* WMVM_CELLS_IDEAL or WMVM_CELLS_DEVICE */
     double t_s;      /* device cells: read time after the end of each tile's programming campaign */
+    long long n_calibration; /* input vectors the ADCs are calibrated on (adc.range calibrated or percentile) */
+    int attribution; /* 1: also run the pipeline with its stages made ideal (per-stage error attribution) */
 } weights_params;
 
 enum { WMVM_CELLS_IDEAL, WMVM_CELLS_DEVICE };
@@ -96,6 +102,32 @@ typedef struct wmvm_error {
     double snr_dB;      /* 10 log10(sum r^2 / sum (y - r)^2); +inf when exact */
 } wmvm_error;
 
+/* Per-stage error attribution (weights.attribution = true).  The stages of the pipeline, in its order; each can be
+ * made ideal: the DAC (dac.type = "ideal": exact analog inputs), programming (device cells placed exactly at their
+ * targets instead of programmed by pulses), drift (read right after programming instead of weights.t_s later),
+ * nonlinearity (the cells' I-V and their access element: conductance cells linear and 1r, device cells read as
+ * their chord conductance at dac.v_read_V times v, 1r), read noise (variability.read off), IR drop (perfect wires),
+ * the sense stage (sense.type = "none") and the ADC (adc.type = "ideal": no quantization, clipping, offset, INL or
+ * noise).  The reference is the run with every stage ideal: W_q^T x with the quantized weights and exact inputs,
+ * to rounding (ref_vs_exact_rmse says by how much).  For each stage: the error when it
+ * alone is real (every other ideal), and the error when it and every stage before it are real (cumulatively, in
+ * pipeline order; the last is the full run's error).  Errors are RMS over the outputs, weight x input units. */
+enum {
+    WMVM_STAGE_DAC, WMVM_STAGE_PROGRAMMING, WMVM_STAGE_DRIFT, WMVM_STAGE_NONLINEARITY, WMVM_STAGE_READ_NOISE,
+    WMVM_STAGE_IR_DROP, WMVM_STAGE_SENSE, WMVM_STAGE_ADC, WMVM_N_STAGES
+};
+extern const char *const wmvm_stage_names[WMVM_N_STAGES]; /* "dac", "programming", ... */
+#define WMVM_ALL_IDEAL ((1 << WMVM_N_STAGES) - 1)
+
+typedef struct wmvm_attribution {
+    double rms_ref;                     /* RMS of the reference outputs */
+    double ref_vs_exact_rmse;           /* the reference against W_q^T x computed directly (rounding only) */
+    double full_rmse;                   /* the real run's y against the reference */
+    double alone_rmse[WMVM_N_STAGES];   /* error with only this stage real */
+    double cumulative_rmse[WMVM_N_STAGES]; /* error with this stage and those before it real */
+    int applies[WMVM_N_STAGES];         /* 0 where the stage is already ideal in this configuration */
+} wmvm_attribution;
+
 typedef struct exp_wmvm {
     experiment_key key;   /* bound to the top-level key `experiment` (with bind_shared) */
     run_params run;       /* bound to `run` (or copied in by the caller, see exp_wmvm_init) */
@@ -118,7 +150,21 @@ typedef struct exp_wmvm {
     const char *x_source;
     mapping m;            /* the plan */
     tiling t;              /* the tiles with their conductances */
-    mapping_input in;     /* the encoded input */
+    dac_params dac;       /* bound to `dac`: the row drivers and the input encoding */
+    sense_params sense;   /* bound to `sense` */
+    adc_params adc;       /* bound to `adc` */
+    double x_max_used;    /* the inputs' full scale (dac.x_max, or the largest |x|) */
+    size_t n_cycles;      /* read cycles of the input per tile */
+    size_t n_input_clipped; /* inputs beyond the full scale */
+    double *v_first_V;    /* R: the row voltages of the first read cycle (the SPICE export's) */
+    size_t n_reads;       /* array reads over all tiles */
+    size_t n_conversions; /* ADC conversions over all tiles */
+    size_t n_adc_clipped; /* of which outside the ADC range */
+    size_t n_sense_saturated; /* reads whose sense stage saturated */
+    double adc_lo_A, adc_hi_A; /* the ADC range of tile 0 */
+    double latency_s;     /* one MVM: the slowest tile (tiles run in parallel) */
+    double periphery_area_um2; /* every tile's DACs, sense stages and ADCs */
+    double e_shift_add_J; /* digital energy per shift-add (the tiles') */
     double *y;            /* C outputs (the result) */
     double *y_float;      /* C: W^T x in double precision */
     double *y_quant;      /* C: W_q^T x_q, the ideal quantized product */
@@ -148,7 +194,10 @@ typedef struct exp_wmvm {
     double *e_disturb_J;  /* per cell: half-select stress energy it received */
     energy_tally tally;   /* every tile's array tally (programming and reads), summed */
     int keep_arrays;      /* set by the caller before exp_wmvm_run: keep every tile's array (else one at a time) */
-    xbar **xbars;         /* with keep_arrays: n_tiles arrays as last read (their state at t_s) */
+    tile **tiles;         /* with keep_arrays: n_tiles tiles as last read (their arrays' state at t_s) */
+    xbar **xbars;         /* with keep_arrays: their arrays (tile_xbar; owned by the tiles) */
+    int ideal_mask;       /* stages made ideal (WMVM_STAGE_* bits; set by the attribution runs) */
+    wmvm_attribution *attr; /* weights.attribution: the per-stage errors (NULL otherwise) */
     wmvm_program pr;      /* the programming summary */
     int loaded;           /* 1 once the plan is built (exp_wmvm_free releases it) */
 } exp_wmvm;

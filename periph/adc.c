@@ -48,7 +48,7 @@ static const adc_type adc_ideal = {"ideal", "ideal: no quantization, no noise, n
                                    cycles_none, ADC_CLK_DEFAULT_HZ};
 
 /* One list: X(name) is the table adc_<name> and the config name "name", in the same order. */
-#define ADC_TYPES(X) X(sar) X(flash) X(ramp) X(integrating) X(cco) X(ideal)
+#define ADC_TYPES(X) X(ideal) X(sar) X(flash) X(ramp) X(integrating) X(cco)
 #define ADC_AS_TYPE(n) &adc_##n,
 #define ADC_AS_NAME(n) #n,
 const adc_type *const adc_types[] = {ADC_TYPES(ADC_AS_TYPE) NULL};
@@ -74,9 +74,10 @@ static size_t adc_type_count(void)
 
 static const param_spec adc_spec[] = {
     PARAM_CHOICE_F(adc_params, type, adc_type_names, 0,
-                   "converter: sar (N clock periods), flash (1), ramp (2^N), integrating (2^(N+1)), cco (2^N), or "
-                   "ideal (the current unchanged, no energy); sar by default, the column ADC of ISAAC [ISAAC2016] "
-                   "and NeuroSim [NeuroSim-V14-SAR]"),
+                   "converter: sar (N clock periods; the column ADC of ISAAC [ISAAC2016] and NeuroSim "
+                   "[NeuroSim-V14-SAR]), flash (1), ramp (2^N), integrating (2^(N+1)), cco (2^N), or ideal (the "
+                   "current unchanged, no energy: the ADC is not modelled, the default, so that a configuration says "
+                   "which converter it means)"),
     PARAM_INT_F(adc_params, bits, 1, ADC_MAX_BITS, 6,
                 "resolution N (6: inside the ENOB 4-8 class whose median FOM_W is fom_J [Murmann-survey]; ISAAC's "
                 "model spans 4-10 bits [ISAAC2016])"),

@@ -1,15 +1,12 @@
-/* tests/test_mapping.c -- weight-to-conductance mapping and input encoding (crossbar/mapping.h).
+/* tests/test_mapping.c -- weight-to-conductance mapping and the decode (crossbar/mapping.h).
  *
  * References are written here from the policies in mapping.h, independently of the library: the weight
- * quantizers (round |w| / step or w / step, clipped), the input quantizer, order statistics for percentiles.
- * End-to-end products go through the ideal crossbar (crossbar_ideal_mvm), and are compared with W_q^T x_q
- * to 1e-12 of sum_i |w_q x_q| (rounding), and with the float product W^T x within the analytic bound of the
- * quantization, |w_q x_q - w x| <= e_w (|x| + e_x) + |w| e_x per term, e_w and e_x half a step.
+ * quantizers (round |w| / step or w / step, clipped), order statistics for percentiles.  The end-to-end
+ * products with encoded inputs (DACs, periph/dac.h) are tests/test_tile.c's.
  */
 #include "core/cfg.h"
 #include "core/status.h"
 #include "core/xalloc.h"
-#include "crossbar/ideal.h"
 #include "crossbar/mapping.h"
 
 #include "tests/util.h"
@@ -349,164 +346,6 @@ Test(mapping, per_column_scale_resolves_a_small_column)
     free(w);
 }
 
-/* ---- inputs and the ideal array ---------------------------------------------------------------------------- */
-
-/* y through the ideal crossbar: encode x, one crossbar_ideal_mvm per cycle, decode. */
-static void ideal_product(const mapping *m, const double *g, const double *x, mapping_input *in, double *y)
-{
-    const size_t P = mapping_phys_cols(m, m->cols);
-    cr_assert_eq(mapping_encode_input(m, x, in), CIM_OK, "%s", cim_errmsg());
-    double *i_A = xmalloc(in->n_cycles * P * sizeof *i_A);
-    for (size_t c = 0; c < in->n_cycles; c++)
-        crossbar_ideal_mvm(g, m->rows, P, in->v_V + c * m->rows, i_A + c * P, NULL);
-    mapping_decode(m, in, i_A, y);
-    free(i_A);
-}
-
-typedef struct e2e {
-    int scheme, weight_bits, bits_per_cell, input_mode, input_bits;
-} e2e;
-
-static void end_to_end(e2e c)
-{
-    const size_t R = 37, C = 23;
-    mapping_params p = defaults();
-    p.scheme = c.scheme;
-    p.weight_bits = c.weight_bits;
-    p.bits_per_cell = c.bits_per_cell;
-    p.input_mode = c.input_mode;
-    p.input_bits = c.input_bits;
-    double *w = util_random_vec(R * C, -0.8, 1.13, 2024 + (unsigned long)c.weight_bits);
-    double *x = util_random_vec(R, -0.6, 2.385, 31 + (unsigned long)c.input_bits);
-    mapping m;
-    cr_assert_eq(mapping_plan(&m, &p, w, R, C), CIM_OK, "%s", cim_errmsg());
-    const size_t P = mapping_phys_cols(&m, C);
-    double *g = xmalloc(R * P * sizeof *g), *wq = xmalloc(R * C * sizeof *wq), y[C];
-    mapping_encode_weights(&m, w, g);
-    mapping_quantized_weights(&m, w, wq);
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    ideal_product(&m, g, x, &in, y);
-
-    /* The input quantizer of mapping.h, and the cycle structure. */
-    double x_max = 0;
-    for (size_t i = 0; i < R; i++)
-        x_max = fmax(x_max, fabs(x[i]));
-    const int serial = c.input_mode == MAPPING_INPUT_BIT_SERIAL;
-    double x_step = serial ? x_max / (pow(2, c.input_bits) - 1) : 0, xq[R];
-    for (size_t i = 0; i < R; i++) {
-        xq[i] = serial ? copysign(round(fabs(x[i]) / x_step) * x_step, x[i]) : x[i];
-        cr_expect(fabs(mapping_input_value(&in, i) - xq[i]) <= 1e-13 * x_max, "x[%zu] %g: quantized %.17g vs %.17g", i,
-                  x[i], mapping_input_value(&in, i), xq[i]);
-    }
-    int any_neg = 0;
-    for (size_t i = 0; i < R; i++)
-        any_neg = any_neg || xq[i] < 0;
-    cr_expect_eq(in.n_cycles, (any_neg ? 2 : 1) * (size_t)(serial ? c.input_bits : 1),
-                 "a negative pass exactly when some quantized input is negative: %zu cycles", in.n_cycles);
-    for (size_t k = 0; k < in.n_cycles * R; k++) {
-        double v = in.v_V[k];
-        if (serial)
-            cr_expect(v == 0 || v == p.v_read_V, "bit-serial voltage %g", v);
-        else
-            cr_expect(v >= 0 && v <= p.v_max_V * (1 + 1e-15), "analog voltage %g", v);
-    }
-
-    double e_w = 0.5 * m.w_step[0], e_x = 0.5 * x_step;
-    for (size_t j = 0; j < C; j++) {
-        double yq = 0, mag = 0, yf = 0, bound = 0;
-        for (size_t i = 0; i < R; i++) {
-            yq += wq[i * C + j] * xq[i];
-            mag += fabs(wq[i * C + j] * xq[i]);
-            yf += w[i * C + j] * x[i];
-            bound += e_w * (fabs(x[i]) + e_x) + fabs(w[i * C + j]) * e_x;
-        }
-        cr_expect(fabs(y[j] - yq) <= 1e-12 * mag, "scheme %d B=%d b=%d mode %d Bi=%d, y[%zu] %.17g vs W_q^T x_q %.17g",
-                  c.scheme, c.weight_bits, c.bits_per_cell, c.input_mode, c.input_bits, j, y[j], yq);
-        cr_expect(fabs(y[j] - yf) <= bound + 1e-12 * mag, "y[%zu] %.17g vs W^T x %.17g: error beyond the bound %g", j, y[j],
-                  yf, bound);
-    }
-    mapping_input_destroy(&in);
-    mapping_destroy(&m);
-    free(g);
-    free(wq);
-    free(w);
-    free(x);
-}
-
-Test(mapping, ideal_array_bit_serial_decodes_to_the_quantized_product)
-{
-    const e2e cases[] = {
-        {MAPPING_DIFFERENTIAL, 8, 2, MAPPING_INPUT_BIT_SERIAL, 8}, {MAPPING_DIFFERENTIAL, 4, 4, MAPPING_INPUT_BIT_SERIAL, 3},
-        {MAPPING_DIFFERENTIAL, 7, 3, MAPPING_INPUT_BIT_SERIAL, 6}, {MAPPING_DIFFERENTIAL, 1, 1, MAPPING_INPUT_BIT_SERIAL, 1},
-        {MAPPING_OFFSET, 8, 2, MAPPING_INPUT_BIT_SERIAL, 8},       {MAPPING_OFFSET, 5, 5, MAPPING_INPUT_BIT_SERIAL, 4},
-        {MAPPING_OFFSET, 12, 4, MAPPING_INPUT_BIT_SERIAL, 10},
-    };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
-        end_to_end(cases[k]);
-}
-
-Test(mapping, ideal_array_analog_decodes_to_the_quantized_weights_times_x)
-{
-    const e2e cases[] = {
-        {MAPPING_DIFFERENTIAL, 8, 2, MAPPING_INPUT_ANALOG, 8},
-        {MAPPING_DIFFERENTIAL, 6, 6, MAPPING_INPUT_ANALOG, 8},
-        {MAPPING_OFFSET, 8, 4, MAPPING_INPUT_ANALOG, 8},
-    };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
-        end_to_end(cases[k]);
-}
-
-Test(mapping, non_negative_inputs_take_one_pass)
-{
-    mapping_params p = defaults();
-    p.input_bits = 5;
-    double w[6] = {0.1, -0.2, 0.3, 0.4, -0.5, 0.6}, x[3] = {0.25, 0.0, 1.5};
-    mapping m;
-    cr_assert_eq(mapping_plan(&m, &p, w, 3, 2), CIM_OK);
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK);
-    cr_expect_eq(in.n_cycles, 5);
-    /* 1.5 is the full scale: all five bits set, 0.25 -> round(0.25 / 1.5 * 31) = 5 = 0b00101. */
-    for (size_t b = 0; b < 5; b++) {
-        cr_expect_eq(in.v_V[b * 3 + 2], p.v_read_V);
-        cr_expect_eq(in.v_V[b * 3 + 0], (5 >> b) & 1 ? p.v_read_V : 0.0, "bit %zu", b);
-        cr_expect_eq(in.v_V[b * 3 + 1], 0.0);
-    }
-    mapping_input_destroy(&in);
-    mapping_destroy(&m);
-}
-
-Test(mapping, fixed_input_scale_clips_and_counts)
-{
-    mapping_params p = defaults();
-    p.x_max = 1.0;
-    p.input_bits = 6;
-    double w[4] = {0.3, 0.4, -0.5, 0.6}, x[4] = {1.7, -0.4, -2.2, 0.99};
-    mapping m;
-    cr_assert_eq(mapping_plan(&m, &p, w, 4, 1), CIM_OK);
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK);
-    cr_expect_eq(in.n_clipped, 2);
-    cr_expect(fabs(mapping_input_value(&in, 0) - 1.0) <= 1e-15, "%g", mapping_input_value(&in, 0));
-    cr_expect(fabs(mapping_input_value(&in, 2) + 1.0) <= 1e-15, "%g", mapping_input_value(&in, 2));
-    cr_expect(fabs(mapping_input_value(&in, 1) + round(0.4 * 63) / 63) <= 1e-15);
-    p.input_mode = MAPPING_INPUT_ANALOG;
-    mapping m2;
-    cr_assert_eq(mapping_plan(&m2, &p, w, 4, 1), CIM_OK);
-    mapping_input in2;
-    mapping_input_init(&in2, &m2);
-    cr_assert_eq(mapping_encode_input(&m2, x, &in2), CIM_OK);
-    cr_expect_eq(in2.n_clipped, 2);
-    cr_expect_eq(in2.v_V[0], p.v_max_V, "clipped to v_max_V");
-    cr_expect(fabs(mapping_input_value(&in2, 3) - 0.99) <= 1e-15);
-    mapping_input_destroy(&in);
-    mapping_input_destroy(&in2);
-    mapping_destroy(&m);
-    mapping_destroy(&m2);
-}
 
 /* ---- bad input ----------------------------------------------------------------------------------------- */
 
@@ -551,15 +390,6 @@ Test(mapping, bad_parameters_are_rejected_with_a_message)
     cr_expect_eq(mapping_plan(&m, &p, w, 2, 2), CIM_EINVAL);
     cr_expect(strstr(cim_errmsg(), "row 0, column 1") != NULL, "%s", cim_errmsg());
     mapping_destroy(&m);
-
-    double w2[2] = {0.5, -0.5}, x[2] = {INFINITY, 1};
-    cr_assert_eq(mapping_plan(&m, &p, w2, 2, 1), CIM_OK);
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    cr_expect_eq(mapping_encode_input(&m, x, &in), CIM_EINVAL);
-    cr_expect(strstr(cim_errmsg(), "input 0") != NULL, "%s", cim_errmsg());
-    mapping_input_destroy(&in);
-    mapping_destroy(&m);
 }
 
 Test(mapping, config_group_checks_cross_field_rules)
@@ -593,11 +423,10 @@ Test(mapping, group_documents_every_key)
     strbuf_init(&s);
     param_doc_group(&mapping_group, &s);
     const char *keys[] = {"scheme", "weight_bits", "bits_per_cell", "levels", "g_min_S", "g_max_S", "g_levels_S",
-                          "scale", "w_max", "percentile", "scale_per", "input_mode", "input_bits", "x_max", "v_read_V",
-                          "v_max_V"};
+                          "scale", "w_max", "percentile", "scale_per"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         cr_expect(strstr(s.s, keys[k]) != NULL, "%s missing from the reference", keys[k]);
-    cr_expect(strstr(s.s, "bit_serial") != NULL);
+    cr_expect(strstr(s.s, "differential") != NULL);
     strbuf_destroy(&s);
 }
 
@@ -606,7 +435,6 @@ Test(mapping, defaults_are_the_documented_rram_values)
     mapping_params p = defaults();
     cr_expect_eq(p.g_min_S, 1e-6);
     cr_expect_eq(p.g_max_S, 100e-6);
-    cr_expect_eq(p.v_read_V, 0.2);
     cr_expect_eq(mapping_check(&p), CIM_OK, "%s", cim_errmsg());
     p.levels = MAPPING_LEVELS_LIST;
     cr_expect_eq(mapping_check(&p), CIM_OK, "the default list fits the default bits_per_cell: %s", cim_errmsg());

@@ -1,7 +1,8 @@
 /* tests/test_periph_dac.c -- the row DACs and input encodings (periph/dac.h).
  *
- * References: crossbar/mapping.c's input half (bit_serial and ideal must give its voltages and coefficients bit for
- * bit, since the DAC takes its role over); the input quantizer written out here from the header (q = round(min(|x|,
+ * References: the encodings written out here from the header (bit_serial and ideal must give those voltages and
+ * coefficients bit for bit: the rule crossbar/mapping.c's input half applied before the DACs took it over); the
+ * input quantizer written out here from the header (q = round(min(|x|,
  * x_max) / x_step), ties to even); closed forms for the amplitude ladder (k / (2^N - 1) v_read, the bow's
  * mid-scale value inl (1 - 1/q_max^2) at the two middle codes), the sampling error of a standard deviation
  * (sigma / sqrt(2 n)), the settling factor 1 - exp(-t/tau), and hand arithmetic for energy, latency and counts.
@@ -9,7 +10,6 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "core/xalloc.h"
-#include "crossbar/mapping.h"
 #include "periph/dac.h"
 
 #include "tests/util.h"
@@ -51,55 +51,68 @@ static double ref_xq(double x, double x_max, int bits, double *code)
     return (x < 0 ? -1 : 1) * q * step;
 }
 
-/* A mapping plan over rows inputs (one output; the weights do not matter for the input half). */
-static void plan_mapping(mapping *m, int mode, int bits, double x_max, double v_read, size_t rows)
+/* The encodings as dac.h states them, written out here (what crossbar/mapping.c's input half did before the DACs
+ * took it over): the full scale, the pass rule, each cycle's voltages and coefficient. */
+typedef struct ref_cycles {
+    size_t n, n_clipped;
+    double x_max, coef[64], v[64 * 64];
+} ref_cycles;
+
+static void ref_encode(int serial, int bits, double x_max_cfg, double v_read, const double *x, size_t rows,
+                       ref_cycles *r)
 {
-    mapping_params mp;
-    param_defaults(&mapping_group, &mp);
-    mp.input_mode = mode;
-    mp.input_bits = bits;
-    mp.x_max = x_max;
-    mp.v_read_V = v_read;
-    mp.v_max_V = v_read;
-    double *w = xcalloc(rows, sizeof *w);
-    w[0] = 1.0;
-    cr_assert_eq(mapping_plan(m, &mp, w, rows, 1), CIM_OK, "%s", cim_errmsg());
-    free(w);
+    cr_assert(rows <= 64 && 2 * (serial ? bits : 1) <= 64);
+    double top = 0;
+    for (size_t i = 0; i < rows; i++)
+        top = fmax(top, fabs(x[i]));
+    r->x_max = x_max_cfg > 0 ? x_max_cfg : top > 0 ? top : 1.0;
+    r->n_clipped = 0;
+    for (size_t i = 0; i < rows; i++)
+        r->n_clipped += fabs(x[i]) > r->x_max;
+    double step = r->x_max / (ldexp(1.0, bits) - 1);
+    int neg = 0;
+    for (size_t i = 0; i < rows; i++)
+        neg |= serial ? nearbyint(fmin(-x[i], r->x_max) / step) > 0 : x[i] < 0;
+    size_t per = serial ? (size_t)bits : 1;
+    r->n = (neg ? 2 : 1) * per;
+    for (size_t c = 0; c < r->n; c++) {
+        double sign = c < per ? 1.0 : -1.0;
+        int bit = (int)(c % per);
+        r->coef[c] = serial ? sign * ldexp(step, bit) / v_read : sign * r->x_max / v_read;
+        for (size_t i = 0; i < rows; i++) {
+            double a = fmin(sign * x[i], r->x_max);
+            if (serial) {
+                unsigned long long q = a > 0 ? (unsigned long long)nearbyint(a / step) : 0;
+                r->v[c * rows + i] = (q >> bit) & 1 ? v_read : 0.0;
+            } else
+                r->v[c * rows + i] = a > 0 ? a / r->x_max * v_read : 0.0;
+        }
+    }
 }
 
-/* Encodes x with the dac and with the mapping and asserts the same cycles, bit for bit. */
-static void expect_same_as_mapping(const dac_params *p, int mode, const double *x, size_t rows, const char *what)
+/* Encodes x with the dac and with the rule written out above and asserts the same cycles, bit for bit. */
+static void expect_same_as_rule(const dac_params *p, int serial, const double *x, size_t rows, const char *what)
 {
-    mapping m;
-    plan_mapping(&m, mode, (int)p->bits, p->x_max, p->v_read_V, rows);
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK, "%s", cim_errmsg());
-
+    ref_cycles r;
+    ref_encode(serial, (int)p->bits, p->x_max, p->v_read_V, x, rows, &r);
     dac d;
     cr_assert_eq(dac_init(&d, p, NULL), CIM_OK, "%s", cim_errmsg());
     dac_cycles c;
     dac_cycles_init(&c, &d, rows);
     cr_assert_eq(dac_encode(&d, x, 0, &c), CIM_OK, "%s", cim_errmsg());
-
-    cr_expect_eq(c.n, in.n_cycles, "%s: %zu cycles, mapping %zu", what, c.n, in.n_cycles);
-    cr_expect_eq(c.n_clipped, in.n_clipped, "%s: clipped", what);
-    cr_expect(c.x_max == in.x_max, "%s: x_max %.17g vs %.17g", what, c.x_max, in.x_max);
-    size_t n = c.n < in.n_cycles ? c.n : in.n_cycles;
-    cr_expect(memcmp(c.coef, in.coef, n * sizeof *c.coef) == 0, "%s: coefficients differ", what);
-    cr_expect(memcmp(c.v_V, in.v_V, n * rows * sizeof *c.v_V) == 0, "%s: voltages differ", what);
-    for (size_t i = 0; i < rows; i++)
-        cr_expect(dac_input_value(&c, i) == mapping_input_value(&in, i), "%s: input value %zu", what, i);
-
+    cr_expect_eq(c.n, r.n, "%s: %zu cycles, rule %zu", what, c.n, r.n);
+    cr_expect_eq(c.n_clipped, r.n_clipped, "%s: clipped", what);
+    cr_expect(c.x_max == r.x_max, "%s: x_max %.17g vs %.17g", what, c.x_max, r.x_max);
+    size_t n = c.n < r.n ? c.n : r.n;
+    cr_expect(memcmp(c.coef, r.coef, n * sizeof *c.coef) == 0, "%s: coefficients differ", what);
+    cr_expect(memcmp(c.v_V, r.v, n * rows * sizeof *c.v_V) == 0, "%s: voltages differ", what);
     dac_cycles_destroy(&c);
     dac_destroy(&d);
-    mapping_input_destroy(&in);
-    mapping_destroy(&m);
 }
 
-/* ---- the mapping's encodings, bit for bit ------------------------------------------------------------------ */
+/* ---- the encodings as the header states them, bit for bit ---------------------------------------------------- */
 
-Test(dac, bit_serial_gives_the_mappings_cycles_bit_for_bit)
+Test(dac, bit_serial_gives_the_documented_cycles_bit_for_bit)
 {
     const int bits[] = {1, 3, 8, 12, 16};
     const double x_max[] = {0.0, 0.7, 3.0}, v_read[] = {0.2, 0.35};
@@ -116,23 +129,23 @@ Test(dac, bit_serial_gives_the_mappings_cycles_bit_for_bit)
                     char what[128];
                     snprintf(what, sizeof what, "bits %d x_max %g v_read %g %s", bits[b], x_max[k], v_read[v],
                              positive ? "positive" : "signed");
-                    expect_same_as_mapping(&p, MAPPING_INPUT_BIT_SERIAL, x, rows, what);
+                    expect_same_as_rule(&p, 1, x, rows, what);
                     free(x);
                 }
 }
 
 /* The cases at the edge of the pass rule: all positive (one pass), negatives that quantize to 0 (one pass),
  * all zero (x_max 1, one pass of zeros). */
-Test(dac, bit_serial_pass_rule_matches_the_mapping)
+Test(dac, bit_serial_pass_rule_is_the_documented_one)
 {
     const size_t rows = 6;
     dac_params p = params(DAC_BIT_SERIAL, 4);
     double pos[] = {0.1, 0.5, 0, 1.0, 0.25, 0.75};
     double tiny_neg[] = {1.0, -0.01, 0.3, -0.02, 0, 0.5}; /* x_step = 1/15: -0.02 rounds to code 0 */
     double zeros[] = {0, 0, 0, 0, 0, 0};
-    expect_same_as_mapping(&p, MAPPING_INPUT_BIT_SERIAL, pos, rows, "positive");
-    expect_same_as_mapping(&p, MAPPING_INPUT_BIT_SERIAL, tiny_neg, rows, "tiny negatives");
-    expect_same_as_mapping(&p, MAPPING_INPUT_BIT_SERIAL, zeros, rows, "zeros");
+    expect_same_as_rule(&p, 1, pos, rows, "positive");
+    expect_same_as_rule(&p, 1, tiny_neg, rows, "tiny negatives");
+    expect_same_as_rule(&p, 1, zeros, rows, "zeros");
 
     dac d;
     dac_cycles c;
@@ -152,7 +165,7 @@ Test(dac, bit_serial_pass_rule_matches_the_mapping)
     dac_destroy(&d);
 }
 
-Test(dac, ideal_is_the_mappings_analog_mode)
+Test(dac, ideal_is_exact_analog_scaling)
 {
     const double x_max[] = {0.0, 0.7}, v_read[] = {0.2, 1.1};
     const size_t rows = 41;
@@ -168,7 +181,7 @@ Test(dac, ideal_is_the_mappings_analog_mode)
                 char what[128];
                 snprintf(what, sizeof what, "ideal x_max %g v_read %g %s", x_max[k], v_read[v],
                          positive ? "positive" : "signed");
-                expect_same_as_mapping(&p, MAPPING_INPUT_ANALOG, x, rows, what);
+                expect_same_as_rule(&p, 0, x, rows, what);
                 free(x);
             }
 }

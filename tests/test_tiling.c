@@ -1,9 +1,10 @@
 /* tests/test_tiling.c -- tiling a mapped matrix over arrays of fixed size (crossbar/tiling.h).
  *
  * The reference is the same mapping on one array large enough for the whole matrix (mapping_encode_weights,
- * crossbar_ideal_mvm per cycle, mapping_decode): the tiled product must equal it to rounding (1e-12 of
- * sum_i |w_q x_q|), tile conductances must equal the corresponding columns of the untiled G, and every
- * output's physical columns must sit in one tile.
+ * crossbar_ideal_mvm per read, mapping_decode_add): the tiled product must equal it to rounding (1e-12 of
+ * sum_i |w_q x|), tile conductances must equal the corresponding columns of the untiled G, and every
+ * output's physical columns must sit in one tile.  Inputs are applied here as exact analog voltages in two
+ * sign passes (the test's own encoder; the DACs are periph/'s, tested there).
  */
 #include "core/status.h"
 #include "core/xalloc.h"
@@ -26,21 +27,74 @@ static mapping_params defaults(void)
     return p;
 }
 
+#define V_FULL 0.2 /* volts of |x| = x_max */
+
+/* The test's analog inputs: pass 0 the positive part, pass 1 the magnitude of the negative part, v = |x| / x_max
+ * V_FULL; coefficient +-x_max / V_FULL. */
+static void encode(const double *x, size_t n, double x_max, int pass, double *v, double *coef)
+{
+    for (size_t i = 0; i < n; i++) {
+        double a = pass == 0 ? x[i] : -x[i];
+        v[i] = a > 0 ? a / x_max * V_FULL : 0.0;
+    }
+    *coef = (pass == 0 ? 1.0 : -1.0) * x_max / V_FULL;
+}
+
+static double absmax(const double *x, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(x[i]));
+    return m;
+}
+
 /* y on one array holding the whole matrix. */
-static void untiled(const mapping *m, const double *w, const mapping_input *in, double *y)
+static void untiled(const mapping *m, const double *w, const double *x, double *y)
 {
     const size_t P = mapping_phys_cols(m, m->cols);
-    double *g = xmalloc(m->rows * P * sizeof *g), *i_A = xmalloc(in->n_cycles * P * sizeof *i_A);
+    double *g = xmalloc(m->rows * P * sizeof *g), *i_A = xmalloc(P * sizeof *i_A), *v = xmalloc(m->rows * sizeof *v);
     mapping_encode_weights(m, w, g);
-    for (size_t c = 0; c < in->n_cycles; c++)
-        crossbar_ideal_mvm(g, m->rows, P, in->v_V + c * m->rows, i_A + c * P, NULL);
-    mapping_decode(m, in, i_A, y);
+    for (size_t j = 0; j < m->cols; j++)
+        y[j] = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double coef;
+        encode(x, m->rows, absmax(x, m->rows), pass, v, &coef);
+        crossbar_ideal_mvm(g, m->rows, P, v, i_A, NULL);
+        mapping_decode_add(m, 0, m->cols, i_A, coef, y);
+    }
     free(g);
     free(i_A);
+    free(v);
+}
+
+/* The tile callback: the same encoding of the tile's block at the vector's full scale, its ideal reads. */
+typedef struct ideal_ctx {
+    double x_max;
+    size_t calls, fail_at; /* fail_at: the tile whose read fails (SIZE_MAX: none) */
+} ideal_ctx;
+
+static int ideal_tile(void *ctx, const tiling *t, size_t k, const double *x, double *y_part)
+{
+    ideal_ctx *c = ctx;
+    c->calls++;
+    if (k == c->fail_at)
+        return cim_error(CIM_ESIM, "tile %zu did not converge", k);
+    const tiling_span *s = &t->span[k];
+    double v[512], i_A[512];
+    cr_assert(s->nr <= 512 && s->phys_cols <= 512);
+    for (size_t j = 0; j < s->nc; j++)
+        y_part[j] = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double coef;
+        encode(x, s->nr, c->x_max, pass, v, &coef);
+        crossbar_ideal_mvm(t->g_S + s->g_off, s->nr, s->phys_cols, v, i_A, NULL);
+        mapping_decode_add(t->m, s->c0, s->nc, i_A, coef, y_part);
+    }
+    return CIM_OK;
 }
 
 typedef struct tcase {
-    int scheme, weight_bits, bits_per_cell, input_mode;
+    int scheme, weight_bits, bits_per_cell;
     size_t rows, cols, tile_rows, tile_cols;
 } tcase;
 
@@ -51,7 +105,6 @@ static double tiled_vs_untiled(tcase c)
     p.scheme = c.scheme;
     p.weight_bits = c.weight_bits;
     p.bits_per_cell = c.bits_per_cell;
-    p.input_mode = c.input_mode;
     const size_t R = c.rows, C = c.cols;
     double *w = util_random_vec(R * C, -1.2, 0.93, 11 + R + C), *x = util_random_vec(R, -0.45, 1.37, 3 + R);
     mapping m;
@@ -98,25 +151,22 @@ static double tiled_vs_untiled(tcase c)
     tiling_quantized_weights(&t, wqt);
     cr_expect_eq(memcmp(wq, wqt, R * C * sizeof *wq), 0, "the tiles hold the same quantized weights");
 
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK);
     double *y = xmalloc(C * sizeof *y), *yt = xmalloc(C * sizeof *yt), *yt2 = xmalloc(C * sizeof *yt2);
-    untiled(&m, w, &in, y);
-    cr_assert_eq(tiling_mvm(&t, &in, tiling_ideal_read, NULL, yt), CIM_OK);
-    cr_expect_eq(t.n_reads, t.n_tiles * in.n_cycles);
-    cr_assert_eq(tiling_mvm(&t, &in, tiling_ideal_read, NULL, yt2), CIM_OK);
+    untiled(&m, w, x, y);
+    ideal_ctx ic = {absmax(x, R), 0, (size_t)-1};
+    cr_assert_eq(tiling_mvm(&t, x, ideal_tile, &ic, yt), CIM_OK);
+    cr_expect_eq(ic.calls, t.n_tiles);
+    cr_assert_eq(tiling_mvm(&t, x, ideal_tile, &ic, yt2), CIM_OK);
     cr_expect_eq(memcmp(yt, yt2, C * sizeof *yt), 0, "bitwise reproducible");
     double worst = 0;
     for (size_t j = 0; j < C; j++) {
         double mag = 0, yq = 0;
         for (size_t i = 0; i < R; i++) {
-            double xq = mapping_input_value(&in, i);
-            mag += fabs(wq[i * C + j] * xq);
-            yq += wq[i * C + j] * xq;
+            mag += fabs(wq[i * C + j] * x[i]);
+            yq += wq[i * C + j] * x[i];
         }
         cr_expect(fabs(yt[j] - y[j]) <= 1e-12 * mag, "y[%zu]: tiled %.17g, untiled %.17g", j, yt[j], y[j]);
-        cr_expect(fabs(yt[j] - yq) <= 1e-12 * mag, "y[%zu]: tiled %.17g, W_q^T x_q %.17g", j, yt[j], yq);
+        cr_expect(fabs(yt[j] - yq) <= 1e-12 * mag, "y[%zu]: tiled %.17g, W_q^T x %.17g", j, yt[j], yq);
         worst = fmax(worst, fabs(yt[j] - y[j]) / mag);
     }
     free(cover);
@@ -126,7 +176,6 @@ static double tiled_vs_untiled(tcase c)
     free(y);
     free(yt);
     free(yt2);
-    mapping_input_destroy(&in);
     tiling_destroy(&t);
     mapping_destroy(&m);
     free(w);
@@ -138,15 +187,15 @@ Test(tiling, tiled_product_equals_untiled_for_sizes_not_multiple_of_the_tile)
 {
     const tcase cases[] = {
         /* 300 x 70 on 64 x 32 arrays: 5 row blocks (the last 44 rows). */
-        {MAPPING_DIFFERENTIAL, 8, 4, MAPPING_INPUT_BIT_SERIAL, 300, 70, 64, 32}, /* 4 columns/output, 8 outputs/tile */
-        {MAPPING_DIFFERENTIAL, 8, 2, MAPPING_INPUT_BIT_SERIAL, 300, 70, 64, 32}, /* 8 columns/output, 4 outputs/tile */
-        {MAPPING_DIFFERENTIAL, 6, 6, MAPPING_INPUT_ANALOG, 300, 70, 64, 32},     /* pairs: 16 outputs/tile */
-        {MAPPING_OFFSET, 8, 4, MAPPING_INPUT_BIT_SERIAL, 300, 70, 64, 32},       /* 15 outputs + reference */
-        {MAPPING_OFFSET, 8, 8, MAPPING_INPUT_ANALOG, 300, 70, 64, 32},           /* 31 outputs + reference */
+        {MAPPING_DIFFERENTIAL, 8, 4, 300, 70, 64, 32}, /* 4 columns/output, 8 outputs/tile */
+        {MAPPING_DIFFERENTIAL, 8, 2, 300, 70, 64, 32}, /* 8 columns/output, 4 outputs/tile */
+        {MAPPING_DIFFERENTIAL, 6, 6, 300, 70, 64, 32},     /* pairs: 16 outputs/tile */
+        {MAPPING_OFFSET, 8, 4, 300, 70, 64, 32},       /* 15 outputs + reference */
+        {MAPPING_OFFSET, 8, 8, 300, 70, 64, 32},           /* 31 outputs + reference */
         /* Odd: a 3-column tile holds one differential pair (the third column stays empty). */
-        {MAPPING_DIFFERENTIAL, 4, 4, MAPPING_INPUT_BIT_SERIAL, 45, 7, 16, 3},
+        {MAPPING_DIFFERENTIAL, 4, 4, 45, 7, 16, 3},
         /* One tile holds it all. */
-        {MAPPING_OFFSET, 6, 3, MAPPING_INPUT_BIT_SERIAL, 30, 10, 256, 256},
+        {MAPPING_OFFSET, 6, 3, 30, 10, 256, 256},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         tiled_vs_untiled(cases[k]);
@@ -185,19 +234,9 @@ Test(tiling, default_tile_size_comes_from_the_crossbar_group)
     free(w);
 }
 
-static int failing_read(void *ctx, const tiling *t, size_t k, const double *v_V, double *i_A)
-{
-    size_t *calls = ctx;
-    (*calls)++;
-    if (k == 1)
-        return cim_error(CIM_ESIM, "tile %zu did not converge", k);
-    return tiling_ideal_read(NULL, t, k, v_V, i_A);
-}
-
-Test(tiling, a_failed_read_stops_the_product_with_its_status)
+Test(tiling, a_failed_tile_stops_the_product_with_its_status)
 {
     mapping_params p = defaults();
-    p.input_mode = MAPPING_INPUT_ANALOG;
     double *w = util_random_vec(20 * 6, -1, 1, 9), x[20];
     for (size_t i = 0; i < 20; i++)
         x[i] = 0.1 + 0.01 * (double)i;
@@ -205,15 +244,11 @@ Test(tiling, a_failed_read_stops_the_product_with_its_status)
     cr_assert_eq(mapping_plan(&m, &p, w, 20, 6), CIM_OK);
     tiling t;
     cr_assert_eq(tiling_plan(&t, &m, w, 8, 16), CIM_OK); /* 2 outputs per tile: tile 1 is the second column block */
-    mapping_input in;
-    mapping_input_init(&in, &m);
-    cr_assert_eq(mapping_encode_input(&m, x, &in), CIM_OK);
     double y[6];
-    size_t calls = 0;
-    cr_expect_eq(tiling_mvm(&t, &in, failing_read, &calls, y), CIM_ESIM);
-    cr_expect_eq(calls, in.n_cycles + 1, "tile 0's cycles, then the failing read: %zu", calls);
+    ideal_ctx ic = {absmax(x, 20), 0, 1};
+    cr_expect_eq(tiling_mvm(&t, x, ideal_tile, &ic, y), CIM_ESIM);
+    cr_expect_eq(ic.calls, 2, "tile 0, then the failing tile: %zu", ic.calls);
     cr_expect(strstr(cim_errmsg(), "did not converge") != NULL);
-    mapping_input_destroy(&in);
     tiling_destroy(&t);
     mapping_destroy(&m);
     free(w);

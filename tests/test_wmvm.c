@@ -66,8 +66,8 @@ static csv_table read_y(const char *dir, const char *name)
  * every run below uses (small tiles, so the matrix is split in 3 x 3 tiles). */
 #define SETTINGS                                                                                                    \
     "--set mapping.scheme=\"differential\" --set mapping.weight_bits=" "6" " --set mapping.bits_per_cell=2 "         \
-    "--set mapping.scale=\"max\" --set mapping.scale_per=\"matrix\" --set mapping.input_mode=\"bit_serial\" "        \
-    "--set mapping.input_bits=" "5" " --set mapping.x_max=0 --set crossbar.tile_rows=8 --set crossbar.tile_cols=16 "
+    "--set mapping.scale=\"max\" --set mapping.scale_per=\"matrix\" --set dac.type=\"bit_serial\" "                  \
+    "--set dac.bits=" "5" " --set dac.x_max=0 --set crossbar.tile_rows=8 --set crossbar.tile_cols=16 "
 
 Test(wmvm, ideal_output_equals_independent_quantized_product)
 {
@@ -152,7 +152,7 @@ Test(wmvm, analog_unsigned_inputs_use_one_solve_per_read)
     char *out, *err;
     snprintf(args, sizeof args,
              "mvm %s --weights W.csv --inputs x.csv " SETTINGS
-             "--set mapping.input_mode=\"analog\" --set crossbar.r_row_ohm=5 -o y.csv --format json",
+             "--set dac.type=\"ideal\" --set crossbar.r_row_ohm=5 -o y.csv --format json",
              WCFG);
     cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "one solve per read") != NULL, "%s", out);
@@ -248,8 +248,8 @@ static void wrun_free(wrun *r)
     "v_lower_V = 0.05; v_lower_step_V = 0.01; v_lower_max_V = 0.6; t_width_s = 10e-9; t_gap_s = 10e-9; "          \
     "tol_rel = 0.02; max_iter = 200; };\n"                                                                        \
     "mapping = { scheme = \"differential\"; weight_bits = 4; bits_per_cell = 2; g_min_S = 20e-6; g_max_S = 120e-6; " \
-    "scale = \"max\"; scale_per = \"matrix\"; input_mode = \"bit_serial\"; input_bits = 5; x_max = 0.0; "          \
-    "v_read_V = 0.01; };\n"                                                                                       \
+    "scale = \"max\"; scale_per = \"matrix\"; };\n"                                                                    \
+    "dac = { type = \"bit_serial\"; bits = 5; x_max = 0.0; v_read_V = 0.01; };\n"                                       \
     "weights = { cells = \"device\"; };\n"                                                                          \
     "crossbar = { tile_rows = 8; tile_cols = 16; };\n"
 static const char vteam_text[] = VTEAM_BASE;
@@ -331,7 +331,8 @@ static const char pcm_text[] =
     "v_raise_max_V = 3.7; v_lower_V = 6.0; v_lower_step_V = 0.0; v_lower_max_V = 6.0; t_width_s = 100e-9; "
     "t_rise_s = 1e-9; t_gap_s = 100e-9; r_series_ohm = 50e3; };\n"
     "mapping = { scheme = \"differential\"; weight_bits = 2; bits_per_cell = 2; g_min_S = 2e-6; g_max_S = 15e-6; "
-    "input_mode = \"bit_serial\"; input_bits = 4; v_read_V = 0.1; };\n"
+    "};\n"
+    "dac = { type = \"bit_serial\"; bits = 4; v_read_V = 0.1; };\n"
     "crossbar = { tile_rows = 8; tile_cols = 8; };\n"
     "weights = { rows = 2; cols = 1; cells = \"device\"; };\n";
 
@@ -581,7 +582,7 @@ Test(wmvm, noisy_device_reads_through_wires_solve_once_per_read)
     wrun_go(&r, vteam_var_text, sets, NULL, NULL, 0);
     cr_assert_eq(r.e.read_path, XBAR_READ_CIRCUIT);
     cr_expect_eq(r.e.effective, 0, "read noise: new conductances every read");
-    cr_expect_eq(r.e.n_solves, r.e.t.n_reads, "one solve per read");
+    cr_expect_eq(r.e.n_solves, r.e.n_reads, "one solve per read");
     cr_expect_gt(r.e.vs_quant.rmse, 0);
     wrun_free(&r);
 }
@@ -597,7 +598,8 @@ static void same_array_both_levels(const char *cell_type, const char *iv, const 
              "run = { seed = 5; };\n"
              "weights = { rows = 10; cols = 3; w_min = -1.0; w_max = 1.0; x_min = 0.0; x_max = 1.0; };\n"
              "mapping = { scheme = \"offset\"; weight_bits = 4; bits_per_cell = 4; g_min_S = 1e-6; g_max_S = 1e-4; "
-             "input_mode = \"analog\"; v_max_V = 0.3; };\n"
+             "};\n"
+             "dac = { type = \"ideal\"; v_read_V = 0.3; };\n"
              "cell = { type = \"%s\"; iv = \"%s\"; v_nl_V = 0.15; };\n"
              "crossbar = { tile_rows = 16; tile_cols = 16; %s };\n",
              cell_type, iv, wires);
@@ -616,7 +618,7 @@ static void same_array_both_levels(const char *cell_type, const char *iv, const 
     cr_assert_eq(ew.t.n_tiles, 1);
     const tiling_span *s = &ew.t.span[0];
     size_t rows = s->nr, cols = s->phys_cols;
-    const double *v = ew.in.v_V; /* cycle 0 */
+    const double *v = ew.v_first_V; /* cycle 0 */
     double *i_w = malloc(cols * sizeof *i_w);
     cr_assert_eq(xbar_read(ew.xbars[0], v, i_w), CIM_OK, "%s", cim_errmsg());
 
@@ -718,4 +720,59 @@ Test(wmvm, summaries_name_the_read_path_of_nonlinear_cells_without_wires)
               "%s", out);
     cr_expect(strstr(out, "    read ") != NULL && strstr(out, "array reads") != NULL, "the energy by category: %s", out);
     free(out), free(err), free(dir);
+}
+
+/* ---- per-stage error attribution (weights.attribution) ---------------------------------------------------------- */
+
+/* Every stage real: PCM cells programmed by write-and-verify, read 1e4 s later (drift) with thermal and shot read
+ * noise, through 1-ohm wires (IR drop), amplitude DACs with DNL, TIAs and 5-bit SAR ADCs. */
+Test(wmvm, attribution_each_stage_adds_error_and_all_together_are_the_full_run)
+{
+    const char *sets[] = {"weights.rows=3", "weights.cols=1", "weights.t_s=1e4", "weights.attribution=true",
+                          "variability.read.bandwidth_Hz=1e8", "crossbar.r_row_ohm=1", "crossbar.r_col_ohm=1",
+                          "dac.type=\"amplitude\"", "dac.dnl_lsb=0.3", "sense.type=\"tia\"", "adc.type=\"sar\"",
+                          "adc.bits=5", "adc.range=\"max\"", NULL};
+    wrun r;
+    wrun_go(&r, pcm_text, sets, NULL, NULL, 0);
+    const wmvm_attribution *a = r.e.attr;
+    cr_assert_not_null(a);
+    cr_expect_gt(a->rms_ref, 0);
+    /* With every stage ideal the tiles compute W_q^T x: the reference, to rounding. */
+    cr_expect_leq(a->ref_vs_exact_rmse, 1e-12 * a->rms_ref, "all ideal vs W_q^T x: %g", a->ref_vs_exact_rmse);
+    for (int k = 0; k < WMVM_N_STAGES; k++) {
+        cr_expect(a->applies[k], "stage %s is real here", wmvm_stage_names[k]);
+        cr_expect_gt(a->alone_rmse[k], 1e-9 * a->rms_ref, "stage %s alone adds error: %g", wmvm_stage_names[k],
+                     a->alone_rmse[k]);
+    }
+    /* Cumulatively, the last step has every stage real: the full run's error exactly (same streams, same bits). */
+    cr_expect_eq(a->cumulative_rmse[WMVM_N_STAGES - 1], a->full_rmse, "cumulative %.17g vs full run %.17g",
+                 a->cumulative_rmse[WMVM_N_STAGES - 1], a->full_rmse);
+    cr_expect_gt(a->full_rmse, 0);
+    /* The first cumulative step is the first stage alone. */
+    cr_expect_eq(a->cumulative_rmse[0], a->alone_rmse[0]);
+    wrun_free(&r);
+}
+
+Test(wmvm, attribution_with_ideal_stages_reports_zero_for_them)
+{
+    /* Conductance cells, perfect wires, ideal sense: only the DAC (bit-serial quantization) and the ADC are real. */
+    const char *sets[] = {"weights.attribution=true", "adc.type=\"sar\"", "adc.bits=6", "adc.range=\"calibrated\"",
+                          NULL};
+    wrun r;
+    wrun_go(&r, "weights = { rows = 12; cols = 5; };\nmapping = { weight_bits = 4; };\ncrossbar = { tile_rows = 8; "
+                "tile_cols = 16; };\n",
+            sets, NULL, NULL, 0);
+    const wmvm_attribution *a = r.e.attr;
+    cr_assert_not_null(a);
+    const int real[] = {WMVM_STAGE_DAC, WMVM_STAGE_ADC};
+    for (int k = 0; k < WMVM_N_STAGES; k++) {
+        int is_real = k == real[0] || k == real[1];
+        cr_expect_eq(a->applies[k], is_real, "stage %s", wmvm_stage_names[k]);
+        if (is_real)
+            cr_expect_gt(a->alone_rmse[k], 0, "stage %s", wmvm_stage_names[k]);
+        else
+            cr_expect_eq(a->alone_rmse[k], 0, "stage %s is ideal already: %g", wmvm_stage_names[k], a->alone_rmse[k]);
+    }
+    cr_expect_eq(a->cumulative_rmse[WMVM_N_STAGES - 1], a->full_rmse);
+    wrun_free(&r);
 }

@@ -1,0 +1,288 @@
+/* periph/tile.c -- see tile.h. */
+#include "periph/tile.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "core/xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tile {
+    tile_spec s;
+    char name[64];
+    xbar *xb;
+    size_t nr, cols;     /* array rows, physical columns */
+    dac d;
+    dac_cycles cyc;
+    sense se;
+    size_t n_adc;        /* converters: ceil(cols / cols_per_adc) */
+    adc *adcs;
+    gsl_rng *r_sense, *r_adc;
+    double *i_A;         /* [cols] one read's (or one cycle's integrated) column currents */
+    double *i_seg_A;     /* [cols] one pulse-width segment's */
+    double *v_seg_V;     /* [nr] one segment's row voltages */
+    double *t_sort_s;    /* [nr] a cycle's on-times, sorted */
+    energy_tally own;    /* DAC, sense, ADC, digital of the MVMs */
+    energy_tally xb_at_calib; /* the array's tally when calibration ended: reads before it are not the MVMs' */
+    tile_stats st;
+};
+
+int tile_new(tile **out, const tile_spec *s)
+{
+    *out = NULL;
+    if (s->m == NULL || s->nc == 0)
+        return cim_error(CIM_EINVAL, "tile: no mapping or no outputs");
+    size_t want = mapping_phys_cols(s->m, s->nc);
+    if (s->array.cols != want)
+        return cim_error(CIM_EINVAL, "tile: the array has %zu columns; %zu outputs of this mapping need %zu",
+                         s->array.cols, s->nc, want);
+    if (s->adc.cols_per_adc < 1)
+        return cim_error(CIM_ECONFIG, "cols_per_adc (%lld) must be at least 1", s->adc.cols_per_adc);
+    tile *t = xcalloc(1, sizeof *t);
+    t->s = *s;
+    snprintf(t->name, sizeof t->name, "%s", s->name != NULL ? s->name : "tile");
+    t->s.name = t->name;
+    t->nr = s->array.rows;
+    t->cols = s->array.cols;
+    int st = xbar_new(&t->xb, &s->array);
+    char stream[96];
+    if (st == CIM_OK) {
+        snprintf(stream, sizeof stream, "%s.dac", t->name);
+        gsl_rng *r = rng_alloc(s->seed, stream);
+        st = dac_init(&t->d, &s->dac, r);
+        rng_free(r);
+    }
+    if (st == CIM_OK) {
+        dac_cycles_init(&t->cyc, &t->d, t->nr);
+        st = sense_init(&t->se, &s->sense, t->d.T->kind == DAC_PULSE_WIDTH ? dac_latency_s(&s->dac) - s->dac.t_settle_s
+                                                                            : s->array.t_read_s);
+    }
+    if (st == CIM_OK) {
+        snprintf(stream, sizeof stream, "%s.sense", t->name);
+        t->r_sense = rng_alloc(s->seed, stream);
+        snprintf(stream, sizeof stream, "%s.adc", t->name);
+        t->r_adc = rng_alloc(s->seed, stream);
+        size_t k = (size_t)s->adc.cols_per_adc;
+        t->n_adc = (t->cols + k - 1) / k;
+        t->adcs = xcalloc(t->n_adc, sizeof *t->adcs);
+        for (size_t a = 0; a < t->n_adc && st == CIM_OK; a++)
+            st = adc_init(&t->adcs[a], &s->adc, t->r_adc); /* the offsets first, in converter order */
+    }
+    if (st == CIM_OK && s->adc.range == ADC_RANGE_MAX && !t->adcs[0].T->ideal) {
+        const mapping *m = s->m;
+        double hi = (double)t->nr * m->level_S[m->n_levels - 1] * s->dac.v_read_V;
+        for (size_t a = 0; a < t->n_adc && st == CIM_OK; a++)
+            st = adc_set_range(&t->adcs[a], 0.0, hi);
+    }
+    if (st != CIM_OK) {
+        tile_free(t);
+        return cim_error_prefix(st, "%s: ", s->name != NULL ? s->name : "tile");
+    }
+    t->i_A = xcalloc(t->cols, sizeof *t->i_A);
+    t->i_seg_A = xcalloc(t->cols, sizeof *t->i_seg_A);
+    t->v_seg_V = xcalloc(t->nr, sizeof *t->v_seg_V);
+    t->t_sort_s = xcalloc(t->nr, sizeof *t->t_sort_s);
+    energy_tally_zero(&t->own);
+    energy_tally_zero(&t->xb_at_calib);
+    t->st.adc_lo_A = t->adcs[0].lo_A;
+    t->st.adc_hi_A = t->adcs[0].hi_A;
+    *out = t;
+    return CIM_OK;
+}
+
+void tile_free(tile *t)
+{
+    if (t == NULL)
+        return;
+    xbar_free(t->xb);
+    dac_cycles_destroy(&t->cyc);
+    dac_destroy(&t->d);
+    rng_free(t->r_sense);
+    rng_free(t->r_adc);
+    free(t->adcs);
+    free(t->i_A);
+    free(t->i_seg_A);
+    free(t->v_seg_V);
+    free(t->t_sort_s);
+    free(t);
+}
+
+xbar *tile_xbar(tile *t) { return t->xb; }
+size_t tile_rows(const tile *t) { return t->nr; }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The column currents of cycle c of the encoded vector into t->i_A: one read, or for a pulse-width cycle the
+ * charge of its segments over the window.  Counts the array reads. */
+static int read_cycle(tile *t, size_t c)
+{
+    const double *v = t->cyc.v_V + c * t->nr;
+    if (t->cyc.t_on_s == NULL) {
+        t->st.n_reads++;
+        return xbar_read(t->xb, v, t->i_A);
+    }
+    const double *t_on = t->cyc.t_on_s + c * t->nr;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nr; i++)
+        if (t_on[i] > 0 && v[i] != 0)
+            t->t_sort_s[n++] = t_on[i];
+    qsort(t->t_sort_s, n, sizeof *t->t_sort_s, cmp_double);
+    for (size_t j = 0; j < t->cols; j++)
+        t->i_A[j] = 0;
+    double t_prev = 0;
+    for (size_t k = 0; k < n; k++) {
+        double t_k = t->t_sort_s[k];
+        if (t_k <= t_prev)
+            continue; /* a repeated on-time: its segment was read already */
+        for (size_t i = 0; i < t->nr; i++)
+            t->v_seg_V[i] = t_on[i] >= t_k ? v[i] : 0.0;
+        int st = xbar_read_for(t->xb, t->v_seg_V, t->i_seg_A, t_k - t_prev);
+        t->st.n_reads++;
+        if (st != CIM_OK)
+            return st;
+        for (size_t j = 0; j < t->cols; j++)
+            t->i_A[j] += t->i_seg_A[j] * (t_k - t_prev);
+        t_prev = t_k;
+    }
+    for (size_t j = 0; j < t->cols; j++)
+        t->i_A[j] /= t->cyc.t_window_s;
+    return CIM_OK;
+}
+
+int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
+{
+    int range = t->s.adc.range;
+    if (t->adcs[0].T->ideal || (range != ADC_RANGE_CALIBRATED && range != ADC_RANGE_PERCENTILE))
+        return CIM_OK;
+    if (n == 0)
+        return cim_error(CIM_EINVAL, "%s: ADC calibration needs at least one sample vector", t->name);
+    size_t cap = 0, m = 0;
+    double *samples = NULL;
+    int st = CIM_OK;
+    for (size_t v = 0; v < n && st == CIM_OK; v++) {
+        if ((st = dac_encode(&t->d, x + v * t->nr, x_max, &t->cyc)) != CIM_OK)
+            break;
+        for (size_t c = 0; c < t->cyc.n && st == CIM_OK; c++) {
+            if ((st = read_cycle(t, c)) != CIM_OK)
+                break;
+            if (m + t->cols > cap) {
+                cap = 2 * (m + t->cols);
+                samples = xrealloc(samples, cap * sizeof *samples);
+            }
+            for (size_t j = 0; j < t->cols; j++)
+                samples[m++] = t->se.gain * t->i_A[j]; /* what the ADC sees, without the noise */
+        }
+    }
+    /* Column currents are >= 0 and an idle column must read 0: the range starts at 0 unless the samples go below. */
+    if (st == CIM_OK && m > 0) {
+        samples = xrealloc(samples, (m + 1) * sizeof *samples);
+        samples[m++] = 0.0;
+    }
+    for (size_t a = 0; a < t->n_adc && st == CIM_OK; a++) {
+        st = adc_calibrate(&t->adcs[a], samples, m);
+        if (st == CIM_OK && t->adcs[a].lo_A > 0)
+            st = adc_set_range(&t->adcs[a], 0.0, t->adcs[a].hi_A);
+    }
+    free(samples);
+    /* Calibration is not part of the MVMs: its reads are left out of tile_energy and the statistics. */
+    t->xb_at_calib = *xbar_energy(t->xb);
+    t->st.n_reads = 0;
+    if (st != CIM_OK)
+        return cim_error_prefix(st, "%s: ADC calibration: ", t->name);
+    t->st.adc_lo_A = t->adcs[0].lo_A;
+    t->st.adc_hi_A = t->adcs[0].hi_A;
+    return CIM_OK;
+}
+
+int tile_mvm(tile *t, const double *x, double x_max, double *y)
+{
+    const adc_params *ap = &t->s.adc;
+    const int adc_ideal = t->adcs[0].T->ideal, sense_ideal = t->se.T->ideal;
+    if (!adc_ideal && !t->adcs[0].ranged)
+        return cim_error(CIM_ECONFIG, "%s: adc.range = \"%s\" needs calibration before the first MVM", t->name,
+                         adc_range_names[ap->range]);
+    int st = dac_encode(&t->d, x, x_max, &t->cyc);
+    if (st != CIM_OK)
+        return st;
+    for (size_t j = 0; j < t->s.nc; j++)
+        y[j] = 0;
+    const size_t per_adc = (size_t)ap->cols_per_adc;
+    for (size_t c = 0; c < t->cyc.n; c++) {
+        if ((st = read_cycle(t, c)) != CIM_OK)
+            return st;
+        if (!sense_ideal) {
+            int sat_any = 0;
+            for (size_t j = 0; j < t->cols; j++) {
+                int sat = 0;
+                t->i_A[j] = sense_apply(&t->se, t->i_A[j], t->r_sense, &sat);
+                sat_any |= sat;
+            }
+            t->st.n_sense_saturated += (size_t)sat_any;
+        }
+        if (!adc_ideal)
+            for (size_t j = 0; j < t->cols; j++) {
+                int clipped = 0;
+                t->i_A[j] = adc_convert(&t->adcs[j / per_adc], t->i_A[j], t->r_adc, &clipped);
+                t->st.n_adc_clipped += (size_t)clipped;
+            }
+        mapping_decode_add(t->s.m, t->s.c0, t->s.nc, t->i_A, t->cyc.coef[c], y);
+    }
+    /* Energy and counts of the converters and the digital logic. */
+    size_t n_col_reads = t->cyc.n * t->cols;
+    if (t->d.T->kind != DAC_IDEAL)
+        energy_tally_add(&t->own, ENERGY_DAC, (double)t->cyc.n_conversions * dac_energy_J(&t->s.dac),
+                         t->cyc.n_conversions);
+    if (!sense_ideal)
+        energy_tally_add(&t->own, ENERGY_SENSE, (double)n_col_reads * t->se.e_read_J, n_col_reads);
+    if (!adc_ideal) {
+        energy_tally_add(&t->own, ENERGY_ADC, (double)n_col_reads * adc_energy_J(ap), n_col_reads);
+        t->st.n_conversions += n_col_reads;
+    }
+    energy_tally_add(&t->own, ENERGY_DIGITAL, (double)n_col_reads * t->s.e_shift_add_J, n_col_reads);
+    t->st.n_dac_clipped += t->cyc.n_clipped;
+    t->st.n_cycles += t->cyc.n;
+    t->st.n_mvm++;
+    t->st.latency_s = tile_latency_s(t);
+    return CIM_OK;
+}
+
+void tile_input_values(const tile *t, double *x_q)
+{
+    for (size_t i = 0; i < t->nr; i++)
+        x_q[i] = dac_input_value(&t->cyc, i);
+}
+
+void tile_energy(const tile *t, energy_tally *out)
+{
+    energy_tally_zero(out);
+    const energy_tally *a = xbar_energy(t->xb);
+    for (int k = 0; k < ENERGY_N_CATEGORIES; k++)
+        energy_tally_add(out, k, energy_tally_J(a, k) - energy_tally_J(&t->xb_at_calib, k),
+                         a->n[k] - t->xb_at_calib.n[k]);
+    energy_tally_merge(out, &t->own);
+}
+
+const tile_stats *tile_get_stats(const tile *t) { return &t->st; }
+
+double tile_latency_s(const tile *t)
+{
+    const adc_params *ap = &t->s.adc;
+    double cycle = dac_latency_s(&t->s.dac) + t->se.t_settle_s + (double)ap->cols_per_adc * adc_latency_s(ap);
+    if (t->d.T->kind != DAC_PULSE_WIDTH) /* a pulse-width read lasts its window, counted with the DAC */
+        cycle += t->s.array.t_read_s;
+    return (double)t->cyc.n * cycle;
+}
+
+double tile_periphery_area_um2(const tile *t)
+{
+    /* Ideal parts are not modelled: no area. */
+    return (t->d.T->kind == DAC_IDEAL ? 0.0 : (double)t->nr * t->s.dac.area_um2) +
+           (t->adcs[0].T->ideal ? 0.0 : (double)t->n_adc * t->s.adc.area_um2) +
+           (t->se.T->ideal ? 0.0 : (double)t->cols * t->s.sense.area_um2);
+}
