@@ -512,3 +512,28 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
     snprintf(script + m, sizeof script - m, "\n");
     return run_gnuplot(&fg, script, data);
 }
+
+int plot_bars(const char *const *names, const double *a, const double *b, size_t n, const char *label_a,
+              const char *label_b, const char *y_label, const char *title, const char *path)
+{
+    figure fg;
+    char data[24];
+    int st = figure_open(&fg, path, 900, 560);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
+    if (fp == NULL)
+        return CIM_EIO;
+    for (size_t k = 0; k < n; k++)
+        fprintf(fp, "\"%s\" %.9g %.9g\n", names[k], a[k], b[k]);
+    fclose(fp);
+    char script[4096];
+    snprintf(script, sizeof script,
+             "%s"
+             "set title \"%s\" noenhanced font ',10'\nset style data histograms\n"
+             "set style histogram clustered gap 1\nset style fill solid 0.85 border -1\nset boxwidth 0.9\n"
+             "set grid ytics\nset yrange [0:*]\nset ylabel \"%s\" noenhanced\nset xtics noenhanced\nset key top left\n"
+             "plot '%s' using 2:xtic(1) lc rgb '#1f77b4' title \"%s\", '' using 3 lc rgb '#d62728' title \"%s\"\n",
+             fg.head, title, y_label, data, label_a, label_b);
+    return run_gnuplot(&fg, script, data);
+}

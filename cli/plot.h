@@ -47,4 +47,9 @@ int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, cons
 int plot_margin(const size_t *n, size_t count, const double *const *margin, const double *const *closed,
                 const char *const *labels, size_t n_series, double margin_min, const char *title, const char *png_path);
 
+/* A clustered bar chart: for each of the n categories names[k], the bars a[k] (label_a) and b[k] (label_b), from 0;
+ * y_label names the quantity and its unit.  Written to a temporary name and renamed.  CIM_EIO if gnuplot fails. */
+int plot_bars(const char *const *names, const double *a, const double *b, size_t n, const char *label_a,
+              const char *label_b, const char *y_label, const char *title, const char *path);
+
 #endif
