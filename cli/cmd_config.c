@@ -86,6 +86,15 @@ static void docs(strbuf *out)
             strbuf_puts(out, ".\n\n");
         }
     }
+    for (size_t k = 0; library_groups[k]; k++) {
+        int dup = 0;
+        for (size_t q = 0; q < n_seen; q++)
+            dup = dup || seen[q] == library_groups[k];
+        if (dup)
+            continue;
+        param_doc_group(library_groups[k], out);
+        strbuf_puts(out, "Read by the experiments: none yet (the library's energy report reads it).\n\n");
+    }
 }
 
 /* ---- --dump ------------------------------------------------------------------------------------ */

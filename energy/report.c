@@ -56,7 +56,7 @@ static json_t *machine_json(const energy_machine *m)
     json_object_set_new(j, "total_J", json_real(m->total_J));
     json_object_set_new(j, "movement_J", json_real(m->movement_J));
     json_object_set_new(j, "compute_J", json_real(m->compute_J));
-    json_object_set_new(j, "TOPS_per_W", real_or_null(m->tops_per_W));
+    json_object_set_new(j, "efficiency_TOPS_per_W", real_or_null(m->tops_per_W));
     return j;
 }
 
@@ -68,8 +68,8 @@ json_t *energy_report_json(const energy_report *r)
     json_t *d = machine_json(&r->design);
     json_object_set_new(d, "latency_s", json_real(r->latency_s));
     json_object_set_new(d, "area_m2", json_real(r->area_m2));
-    json_object_set_new(d, "TOPS", real_or_null(r->tops));
-    json_object_set_new(d, "TOPS_per_mm2", real_or_null(r->tops_per_mm2));
+    json_object_set_new(d, "throughput_TOPS", real_or_null(r->tops));
+    json_object_set_new(d, "density_TOPS_per_mm2", real_or_null(r->tops_per_mm2));
     json_object_set_new(d, "tally", energy_tally_json(&r->design.tally));
     json_object_set_new(j, "design", d);
 

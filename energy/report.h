@@ -9,7 +9,7 @@
  *   movement_J  = ONCHIP + OFFCHIP: wires, links and memory or buffer accesses (the energy of bringing a bit from
  *                 where it is kept to where it is used; a memory access counts as movement in every machine)
  *   compute_J   = total_J - movement_J: array reads, programming, converters, sense, digital logic, neurons
- *   TOPS_per_W  = 2 n_mac / total_J / 1e12 (one MAC is two operations; null in JSON when total_J is 0)
+ *   efficiency_TOPS_per_W = 2 n_mac / total_J / 1e12 (one MAC is two operations; null in JSON when total_J is 0)
  *
  * and for the design against the von Neumann machine
  *
@@ -17,13 +17,15 @@
  *   saved.ratio      = von_neumann.movement_J / design.movement_J      (null in JSON, "inf" in text, when the design
  *                                                                       moves nothing)
  *
- * The design's latency and area are reported as given, with its throughput TOPS = 2 n_mac / latency_s / 1e12 and
- * TOPS_per_mm2 when they are positive.  The baselines carry no latency or area model.
+ * The design's latency and area are reported as given, with its throughput_TOPS = 2 n_mac / latency_s / 1e12 and
+ * density_TOPS_per_mm2 = throughput_TOPS / (area in mm^2) when they are positive (else null).  The baselines carry
+ * no latency or area model.  (Names end in their unit, so the metric list, exp/, reads the unit off the name.)
  *
- * JSON (energy_report_json): {"n_mac", "design": {"total_J", "movement_J", "compute_J", "TOPS_per_W", "latency_s",
- * "area_m2", "TOPS", "TOPS_per_mm2", "tally"}, "baseline": {"von_neumann": {"total_J", "movement_J", "compute_J",
- * "TOPS_per_W", "memory", "act_memory", "mac", "batch", "tally"}, "neuromorphic": {"total_J", "movement_J",
- * "compute_J", "TOPS_per_W", "tally"}}, "saved": {"movement_J", "ratio"}}; each "tally" is energy_tally_json.
+ * JSON (energy_report_json): {"n_mac", "design": {"total_J", "movement_J", "compute_J",
+ * "efficiency_TOPS_per_W", "latency_s", "area_m2", "throughput_TOPS", "density_TOPS_per_mm2", "tally"}, "baseline":
+ * {"von_neumann": {"total_J", "movement_J", "compute_J", "efficiency_TOPS_per_W", "memory", "act_memory", "mac",
+ * "batch", "tally"}, "neuromorphic": {"total_J", "movement_J", "compute_J", "efficiency_TOPS_per_W", "tally"}},
+ * "saved": {"movement_J", "ratio"}}; each "tally" is energy_tally_json.
  *
  * Contract: energy_report_make returns CIM_EINVAL through cim_error for a negative or non-finite latency or area;
  * nothing here prints; the JSON is a new reference the caller owns.

@@ -13,9 +13,13 @@ const char *const tech_mem_names[] = {"sram_8kB", "sram_32kB", "sram_1MB", "dram
 
 static const param_spec tech_spec[] = {
     R(e_add8_J, 0, 1e-9, 0.03e-12, "J", "8-bit integer add, 45 nm, 0.9 V [Horowitz2014]"),
-    R(e_add32_J, 0, 1e-9, 0.1e-12, "J", "32-bit integer add [Horowitz2014]"),
+    R(e_add32_J, 0, 1e-9, 0.1e-12, "J",
+      "32-bit integer add; other widths linear in the bits through the two rows (derived: 0.053 pJ at 16 bits, "
+      "a row the table lacks) [Horowitz2014]"),
     R(e_mult8_J, 0, 1e-9, 0.2e-12, "J", "8-bit integer multiply [Horowitz2014]"),
-    R(e_mult32_J, 0, 1e-9, 3.1e-12, "J", "32-bit integer multiply [Horowitz2014]"),
+    R(e_mult32_J, 0, 1e-9, 3.1e-12, "J",
+      "32-bit integer multiply; other widths quadratic in the bits through the two rows (derived: 0.78 pJ at 16 "
+      "bits, a row the table lacks) [Horowitz2014]"),
     R(e_fadd16_J, 0, 1e-9, 0.4e-12, "J", "16-bit floating-point add [Horowitz2014]"),
     R(e_fadd32_J, 0, 1e-9, 0.9e-12, "J", "32-bit floating-point add [Horowitz2014]"),
     R(e_fmult16_J, 0, 1e-9, 1.1e-12, "J", "16-bit floating-point multiply [Horowitz2014]"),
@@ -24,8 +28,8 @@ static const param_spec tech_spec[] = {
     R(e_sram_32kB_J, 0, 1e-6, 20e-12, "J", "one 64-bit access of a 32 kB SRAM cache [Horowitz2014]"),
     R(e_sram_1MB_J, 0, 1e-6, 100e-12, "J", "one 64-bit access of a 1 MB SRAM cache [Horowitz2014]"),
     R(e_dram_J, 0, 1e-6, 1.3e-9, "J",
-      "one 64-bit DRAM access, interface included (chosen: the low end of the published 1.3-2.6 nJ, so the "
-      "saving on data movement is not overstated) [Horowitz2014]"),
+      "one 64-bit DRAM access, taken as the whole cost of bringing the bits on chip (chosen: the low end of the "
+      "published 1.3-2.6 nJ, so the saving on data movement is not overstated) [Horowitz2014]"),
     PARAM_INT_F(tech_params, access_bits, 1, 4096, 64,
                 "bits per access the memory energies above are quoted for (64 in the published table) [Horowitz2014]"),
     R(e_wire_J_per_bit_mm, 0, 1e-9, 18e-15, "J/(bit mm)",
@@ -48,7 +52,7 @@ static const param_spec tech_spec[] = {
     R(cell_area_1t1r_F2, 1, 1e4, 48, "F^2", "1T1R crossbar cell: 4F x 12F [NeuroSim-V14-Param]"),
     R(sram_cell_area_F2, 1, 1e5, 280, "F^2", "one SRAM bit: 10F x 28F, nodes above 14 nm [NeuroSim-V14-Param]"),
     R(shift_add_area_um2, 0, 1e6, 60, "um^2",
-      "one 16-bit shift-and-add unit, 32 nm, not scaled with F (derived: ISAAC's 240 um^2 for four) "
+      "one 16-bit shift-and-add unit, 32 nm (an ISAAC in-situ MAC unit has four), not scaled with F "
       "[ISAAC2016; hwc-isaac]"),
     PARAM_END,
 };
