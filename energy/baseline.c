@@ -134,7 +134,8 @@ void baseline_cim_movement(const tech_params *t, const energy_work *w, energy_ta
 neuro_counts neuro_counts_mvm(const uint64_t *q, size_t rows, size_t cols, int bits)
 {
     neuro_counts c = {0};
-    uint64_t steps = bits >= 63 ? UINT64_MAX : ((uint64_t)1 << bits) - 1, sum = 0, max = 0;
+    bits = bits < 0 ? 0 : bits > 32 ? 32 : bits; /* 2^32 steps times any column count fits 64 bits */
+    uint64_t steps = ((uint64_t)1 << bits) - 1, sum = 0, max = 0;
     for (size_t i = 0; i < rows; i++) {
         uint64_t qi = q[i] > steps ? steps : q[i];
         sum += qi;

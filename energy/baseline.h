@@ -118,7 +118,7 @@ typedef struct neuro_counts {
 } neuro_counts;
 
 /* One MVM of the input codes q[0..rows) (each 0 .. 2^bits - 1; larger codes are clamped) on a rows x cols layer,
- * rate-coded over 2^bits - 1 steps (counts as above). */
+ * rate-coded over 2^bits - 1 steps (counts as above); bits 0..32 (clamped to that range). */
 neuro_counts neuro_counts_mvm(const uint64_t *q, size_t rows, size_t cols, int bits);
 /* dst += src. */
 void neuro_counts_add(neuro_counts *dst, const neuro_counts *src);
