@@ -16,6 +16,8 @@
 #include "device/pcm_stat.h"
 #include "device/stimulus.h"
 #include "device/variability.h"
+#include "energy/baseline.h"
+#include "energy/tech.h"
 #include "exp/device.h"
 #include "exp/endurance.h"
 #include "exp/margin.h"
@@ -54,7 +56,6 @@ static const param_group *const mvm_weights_groups[] = {
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
 
-const param_group *const library_groups[] = {NULL};
 
 /* The circuit level reads a device model only for mvm.cells = "device"; its variability is not used. */
 static int mvm_reads(const cfg *c, const param_group *g)
@@ -288,6 +289,8 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
+const param_group *const library_groups[] = {&tech_group, &baseline_group, NULL};
+
 const experiment *experiment_find(const char *name)
 {
     for (size_t i = 0; name != NULL && experiments[i] != NULL; i++)
@@ -688,8 +691,9 @@ void exp_metrics_add(exp_metrics *ms, const char *name, const char *unit, double
 static const char *suffix_unit(const char *c, size_t n)
 {
     /* The project's suffixes (SI units in names), longest first where one ends another. */
-    static const char *const units[] = {"per_Vs", "C_per_m2", "ohm", "dB", "Hz", "J", "W", "A", "V", "S", "s", "K",
-                                        "F", "C", "m", NULL};
+    static const char *const units[] = {"per_Vs", "C_per_m2", "TOPS_per_W", "TOPS_per_mm2", "TOPS", "ohm", "dB", "Hz",
+                                        "J",      "W",        "A",          "V",            "S",    "s",   "K",  "F",
+                                        "C",      "m2",       "m",          NULL};
     for (size_t k = 0; units[k] != NULL; k++) {
         size_t u = strlen(units[k]);
         if (n > u && c[n - u - 1] == '_' && strncmp(c + n - u, units[k], u) == 0)

@@ -34,7 +34,9 @@ Test(experiment, metric_units_come_from_the_names)
              {"events", "1"}, {"summary.energy_J", "J"}, {"error_vs_ideal.rmse_A", "A"},
              {"snr_dB", "dB"},           {"v_read_V", "V"},          {"g_device_min_S", "S"},
              {"t_s", "s"},               {"rows", "1"},              {"campaign_max_s", "s"},
-             {"T_K", "K"},               {"max_rel_err", "1"},       {"bandwidth_Hz", "Hz"}};
+             {"T_K", "K"},               {"max_rel_err", "1"},       {"bandwidth_Hz", "Hz"},
+             {"design.efficiency_TOPS_per_W", "TOPS_per_W"}, {"design.throughput_TOPS", "TOPS"},
+             {"design.density_TOPS_per_mm2", "TOPS_per_mm2"}, {"design.area_m2", "m2"}, {"t_fe_m", "m"}};
     for (size_t i = 0; i < sizeof k / sizeof *k; i++)
         cr_expect_str_eq(exp_unit_of(k[i].name), k[i].unit, "%s", k[i].name);
     json_t *j = json_pack("{s:f, s:{s:i, s:n, s:b}, s:s, s:[i]}", "p_W", 2.5, "inner", "count", 3, "none_V", "flag",
