@@ -178,6 +178,7 @@ int adc_init(adc *a, const adc_params *p, gsl_rng *r)
         return cim_error(CIM_EINVAL, "adc_init: offset_lsb (%g) > 0 needs a random stream", p->offset_lsb);
     a->T = adc_types[p->type];
     a->p = *p;
+    a->code_max = levels_minus_one(p->bits);
     a->offset_lsbs = p->offset_lsb > 0 ? gsl_ran_gaussian(r, p->offset_lsb) : 0.0;
     if (p->range == ADC_RANGE_FIXED)
         return adc_set_range(a, p->i_min_A, p->i_max_A);
@@ -188,7 +189,7 @@ int adc_set_range(adc *a, double lo_A, double hi_A)
 {
     if (!isfinite(lo_A) || !isfinite(hi_A) || !(lo_A < hi_A))
         return cim_error(CIM_EINVAL, "adc range [%g, %g] A: needs finite lo < hi", lo_A, hi_A);
-    double lsb = (hi_A - lo_A) / levels_minus_one(a->p.bits);
+    double lsb = (hi_A - lo_A) / a->code_max;
     if (!(lsb > 0))
         return cim_error(CIM_EINVAL, "adc range [%g, %g] A is too narrow for %lld bits", lo_A, hi_A, a->p.bits);
     a->lo_A = lo_A;
@@ -241,13 +242,13 @@ static double adc_input(const adc *a, double x_A, gsl_rng *r)
         x += a->p.inl_lsb * 4.0 * u * (1.0 - u) * a->lsb_A;
     }
     if (a->p.noise_lsb > 0 && r != NULL)
-        x += gsl_ran_gaussian(r, a->p.noise_lsb) * a->lsb_A;
+        x += gsl_ran_gaussian_ziggurat(r, a->p.noise_lsb) * a->lsb_A;
     return x;
 }
 
 static long long adc_quantize(const adc *a, double x, int *clipped)
 {
-    double top = levels_minus_one(a->p.bits);
+    double top = a->code_max;
     if (clipped != NULL)
         *clipped = x < a->lo_A || x > a->hi_A;
     double k = round((x - a->lo_A) / a->lsb_A); /* round() rounds half away from zero */
@@ -276,7 +277,38 @@ double adc_convert(const adc *a, double x_A, gsl_rng *r, int *clipped)
     long long k = adc_code(a, x_A, r, clipped);
     if (k < 0)
         return NAN;
-    return (double)k == levels_minus_one(a->p.bits) ? a->hi_A : a->lo_A + (double)k * a->lsb_A;
+    return (double)k == a->code_max ? a->hi_A : a->lo_A + (double)k * a->lsb_A;
+}
+
+size_t adc_convert_n(const adc *a, double *x_A, size_t n, gsl_rng *r)
+{
+    size_t n_clipped = 0;
+    if (a->T->ideal)
+        return 0;
+    if (!a->ranged) {
+        for (size_t k = 0; k < n; k++)
+            x_A[k] = NAN;
+        return 0;
+    }
+    /* adc_convert's arithmetic, step for step (the same bits), with the per-call checks hoisted. */
+    const double lo = a->lo_A, hi = a->hi_A, lsb = a->lsb_A, off = a->offset_A, top = a->code_max;
+    const double inl = a->p.inl_lsb, sigma = r != NULL ? a->p.noise_lsb : 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double x = x_A[k];
+        if (isnan(x))
+            continue;
+        x += off;
+        if (inl != 0) {
+            double u = fmin(fmax((x - lo) / (hi - lo), 0.0), 1.0);
+            x += inl * 4.0 * u * (1.0 - u) * lsb;
+        }
+        if (sigma > 0)
+            x += gsl_ran_gaussian_ziggurat(r, sigma) * lsb;
+        n_clipped += x < lo || x > hi;
+        double q = fmin(fmax(round((x - lo) / lsb), 0.0), top);
+        x_A[k] = q == top ? hi : lo + q * lsb;
+    }
+    return n_clipped;
 }
 
 /* ---- energy and time ------------------------------------------------------------------------------------ */

@@ -98,6 +98,7 @@ typedef struct adc {
     double offset_lsbs; /* this instance's static offset in lsb, N(0, offset_lsb), drawn at adc_init */
     double offset_A;    /* the same in amperes, offset_lsbs lsb_A (0 until a range is set) */
     int ranged;         /* 1 once a range is set */
+    double code_max;    /* 2^N - 1, the top code */
 } adc;
 
 /* A converter of p; its static offset is drawn from r (one normal draw when offset_lsb > 0; r may be NULL when
@@ -117,6 +118,8 @@ int adc_calibrate(adc *a, const double *samples_A, size_t n);
  * set to 1 if the input plus offset, INL and noise fell outside [lo, hi], else 0.  An unranged converter (range
  * "calibrated" or "percentile" before adc_calibrate, "max" before adc_set_range) returns NaN. */
 double adc_convert(const adc *a, double x_A, gsl_rng *r, int *clipped);
+/* Converts x_A[0 .. n) in place, in order (the same draws as n adc_convert calls); returns how many were clipped. */
+size_t adc_convert_n(const adc *a, double *x_A, size_t n, gsl_rng *r);
 /* Its code k, for tests and digital back ends (ideal type: the code of an ideal N-bit quantizer of the range, no
  * draw).  -1 when unranged. */
 long long adc_code(const adc *a, double x_A, gsl_rng *r, int *clipped);

@@ -141,7 +141,7 @@ double sense_apply(const sense *s, double i_A, gsl_rng *r, int *saturated)
         return i_A;
     double y = s->gain * i_A;
     if (s->sigma_A > 0 && r != NULL)
-        y += gsl_ran_gaussian(r, s->sigma_A);
+        y += gsl_ran_gaussian_ziggurat(r, s->sigma_A);
     if (fabs(y) > s->i_sat_A) {
         if (saturated != NULL)
             *saturated = 1;

@@ -226,10 +226,9 @@ int tile_mvm(tile *t, const double *x, double x_max, double *y)
             t->st.n_sense_saturated += (size_t)sat_any;
         }
         if (!adc_ideal)
-            for (size_t j = 0; j < t->cols; j++) {
-                int clipped = 0;
-                t->i_A[j] = adc_convert(&t->adcs[j / per_adc], t->i_A[j], t->r_adc, &clipped);
-                t->st.n_adc_clipped += (size_t)clipped;
+            for (size_t a = 0; a < t->n_adc; a++) {
+                size_t j0 = a * per_adc, n = t->cols - j0 < per_adc ? t->cols - j0 : per_adc;
+                t->st.n_adc_clipped += adc_convert_n(&t->adcs[a], t->i_A + j0, n, t->r_adc);
             }
         mapping_decode_add(t->s.m, t->s.c0, t->s.nc, t->i_A, t->cyc.coef[c], y);
     }

@@ -487,3 +487,29 @@ Test(adc, config_group_loads_and_refuses_bad_values_naming_the_key)
     p.bits = 0;
     cr_expect_eq(adc_init(&a, &p, NULL), CIM_ECONFIG);
 }
+
+Test(adc, converting_a_block_is_converting_each_value_in_turn)
+{
+    adc_params p = params("sar", 6);
+    p.offset_lsb = 0.7;
+    p.inl_lsb = 1.5;
+    p.noise_lsb = 0.8;
+    gsl_rng *r1 = rng_alloc(3, "blk"), *r2 = rng_alloc(3, "blk");
+    adc a1 = make(p, 0.0, 1e-3, r1), a2 = make(p, 0.0, 1e-3, r2);
+    double x[300], y[300];
+    for (size_t k = 0; k < 300; k++)
+        x[k] = y[k] = -1e-4 + 1.2e-3 * (double)k / 299; /* past both ends */
+    x[17] = y[17] = NAN;
+    size_t clipped = 0;
+    for (size_t k = 0; k < 300; k++) {
+        int c = 0;
+        x[k] = adc_convert(&a1, x[k], r1, &c);
+        clipped += (size_t)c;
+    }
+    cr_expect_eq(adc_convert_n(&a2, y, 300, r2), clipped);
+    cr_expect_gt(clipped, 0);
+    for (size_t k = 0; k < 300; k++)
+        cr_expect(memcmp(&x[k], &y[k], sizeof x[k]) == 0, "value %zu: %.17g vs %.17g", k, x[k], y[k]);
+    rng_free(r1);
+    rng_free(r2);
+}
