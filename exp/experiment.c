@@ -20,6 +20,7 @@
 #include "energy/tech.h"
 #include "exp/device.h"
 #include "exp/endurance.h"
+#include "exp/energy.h"
 #include "exp/margin.h"
 #include "exp/mvm.h"
 #include "exp/pcm_stat.h"
@@ -52,7 +53,11 @@ static const param_group *const mvm_groups[] = {&experiment_key_group, &run_grou
 static const param_group *const mvm_weights_groups[] = {
     &experiment_key_group, &run_group, &crossbar_group, &cell_group,      &mvm_group,         &mapping_group,
     &weights_group,        &device_group, &sim_group, &program_group, &variability_group, &read_noise_group,
-    &endurance_group,      &dac_group,    &sense_group, &adc_group, NULL};
+    &endurance_group,      &dac_group,    &sense_group, &adc_group, &tech_group, &baseline_group, NULL};
+static const param_group *const energy_groups[] = {
+    &experiment_key_group, &run_group, &crossbar_group, &cell_group, &mapping_group, &weights_group, &device_group,
+    &sim_group, &program_group, &variability_group, &read_noise_group, &endurance_group, &dac_group, &sense_group,
+    &adc_group, &tech_group, &baseline_group, &workload_group, NULL};
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
 
@@ -222,6 +227,16 @@ static int wmvm_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
 static json_t *wmvm_summary(const void *v) { return exp_wmvm_summary(v); }
 static void wmvm_destroy(void *v) { exp_wmvm_free(v); }
 
+static void energy_init(void *v, cfg *c) { exp_energy_init(v, c); }
+static void energy_select(cfg *c, void *v) { exp_energy_bind_model(v, c); }
+static int energy_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+{
+    (void)in;
+    return exp_energy_run(v, pv, prog);
+}
+static json_t *energy_summary(const void *v) { return exp_energy_summary(v); }
+static void energy_destroy(void *v) { exp_energy_free(v); }
+
 static void sneak_init(void *v, cfg *c) { exp_margin_init(v, c); }
 static int sneak_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
 {
@@ -275,6 +290,13 @@ static const experiment x_mvm_weights = {
     .size = sizeof(wmvm_state), .init = wmvm_init, .select = wmvm_select, .run = wmvm_run,
     .summary = wmvm_summary, .destroy = wmvm_destroy,
 };
+static const experiment x_energy = {
+    .name = "energy", .command = "energy",
+    .title = "what a workload of layers costs on the CIM design, a von Neumann machine and a neuromorphic chip",
+    .groups = energy_groups, .optional_group = device_optional_group, .reads = device_reads,
+    .size = sizeof(exp_energy), .init = energy_init, .select = energy_select, .run = energy_run,
+    .summary = energy_summary, .destroy = energy_destroy,
+};
 static const experiment x_sneak = {
     .name = "sneak", .command = "sneak",
     .title = "the worst-case read margin of a crossbar against its size under a biasing scheme",
@@ -284,12 +306,12 @@ static const experiment x_sneak = {
 };
 
 /* One list: X(name) is the entry x_<name> and the key value "name". */
-#define EXPERIMENTS(X) X(device) X(pulses) X(endurance) X(pcm_stat) X(mvm) X(mvm_weights) X(sneak)
+#define EXPERIMENTS(X) X(device) X(pulses) X(endurance) X(pcm_stat) X(mvm) X(mvm_weights) X(energy) X(sneak)
 #define EXP_AS_ENTRY(n) &x_##n,
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-const param_group *const library_groups[] = {&tech_group, &baseline_group, NULL};
+const param_group *const library_groups[] = {NULL};
 
 const experiment *experiment_find(const char *name)
 {
@@ -315,7 +337,7 @@ static const char *const key_names[] = {"auto", EXPERIMENTS(EXP_AS_NAME) NULL};
 static const param_spec key_spec[] = {
     PARAM_CHOICE_F(experiment_key, experiment, key_names, 0,
                    "what this file is for: \"auto\" (the command and its flags decide), or one of device, pulses, "
-                   "endurance, pcm_stat (cimsim device), mvm, mvm_weights (cimsim mvm), sneak (cimsim sneak); a "
+                   "endurance, pcm_stat (cimsim device), mvm, mvm_weights (cimsim mvm), energy (cimsim energy), sneak (cimsim sneak); a "
                    "command or flag that contradicts it is refused"),
     PARAM_END,
 };

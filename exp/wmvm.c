@@ -87,7 +87,8 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
     cfg_bind(c, &dac_group, &e->dac);
     cfg_bind(c, &sense_group, &e->sense);
     cfg_bind(c, &adc_group, &e->adc);
-    e->e_shift_add_J = 0.021e-12;
+    cfg_bind(c, &tech_group, &e->tech);
+    cfg_bind(c, &baseline_group, &e->base);
     cfg_bind(c, &device_group, &e->dev);
     cfg_bind(c, &sim_group, &e->sim);
     cfg_bind(c, &program_group, &e->prog);
@@ -585,6 +586,38 @@ static int attribute(exp_wmvm *e, const double *x_cal, progress *prog)
     return st;
 }
 
+/* The MVM's energy report: the design is the tiles' reads, converters and shift-add plus its activations' buffer
+ * traffic (programming is a one-time cost, reported apart); the baselines price the same work -- R x C MACs of
+ * weight_bits x dac.bits, one vector -- on a von Neumann machine and, as rate-coded synaptic operations of the
+ * input codes, on a Loihi-class chip. */
+static int energy_of(exp_wmvm *e)
+{
+    size_t R = e->rows, C = e->cols;
+    int x_bits = e->dac.type == type_index(dac_type_names, "ideal") ? 8 : (int)e->dac.bits;
+    energy_work w = energy_work_mvm(R, C, 1, (int)e->m.p.weight_bits, x_bits, 16);
+    energy_tally design = e->tally, vn, neuro;
+    design.J[ENERGY_WRITE] = design.c[ENERGY_WRITE] = 0;
+    design.J[ENERGY_VERIFY] = design.c[ENERGY_VERIFY] = 0;
+    design.J[ENERGY_DISTURB] = design.c[ENERGY_DISTURB] = 0;
+    design.n[ENERGY_WRITE] = design.n[ENERGY_VERIFY] = design.n[ENERGY_DISTURB] = 0;
+    baseline_cim_movement(&e->tech, &w, &design);
+    energy_tally_zero(&vn);
+    energy_tally_zero(&neuro);
+    baseline_von_neumann(&e->base, &e->tech, &w, &vn);
+    uint64_t *q = xmalloc(R * sizeof *q);
+    double q_max = ldexp(1.0, x_bits) - 1;
+    for (size_t i = 0; i < R; i++)
+        q[i] = (uint64_t)nearbyint(fmin(fabs(e->x_q[i]) / e->x_max_used, 1.0) * q_max);
+    neuro_counts nc = neuro_counts_mvm(q, R, C, x_bits);
+    free(q);
+    baseline_neuromorphic(&e->base, &nc, &neuro);
+    /* Area: every tile's full array (its cells, 1T1R or not) and its periphery. */
+    int with_transistor = e->cell.type == CELL_1T1R || (e->device && e->cell.type == CELL_FEFET);
+    e->array_area_m2 = (double)e->t.n_tiles * tech_array_area_m2(&e->tech, e->t.tile_rows, e->t.tile_cols, with_transistor);
+    return energy_report_make(&e->report, &design, (uint64_t)(R * C), e->latency_s,
+                              e->array_area_m2 + 1e-12 * e->periphery_area_um2, &vn, &neuro, &e->base);
+}
+
 int exp_wmvm_run(exp_wmvm *e, progress *prog)
 {
     size_t R = e->rows, C = e->cols;
@@ -620,6 +653,7 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
         rng_free(r);
     }
     energy_tally_zero(&e->tally);
+    e->e_shift_add_J = e->tech.e_shift_add_J;
     int st = pipeline(e, e->ideal_mask, 1, x_cal, prog, 0, e->y);
     e->circuit = e->read_path == XBAR_READ_CIRCUIT || e->read_path == XBAR_READ_NEWTON;
     e->energy_J = energy_tally_J(&e->tally, ENERGY_READ);
@@ -643,6 +677,8 @@ int exp_wmvm_run(exp_wmvm *e, progress *prog)
     error_of(e->y, e->y_float, C, &e->vs_float);
     error_of(e->y, e->y_quant, C, &e->vs_quant);
     error_of(e->y_quant, e->y_float, C, &e->quant_vs_float);
+    if (st == CIM_OK)
+        st = energy_of(e);
     progress_finish(prog);
     return st;
 }
@@ -781,6 +817,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
                         json_pack("{s:f, s:f, s:s}", "array_J", e->energy_J, "t_read_s", e->p.t_read_s, "what", what));
     json_object_set_new(j, "energy_tally", energy_tally_json(&e->tally));
     json_object_set_new(j, "periphery", periphery_json(e));
+    json_object_set_new(j, "energy_report", energy_report_json(&e->report));
     if (e->attr != NULL)
         json_object_set_new(j, "attribution", attribution_json(e->attr));
     json_object_set_new(j, "read_path", json_string(xbar_read_path_names[e->read_path]));
@@ -824,6 +861,16 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 
 void exp_wmvm_free(exp_wmvm *e)
 {
+    exp_wmvm_reset(e);
+    device_free_params(e->model, e->unused, e->n_unused);
+    variability_free(&e->var);
+    e->unused = NULL;
+    e->model = NULL;
+    e->n_unused = 0;
+}
+
+void exp_wmvm_reset(exp_wmvm *e)
+{
     if (e->tiles != NULL)
         for (size_t k = 0; k < e->t.n_tiles; k++)
             tile_free(e->tiles[k]);
@@ -840,16 +887,11 @@ void exp_wmvm_free(exp_wmvm *e)
         mapping_destroy(&e->m);
         e->loaded = 0;
     }
-    device_free_params(e->model, e->unused, e->n_unused);
-    variability_free(&e->var);
     free(e->g_read_S);
     free(e->pulses);
     free(e->ok);
     free(e->e_write_J);
     free(e->e_disturb_J);
-    e->unused = NULL;
-    e->model = NULL;
-    e->n_unused = 0;
     e->g_read_S = e->e_write_J = e->e_disturb_J = NULL;
     e->pulses = NULL;
     e->ok = NULL;
@@ -861,6 +903,16 @@ void exp_wmvm_free(exp_wmvm *e)
     free(e->w_q);
     free(e->x_q);
     e->w = e->x = e->y = e->y_float = e->y_quant = e->w_q = e->x_q = NULL;
+    /* What a run counted starts again from zero; the configuration and the model stay. */
+    e->n_reads = e->n_conversions = e->n_adc_clipped = e->n_sense_saturated = 0;
+    e->latency_s = e->periphery_area_um2 = e->array_area_m2 = 0;
+    e->n_solves = 0;
+    e->iterations = 0;
+    e->max_residual = 0;
+    e->w_source = e->x_source = NULL;
+    memset(&e->pr, 0, sizeof e->pr);
+    memset(&e->report, 0, sizeof e->report);
+    energy_tally_zero(&e->tally);
 }
 
 /* ---- SPICE export ---------------------------------------------------------------------------------- */

@@ -44,7 +44,10 @@
 #include "periph/dac.h"
 #include "periph/sense.h"
 #include "periph/tile.h"
+#include "energy/baseline.h"
+#include "energy/report.h"
 #include "energy/tally.h"
+#include "energy/tech.h"
 #include "device/device.h"
 #include "device/integrate.h"
 #include "device/variability.h"
@@ -164,7 +167,11 @@ typedef struct exp_wmvm {
     double adc_lo_A, adc_hi_A; /* the ADC range of tile 0 */
     double latency_s;     /* one MVM: the slowest tile (tiles run in parallel) */
     double periphery_area_um2; /* every tile's DACs, sense stages and ADCs */
-    double e_shift_add_J; /* digital energy per shift-add (the tiles') */
+    double e_shift_add_J; /* digital energy per shift-add (the tiles': tech.e_shift_add_J) */
+    tech_params tech;     /* bound to `tech`: the technology figures of the energy report */
+    baseline_params base; /* bound to `baseline`: the machines the design is compared with */
+    energy_report report; /* the MVM's energy: the design (programming apart) beside the baselines */
+    double array_area_m2; /* the arrays' cells (tech.cell_area*_F2), every tile's full array */
     double *y;            /* C outputs (the result) */
     double *y_float;      /* C: W^T x in double precision */
     double *y_quant;      /* C: W_q^T x_q, the ideal quantized product */
@@ -244,6 +251,9 @@ json_t *exp_wmvm_summary(const exp_wmvm *e);
 int exp_wmvm_spice_possible(const exp_wmvm *e);
 int exp_wmvm_write_spice(const exp_wmvm *e, const char *path);
 
+/* Frees what load and run made and zeroes what they counted, keeping the configuration and the model: the next
+ * exp_wmvm_load (with other weights.rows/cols, say) starts afresh. */
+void exp_wmvm_reset(exp_wmvm *e);
 void exp_wmvm_free(exp_wmvm *e);
 
 #endif
