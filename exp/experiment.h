@@ -123,8 +123,9 @@ typedef struct experiment_loading {
 /* Loads a configuration into c, its groups already bound: reads the file; applies the overrides of keys already
  * bound; chooses the experiment (*out; may be NULL) and sets the key `experiment` to it, so the resolved
  * configuration (dumps, provenance) says what it is for; calls bind_more; applies the remaining overrides; checks the
- * file's groups against the experiment; applies the seed; resolves.  CIM_ECONFIG / CIM_EIO / CIM_EUSAGE (a bad
- * seed) with the file, line and key. */
+ * file's groups against the experiment; applies the seed; resolves every group bound.  So bind only the groups of
+ * the experiment that runs: experiment_open chooses among a command's experiments first, then loads the chosen
+ * one alone.  CIM_ECONFIG / CIM_EIO / CIM_EUSAGE (a bad seed) with the file, line and key. */
 int experiment_load(cfg *c, const experiment_loading *l, const experiment **out);
 
 /* ---- running an experiment: open, then exec (the CLI and the library alike) -------------------------------- */
