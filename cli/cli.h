@@ -136,6 +136,9 @@ void cli_progress(const cli_args *a, progress *p);
  * followed by csv_body; in JSON, {"provenance": ..., "metrics": [the named metrics of json_body's "summary"],
  * then every member of json_body}. */
 int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, json_t *json_body);
+/* cli_write_result for run r: csv_body (destroyed), or JSON {"summary": r->summary, then the members of more (a new
+ * reference, taken; NULL for none)}. */
+int cli_write_run(const cli_args *a, const prov *pv, const exp_run *r, strbuf *csv_body, json_t *more);
 
 /* Where human-readable summaries go: stdout if the result went to a file, stderr if the result
  * itself went to stdout, nowhere with --quiet. */

@@ -89,7 +89,6 @@ static int pulses_present(const cli_command *cmd, const cli_args *a, exp_run *r,
     const pulses_params *pp = &s->p;
     const pulse_curve pc = s->curve;
     json_t *summary = r->summary;
-    int st;
     strbuf body;
     strbuf_init(&body);
     strbuf_printf(&body,
@@ -108,10 +107,8 @@ static int pulses_present(const cli_command *cmd, const cli_args *a, exp_run *r,
         json_array_append_new(jg, g);
         json_array_append_new(je, en);
     }
-    json_t *jb = json_pack("{s:O, s:o, s:o}", "summary", summary, "G_S", jg, "E_J", je);
-    st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    json_t *jb = json_pack("{s:o, s:o}", "G_S", jg, "E_J", je);
+    int st = cli_write_run(a, pv, r, &body, jb);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256];
@@ -126,16 +123,14 @@ static int pulses_present(const cli_command *cmd, const cli_args *a, exp_run *r,
         char b1[32], b2[32], b3[32];
         fprintf(out, "cimsim device --pulses: %s -- %s\n", e->b.type->name, e->b.type->title);
         /* The run's numbers come from its named metrics (exp/experiment.h); descriptions from the summary. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
-        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n", cli_si(b1, exp_metrics_value(&ms, "g_min_S"), "S"),
-                cli_si(b2, exp_metrics_value(&ms, "g_max_S"), "S"), exp_metrics_value(&ms, "dynamic_range"));
+        const exp_metrics *ms = &r->metrics;
+        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n", cli_si(b1, exp_metrics_value(ms, "g_min_S"), "S"),
+                cli_si(b2, exp_metrics_value(ms, "g_max_S"), "S"), exp_metrics_value(ms, "dynamic_range"));
         const char *names[] = {"potentiation", "depression"};
         for (int k = 0; k < 2; k++) {
             json_t *b = json_object_get(summary, names[k]);
             char label[32], key[64];
-#define BRANCH(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(&ms, key))
+#define BRANCH(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(ms, key))
             double g0 = BRANCH("g_start_S"), g1 = BRANCH("g_end_S"), a_norm = BRANCH("a_norm"), nl = BRANCH("nl_label");
             if (!isfinite(a_norm)) {
                 fprintf(out, "  %-14s  %s -> %s: no change, nothing to fit\n", names[k], cli_si(b1, g0, "S"),
@@ -173,7 +168,6 @@ static int pulses_present(const cli_command *cmd, const cli_args *a, exp_run *r,
             }
 #undef BRANCH
         }
-        exp_metrics_free(&ms);
         if (pc.stuck)
             fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
         print_written(out, a->output, png);
@@ -188,8 +182,6 @@ static int endurance_present(const cli_command *cmd, const cli_args *a, exp_run 
     exp_endurance_state *s = r->state;
     const exp_device *e = &s->e;
     const endurance_curve ec = s->curve;
-    json_t *summary = r->summary;
-    int st;
     const char *obs = ec.has_obs ? e->b.type->observable.name : "observable";
     strbuf body;
     strbuf_init(&body);
@@ -209,11 +201,9 @@ static int endurance_present(const cli_command *cmd, const cli_args *a, exp_run 
         json_array_append_new(jp, isfinite(ec.i_pos_A[k]) ? json_real(ec.i_pos_A[k]) : json_null());
         json_array_append_new(jq, isfinite(ec.i_neg_A[k]) ? json_real(ec.i_neg_A[k]) : json_null());
     }
-    json_t *jb = json_pack("{s:O, s:o, s:o, s:o, s:o}", "summary", summary, "cycles", jn, "window", jw,
+    json_t *jb = json_pack("{s:o, s:o, s:o, s:o}", "cycles", jn, "window", jw,
                            "i_read_pos_A", jp, "i_read_neg_A", jq);
-    st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, r, &body, jb);
     const char *png = cli_opt(cmd, a, "plot");
     double scale = 1.0;
     const char *unit = ec.has_obs ? cli_display_unit(e->b.type->observable.unit, &scale) : "";
@@ -229,13 +219,11 @@ static int endurance_present(const cli_command *cmd, const cli_args *a, exp_run 
     if (st == CIM_OK && out != NULL) {
         fprintf(out, "cimsim device --endurance: %s -- %s\n", e->b.type->name, e->b.type->title);
         /* The run's numbers come from its named metrics (exp/experiment.h). */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
+        const exp_metrics *ms = &r->metrics;
         const char *names[] = {"first", "best", "last"};
         for (int k = 0; k < 3; k++) {
             char key[64];
-#define POINT(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(&ms, key))
+#define POINT(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(ms, key))
             fprintf(out, "  %-6s N = %-10.4g", names[k], POINT("cycles"));
             double ow = POINT("obs_window"), rr = POINT("i_read_ratio");
 #undef POINT
@@ -245,10 +233,9 @@ static int endurance_present(const cli_command *cmd, const cli_args *a, exp_run 
                 fprintf(out, "  read on/off %.4g", rr);
             fputc('\n', out);
         }
-        double closed = exp_metrics_value(&ms, "read_closed_cycles");
+        double closed = exp_metrics_value(ms, "read_closed_cycles");
         if (isfinite(closed))
             fprintf(out, "  read window closed (on/off < %g) by N = %.4g\n", ENDURANCE_CLOSED_RATIO, closed);
-        exp_metrics_free(&ms);
         print_written(out, a->output, png);
     }
     free(w);
@@ -274,8 +261,6 @@ static int pcm_stat_present(const cli_command *cmd, const cli_args *a, exp_run *
     exp_pcm_stat_state *s = run->state;
     const pcm_stat_params *m = &s->m;
     const pcm_stat_result r = s->r;
-    json_t *summary = run->summary;
-    int st;
     strbuf body;
     strbuf_init(&body);
     strbuf_printf(&body,
@@ -297,10 +282,7 @@ static int pcm_stat_present(const cli_command *cmd, const cli_args *a, exp_run *
                           r.g_prog_std_S[k], r.g_prog_mean_model_S[k], r.sigma_prog_model_S[k], r.nu_mean[k],
                           r.nu_std[k], r.nu_mean_model[k], r.nu_std_model[k], r.q_s_model[k]);
         }
-    json_t *jb = json_pack("{s:O}", "summary", summary);
-    st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, run, &body, NULL);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256], b1[32];
@@ -415,7 +397,6 @@ static int device_present(const cli_command *cmd, const cli_args *a, exp_run *r,
     size_t first_hold = 0;
     if (png_rt != NULL)
         exp_device_final_hold(e, &t_hold, &first_hold); /* device_ready checked it */
-    int st;
     const device_trace *tr = &e->tr;
     json_t *summary = r->summary;
     strbuf body;
@@ -457,10 +438,8 @@ static int device_present(const cli_command *cmd, const cli_args *a, exp_run *r,
             json_array_append_new(arr, json_real(tr->obs[i]));
         json_object_set_new(jt, e->b.type->observable.name, arr);
     }
-    json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "trace", jt);
-    st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    json_t *jb = json_pack("{s:o}", "trace", jt);
+    int st = cli_write_run(a, pv, r, &body, jb);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256];
@@ -491,31 +470,28 @@ static int device_present(const cli_command *cmd, const cli_args *a, exp_run *r,
         fprintf(out, "  simulated       %s in %zu steps (%zu rejected), %zu samples\n",
                 cli_si(b1, tr->t_s[tr->n - 1], "s"), tr->n_steps, tr->n_failed, tr->n);
         /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
-        if (!isfinite(exp_metrics_value(&ms, "r_read_ohm.initial")))
+        const exp_metrics *ms = &r->metrics;
+        if (!isfinite(exp_metrics_value(ms, "r_read_ohm.initial")))
             fprintf(out, "  R_read at %s  none: no DC read current (a capacitor)\n", cli_si(b1, e->b.dev.v_read_V, "V"));
         else
             fprintf(out, "  R_read at %s  %s -> %s (range %s .. %s, ratio %.4g)\n", cli_si(b1, e->b.dev.v_read_V, "V"),
-                    cli_si(b2, exp_metrics_value(&ms, "r_read_ohm.initial"), "ohm"),
-                    cli_si(b3, exp_metrics_value(&ms, "r_read_ohm.final"), "ohm"),
-                    cli_si(b4, exp_metrics_value(&ms, "r_read_ohm.min"), "ohm"),
-                    cli_si(b5, exp_metrics_value(&ms, "r_read_ohm.max"), "ohm"),
-                    exp_metrics_value(&ms, "r_read_ohm.ratio_max_min"));
+                    cli_si(b2, exp_metrics_value(ms, "r_read_ohm.initial"), "ohm"),
+                    cli_si(b3, exp_metrics_value(ms, "r_read_ohm.final"), "ohm"),
+                    cli_si(b4, exp_metrics_value(ms, "r_read_ohm.min"), "ohm"),
+                    cli_si(b5, exp_metrics_value(ms, "r_read_ohm.max"), "ohm"),
+                    exp_metrics_value(ms, "r_read_ohm.ratio_max_min"));
         /* Switching voltages and the loop area mean something for a sweep; for pulses and holds only a
          * switching the drive did (exp_device_summary), and no line at all when there was none. */
-        double vs = exp_metrics_value(&ms, "switching.v_set_V"), vr = exp_metrics_value(&ms, "switching.v_reset_V");
-        int sweep = exp_metrics_value(&ms, "switching.sweep") == 1.0;
+        double vs = exp_metrics_value(ms, "switching.v_set_V"), vr = exp_metrics_value(ms, "switching.v_reset_V");
+        int sweep = exp_metrics_value(ms, "switching.sweep") == 1.0;
         if (sweep || isfinite(vs) || isfinite(vr))
             fprintf(out, "  switching       SET at %s, RESET at %s (R_read moved 10%% from its running extreme)\n",
                     isfinite(vs) ? cli_si(b1, vs, "V") : "none", isfinite(vr) ? cli_si(b2, vr, "V") : "none");
         if (sweep)
             fprintf(out, "  loop lobe area  %s (sum over half-cycles of |integral i dv|)\n",
-                    cli_si(b1, exp_metrics_value(&ms, "loop_area_W"), "W"));
+                    cli_si(b1, exp_metrics_value(ms, "loop_area_W"), "W"));
         fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
-                cli_si(b1, exp_metrics_value(&ms, "energy_J"), "J"));
-        exp_metrics_free(&ms);
+                cli_si(b1, exp_metrics_value(ms, "energy_J"), "J"));
         json_t *ob = json_object_get(summary, "observable");
         if (ob != NULL)
             print_observable(out, ob);

@@ -69,8 +69,6 @@ static int mvm_ready(const cli_command *cmd, const cli_args *a, exp_run *r)
 static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
 {
     exp_mvm *e = &((exp_mvm_state *)r->state)->e;
-    int st;
-    json_t *summary = r->summary;
     strbuf body;
     strbuf_init(&body);
     size_t K = e->n_vec;
@@ -83,7 +81,7 @@ static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
     else
         strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; %s (%zu)\n", layout, e->cols);
     /* JSON: one current per column for one vector; for several, one array per column (as the CSV's lines) */
-    json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "column_current_A", json_array());
+    json_t *jb = json_pack("{s:o}", "column_current_A", json_array());
     json_t *arr = json_object_get(jb, "column_current_A");
     for (size_t j = 0; j < e->cols; j++) {
         json_t *row = K == 1 ? NULL : json_array();
@@ -95,9 +93,7 @@ static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
         if (row != NULL)
             json_array_append_new(arr, row);
     }
-    st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, r, &body, jb);
     const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
     if (st == CIM_OK && spice != NULL)
         st = exp_mvm_write_spice(e, spice);
@@ -132,9 +128,7 @@ static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
     if (st == CIM_OK && out != NULL) {
         /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries;
          * the settings (sizes, cells, wires) from the configuration. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
+        const exp_metrics *ms = &r->metrics;
         if (e->circuit)
             fprintf(out,
                     "cimsim mvm: %zu x %zu crossbar circuit of %s %s cells, r_row %g, r_col %g, r_drv %g, r_sense "
@@ -155,38 +149,38 @@ static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
                          "through the %s I-V at the voltage it sees\n",
                     e->dev_v_read_V, e->dev_type->name);
         char s1[32], s2[32], s3[32];
-        fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(&ms, "conductance_S.min"), "S"),
-                cli_si(s2, exp_metrics_value(&ms, "conductance_S.max"), "S"),
+        fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(ms, "conductance_S.min"), "S"),
+                cli_si(s2, exp_metrics_value(ms, "conductance_S.max"), "S"),
                 e->g_source ? e->g_source : "drawn from the seed");
-        fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(&ms, "voltage_V.min"), "V"),
-                cli_si(s2, exp_metrics_value(&ms, "voltage_V.max"), "V"),
+        fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(ms, "voltage_V.min"), "V"),
+                cli_si(s2, exp_metrics_value(ms, "voltage_V.max"), "V"),
                 e->v_source ? e->v_source : "drawn from the seed");
         fprintf(out, "  column currents %s .. %s, mean %s\n",
-                cli_si(s1, exp_metrics_value(&ms, "column_current_A.min"), "A"),
-                cli_si(s2, exp_metrics_value(&ms, "column_current_A.max"), "A"),
-                cli_si(s3, exp_metrics_value(&ms, "column_current_A.mean"), "A"));
+                cli_si(s1, exp_metrics_value(ms, "column_current_A.min"), "A"),
+                cli_si(s2, exp_metrics_value(ms, "column_current_A.max"), "A"),
+                cli_si(s3, exp_metrics_value(ms, "column_current_A.mean"), "A"));
         fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n",
-                cli_si(s1, exp_metrics_value(&ms, "array_power_W"), "W"), e->circuit ? " and wires" : "");
+                cli_si(s1, exp_metrics_value(ms, "array_power_W"), "W"), e->circuit ? " and wires" : "");
         if (e->n_vec > 1)
             fprintf(out, "  input vectors   %zu, multiplied as a batch%s\n", e->n_vec,
                     e->circuit ? " (power, maps and netlist: the first vector)" : "");
         if (e->circuit)
             fprintf(out, "  solver          %s, %.0f iterations%s, KCL residual %.2g of the largest source current\n",
-                    circuit_method_names[e->st.method], exp_metrics_value(&ms, "circuit.iterations"),
-                    e->n_vec > 1 ? " in all" : "", exp_metrics_value(&ms, "circuit.kcl_residual_rel"));
+                    circuit_method_names[e->st.method], exp_metrics_value(ms, "circuit.iterations"),
+                    e->n_vec > 1 ? " in all" : "", exp_metrics_value(ms, "circuit.kcl_residual_rel"));
         if (e->read_path != XBAR_READ_SUM) /* wires or nonlinear cells: how far from the ideal linear sum */
             fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
-                    cli_si(s1, exp_metrics_value(&ms, "error_vs_ideal.rmse_A"), "A"),
-                    100 * exp_metrics_value(&ms, "error_vs_ideal.max_rel_err"),
-                    exp_metrics_value(&ms, "error_vs_ideal.snr_dB"));
+                    cli_si(s1, exp_metrics_value(ms, "error_vs_ideal.rmse_A"), "A"),
+                    100 * exp_metrics_value(ms, "error_vs_ideal.max_rel_err"),
+                    exp_metrics_value(ms, "error_vs_ideal.snr_dB"));
         /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the array read. */
         if (e->read_path != XBAR_READ_SUM)
             fprintf(out, "  check           the ideal sum (the reference above) agrees with OpenBLAS cblas_dgemv to "
                          "%.2g (relative to sum_i |G_ij v_i|)\n",
-                    exp_metrics_value(&ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
+                    exp_metrics_value(ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
         else
             fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
-                    exp_metrics_value(&ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
+                    exp_metrics_value(ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
         strbuf tally;
         strbuf_init(&tally);
         energy_tally_report(&e->tally, "    ", &tally);
@@ -201,7 +195,6 @@ static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
                     spice);
         if (maps != NULL)
             fprintf(out, "  wrote           %s_{vrow,vcol,vcell,vdrop}.{csv,png} (node-voltage maps)\n", maps);
-        exp_metrics_free(&ms);
     }
     return st;
 }

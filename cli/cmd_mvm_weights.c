@@ -59,7 +59,6 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
 {
     exp_wmvm *e = r->state;
     const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
-    int st;
     json_t *summary = r->summary;
     strbuf body;
     strbuf_init(&body);
@@ -70,15 +69,13 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
                   : e->circuit ? "exact circuit solve of every tile"
                                : "ideal Kirchhoff sum",
                   e->cols);
-    json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "y", json_array());
+    json_t *jb = json_pack("{s:o}", "y", json_array());
     json_t *arr = json_object_get(jb, "y");
     for (size_t j = 0; j < e->cols; j++) {
         strbuf_printf(&body, "%.17g\n", e->y[j]);
         json_array_append_new(arr, json_real(e->y[j]));
     }
-    st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, r, &body, jb);
     if (st == CIM_OK && spice != NULL)
         st = exp_wmvm_write_spice(e, spice);
     if (st == CIM_OK && maps != NULL) {
@@ -136,10 +133,8 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
     if (st == CIM_OK && out != NULL) {
         /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries; the
          * settings (mapping, program, cells) from the configuration. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
-#define M(name) exp_metrics_value(&ms, name)
+        const exp_metrics *ms = &r->metrics;
+#define M(name) exp_metrics_value(ms, name)
         char s1[32], s2[32];
         fprintf(out, "cimsim mvm: y = W^T x, W %zu x %zu (%s), x (%s)\n", e->rows, e->cols,
                 e->w_source ? e->w_source : "drawn from the seed", e->x_source ? e->x_source : "drawn from the seed");
@@ -224,9 +219,9 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
         fprintf(out, "  array reads        %.0f\n", M("array_reads"));
         fprintf(out, "  clipped            %zu weight%s, %zu input%s\n", n_cw, n_cw == 1 ? "" : "s", n_ci,
                 n_ci == 1 ? "" : "s");
-        print_error(out, "vs float W^T x", &ms, "error_vs_float");
-        print_error(out, "vs quantized", &ms, "error_vs_quantized");
-        print_error(out, "quantization alone", &ms, "quantized_vs_float");
+        print_error(out, "vs float W^T x", ms, "error_vs_float");
+        print_error(out, "vs quantized", ms, "error_vs_quantized");
+        print_error(out, "quantization alone", ms, "quantized_vs_float");
         strbuf tally;
         strbuf_init(&tally);
         energy_tally_report(&e->tally, "    ", &tally);
@@ -247,7 +242,6 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
                     stem, spice, e->t.n_tiles - 1, spice + stem);
         }
 #undef M
-        exp_metrics_free(&ms);
     }
     return st;
 }

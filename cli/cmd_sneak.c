@@ -47,11 +47,7 @@ static int sneak_present(const cli_command *cmd, const cli_args *a, exp_run *r, 
         }
         strbuf_puts(&body, "\n");
     }
-    json_t *summary = r->summary;
-    json_t *jb = json_pack("{s:O}", "summary", summary);
-    int st = cli_write_result(a, pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, r, &body, NULL);
 
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
@@ -92,13 +88,11 @@ static int sneak_present(const cli_command *cmd, const cli_args *a, exp_run *r, 
             fputc('\n', out);
         }
         /* The run's numbers come from its named metrics (exp/experiment.h); the margins are its table. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
+        const exp_metrics *ms = &r->metrics;
         for (size_t s = 0; s < e->n_schemes; s++) {
             char key[96];
             snprintf(key, sizeof key, "schemes.%s.largest_side_ok", sneak_scheme_names[e->scheme[s]]);
-            size_t side = (size_t)exp_metrics_value(&ms, key);
+            size_t side = (size_t)exp_metrics_value(ms, key);
             if (side > 0)
                 fprintf(out, "  %-8s           largest array with margin >= %g %%: %zu x %zu\n",
                         sneak_scheme_names[e->scheme[s]], 100 * e->sp.margin_min, side, side);
@@ -106,10 +100,9 @@ static int sneak_present(const cli_command *cmd, const cli_args *a, exp_run *r, 
                 fprintf(out, "  %-8s           no array of these sizes keeps a margin >= %g %%\n",
                         sneak_scheme_names[e->scheme[s]], 100 * e->sp.margin_min);
         }
-        if (exp_metrics_find(&ms, "closed_form_max_dev") != NULL)
+        if (exp_metrics_find(ms, "closed_form_max_dev") != NULL)
             fprintf(out, "  closed form        ideal wires, 1R linear cells: largest |margin - closed form| %.2g\n",
-                    exp_metrics_value(&ms, "closed_form_max_dev"));
-        exp_metrics_free(&ms);
+                    exp_metrics_value(ms, "closed_form_max_dev"));
         if (a->output)
             fprintf(out, "  wrote              %s (%s)\n", a->output, a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
     }

@@ -396,6 +396,18 @@ int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, js
     return st;
 }
 
+int cli_write_run(const cli_args *a, const prov *pv, const exp_run *r, strbuf *csv_body, json_t *more)
+{
+    json_t *jb = json_pack("{s:O}", "summary", r->summary);
+    if (more != NULL)
+        json_object_update(jb, more);
+    int st = cli_write_result(a, pv, csv_body->s, jb);
+    json_decref(more);
+    json_decref(jb);
+    strbuf_destroy(csv_body);
+    return st;
+}
+
 FILE *cli_summary_stream(const cli_args *a)
 {
     if (a->quiet)

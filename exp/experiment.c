@@ -653,8 +653,10 @@ int experiment_exec(exp_run *r, const exp_inputs *in, prov *pv, progress *prog, 
         st = ready(r, ctx);
     if (st == CIM_OK)
         st = x->run(r->state, prog, &r->c);
-    if (st == CIM_OK)
+    if (st == CIM_OK) {
         r->summary = x->summary(r->state);
+        exp_metrics_from_json(&r->metrics, r->summary, NULL);
+    }
     return st;
 }
 
@@ -678,6 +680,7 @@ void exp_run_free(exp_run *r)
         r->x->destroy(r->state);
     free(r->state);
     json_decref(r->summary);
+    exp_metrics_free(&r->metrics);
     cfg_destroy(&r->c);
     memset(r, 0, sizeof *r);
 }

@@ -130,12 +130,26 @@ int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
 
 /* ---- running an experiment: open, then exec (the CLI and the library alike) -------------------------------- */
 
+/* ---- results: named metrics (the functions are below) ----------------------------------------------------- */
+
+typedef struct exp_metric {
+    char *name;        /* dotted path ("error_vs_ideal.rmse_A"), owned */
+    const char *unit;  /* "A", "ohm", "J", "dB", "1", ... (static) */
+    double value;      /* NaN where the run has no value */
+} exp_metric;
+
+typedef struct exp_metrics {
+    exp_metric *m;
+    size_t n, cap;
+} exp_metrics;
+
 /* A run: the experiment chosen, its state and its resolved configuration. */
 typedef struct exp_run {
     const experiment *x;   /* what runs */
     void *state;           /* its state, for tables and traces (owned; x->size bytes; exp/state.h names the types) */
     cfg c;                 /* the resolved configuration: only x's groups */
     json_t *summary;       /* its summary after experiment_exec (owned) */
+    exp_metrics metrics;   /* the named metrics of the summary, in its order, after experiment_exec */
 } exp_run;
 
 /* Chooses the experiment (l->fixed, else experiment_choose on l->command, l->flag and the file's key, with every
@@ -147,29 +161,17 @@ int experiment_open(const experiment_loading *l, exp_run *r);
 
 /* Runs an opened experiment: prepare with the inputs in (NULL: none), provenance pv (the inputs read are recorded
  * there) and progress prog (either may be NULL); then ready(r, ctx) if not NULL (the run's sizes are known: a
- * caller checks its outputs); then run; then r->summary. */
+ * caller checks its outputs); then run; then r->summary and r->metrics. */
 int experiment_exec(exp_run *r, const exp_inputs *in, struct prov *pv, struct progress *prog,
                     int (*ready)(exp_run *r, void *ctx), void *ctx);
 
 /* experiment_open then experiment_exec, for callers that are not the CLI (a sweep, a test, a program using the
  * library): the named metrics go to ms when it is not NULL.  The same numbers as the CLI's for the same
  * configuration, seed and inputs (the CLI runs through open and exec too). */
-typedef struct exp_metrics exp_metrics;
 int experiment_run(const experiment_loading *l, const exp_inputs *in, exp_run *r, exp_metrics *ms);
 void exp_run_free(exp_run *r);
 
 /* ---- results: named metrics ------------------------------------------------------------------------------ */
-
-typedef struct exp_metric {
-    char *name;        /* dotted path ("error_vs_ideal.rmse_A"), owned */
-    const char *unit;  /* "A", "ohm", "J", "dB", "1", ... (static) */
-    double value;      /* NaN where the run has no value */
-} exp_metric;
-
-struct exp_metrics {
-    exp_metric *m;
-    size_t n, cap;
-};
 
 void exp_metrics_init(exp_metrics *ms);
 void exp_metrics_free(exp_metrics *ms);
