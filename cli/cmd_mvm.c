@@ -33,6 +33,10 @@ static const cli_option mvm_options[] = {
      "weights.cells = \"device\": PREFIX_gerr/_gread/_pulses.csv and PNGs (programmed conductance error, read "
      "conductance, pulses per cell, every tile on its grid)",
      CLI_OUT_PREFIX},
+    {"plot-attribution", "FILE.png",
+     "weight level with weights.attribution = true: bar chart of the RMS output error each stage adds (DAC, "
+     "programming, drift, nonlinearity, read noise, IR drop, sense, ADC), alone and cumulatively; .png, .svg or .pdf",
+     CLI_OUT_FIGURE},
     {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
@@ -40,6 +44,9 @@ static const cli_option mvm_options[] = {
 static int mvm_check(const cli_command *cmd, const cli_args *a, const exp_run *r)
 {
     const char *opt_w = cli_opt(cmd, a, "weights") ? "--weights" : cli_opt(cmd, a, "inputs") ? "--inputs" : NULL;
+    if (cli_opt(cmd, a, "plot-attribution") != NULL)
+        return cim_error(CIM_EUSAGE, "--plot-attribution draws the weight level's per-stage errors; %s runs the circuit "
+                                     "level (experiment = \"%s\")", a->config, r->x->name);
     if (opt_w != NULL)
         return cim_error(CIM_EUSAGE, "%s runs the weight level, but %s says experiment = \"%s\"", opt_w, a->config,
                          r->x->name);

@@ -35,6 +35,9 @@ static int wmvm_check(const cli_command *cmd, const cli_args *a, const exp_run *
                                      "\"device\" (the node-voltage maps are circuit-level: --conductances/--voltages)");
     if (cli_opt(cmd, a, "spice") != NULL && exp_wmvm_spice_possible(e) != CIM_OK)
         return cim_error_prefix(CIM_EUSAGE, "%s", ""); /* an option this run cannot honour: a usage error */
+    if (cli_opt(cmd, a, "plot-attribution") != NULL && !e->p.attribution)
+        return cim_error(CIM_EUSAGE, "--plot-attribution draws the per-stage errors of weights.attribution = true; "
+                                     "%s does not set it (add --set weights.attribution=true)", a->config);
     return CIM_OK;
 }
 
@@ -129,6 +132,20 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
         strbuf_destroy(&hdr);
     }
 
+    const char *png_attr = cli_opt(cmd, a, "plot-attribution");
+    if (st == CIM_OK && png_attr != NULL && e->attr != NULL) {
+        double alone[WMVM_N_STAGES], cumulative[WMVM_N_STAGES];
+        for (int k = 0; k < WMVM_N_STAGES; k++) {
+            alone[k] = e->attr->alone_rmse[k];
+            cumulative[k] = e->attr->cumulative_rmse[k];
+        }
+        char title[256];
+        snprintf(title, sizeof title,
+                 "error each stage adds, %zu x %zu weights (reference: every stage ideal, RMS %.3g; full run %.3g)",
+                 e->rows, e->cols, e->attr->rms_ref, e->attr->full_rmse);
+        st = plot_bars(wmvm_stage_names, alone, cumulative, WMVM_N_STAGES, "this stage alone",
+                       "cumulative, in pipeline order", "RMS output error (weight x input units)", title, png_attr);
+    }
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
         /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries; the
@@ -254,6 +271,17 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
         fprintf(out, "  latency            %s per MVM (the slowest tile's cycles, no pipelining), periphery area %.4g mm^2\n",
                 cli_si(s1, M("periphery.latency_s"), "s"), 1e-6 * M("periphery.area_um2"));
         strbuf_destroy(&tally);
+        strbuf rep;
+        strbuf_init(&rep);
+        energy_report_text(&e->report, &rep);
+        fprintf(out, "  against other machines (one input vector; programming apart; cimsim energy for layers):\n");
+        /* The report's table and saving; the design's categories are printed above, the baselines' in JSON. */
+        for (char *line = strtok(rep.s, "\n"); line != NULL && strstr(line, "by category:") == NULL;
+             line = strtok(NULL, "\n"))
+            fprintf(out, "    %s\n", line);
+        strbuf_destroy(&rep);
+        if (png_attr != NULL)
+            fprintf(out, "  wrote              %s (per-stage error)\n", png_attr);
         if (a->output)
             fprintf(out, "  wrote              %s (%zu outputs, %s)\n", a->output, e->cols,
                     a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
