@@ -75,7 +75,7 @@ static void pulse_run(void *v)
         pulse_curve_free(&pc);
 }
 
-static void bind_cb(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
+static void bind_cb(cfg *c, void *ctx) { device_binding_select(&((exp_device *)ctx)->b, c); }
 
 static int load(cfg *c, exp_device *e, const char *path, const char *const *sets)
 {
@@ -217,7 +217,7 @@ int main(void)
         /* ngspice: loosest reltol meeting 0.5 % */
         strbuf nl;
         strbuf_init(&nl);
-        device_spice_netlist(e.type, e.model, e.x0, e.dev.T_K, &e.s, &e.sim, t_stop, "b.data", &nl);
+        device_spice_netlist(e.b.type, e.b.model, e.x0, e.b.dev.T_K, &e.s, &e.sim, t_stop, "b.data", &nl);
         char *opt = strstr(nl.s, "reltol=");
         double t_ng = NAN, reltol_ok = NAN, dev_ng = NAN;
         for (size_t r = 0; r < sizeof reltols / sizeof *reltols && isnan(t_ng); r++) {
@@ -232,7 +232,7 @@ int main(void)
                 dev_ng = d;
             }
         }
-        printf("%14s %10.0e %12.4g %10.2g %14.0e %12.4g %10.2g %9.1f\n", e.type->name, rtol_ok, t_ours, dev_ours,
+        printf("%14s %10.0e %12.4g %10.2g %14.0e %12.4g %10.2g %9.1f\n", e.b.type->name, rtol_ok, t_ours, dev_ours,
                reltol_ok, t_ng, dev_ng, t_ng / t_ours);
         free(ref), free(got);
         strbuf_destroy(&nl);
@@ -256,7 +256,7 @@ int main(void)
             exp_device_init(&pj.e, &c);
             cfg_bind(&c, &pulses_group, &pj.pp);
             int st = cfg_read_string(&c, "bench.cfg", pcases[k][1]);
-            exp_device_bind_model(&pj.e, &c);
+            device_binding_select(&pj.e.b, &c);
             if (st == CIM_OK)
                 st = cfg_set(&c, fast ? "pulses.closed_form=true" : "pulses.closed_form=false");
             if (st == CIM_OK)

@@ -3,8 +3,10 @@
  * A command is a row in cli_commands[] (cli/main.c) pointing at a cli_command defined in its own
  * file (cli/cmd_<name>.c).  A command parses nothing itself: cli_parse handles the options every
  * command shares (--set, -o, --seed, --format, --quiet, --help) plus the command's own, listed in
- * its option table.  Commands call the library, print through cli_* helpers and return a status;
- * main turns it into the exit code (0 ok, 1 simulation failure, 2 bad input or usage).
+ * its option table.  A command that runs experiments dispatches from the library's experiment table
+ * (exp/experiment.h) through cli_run_experiment, and keeps only its options, help and presenters: what it
+ * checks, writes and prints around each experiment.  Commands print through cli_* helpers and return a
+ * status; main turns it into the exit code (0 ok, 1 simulation failure, 2 bad input or usage).
  */
 #ifndef CIM_CLI_H
 #define CIM_CLI_H
@@ -14,6 +16,7 @@
 #include "core/progress.h"
 #include "core/prov.h"
 #include "core/strbuf.h"
+#include "exp/experiment.h"
 
 #include <jansson.h>
 
@@ -58,6 +61,7 @@ typedef struct cli_args {
     char *invocation;                     /* the command line, quoted, for provenance */
 } cli_args;
 
+struct cli_presenter;
 typedef struct cli_command {
     const char *name;                     /* "mvm" */
     const char *summary;                  /* one line for `cimsim --help` */
@@ -68,7 +72,35 @@ typedef struct cli_command {
     /* The configuration groups a command reads are its experiments' (exp/experiment.h: the table lists each
      * experiment's command), shown by its help. */
     int (*run)(const struct cli_command *cmd, cli_args *a);
+    /* A command that runs experiments of the table (run = cli_run_experiment): choose (may be NULL: no shorthand,
+     * the experiment named like the command) gives the shorthand flag its options name (*flag, NULL for none) and
+     * the default for a file that does not say (*by_default, NULL: the command's name), or CIM_EUSAGE for options
+     * that contradict each other; presenters, NULL-terminated, one per experiment the command runs. */
+    int (*choose)(const struct cli_command *cmd, const cli_args *a, const char **flag,
+                  const char *(**by_default)(const cfg *c));
+    const struct cli_presenter *const *presenters;
 } cli_command;
+
+/* What the CLI does around one experiment of the table, beside the library's run (exp/experiment.h): the
+ * options it checks, and what it writes and prints.  r->state is the experiment's state (exp/state.h). */
+typedef struct cli_presenter {
+    const char *experiment;  /* its name in the table */
+    const char *label;       /* the command the provenance records ("device --pulses") */
+    /* After the configuration is loaded, before anything is read or run: options this run cannot honour (may be
+     * NULL). */
+    int (*check)(const cli_command *cmd, const cli_args *a, const exp_run *r);
+    /* After the run's inputs are read, before it runs: the outputs' sizes, files written before the run (--spice)
+     * (may be NULL). */
+    int (*ready)(const cli_command *cmd, const cli_args *a, exp_run *r);
+    /* After the run: the result (-o, CSV or JSON), figures, the printed summary. */
+    int (*present)(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog);
+} cli_presenter;
+
+/* The run of every command with experiments: cmd->choose, experiment_open (the command, the flag, the file's
+ * key), the presenter of the experiment chosen: check, then experiment_exec with the inputs the options name
+ * (--conductances, --voltages, --weights, --inputs; PWL files relative to the config) and the presenter's ready,
+ * then present. */
+int cli_run_experiment(const cli_command *cmd, cli_args *a);
 
 /* The registry, NULL-terminated (cli/main.c). */
 extern const cli_command *const cli_commands[];
@@ -94,21 +126,6 @@ const char *cli_opt(const cli_command *cmd, const cli_args *a, const char *name)
 /* Prints `cimsim NAME --help`. */
 void cli_print_help(const cli_command *cmd);
 
-/* Which experiment of the table (exp/experiment.h) a command runs: the command, the shorthand flag it was given
- * (NULL: none), the file's key `experiment`, else by_default(c) (NULL: the experiment named like the command). */
-struct experiment;
-typedef struct cli_choice {
-    const char *command;
-    const char *flag;
-    const char *(*by_default)(const cfg *c);
-    const struct experiment **out; /* the choice */
-} cli_choice;
-
-/* Reads a->config into c (groups already bound), chooses the experiment (choice; NULL: no experiment, no check
- * of the file's groups), then experiment_load: the --set overrides, bind_more (may be NULL) for groups that
- * depend on what was read, the check that the file's groups are the experiment's, --seed, resolution. */
-int cli_load_config(cli_args *a, cfg *c, const cli_choice *choice, void (*bind_more)(cfg *c, void *ctx), void *ctx);
-
 /* The folder of a->config with a trailing '/', or "" (for paths inside the config). */
 void cli_config_dir(const cli_args *a, char *out, size_t n);
 
@@ -119,6 +136,9 @@ void cli_progress(const cli_args *a, progress *p);
  * followed by csv_body; in JSON, {"provenance": ..., "metrics": [the named metrics of json_body's "summary"],
  * then every member of json_body}. */
 int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, json_t *json_body);
+/* cli_write_result for run r: csv_body (destroyed), or JSON {"summary": r->summary, then the members of more (a new
+ * reference, taken; NULL for none)}. */
+int cli_write_run(const cli_args *a, const prov *pv, const exp_run *r, strbuf *csv_body, json_t *more);
 
 /* Where human-readable summaries go: stdout if the result went to a file, stderr if the result
  * itself went to stdout, nowhere with --quiet. */
@@ -134,10 +154,10 @@ const char *cli_display_unit(const char *unit, double *scale);
 extern const cli_command cmd_config;
 extern const cli_command cmd_mvm;
 extern const cli_command cmd_device;
+extern const cli_command cmd_energy;
 extern const cli_command cmd_sneak;
 
-/* The weight-level body of `cimsim mvm` (cli/cmd_mvm_weights.c): e has its groups bound and resolved in c. */
-struct exp_wmvm;
-int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm *e);
+/* The weight level of `cimsim mvm` (cli/cmd_mvm_weights.c). */
+extern const cli_presenter cli_mvm_weights_presenter;
 
 #endif

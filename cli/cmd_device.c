@@ -10,6 +10,7 @@
 #include "exp/endurance.h"
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
+#include "exp/state.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,8 +39,6 @@ static const cli_option device_options[] = {
     {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
-static void bind_model(cfg *c, void *ctx) { exp_device_bind_model(ctx, c); }
-
 /* 1 if the trace gets a column for the model's observable: it has one, and no state variable of that name
  * (feram_lk's polarization is its state). */
 static int obs_column(const device_type *T, const device_trace *tr)
@@ -62,7 +61,7 @@ static int write_spice(const cli_args *a, exp_device *e, const char *path)
     strncat(data, ".data", sizeof data - strlen(data) - 1);
     strbuf b;
     strbuf_init(&b);
-    int st = device_spice_netlist(e->type, e->cell.p, e->x0, e->dev.T_K, &e->s, &e->sim, exp_device_t_stop(e),
+    int st = device_spice_netlist(e->b.type, e->cell.p, e->x0, e->b.dev.T_K, &e->s, &e->sim, exp_device_t_stop(e),
                                   data, &b);
     if (st == CIM_OK) {
         strbuf_printf(&b, "* written by: %s\n", a->invocation);
@@ -82,24 +81,20 @@ static void print_written(FILE *out, const char *output, const char *png)
 }
 
 /* `--pulses`: potentiation/depression trains and the metrics of exp/pulses.h. */
-static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e, const pulses_params *pp)
+static int pulses_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
 {
-    prov pv;
-    pulse_curve pc;
-    prov_init(&pv, "device --pulses", a->invocation, c, e->run.seed);
-    progress prog;
-    cli_progress(a, &prog);
-    int st = exp_pulses_run(e, pp, &pc, &prog);
-    progress_finish(&prog);
-    if (st != CIM_OK)
-        return st;
-    json_t *summary = exp_pulses_summary(&pc, pp);
+    (void)prog;
+    exp_pulses_state *s = r->state;
+    const exp_device *e = &s->e;
+    const pulses_params *pp = &s->p;
+    const pulse_curve pc = s->curve;
+    json_t *summary = r->summary;
     strbuf body;
     strbuf_init(&body);
     strbuf_printf(&body,
                   "# pulse programming: %s; G read at %g V after each pulse; pulse 0 is the read before a cycle's "
                   "first pulse\ncycle,pulse,v_V,G_S,E_J\n",
-                  e->type->name, e->dev.v_read_V);
+                  e->b.type->name, e->b.dev.v_read_V);
     json_t *jg = json_array(), *je = json_array();
     for (size_t cy = 0; cy < pc.n_cycles; cy++) {
         json_t *g = json_array(), *en = json_array();
@@ -112,34 +107,30 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
         json_array_append_new(jg, g);
         json_array_append_new(je, en);
     }
-    json_t *jb = json_pack("{s:O, s:o, s:o}", "summary", summary, "G_S", jg, "E_J", je);
-    st = cli_write_result(a, &pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    json_t *jb = json_pack("{s:o, s:o}", "G_S", jg, "E_J", je);
+    int st = cli_write_run(a, pv, r, &body, jb);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256];
         char b1[32], b2[32], b3[32];
         snprintf(title, sizeof title, "cimsim device --pulses: %s, %lld + %lld pulses of %s / %s, %s, %lld cycle%s",
-                 e->type->name, pp->n_pulses, pp->n_pulses, cli_si(b1, pp->v_pot_V, "V"), cli_si(b2, pp->v_dep_V, "V"),
+                 e->b.type->name, pp->n_pulses, pp->n_pulses, cli_si(b1, pp->v_pot_V, "V"), cli_si(b2, pp->v_dep_V, "V"),
                  cli_si(b3, pp->t_width_s, "s"), pp->n_cycles, pp->n_cycles > 1 ? "s" : "");
         st = plot_pulses(pc.g_mean_S, pc.n_cycles > 1 ? pc.g_std_S : NULL, pc.n, (size_t)pp->n_pulses, title, png);
     }
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
         char b1[32], b2[32], b3[32];
-        fprintf(out, "cimsim device --pulses: %s -- %s\n", e->type->name, e->type->title);
+        fprintf(out, "cimsim device --pulses: %s -- %s\n", e->b.type->name, e->b.type->title);
         /* The run's numbers come from its named metrics (exp/experiment.h); descriptions from the summary. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
-        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n", cli_si(b1, exp_metrics_value(&ms, "g_min_S"), "S"),
-                cli_si(b2, exp_metrics_value(&ms, "g_max_S"), "S"), exp_metrics_value(&ms, "dynamic_range"));
+        const exp_metrics *ms = &r->metrics;
+        fprintf(out, "  conductance     %s .. %s, dynamic range %.4g\n", cli_si(b1, exp_metrics_value(ms, "g_min_S"), "S"),
+                cli_si(b2, exp_metrics_value(ms, "g_max_S"), "S"), exp_metrics_value(ms, "dynamic_range"));
         const char *names[] = {"potentiation", "depression"};
         for (int k = 0; k < 2; k++) {
             json_t *b = json_object_get(summary, names[k]);
             char label[32], key[64];
-#define BRANCH(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(&ms, key))
+#define BRANCH(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(ms, key))
             double g0 = BRANCH("g_start_S"), g1 = BRANCH("g_end_S"), a_norm = BRANCH("a_norm"), nl = BRANCH("nl_label");
             if (!isfinite(a_norm)) {
                 fprintf(out, "  %-14s  %s -> %s: no change, nothing to fit\n", names[k], cli_si(b1, g0, "S"),
@@ -177,39 +168,28 @@ static int pulses_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e
             }
 #undef BRANCH
         }
-        exp_metrics_free(&ms);
         if (pc.stuck)
             fprintf(out, "  the device is stuck %s: its state does not change\n", pc.stuck > 0 ? "ON" : "OFF");
         print_written(out, a->output, png);
     }
-    json_decref(summary);
-    pulse_curve_free(&pc);
     return st;
 }
 
 /* `--endurance`: the window against the cycle count (exp/endurance.h). */
-static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device *e, const endurance_exp_params *ep)
+static int endurance_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
 {
-    prov pv;
-    endurance_curve ec;
-    prov_init(&pv, "device --endurance", a->invocation, c, e->run.seed);
-    progress prog;
-    cli_progress(a, &prog);
-    int st = exp_endurance_run(e, ep, &ec, &prog);
-    progress_finish(&prog);
-    if (st == CIM_ECONFIG)
-        cfg_locate_error(c, st);
-    if (st != CIM_OK)
-        return st;
-    json_t *summary = exp_endurance_summary(e, &ec);
-    const char *obs = ec.has_obs ? e->type->observable.name : "observable";
+    (void)prog;
+    exp_endurance_state *s = r->state;
+    const exp_device *e = &s->e;
+    const endurance_curve ec = s->curve;
+    const char *obs = ec.has_obs ? e->b.type->observable.name : "observable";
     strbuf body;
     strbuf_init(&body);
     strbuf_printf(&body,
                   "# endurance: %s; the stimulus loop on the device as made after N cycles; pos / neg: the state at "
                   "0 V after the positive / negative half (%s in %s; read current at %g V)\n"
                   "cycles,%s_pos,%s_neg,%s_window,i_read_pos_A,i_read_neg_A\n",
-                  e->type->name, obs, ec.has_obs ? e->type->observable.unit : "-", e->dev.v_read_V, obs, obs, obs);
+                  e->b.type->name, obs, ec.has_obs ? e->b.type->observable.unit : "-", e->b.dev.v_read_V, obs, obs, obs);
     json_t *jn = json_array(), *jw = json_array(), *jp = json_array(), *jq = json_array();
     double *w = malloc(ec.n * sizeof *w);
     for (size_t k = 0; k < ec.n; k++) {
@@ -221,17 +201,15 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
         json_array_append_new(jp, isfinite(ec.i_pos_A[k]) ? json_real(ec.i_pos_A[k]) : json_null());
         json_array_append_new(jq, isfinite(ec.i_neg_A[k]) ? json_real(ec.i_neg_A[k]) : json_null());
     }
-    json_t *jb = json_pack("{s:O, s:o, s:o, s:o, s:o}", "summary", summary, "cycles", jn, "window", jw,
+    json_t *jb = json_pack("{s:o, s:o, s:o, s:o}", "cycles", jn, "window", jw,
                            "i_read_pos_A", jp, "i_read_neg_A", jq);
-    st = cli_write_result(a, &pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, r, &body, jb);
     const char *png = cli_opt(cmd, a, "plot");
     double scale = 1.0;
-    const char *unit = ec.has_obs ? cli_display_unit(e->type->observable.unit, &scale) : "";
+    const char *unit = ec.has_obs ? cli_display_unit(e->b.type->observable.unit, &scale) : "";
     if (st == CIM_OK && png != NULL) {
         char title[256], label[128];
-        snprintf(title, sizeof title, "cimsim device --endurance: %s\\n%s", e->type->name, e->type->title);
+        snprintf(title, sizeof title, "cimsim device --endurance: %s\\n%s", e->b.type->name, e->b.type->title);
         snprintf(label, sizeof label, "window: %.*s at 0 V after the + half minus after the - half (%s)",
                  (int)strcspn(obs, "_"), obs, unit); /* P_C_per_m2 -> P: the unit follows */
         st = plot_endurance(ec.cycles, ec.has_obs ? w : NULL, ec.has_read ? ec.i_pos_A : NULL, ec.i_neg_A, ec.n, label,
@@ -239,15 +217,13 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
     }
     FILE *out = cli_summary_stream(a);
     if (st == CIM_OK && out != NULL) {
-        fprintf(out, "cimsim device --endurance: %s -- %s\n", e->type->name, e->type->title);
+        fprintf(out, "cimsim device --endurance: %s -- %s\n", e->b.type->name, e->b.type->title);
         /* The run's numbers come from its named metrics (exp/experiment.h). */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
+        const exp_metrics *ms = &r->metrics;
         const char *names[] = {"first", "best", "last"};
         for (int k = 0; k < 3; k++) {
             char key[64];
-#define POINT(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(&ms, key))
+#define POINT(field) (snprintf(key, sizeof key, "%s.%s", names[k], field), exp_metrics_value(ms, key))
             fprintf(out, "  %-6s N = %-10.4g", names[k], POINT("cycles"));
             double ow = POINT("obs_window"), rr = POINT("i_read_ratio");
 #undef POINT
@@ -257,15 +233,12 @@ static int endurance_run(const cli_command *cmd, cli_args *a, cfg *c, exp_device
                 fprintf(out, "  read on/off %.4g", rr);
             fputc('\n', out);
         }
-        double closed = exp_metrics_value(&ms, "read_closed_cycles");
+        double closed = exp_metrics_value(ms, "read_closed_cycles");
         if (isfinite(closed))
             fprintf(out, "  read window closed (on/off < %g) by N = %.4g\n", ENDURANCE_CLOSED_RATIO, closed);
-        exp_metrics_free(&ms);
         print_written(out, a->output, png);
     }
     free(w);
-    json_decref(summary);
-    endurance_curve_free(&ec);
     return st;
 }
 
@@ -282,19 +255,12 @@ static const char *human_time(char buf[static 32], double t)
 }
 
 /* `--pcm-stat`: the statistical PCM characterisation of exp/pcm_stat.h. */
-static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long seed, const pcm_stat_params *m,
-                        const pcm_stat_exp_params *xp)
+static int pcm_stat_present(const cli_command *cmd, const cli_args *a, exp_run *run, const prov *pv, progress *prog)
 {
-    prov pv;
-    pcm_stat_result r;
-    prov_init(&pv, "device --pcm-stat", a->invocation, c, seed);
-    progress prog;
-    cli_progress(a, &prog);
-    int st = exp_pcm_stat_run(m, xp, seed, &r, &prog);
-    progress_finish(&prog);
-    if (st != CIM_OK)
-        return st;
-    json_t *summary = exp_pcm_stat_summary(m, &r);
+    (void)prog;
+    exp_pcm_stat_state *s = run->state;
+    const pcm_stat_params *m = &s->m;
+    const pcm_stat_result r = s->r;
     strbuf body;
     strbuf_init(&body);
     strbuf_printf(&body,
@@ -316,10 +282,7 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
                           r.g_prog_std_S[k], r.g_prog_mean_model_S[k], r.sigma_prog_model_S[k], r.nu_mean[k],
                           r.nu_std[k], r.nu_mean_model[k], r.nu_std_model[k], r.q_s_model[k]);
         }
-    json_t *jb = json_pack("{s:O}", "summary", summary);
-    st = cli_write_result(a, &pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, run, &body, NULL);
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         char title[256], b1[32];
@@ -367,8 +330,6 @@ static int pcm_stat_run(const cli_command *cmd, cli_args *a, cfg *c, long long s
         fprintf(out, "\n");
         print_written(out, a->output, png);
     }
-    json_decref(summary);
-    pcm_stat_result_free(&r);
     return st;
 }
 
@@ -393,217 +354,197 @@ static void print_observable(FILE *out, json_t *ob)
             json_real_value(json_object_get(ob, "max")) * scale, unit, b[0], b[1], unit, b[2], b[3]);
 }
 
-static int device_run(const cli_command *cmd, cli_args *a)
+/* The trace of a stimulus run only: refused by the other experiments of the command (they were silently ignored:
+ * the run wrote no netlist and said nothing). */
+static int refuse_trace_options(const cli_command *cmd, const cli_args *a, const exp_run *r)
 {
-    cfg c;
-    exp_device e;
-    pulses_params pp;
-    pcm_stat_params ps;
-    pcm_stat_exp_params px;
-    endurance_exp_params xe;
-    prov pv;
-    progress prog;
-    char dir[1024];
+    if (cli_opt(cmd, a, "plot-r-t") != NULL)
+        return cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not of the %s experiment",
+                         r->x->name);
+    if (cli_opt(cmd, a, "spice") != NULL)
+        return cim_error(CIM_EUSAGE, "device: --spice writes the netlist of a stimulus run, not of the %s experiment: "
+                                     "run a device config without --pulses, --pcm-stat or --endurance",
+                         r->x->name);
+    return CIM_OK;
+}
+
+/* The drawn device and its stimulus are known: --plot-r-t needs a final hold, the trace's size, the netlist. */
+static int device_ready(const cli_command *cmd, const cli_args *a, exp_run *r)
+{
+    exp_device *e = r->state;
+    double t_hold;
+    size_t first_hold;
+    int st = CIM_OK;
+    if (cli_opt(cmd, a, "plot-r-t") != NULL && (st = exp_device_final_hold(e, &t_hold, &first_hold)) != CIM_OK)
+        return cim_error_prefix(st, "%s: --plot-r-t needs a run that ends holding a read voltage: ", a->config);
+    /* the trace: one line per sample of t, v, i, the states, the observable and p, ~22 bytes each */
+    char what[128];
+    snprintf(what, sizeof what, "the trace of %lld samples (sim.n_points)", e->sim.n_points);
+    st = cli_check_size(a, (double)e->sim.n_points * (double)(5 + e->b.type->n_state) * CLI_BYTES_PER_VALUE, what);
+    const char *spice = cli_opt(cmd, a, "spice");
+    if (st == CIM_OK && spice != NULL)
+        st = write_spice(a, e, spice);
+    return st;
+}
+
+/* The trace, the I-V (and R(t)) figures and the summary of a stimulus run. */
+static int device_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
+{
+    (void)prog;
+    const exp_device *e = r->state;
+    const char *png_rt = cli_opt(cmd, a, "plot-r-t"), *spice = cli_opt(cmd, a, "spice");
+    double t_hold = 0.0;
+    size_t first_hold = 0;
+    if (png_rt != NULL)
+        exp_device_final_hold(e, &t_hold, &first_hold); /* device_ready checked it */
+    const device_trace *tr = &e->tr;
+    json_t *summary = r->summary;
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_printf(&body, "# device trace: %s under a %s stimulus\nt_s,v_V,i_A", e->b.type->name,
+                  (const char *[]){"dc", "sine", "triangle", "pulse", "pwl"}[e->stim.kind]);
+    int oc = obs_column(e->b.type, tr);
+    for (size_t k = 0; k < tr->n_state; k++)
+        strbuf_printf(&body, ",%s", e->b.type->state[k].name);
+    if (oc)
+        strbuf_printf(&body, ",%s", e->b.type->observable.name);
+    strbuf_puts(&body, ",p_W\n");
+    for (size_t i = 0; i < tr->n; i++) {
+        strbuf_printf(&body, "%.17g,%.17g,%.17g", tr->t_s[i], tr->v_V[i], tr->i_A[i]);
+        for (size_t k = 0; k < tr->n_state; k++)
+            strbuf_printf(&body, ",%.17g", tr->x[i * tr->n_state + k]);
+        if (oc)
+            strbuf_printf(&body, ",%.17g", tr->obs[i]);
+        strbuf_printf(&body, ",%.17g\n", tr->p_W[i]);
+    }
+    json_t *jt = json_object();
+    const char *names[] = {"t_s", "v_V", "i_A", "p_W"};
+    const double *cols[] = {tr->t_s, tr->v_V, tr->i_A, tr->p_W};
+    for (int k = 0; k < 4; k++) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < tr->n; i++)
+            json_array_append_new(arr, json_real(cols[k][i]));
+        json_object_set_new(jt, names[k], arr);
+    }
+    for (size_t k = 0; k < tr->n_state; k++) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < tr->n; i++)
+            json_array_append_new(arr, json_real(tr->x[i * tr->n_state + k]));
+        json_object_set_new(jt, e->b.type->state[k].name, arr);
+    }
+    if (oc) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < tr->n; i++)
+            json_array_append_new(arr, json_real(tr->obs[i]));
+        json_object_set_new(jt, e->b.type->observable.name, arr);
+    }
+    json_t *jb = json_pack("{s:o}", "trace", jt);
+    int st = cli_write_run(a, pv, r, &body, jb);
+    const char *png = cli_opt(cmd, a, "plot");
+    if (st == CIM_OK && png != NULL) {
+        char title[256];
+        /* The main reference only (up to the first ';'), so the title fits. */
+        snprintf(title, sizeof title, "cimsim device: %s -- %s\\n%.*s", e->b.type->name, e->b.type->title,
+                 (int)strcspn(e->b.type->citation, ";"), e->b.type->citation);
+        st = plot_iv(tr, &e->b.type->observable, title, cli_opt(cmd, a, "log-current") != NULL, png);
+    }
+    /* Drift: the slope over the hold's last 3 decades, where a power law has settled (PCM drift starts at
+     * its t0 after the melt-quench). */
+    double dt_hi = tr->t_s[tr->n - 1] - t_hold, dt_lo = 0, slope = NAN, ln_r1 = NAN;
+    size_t n_fit = 0;
+    if (png_rt != NULL) {
+        dt_lo = fmax(tr->t_s[first_hold] - t_hold, 1e-3 * dt_hi);
+        slope = exp_device_loglog_slope(e, t_hold, first_hold, dt_lo, dt_hi, &ln_r1, &n_fit);
+    }
+    if (st == CIM_OK && png_rt != NULL) {
+        char title[256], b1[32], b2[32];
+        snprintf(title, sizeof title, "cimsim device: %s -- R = v/i at %s, held from t_0 = %s\\n%s", e->b.type->name,
+                 cli_si(b1, tr->v_V[tr->n - 1], "V"), cli_si(b2, t_hold, "s"), e->b.type->title);
+        st = plot_r_t(tr, first_hold, t_hold, slope, ln_r1, dt_lo, dt_hi, title, png_rt);
+    }
+
+    FILE *out = cli_summary_stream(a);
+    if (st == CIM_OK && out != NULL) {
+        char b1[32], b2[32], b3[32], b4[32], b5[32];
+        fprintf(out, "cimsim device: %s -- %s\n  %s\n", e->b.type->name, e->b.type->title, e->b.type->citation);
+        fprintf(out, "  simulated       %s in %zu steps (%zu rejected), %zu samples\n",
+                cli_si(b1, tr->t_s[tr->n - 1], "s"), tr->n_steps, tr->n_failed, tr->n);
+        /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries. */
+        const exp_metrics *ms = &r->metrics;
+        if (!isfinite(exp_metrics_value(ms, "r_read_ohm.initial")))
+            fprintf(out, "  R_read at %s  none: no DC read current (a capacitor)\n", cli_si(b1, e->b.dev.v_read_V, "V"));
+        else
+            fprintf(out, "  R_read at %s  %s -> %s (range %s .. %s, ratio %.4g)\n", cli_si(b1, e->b.dev.v_read_V, "V"),
+                    cli_si(b2, exp_metrics_value(ms, "r_read_ohm.initial"), "ohm"),
+                    cli_si(b3, exp_metrics_value(ms, "r_read_ohm.final"), "ohm"),
+                    cli_si(b4, exp_metrics_value(ms, "r_read_ohm.min"), "ohm"),
+                    cli_si(b5, exp_metrics_value(ms, "r_read_ohm.max"), "ohm"),
+                    exp_metrics_value(ms, "r_read_ohm.ratio_max_min"));
+        /* Switching voltages and the loop area mean something for a sweep; for pulses and holds only a
+         * switching the drive did (exp_device_summary), and no line at all when there was none. */
+        double vs = exp_metrics_value(ms, "switching.v_set_V"), vr = exp_metrics_value(ms, "switching.v_reset_V");
+        int sweep = exp_metrics_value(ms, "switching.sweep") == 1.0;
+        if (sweep || isfinite(vs) || isfinite(vr))
+            fprintf(out, "  switching       SET at %s, RESET at %s (R_read moved 10%% from its running extreme)\n",
+                    isfinite(vs) ? cli_si(b1, vs, "V") : "none", isfinite(vr) ? cli_si(b2, vr, "V") : "none");
+        if (sweep)
+            fprintf(out, "  loop lobe area  %s (sum over half-cycles of |integral i dv|)\n",
+                    cli_si(b1, exp_metrics_value(ms, "loop_area_W"), "W"));
+        fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
+                cli_si(b1, exp_metrics_value(ms, "energy_J"), "J"));
+        json_t *ob = json_object_get(summary, "observable");
+        if (ob != NULL)
+            print_observable(out, ob);
+        if (a->output)
+            fprintf(out, "  wrote           %s\n", a->output);
+        if (spice)
+            fprintf(out, "  wrote           %s (run: ngspice -b %s)\n", spice, spice);
+        double ilo, ihi;
+        size_t k_loop = png != NULL && tr->obs != NULL && !cli_opt(cmd, a, "log-current")
+                        ? plot_iv_current_range(tr, 1, &ilo, &ihi)
+                        : 0;
+        if (k_loop > 0)
+            fprintf(out, "  plot            current axis %s .. %s: the loop from t = %s on (the start-up before is "
+                         "off scale)\n",
+                    cli_si(b1, ilo, "A"), cli_si(b2, ihi, "A"), cli_si(b3, tr->t_s[k_loop], "s"));
+        if (png_rt != NULL) {
+            size_t k0 = first_hold, k1 = tr->n - 1;
+            fprintf(out, "  R(t) drift      R = v/i from %s at t - t_0 = %s to %s at %s (hold from t_0 = %s)\n",
+                    cli_si(b1, tr->v_V[k0] / tr->i_A[k0], "ohm"), cli_si(b2, tr->t_s[k0] - t_hold, "s"),
+                    cli_si(b3, tr->v_V[k1] / tr->i_A[k1], "ohm"), cli_si(b4, dt_hi, "s"), cli_si(b5, t_hold, "s"));
+            fprintf(out, "                  log-log slope d ln R / d ln t = %.5g over t - t_0 = %s .. %s (%zu samples)\n",
+                    slope, cli_si(b1, dt_lo, "s"), cli_si(b2, dt_hi, "s"), n_fit);
+        }
+        if (cli_opt(cmd, a, "plot"))
+            fprintf(out, "  wrote           %s\n", cli_opt(cmd, a, "plot"));
+        if (png_rt != NULL)
+            fprintf(out, "  wrote           %s\n", png_rt);
+    }
+    return st;
+}
+
+/* One of --pulses, --pcm-stat, --endurance: the experiment's shorthand. */
+static int device_choose(const cli_command *cmd, const cli_args *a, const char **flag,
+                         const char *(**by_default)(const cfg *c))
+{
+    (void)by_default;
     if ((cli_opt(cmd, a, "pulses") != NULL) + (cli_opt(cmd, a, "pcm-stat") != NULL) +
             (cli_opt(cmd, a, "endurance") != NULL) > 1)
         return cim_error(CIM_EUSAGE, "device: give at most one of --pulses, --pcm-stat and --endurance");
-    const char *flag = cli_opt(cmd, a, "pulses") ? "pulses" : cli_opt(cmd, a, "pcm-stat") ? "pcm-stat"
-                       : cli_opt(cmd, a, "endurance")                                   ? "endurance"
-                                                                                         : NULL;
-    cfg_init(&c);
-    exp_device_init(&e, &c);
-    cfg_bind(&c, &pulses_group, &pp);
-    cfg_bind(&c, &pcm_stat_group, &ps);
-    cfg_bind(&c, &pcm_stat_exp_group, &px);
-    cfg_bind(&c, &endurance_exp_group, &xe);
-    const experiment *x = NULL;
-    cli_choice ch = {"device", flag, NULL, &x};
-    int st = cli_load_config(a, &c, &ch, bind_model, &e);
-    const char *png_rt = cli_opt(cmd, a, "plot-r-t");
-    if (st == CIM_OK && png_rt != NULL && x != experiment_find("device"))
-        st = cim_error(CIM_EUSAGE, "device: --plot-r-t draws the trace of a stimulus run, not of the %s experiment",
-                       x->name);
-    /* It was silently ignored by the other experiments (the run wrote no netlist and said nothing). */
-    if (st == CIM_OK && cli_opt(cmd, a, "spice") != NULL && x != experiment_find("device"))
-        st = cim_error(CIM_EUSAGE, "device: --spice writes the netlist of a stimulus run, not of the %s experiment: run "
-                                   "a device config without --pulses, --pcm-stat or --endurance",
-                       x->name);
-    if (st == CIM_OK && x == experiment_find("pcm_stat")) { /* needs neither the device nor the stimulus */
-        st = pcm_stat_run(cmd, a, &c, e.run.seed, &ps, &px);
-        exp_device_free(&e);
-        cfg_destroy(&c);
-        return st;
-    }
-    cli_config_dir(a, dir, sizeof dir);
-    if (st == CIM_OK && (st = exp_device_prepare(&e, dir)) == CIM_ECONFIG)
-        cfg_locate_error(&c, st);
-    if (st == CIM_OK && x == experiment_find("endurance")) {
-        st = endurance_run(cmd, a, &c, &e, &xe);
-        exp_device_free(&e);
-        cfg_destroy(&c);
-        return st;
-    }
-    if (st == CIM_OK && x == experiment_find("pulses")) {
-        st = pulses_run(cmd, a, &c, &e, &pp);
-        exp_device_free(&e);
-        cfg_destroy(&c);
-        return st;
-    }
-    /* --plot-r-t needs a final hold; checked from the settings, before anything runs or is written. */
-    double t_hold = 0.0;
-    size_t first_hold = 0;
-    if (st == CIM_OK && png_rt != NULL && (st = exp_device_final_hold(&e, &t_hold, &first_hold)) != CIM_OK)
-        cim_error_prefix(st, "%s: --plot-r-t needs a run that ends holding a read voltage: ", a->config);
-    const char *spice = cli_opt(cmd, a, "spice");
-    if (st == CIM_OK) { /* the trace: one line per sample of t, v, i, the states, the observable and p, ~22 bytes each */
-        char what[128];
-        snprintf(what, sizeof what, "the trace of %lld samples (sim.n_points)", e.sim.n_points);
-        st = cli_check_size(a, (double)e.sim.n_points * (double)(5 + e.type->n_state) * CLI_BYTES_PER_VALUE, what);
-    }
-    if (st == CIM_OK && spice != NULL)
-        st = write_spice(a, &e, spice);
-    if (st == CIM_OK) {
-        prov_init(&pv, "device", a->invocation, &c, e.run.seed);
-        cli_progress(a, &prog);
-        progress_start(&prog, "device", 1.0, prog.sink, prog.ctx);
-        st = exp_device_run(&e, &prog);
-        progress_finish(&prog);
-    }
-    if (st == CIM_OK) {
-        const device_trace *tr = &e.tr;
-        json_t *summary = exp_device_summary(&e);
-        strbuf body;
-        strbuf_init(&body);
-        strbuf_printf(&body, "# device trace: %s under a %s stimulus\nt_s,v_V,i_A", e.type->name,
-                      (const char *[]){"dc", "sine", "triangle", "pulse", "pwl"}[e.stim.kind]);
-        int oc = obs_column(e.type, tr);
-        for (size_t k = 0; k < tr->n_state; k++)
-            strbuf_printf(&body, ",%s", e.type->state[k].name);
-        if (oc)
-            strbuf_printf(&body, ",%s", e.type->observable.name);
-        strbuf_puts(&body, ",p_W\n");
-        for (size_t i = 0; i < tr->n; i++) {
-            strbuf_printf(&body, "%.17g,%.17g,%.17g", tr->t_s[i], tr->v_V[i], tr->i_A[i]);
-            for (size_t k = 0; k < tr->n_state; k++)
-                strbuf_printf(&body, ",%.17g", tr->x[i * tr->n_state + k]);
-            if (oc)
-                strbuf_printf(&body, ",%.17g", tr->obs[i]);
-            strbuf_printf(&body, ",%.17g\n", tr->p_W[i]);
-        }
-        json_t *jt = json_object();
-        const char *names[] = {"t_s", "v_V", "i_A", "p_W"};
-        const double *cols[] = {tr->t_s, tr->v_V, tr->i_A, tr->p_W};
-        for (int k = 0; k < 4; k++) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < tr->n; i++)
-                json_array_append_new(arr, json_real(cols[k][i]));
-            json_object_set_new(jt, names[k], arr);
-        }
-        for (size_t k = 0; k < tr->n_state; k++) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < tr->n; i++)
-                json_array_append_new(arr, json_real(tr->x[i * tr->n_state + k]));
-            json_object_set_new(jt, e.type->state[k].name, arr);
-        }
-        if (oc) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < tr->n; i++)
-                json_array_append_new(arr, json_real(tr->obs[i]));
-            json_object_set_new(jt, e.type->observable.name, arr);
-        }
-        json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "trace", jt);
-        st = cli_write_result(a, &pv, body.s, jb);
-        json_decref(jb);
-        strbuf_destroy(&body);
-        const char *png = cli_opt(cmd, a, "plot");
-        if (st == CIM_OK && png != NULL) {
-            char title[256];
-            /* The main reference only (up to the first ';'), so the title fits. */
-            snprintf(title, sizeof title, "cimsim device: %s -- %s\\n%.*s", e.type->name, e.type->title,
-                     (int)strcspn(e.type->citation, ";"), e.type->citation);
-            st = plot_iv(tr, &e.type->observable, title, cli_opt(cmd, a, "log-current") != NULL, png);
-        }
-        /* Drift: the slope over the hold's last 3 decades, where a power law has settled (PCM drift starts at
-         * its t0 after the melt-quench). */
-        double dt_hi = tr->t_s[tr->n - 1] - t_hold, dt_lo = 0, slope = NAN, ln_r1 = NAN;
-        size_t n_fit = 0;
-        if (png_rt != NULL) {
-            dt_lo = fmax(tr->t_s[first_hold] - t_hold, 1e-3 * dt_hi);
-            slope = exp_device_loglog_slope(&e, t_hold, first_hold, dt_lo, dt_hi, &ln_r1, &n_fit);
-        }
-        if (st == CIM_OK && png_rt != NULL) {
-            char title[256], b1[32], b2[32];
-            snprintf(title, sizeof title, "cimsim device: %s -- R = v/i at %s, held from t_0 = %s\\n%s", e.type->name,
-                     cli_si(b1, tr->v_V[tr->n - 1], "V"), cli_si(b2, t_hold, "s"), e.type->title);
-            st = plot_r_t(tr, first_hold, t_hold, slope, ln_r1, dt_lo, dt_hi, title, png_rt);
-        }
-
-        FILE *out = cli_summary_stream(a);
-        if (st == CIM_OK && out != NULL) {
-            char b1[32], b2[32], b3[32], b4[32], b5[32];
-            fprintf(out, "cimsim device: %s -- %s\n  %s\n", e.type->name, e.type->title, e.type->citation);
-            fprintf(out, "  simulated       %s in %zu steps (%zu rejected), %zu samples\n",
-                    cli_si(b1, tr->t_s[tr->n - 1], "s"), tr->n_steps, tr->n_failed, tr->n);
-            /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries. */
-            exp_metrics ms;
-            exp_metrics_init(&ms);
-            exp_metrics_from_json(&ms, summary, NULL);
-            if (!isfinite(exp_metrics_value(&ms, "r_read_ohm.initial")))
-                fprintf(out, "  R_read at %s  none: no DC read current (a capacitor)\n", cli_si(b1, e.dev.v_read_V, "V"));
-            else
-                fprintf(out, "  R_read at %s  %s -> %s (range %s .. %s, ratio %.4g)\n", cli_si(b1, e.dev.v_read_V, "V"),
-                        cli_si(b2, exp_metrics_value(&ms, "r_read_ohm.initial"), "ohm"),
-                        cli_si(b3, exp_metrics_value(&ms, "r_read_ohm.final"), "ohm"),
-                        cli_si(b4, exp_metrics_value(&ms, "r_read_ohm.min"), "ohm"),
-                        cli_si(b5, exp_metrics_value(&ms, "r_read_ohm.max"), "ohm"),
-                        exp_metrics_value(&ms, "r_read_ohm.ratio_max_min"));
-            /* Switching voltages and the loop area mean something for a sweep; for pulses and holds only a
-             * switching the drive did (exp_device_summary), and no line at all when there was none. */
-            double vs = exp_metrics_value(&ms, "switching.v_set_V"), vr = exp_metrics_value(&ms, "switching.v_reset_V");
-            int sweep = exp_metrics_value(&ms, "switching.sweep") == 1.0;
-            if (sweep || isfinite(vs) || isfinite(vr))
-                fprintf(out, "  switching       SET at %s, RESET at %s (R_read moved 10%% from its running extreme)\n",
-                        isfinite(vs) ? cli_si(b1, vs, "V") : "none", isfinite(vr) ? cli_si(b2, vr, "V") : "none");
-            if (sweep)
-                fprintf(out, "  loop lobe area  %s (sum over half-cycles of |integral i dv|)\n",
-                        cli_si(b1, exp_metrics_value(&ms, "loop_area_W"), "W"));
-            fprintf(out, "  energy          %s dissipated (integral v i dt)\n",
-                    cli_si(b1, exp_metrics_value(&ms, "energy_J"), "J"));
-            exp_metrics_free(&ms);
-            json_t *ob = json_object_get(summary, "observable");
-            if (ob != NULL)
-                print_observable(out, ob);
-            if (a->output)
-                fprintf(out, "  wrote           %s\n", a->output);
-            if (spice)
-                fprintf(out, "  wrote           %s (run: ngspice -b %s)\n", spice, spice);
-            double ilo, ihi;
-            size_t k_loop = png != NULL && tr->obs != NULL && !cli_opt(cmd, a, "log-current")
-                            ? plot_iv_current_range(tr, 1, &ilo, &ihi)
-                            : 0;
-            if (k_loop > 0)
-                fprintf(out, "  plot            current axis %s .. %s: the loop from t = %s on (the start-up before is "
-                             "off scale)\n",
-                        cli_si(b1, ilo, "A"), cli_si(b2, ihi, "A"), cli_si(b3, tr->t_s[k_loop], "s"));
-            if (png_rt != NULL) {
-                size_t k0 = first_hold, k1 = tr->n - 1;
-                fprintf(out, "  R(t) drift      R = v/i from %s at t - t_0 = %s to %s at %s (hold from t_0 = %s)\n",
-                        cli_si(b1, tr->v_V[k0] / tr->i_A[k0], "ohm"), cli_si(b2, tr->t_s[k0] - t_hold, "s"),
-                        cli_si(b3, tr->v_V[k1] / tr->i_A[k1], "ohm"), cli_si(b4, dt_hi, "s"), cli_si(b5, t_hold, "s"));
-                fprintf(out, "                  log-log slope d ln R / d ln t = %.5g over t - t_0 = %s .. %s (%zu samples)\n",
-                        slope, cli_si(b1, dt_lo, "s"), cli_si(b2, dt_hi, "s"), n_fit);
-            }
-            if (cli_opt(cmd, a, "plot"))
-                fprintf(out, "  wrote           %s\n", cli_opt(cmd, a, "plot"));
-            if (png_rt != NULL)
-                fprintf(out, "  wrote           %s\n", png_rt);
-        }
-        json_decref(summary);
-    }
-    exp_device_free(&e);
-    cfg_destroy(&c);
-    return st;
+    *flag = cli_opt(cmd, a, "pulses") ? "pulses" : cli_opt(cmd, a, "pcm-stat") ? "pcm-stat"
+            : cli_opt(cmd, a, "endurance")                                   ? "endurance"
+                                                                              : NULL;
+    return CIM_OK;
 }
+
+static const cli_presenter device_presenter = {"device", "device", NULL, device_ready, device_present};
+static const cli_presenter pulses_presenter = {"pulses", "device --pulses", refuse_trace_options, NULL, pulses_present};
+static const cli_presenter endurance_presenter = {"endurance", "device --endurance", refuse_trace_options, NULL,
+                                                  endurance_present};
+static const cli_presenter pcm_stat_presenter = {"pcm_stat", "device --pcm-stat", refuse_trace_options, NULL,
+                                                 pcm_stat_present};
+static const cli_presenter *const device_presenters[] = {&device_presenter, &pulses_presenter, &endurance_presenter,
+                                                         &pcm_stat_presenter, NULL};
 
 
 const cli_command cmd_device = {
@@ -631,5 +572,7 @@ const cli_command cmd_device = {
         "  cimsim device configs/device/pcm_ibm.cfg --pcm-stat -o pcm.csv --plot pcm.png",
     .options = device_options,
     .config_required = 1,
-    .run = device_run,
+    .run = cli_run_experiment,
+    .choose = device_choose,
+    .presenters = device_presenters,
 };

@@ -7,6 +7,7 @@
 #include "crossbar/crossbar.h"
 #include "exp/device.h"
 #include "exp/mvm.h"
+#include "exp/state.h"
 #include "exp/wmvm.h"
 
 #include <stdio.h>
@@ -35,9 +36,168 @@ static const cli_option mvm_options[] = {
     {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
-/* The device model's groups are bound once the file says which model (weights.cells = "device" at the weight
- * level, mvm.cells = "device" at the circuit level). */
-static void bind_model(cfg *c, void *ctx) { exp_wmvm_bind_model(ctx, c); }
+/* The circuit level: --weights/--inputs name the weight level; --spice needs an array the netlist can write. */
+static int mvm_check(const cli_command *cmd, const cli_args *a, const exp_run *r)
+{
+    const char *opt_w = cli_opt(cmd, a, "weights") ? "--weights" : cli_opt(cmd, a, "inputs") ? "--inputs" : NULL;
+    if (opt_w != NULL)
+        return cim_error(CIM_EUSAGE, "%s runs the weight level, but %s says experiment = \"%s\"", opt_w, a->config,
+                         r->x->name);
+    const exp_mvm_state *s = r->state;
+    if (cli_opt(cmd, a, "spice") != NULL && exp_mvm_spice_possible(&s->e) != CIM_OK)
+        return cim_error_prefix(CIM_EUSAGE, "%s", ""); /* an option this run cannot honour: a usage error */
+    return CIM_OK;
+}
+
+/* The shape is known now (a file fixes it): refuse huge outputs before the solve. */
+static int mvm_ready(const cli_command *cmd, const cli_args *a, exp_run *r)
+{
+    const exp_mvm *e = &((exp_mvm_state *)r->state)->e;
+    double cells = (double)e->rows * (double)e->cols;
+    double bytes = (double)e->cols * (double)e->n_vec * CLI_BYTES_PER_VALUE;
+    if (cli_opt(cmd, a, "maps") != NULL)
+        bytes += EXP_MVM_N_MAPS * cells * CLI_BYTES_PER_VALUE;
+    if (cli_opt(cmd, a, "spice") != NULL)
+        bytes += cells * CLI_SPICE_BYTES_PER_CELL;
+    char what[160];
+    snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu array", cli_opt(cmd, a, "maps") ? ", --maps" : "",
+             cli_opt(cmd, a, "spice") ? ", --spice" : "", e->rows, e->cols);
+    return cli_check_size(a, bytes, what);
+}
+
+/* The column currents, the node-voltage maps, the netlist and the summary. */
+static int mvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
+{
+    exp_mvm *e = &((exp_mvm_state *)r->state)->e;
+    strbuf body;
+    strbuf_init(&body);
+    size_t K = e->n_vec;
+    const char *layout = K == 1 ? "one line per column" : "one line per column, one value per input vector";
+    if (e->circuit)
+        strbuf_printf(&body,
+                      "# column currents through r_sense into virtual ground (exact circuit solve), amperes; %s "
+                      "(%zu)\n",
+                      layout, e->cols);
+    else
+        strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; %s (%zu)\n", layout, e->cols);
+    /* JSON: one current per column for one vector; for several, one array per column (as the CSV's lines) */
+    json_t *jb = json_pack("{s:o}", "column_current_A", json_array());
+    json_t *arr = json_object_get(jb, "column_current_A");
+    for (size_t j = 0; j < e->cols; j++) {
+        json_t *row = K == 1 ? NULL : json_array();
+        for (size_t k = 0; k < K; k++) {
+            double i_A = e->i_A[k * e->cols + j];
+            strbuf_printf(&body, "%.17g%s", i_A, k + 1 < K ? "," : "\n");
+            json_array_append_new(K == 1 ? arr : row, json_real(i_A));
+        }
+        if (row != NULL)
+            json_array_append_new(arr, row);
+    }
+    int st = cli_write_run(a, pv, r, &body, jb);
+    const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
+    if (st == CIM_OK && spice != NULL)
+        st = exp_mvm_write_spice(e, spice);
+    if (st == CIM_OK && maps != NULL) {
+        strbuf hdr;
+        strbuf_init(&hdr);
+        prov_csv_comment(pv, &hdr);
+        const char *labels[EXP_MVM_N_MAPS] = {"row wire node voltage (mV)", "column wire node voltage (mV)",
+                                              "voltage across the cell (mV)",
+                                              "IR drop: input minus cell voltage (mV)"};
+        double *z = malloc(e->rows * e->cols * sizeof *z);
+        /* A large array's maps take a while to format and draw: their own progress line. */
+        progress_start(prog, "maps", EXP_MVM_N_MAPS, prog->sink, prog->ctx);
+        for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
+            progress_update(prog, m);
+            char png[4096], title[512];
+            exp_mvm_map(e, m, z);
+            if ((st = exp_mvm_write_map(e, m, z, maps, hdr.s)) != CIM_OK)
+                break;
+            snprintf(png, sizeof png, "%s_%s.png", maps, exp_mvm_map_names[m]);
+            snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
+                     e->rows, e->cols, e->xb.r_row_ohm, e->xb.r_col_ohm, e->xb.r_drv_ohm, e->xb.r_sense_ohm);
+            st = plot_heatmap(z, e->rows, e->cols, 1e3, labels[m], NULL, title, png);
+        }
+        progress_update(prog, EXP_MVM_N_MAPS);
+        progress_finish(prog);
+        free(z);
+        strbuf_destroy(&hdr);
+    }
+
+    FILE *out = cli_summary_stream(a);
+    if (st == CIM_OK && out != NULL) {
+        /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries;
+         * the settings (sizes, cells, wires) from the configuration. */
+        const exp_metrics *ms = &r->metrics;
+        if (e->circuit)
+            fprintf(out,
+                    "cimsim mvm: %zu x %zu crossbar circuit of %s %s cells, r_row %g, r_col %g, r_drv %g, r_sense "
+                    "%g ohm (exact nodal solve)\n",
+                    e->rows, e->cols, cell_type_names[e->cell.type],
+                    e->p.cells == MVM_CELLS_DEVICE ? e->dev_type->name : cell_iv_names[e->cell.iv], e->xb.r_row_ohm,
+                    e->xb.r_col_ohm, e->xb.r_drv_ohm, e->xb.r_sense_ohm);
+        else if (e->read_path == XBAR_READ_DIRECT)
+            fprintf(out, "cimsim mvm: %zu x %zu crossbar of %s %s cells with perfect wires (each cell's I-V at its "
+                         "row voltage, Kirchhoff sum per column)\n",
+                    e->rows, e->cols, cell_type_names[e->cell.type],
+                    e->p.cells == MVM_CELLS_DEVICE ? e->dev_type->name : cell_iv_names[e->cell.iv]);
+        else
+            fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
+                    e->rows, e->cols);
+        if (e->circuit && e->p.cells == MVM_CELLS_DEVICE)
+            fprintf(out, "  device cells    each in the state whose chord conductance at %g V is G_ij; read "
+                         "through the %s I-V at the voltage it sees\n",
+                    e->dev_v_read_V, e->dev_type->name);
+        char s1[32], s2[32], s3[32];
+        fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(ms, "conductance_S.min"), "S"),
+                cli_si(s2, exp_metrics_value(ms, "conductance_S.max"), "S"),
+                e->g_source ? e->g_source : "drawn from the seed");
+        fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(ms, "voltage_V.min"), "V"),
+                cli_si(s2, exp_metrics_value(ms, "voltage_V.max"), "V"),
+                e->v_source ? e->v_source : "drawn from the seed");
+        fprintf(out, "  column currents %s .. %s, mean %s\n",
+                cli_si(s1, exp_metrics_value(ms, "column_current_A.min"), "A"),
+                cli_si(s2, exp_metrics_value(ms, "column_current_A.max"), "A"),
+                cli_si(s3, exp_metrics_value(ms, "column_current_A.mean"), "A"));
+        fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n",
+                cli_si(s1, exp_metrics_value(ms, "array_power_W"), "W"), e->circuit ? " and wires" : "");
+        if (e->n_vec > 1)
+            fprintf(out, "  input vectors   %zu, multiplied as a batch%s\n", e->n_vec,
+                    e->circuit ? " (power, maps and netlist: the first vector)" : "");
+        if (e->circuit)
+            fprintf(out, "  solver          %s, %.0f iterations%s, KCL residual %.2g of the largest source current\n",
+                    circuit_method_names[e->st.method], exp_metrics_value(ms, "circuit.iterations"),
+                    e->n_vec > 1 ? " in all" : "", exp_metrics_value(ms, "circuit.kcl_residual_rel"));
+        if (e->read_path != XBAR_READ_SUM) /* wires or nonlinear cells: how far from the ideal linear sum */
+            fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
+                    cli_si(s1, exp_metrics_value(ms, "error_vs_ideal.rmse_A"), "A"),
+                    100 * exp_metrics_value(ms, "error_vs_ideal.max_rel_err"),
+                    exp_metrics_value(ms, "error_vs_ideal.snr_dB"));
+        /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the array read. */
+        if (e->read_path != XBAR_READ_SUM)
+            fprintf(out, "  check           the ideal sum (the reference above) agrees with OpenBLAS cblas_dgemv to "
+                         "%.2g (relative to sum_i |G_ij v_i|)\n",
+                    exp_metrics_value(ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
+        else
+            fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
+                    exp_metrics_value(ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
+        strbuf tally;
+        strbuf_init(&tally);
+        energy_tally_report(&e->tally, "    ", &tally);
+        fprintf(out, "  energy          of the array, reads of %s (mvm.t_read_s):\n%s", cli_si(s1, e->p.t_read_s, "s"),
+                tally.s);
+        strbuf_destroy(&tally);
+        if (a->output)
+            fprintf(out, "  wrote           %s (%zu column currents%s, %s)\n", a->output, e->cols,
+                    e->n_vec > 1 ? " per vector" : "", a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
+        if (spice != NULL)
+            fprintf(out, "  wrote           %s (ngspice netlist: ngspice -b %s prints the column currents)\n", spice,
+                    spice);
+        if (maps != NULL)
+            fprintf(out, "  wrote           %s_{vrow,vcol,vcell,vdrop}.{csv,png} (node-voltage maps)\n", maps);
+    }
+    return st;
+}
 
 /* --weights or --inputs: the weight level. */
 static const char *weights_level(const cfg *c)
@@ -53,200 +213,16 @@ static const char *level_of(const cfg *c)
     return level != NULL && strcmp(level, "weights") == 0 ? "mvm_weights" : "mvm";
 }
 
-static int mvm_run(const cli_command *cmd, cli_args *a)
+static int mvm_choose(const cli_command *cmd, const cli_args *a, const char **flag,
+                      const char *(**by_default)(const cfg *c))
 {
-    cfg c;
-    exp_mvm e;
-    prov pv;
-    progress prog;
-    cfg_init(&c);
-    exp_mvm_init(&e, &c);
-    exp_wmvm w;
-    exp_wmvm_init(&w, &c, 0); /* run and crossbar are shared with e */
-    const experiment *x = NULL, *xw = experiment_find("mvm_weights");
-    const char *opt_w = cli_opt(cmd, a, "weights") ? "--weights" : cli_opt(cmd, a, "inputs") ? "--inputs" : NULL;
-    cli_choice ch = {"mvm", NULL, opt_w ? weights_level : level_of, &x};
-    int st = cli_load_config(a, &c, &ch, bind_model, &w);
-    if (st == CIM_OK && opt_w != NULL && x != xw)
-        st = cim_error(CIM_EUSAGE, "%s runs the weight level, but %s says experiment = \"%s\"", opt_w, a->config, x->name);
-    if (st == CIM_OK && x == xw) {
-        w.run = e.run;
-        w.xb = e.xb;
-        w.cell = e.cell;
-        st = cli_mvm_weights(cmd, a, &c, &w);
-        exp_wmvm_free(&w);
-        exp_mvm_free(&e);
-        cfg_destroy(&c);
-        return st;
-    }
-    if (st == CIM_OK && cli_opt(cmd, a, "spice") != NULL && exp_mvm_spice_possible(&e) != CIM_OK)
-        st = cim_error_prefix(CIM_EUSAGE, "%s", ""); /* an option this run cannot honour: a usage error */
-    if (st == CIM_OK) {
-        prov_init(&pv, "mvm", a->invocation, &c, e.run.seed);
-        cli_progress(a, &prog);
-        st = exp_mvm_load(&e, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), &pv, &prog);
-    }
-    if (st == CIM_OK) { /* the shape is known now (a file fixes it): refuse huge outputs before the solve */
-        double cells = (double)e.rows * (double)e.cols;
-        double bytes = (double)e.cols * (double)e.n_vec * CLI_BYTES_PER_VALUE;
-        if (cli_opt(cmd, a, "maps") != NULL)
-            bytes += EXP_MVM_N_MAPS * cells * CLI_BYTES_PER_VALUE;
-        if (cli_opt(cmd, a, "spice") != NULL)
-            bytes += cells * CLI_SPICE_BYTES_PER_CELL;
-        char what[160];
-        snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu array", cli_opt(cmd, a, "maps") ? ", --maps" : "",
-                 cli_opt(cmd, a, "spice") ? ", --spice" : "", e.rows, e.cols);
-        st = cli_check_size(a, bytes, what);
-    }
-    if (st == CIM_OK) {
-        /* mvm.cells = "device": the model bound with the weight level's device groups */
-        e.dev_type = device_types[w.dev.model];
-        e.dev_params = w.model;
-        e.dev_T_K = w.dev.T_K;
-        e.dev_v_read_V = w.dev.v_read_V;
-        st = exp_mvm_run(&e, &prog);
-    }
-    if (st == CIM_OK) {
-        json_t *summary = exp_mvm_summary(&e);
-        strbuf body;
-        strbuf_init(&body);
-        size_t K = e.n_vec;
-        const char *layout = K == 1 ? "one line per column" : "one line per column, one value per input vector";
-        if (e.circuit)
-            strbuf_printf(&body,
-                          "# column currents through r_sense into virtual ground (exact circuit solve), amperes; %s "
-                          "(%zu)\n",
-                          layout, e.cols);
-        else
-            strbuf_printf(&body, "# column currents I_j = sum_i G_ij v_i, amperes; %s (%zu)\n", layout, e.cols);
-        /* JSON: one current per column for one vector; for several, one array per column (as the CSV's lines) */
-        json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "column_current_A", json_array());
-        json_t *arr = json_object_get(jb, "column_current_A");
-        for (size_t j = 0; j < e.cols; j++) {
-            json_t *row = K == 1 ? NULL : json_array();
-            for (size_t k = 0; k < K; k++) {
-                double i_A = e.i_A[k * e.cols + j];
-                strbuf_printf(&body, "%.17g%s", i_A, k + 1 < K ? "," : "\n");
-                json_array_append_new(K == 1 ? arr : row, json_real(i_A));
-            }
-            if (row != NULL)
-                json_array_append_new(arr, row);
-        }
-        st = cli_write_result(a, &pv, body.s, jb);
-        json_decref(jb);
-        strbuf_destroy(&body);
-        const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
-        if (st == CIM_OK && spice != NULL)
-            st = exp_mvm_write_spice(&e, spice);
-        if (st == CIM_OK && maps != NULL) {
-            strbuf hdr;
-            strbuf_init(&hdr);
-            prov_csv_comment(&pv, &hdr);
-            const char *labels[EXP_MVM_N_MAPS] = {"row wire node voltage (mV)", "column wire node voltage (mV)",
-                                                  "voltage across the cell (mV)",
-                                                  "IR drop: input minus cell voltage (mV)"};
-            double *z = malloc(e.rows * e.cols * sizeof *z);
-            /* A large array's maps take a while to format and draw: their own progress line. */
-            progress_start(&prog, "maps", EXP_MVM_N_MAPS, prog.sink, prog.ctx);
-            for (int m = 0; m < EXP_MVM_N_MAPS && st == CIM_OK; m++) {
-                progress_update(&prog, m);
-                char png[4096], title[512];
-                exp_mvm_map(&e, m, z);
-                if ((st = exp_mvm_write_map(&e, m, z, maps, hdr.s)) != CIM_OK)
-                    break;
-                snprintf(png, sizeof png, "%s_%s.png", maps, exp_mvm_map_names[m]);
-                snprintf(title, sizeof title, "%s: %zu x %zu, r_row %g, r_col %g, r_drv %g, r_sense %g ohm", labels[m],
-                         e.rows, e.cols, e.xb.r_row_ohm, e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
-                st = plot_heatmap(z, e.rows, e.cols, 1e3, labels[m], NULL, title, png);
-            }
-            progress_update(&prog, EXP_MVM_N_MAPS);
-            progress_finish(&prog);
-            free(z);
-            strbuf_destroy(&hdr);
-        }
-
-        FILE *out = cli_summary_stream(a);
-        if (st == CIM_OK && out != NULL) {
-            /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries;
-             * the settings (sizes, cells, wires) from the configuration. */
-            exp_metrics ms;
-            exp_metrics_init(&ms);
-            exp_metrics_from_json(&ms, summary, NULL);
-            if (e.circuit)
-                fprintf(out,
-                        "cimsim mvm: %zu x %zu crossbar circuit of %s %s cells, r_row %g, r_col %g, r_drv %g, r_sense "
-                        "%g ohm (exact nodal solve)\n",
-                        e.rows, e.cols, cell_type_names[e.cell.type],
-                        e.p.cells == MVM_CELLS_DEVICE ? e.dev_type->name : cell_iv_names[e.cell.iv], e.xb.r_row_ohm,
-                        e.xb.r_col_ohm, e.xb.r_drv_ohm, e.xb.r_sense_ohm);
-            else if (e.read_path == XBAR_READ_DIRECT)
-                fprintf(out, "cimsim mvm: %zu x %zu crossbar of %s %s cells with perfect wires (each cell's I-V at its "
-                             "row voltage, Kirchhoff sum per column)\n",
-                        e.rows, e.cols, cell_type_names[e.cell.type],
-                        e.p.cells == MVM_CELLS_DEVICE ? e.dev_type->name : cell_iv_names[e.cell.iv]);
-            else
-                fprintf(out, "cimsim mvm: %zu x %zu ideal crossbar (Ohm's law per cell, Kirchhoff sum per column)\n",
-                        e.rows, e.cols);
-            if (e.circuit && e.p.cells == MVM_CELLS_DEVICE)
-                fprintf(out, "  device cells    each in the state whose chord conductance at %g V is G_ij; read "
-                             "through the %s I-V at the voltage it sees\n",
-                        e.dev_v_read_V, e.dev_type->name);
-            char s1[32], s2[32], s3[32];
-            fprintf(out, "  conductances    %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(&ms, "conductance_S.min"), "S"),
-                    cli_si(s2, exp_metrics_value(&ms, "conductance_S.max"), "S"),
-                    e.g_source ? e.g_source : "drawn from the seed");
-            fprintf(out, "  input voltages  %s .. %s (%s)\n", cli_si(s1, exp_metrics_value(&ms, "voltage_V.min"), "V"),
-                    cli_si(s2, exp_metrics_value(&ms, "voltage_V.max"), "V"),
-                    e.v_source ? e.v_source : "drawn from the seed");
-            fprintf(out, "  column currents %s .. %s, mean %s\n",
-                    cli_si(s1, exp_metrics_value(&ms, "column_current_A.min"), "A"),
-                    cli_si(s2, exp_metrics_value(&ms, "column_current_A.max"), "A"),
-                    cli_si(s3, exp_metrics_value(&ms, "column_current_A.mean"), "A"));
-            fprintf(out, "  array power     %s delivered by the drivers (dissipated in cells%s)\n",
-                    cli_si(s1, exp_metrics_value(&ms, "array_power_W"), "W"), e.circuit ? " and wires" : "");
-            if (e.n_vec > 1)
-                fprintf(out, "  input vectors   %zu, multiplied as a batch%s\n", e.n_vec,
-                        e.circuit ? " (power, maps and netlist: the first vector)" : "");
-            if (e.circuit)
-                fprintf(out, "  solver          %s, %.0f iterations%s, KCL residual %.2g of the largest source current\n",
-                        circuit_method_names[e.st.method], exp_metrics_value(&ms, "circuit.iterations"),
-                        e.n_vec > 1 ? " in all" : "", exp_metrics_value(&ms, "circuit.kcl_residual_rel"));
-            if (e.read_path != XBAR_READ_SUM) /* wires or nonlinear cells: how far from the ideal linear sum */
-                fprintf(out, "  vs ideal sum    RMSE %s, max relative error %.4g %%, SNR %.2f dB\n",
-                        cli_si(s1, exp_metrics_value(&ms, "error_vs_ideal.rmse_A"), "A"),
-                        100 * exp_metrics_value(&ms, "error_vs_ideal.max_rel_err"),
-                        exp_metrics_value(&ms, "error_vs_ideal.snr_dB"));
-            /* The BLAS check is of the ideal sum (the reference of "vs ideal sum" above), not of the array read. */
-            if (e.read_path != XBAR_READ_SUM)
-                fprintf(out, "  check           the ideal sum (the reference above) agrees with OpenBLAS cblas_dgemv to "
-                             "%.2g (relative to sum_i |G_ij v_i|)\n",
-                        exp_metrics_value(&ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
-            else
-                fprintf(out, "  check           agrees with OpenBLAS cblas_dgemv to %.2g (relative to sum_i |G_ij v_i|)\n",
-                        exp_metrics_value(&ms, "blas_check.max_dev_rel_to_sum_abs_Gv"));
-            strbuf tally;
-            strbuf_init(&tally);
-            energy_tally_report(&e.tally, "    ", &tally);
-            fprintf(out, "  energy          of the array, reads of %s (mvm.t_read_s):\n%s", cli_si(s1, e.p.t_read_s, "s"),
-                    tally.s);
-            strbuf_destroy(&tally);
-            if (a->output)
-                fprintf(out, "  wrote           %s (%zu column currents%s, %s)\n", a->output, e.cols,
-                        e.n_vec > 1 ? " per vector" : "", a->format == CLI_FORMAT_JSON ? "JSON" : "CSV");
-            if (spice != NULL)
-                fprintf(out, "  wrote           %s (ngspice netlist: ngspice -b %s prints the column currents)\n", spice,
-                        spice);
-            if (maps != NULL)
-                fprintf(out, "  wrote           %s_{vrow,vcol,vcell,vdrop}.{csv,png} (node-voltage maps)\n", maps);
-            exp_metrics_free(&ms);
-        }
-        json_decref(summary);
-    }
-    exp_wmvm_free(&w);
-    exp_mvm_free(&e);
-    cfg_destroy(&c);
-    return st;
+    *flag = NULL;
+    *by_default = cli_opt(cmd, a, "weights") || cli_opt(cmd, a, "inputs") ? weights_level : level_of;
+    return CIM_OK;
 }
+
+static const cli_presenter mvm_presenter = {"mvm", "mvm", mvm_check, mvm_ready, mvm_present};
+static const cli_presenter *const mvm_presenters[] = {&mvm_presenter, &cli_mvm_weights_presenter, NULL};
 
 const cli_command cmd_mvm = {
     .name = "mvm",
@@ -277,5 +253,7 @@ const cli_command cmd_mvm = {
         "  cimsim mvm configs/mvm/weights_device.cfg -o y.csv --maps prog",
     .options = mvm_options,
     .config_required = 1,
-    .run = mvm_run,
+    .run = cli_run_experiment,
+    .choose = mvm_choose,
+    .presenters = mvm_presenters,
 };

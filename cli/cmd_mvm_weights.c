@@ -23,42 +23,43 @@ static void print_error(FILE *out, const char *what, const exp_metrics *ms, cons
             100 * exp_metrics_value(ms, n[1]), exp_metrics_value(ms, n[2]));
 }
 
-int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm *e)
+/* Options this level cannot honour, before anything is read. */
+static int wmvm_check(const cli_command *cmd, const cli_args *a, const exp_run *r)
 {
-    prov pv;
-    progress prog;
+    const exp_wmvm *e = r->state;
     if (cli_opt(cmd, a, "conductances") != NULL || cli_opt(cmd, a, "voltages") != NULL)
         return cim_error(CIM_EUSAGE, "--conductances/--voltages are circuit-level inputs; the weight-level multiply "
                                      "(--weights, --inputs, mvm.level = \"weights\") takes W and x instead");
-    const char *maps = cli_opt(cmd, a, "maps");
-    if (maps != NULL && e->p.cells != WMVM_CELLS_DEVICE)
+    if (cli_opt(cmd, a, "maps") != NULL && e->p.cells != WMVM_CELLS_DEVICE)
         return cim_error(CIM_EUSAGE, "--maps at the weight level maps programmed device cells: it needs weights.cells = "
                                      "\"device\" (the node-voltage maps are circuit-level: --conductances/--voltages)");
-    const char *spice = cli_opt(cmd, a, "spice");
-    int st;
-    if (spice != NULL && exp_wmvm_spice_possible(e) != CIM_OK)
+    if (cli_opt(cmd, a, "spice") != NULL && exp_wmvm_spice_possible(e) != CIM_OK)
         return cim_error_prefix(CIM_EUSAGE, "%s", ""); /* an option this run cannot honour: a usage error */
-    prov_init(&pv, "mvm", a->invocation, c, e->run.seed);
-    cli_progress(a, &prog);
-    st = exp_wmvm_load(e, cli_opt(cmd, a, "weights"), cli_opt(cmd, a, "inputs"), &pv, &prog);
-    if (st == CIM_ECONFIG)
-        cim_error_prefix(st, "%s: ", a->config);
-    if (st == CIM_OK) { /* refuse huge outputs before programming and reading */
-        double bytes = (double)e->cols * CLI_BYTES_PER_VALUE;
-        if (maps != NULL)
-            bytes += WMVM_N_MAPS * (double)e->rows * (double)exp_wmvm_map_cols(e) * CLI_BYTES_PER_VALUE;
-        if (spice != NULL)
-            bytes += (double)e->t.n_tiles * (double)e->xb.tile_rows * (double)e->xb.tile_cols * CLI_SPICE_BYTES_PER_CELL;
-        char what[160];
-        snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu weight matrix", maps ? ", --maps" : "",
-                 spice ? ", --spice" : "", e->rows, e->cols);
-        st = cli_check_size(a, bytes, what);
-    }
-    if (st == CIM_OK)
-        st = exp_wmvm_run(e, &prog);
-    if (st != CIM_OK)
-        return st;
-    json_t *summary = exp_wmvm_summary(e);
+    return CIM_OK;
+}
+
+/* W and x are read: refuse huge outputs before programming and reading. */
+static int wmvm_ready(const cli_command *cmd, const cli_args *a, exp_run *r)
+{
+    const exp_wmvm *e = r->state;
+    const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
+    double bytes = (double)e->cols * CLI_BYTES_PER_VALUE;
+    if (maps != NULL)
+        bytes += WMVM_N_MAPS * (double)e->rows * (double)exp_wmvm_map_cols(e) * CLI_BYTES_PER_VALUE;
+    if (spice != NULL)
+        bytes += (double)e->t.n_tiles * (double)e->xb.tile_rows * (double)e->xb.tile_cols * CLI_SPICE_BYTES_PER_CELL;
+    char what[160];
+    snprintf(what, sizeof what, "the outputs (-o%s%s) of a %zu x %zu weight matrix", maps ? ", --maps" : "",
+             spice ? ", --spice" : "", e->rows, e->cols);
+    return cli_check_size(a, bytes, what);
+}
+
+/* The outputs y, the netlists, the programming maps and the summary. */
+static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
+{
+    exp_wmvm *e = r->state;
+    const char *maps = cli_opt(cmd, a, "maps"), *spice = cli_opt(cmd, a, "spice");
+    json_t *summary = r->summary;
     strbuf body;
     strbuf_init(&body);
     strbuf_printf(&body,
@@ -68,29 +69,27 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                   : e->circuit ? "exact circuit solve of every tile"
                                : "ideal Kirchhoff sum",
                   e->cols);
-    json_t *jb = json_pack("{s:O, s:o}", "summary", summary, "y", json_array());
+    json_t *jb = json_pack("{s:o}", "y", json_array());
     json_t *arr = json_object_get(jb, "y");
     for (size_t j = 0; j < e->cols; j++) {
         strbuf_printf(&body, "%.17g\n", e->y[j]);
         json_array_append_new(arr, json_real(e->y[j]));
     }
-    st = cli_write_result(a, &pv, body.s, jb);
-    json_decref(jb);
-    strbuf_destroy(&body);
+    int st = cli_write_run(a, pv, r, &body, jb);
     if (st == CIM_OK && spice != NULL)
         st = exp_wmvm_write_spice(e, spice);
     if (st == CIM_OK && maps != NULL) {
         strbuf hdr;
         strbuf_init(&hdr);
-        prov_csv_comment(&pv, &hdr);
+        prov_csv_comment(pv, &hdr);
         const char *labels[WMVM_N_MAPS] = {"G_read / G_target - 1 (%)", "G_read (µS)", "programming pulses"};
         const double scale[WMVM_N_MAPS] = {100, 1e6, 1};
         char s1[32];
         size_t N = exp_wmvm_map_cols(e);
         double *z = malloc(e->rows * N * sizeof *z);
-        progress_start(&prog, "maps", WMVM_N_MAPS, prog.sink, prog.ctx);
+        progress_start(prog, "maps", WMVM_N_MAPS, prog->sink, prog->ctx);
         for (int m = 0; m < WMVM_N_MAPS && st == CIM_OK; m++) {
-            progress_update(&prog, m);
+            progress_update(prog, m);
             char png[4096], title[512];
             exp_wmvm_map(e, m, z);
             if ((st = exp_wmvm_write_map(e, m, z, maps, hdr.s)) != CIM_OK)
@@ -124,8 +123,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                      e->t.n_col_blocks, cli_si(s1, e->p.t_s, "s"));
             st = plot_heatmap(z, e->rows, N, sc, label, log_unit, title, png);
         }
-        progress_update(&prog, WMVM_N_MAPS);
-        progress_finish(&prog);
+        progress_update(prog, WMVM_N_MAPS);
+        progress_finish(prog);
         free(z);
         strbuf_destroy(&hdr);
     }
@@ -134,10 +133,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
     if (st == CIM_OK && out != NULL) {
         /* The run's numbers come from its named metrics (exp/experiment.h), the list --format json carries; the
          * settings (mapping, program, cells) from the configuration. */
-        exp_metrics ms;
-        exp_metrics_init(&ms);
-        exp_metrics_from_json(&ms, summary, NULL);
-#define M(name) exp_metrics_value(&ms, name)
+        const exp_metrics *ms = &r->metrics;
+#define M(name) exp_metrics_value(ms, name)
         char s1[32], s2[32];
         fprintf(out, "cimsim mvm: y = W^T x, W %zu x %zu (%s), x (%s)\n", e->rows, e->cols,
                 e->w_source ? e->w_source : "drawn from the seed", e->x_source ? e->x_source : "drawn from the seed");
@@ -233,9 +230,9 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
         fprintf(out, "  array reads        %.0f\n", M("array_reads"));
         fprintf(out, "  clipped            %zu weight%s, %zu input%s\n", n_cw, n_cw == 1 ? "" : "s", n_ci,
                 n_ci == 1 ? "" : "s");
-        print_error(out, "vs float W^T x", &ms, "error_vs_float");
-        print_error(out, "vs quantized", &ms, "error_vs_quantized");
-        print_error(out, "quantization alone", &ms, "quantized_vs_float");
+        print_error(out, "vs float W^T x", ms, "error_vs_float");
+        print_error(out, "vs quantized", ms, "error_vs_quantized");
+        print_error(out, "quantization alone", ms, "quantized_vs_float");
         if (e->attr != NULL) {
             fprintf(out, "  error by stage     RMS output error against every stage ideal (reference RMS %.4g):\n",
                     M("attribution.reference_rms"));
@@ -271,8 +268,8 @@ int cli_mvm_weights(const cli_command *cmd, cli_args *a, cfg *c, struct exp_wmvm
                     stem, spice, e->t.n_tiles - 1, spice + stem);
         }
 #undef M
-        exp_metrics_free(&ms);
     }
-    json_decref(summary);
     return st;
 }
+
+const cli_presenter cli_mvm_weights_presenter = {"mvm_weights", "mvm", wmvm_check, wmvm_ready, wmvm_present};

@@ -3,6 +3,7 @@
 #include "exp/experiment.h"
 #include "device/binding.h"
 #include "core/afile.h"
+#include "core/run.h"
 #include "core/status.h"
 #include "core/threads.h"
 #include "core/xalloc.h"
@@ -286,15 +287,64 @@ void cli_config_dir(const cli_args *a, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)(slash - a->config + 1), a->config);
 }
 
-int cli_load_config(cli_args *a, cfg *c, const cli_choice *choice, void (*bind_more)(cfg *c, void *ctx), void *ctx)
+/* ---- running an experiment ------------------------------------------------------------------- */
+
+/* The resolved run.seed (every experiment reads the group run). */
+static long long run_seed(const cfg *c)
 {
-    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, bind_more, ctx, NULL, NULL, NULL, NULL};
-    if (choice != NULL) {
-        l.command = choice->command;
-        l.flag = choice->flag;
-        l.by_default = choice->by_default;
+    for (size_t i = 0; i < c->n_groups; i++)
+        if (c->groups[i] == &run_group)
+            return ((const run_params *)c->values[i])->seed;
+    return 0;
+}
+
+typedef struct ready_ctx {
+    const cli_command *cmd;
+    const cli_args *a;
+    const cli_presenter *p;
+} ready_ctx;
+
+static int ready(exp_run *r, void *ctx)
+{
+    const ready_ctx *rc = ctx;
+    return rc->p->ready != NULL ? rc->p->ready(rc->cmd, rc->a, r) : CIM_OK;
+}
+
+int cli_run_experiment(const cli_command *cmd, cli_args *a)
+{
+    const char *flag = NULL;
+    const char *(*by_default)(const cfg *c) = NULL;
+    int st = cmd->choose != NULL ? cmd->choose(cmd, a, &flag, &by_default) : CIM_OK;
+    if (st != CIM_OK)
+        return st;
+    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, NULL, NULL, cmd->name, flag, by_default, NULL};
+    exp_run r;
+    st = experiment_open(&l, &r);
+    const cli_presenter *p = NULL;
+    for (size_t k = 0; st == CIM_OK && cmd->presenters[k] != NULL && p == NULL; k++)
+        if (strcmp(cmd->presenters[k]->experiment, r.x->name) == 0)
+            p = cmd->presenters[k];
+    if (st == CIM_OK && p == NULL)
+        st = cim_error(CIM_EINVAL, "%s: the %s experiment has no presenter", cmd->name, r.x->name);
+    if (st == CIM_OK && p->check != NULL)
+        st = p->check(cmd, a, &r);
+    if (st == CIM_OK) {
+        char dir[1024];
+        cli_config_dir(a, dir, sizeof dir);
+        exp_inputs in = {dir, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), cli_opt(cmd, a, "weights"),
+                         cli_opt(cmd, a, "inputs")};
+        prov pv;
+        progress prog;
+        prov_init(&pv, p->label, a->invocation, &r.c, run_seed(&r.c));
+        cli_progress(a, &prog);
+        ready_ctx rc = {cmd, a, p};
+        st = experiment_exec(&r, &in, &pv, &prog, ready, &rc);
+        progress_finish(&prog);
+        if (st == CIM_OK)
+            st = p->present(cmd, a, &r, &pv, &prog);
     }
-    return experiment_load(c, &l, choice != NULL ? choice->out : NULL);
+    exp_run_free(&r);
+    return st;
 }
 
 /* ---- output ------------------------------------------------------------------------------------ */
@@ -343,6 +393,18 @@ int cli_write_result(const cli_args *a, const prov *pv, const char *csv_body, js
     strbuf_puts(&b, csv_body);
     int st = afile_write_all(path, b.s, b.len);
     strbuf_destroy(&b);
+    return st;
+}
+
+int cli_write_run(const cli_args *a, const prov *pv, const exp_run *r, strbuf *csv_body, json_t *more)
+{
+    json_t *jb = json_pack("{s:O}", "summary", r->summary);
+    if (more != NULL)
+        json_object_update(jb, more);
+    int st = cli_write_result(a, pv, csv_body->s, jb);
+    json_decref(more);
+    json_decref(jb);
+    strbuf_destroy(csv_body);
     return st;
 }
 

@@ -11,6 +11,7 @@
 const cli_command *const cli_commands[] = {
     &cmd_device,
     &cmd_mvm,
+    &cmd_energy,
     &cmd_sneak,
     &cmd_config,
     NULL,

@@ -537,3 +537,75 @@ int plot_bars(const char *const *names, const double *a, const double *b, size_t
              fg.head, title, y_label, data, label_a, label_b);
     return run_gnuplot(&fg, script, data);
 }
+
+int plot_stacked(const char *const *bars, size_t n_bars, const char *const *parts, size_t n_parts, const double *v,
+                 const char *y_label, const char *title, const char *path)
+{
+    static const char *const colour[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                                         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"};
+    /* Log axis: the bars' totals can be decades apart; the floor is a decade under the smallest total.  gnuplot's
+     * stacked histograms refuse a log axis, so each segment is drawn as a box from the sum below it to the sum with
+     * it (the first from the floor). */
+    double smallest = HUGE_VAL;
+    for (size_t b = 0; b < n_bars; b++) {
+        double tot = 0;
+        for (size_t p = 0; p < n_parts; p++)
+            tot += v[b * n_parts + p];
+        if (tot > 0)
+            smallest = fmin(smallest, tot);
+    }
+    double y_floor = isfinite(smallest) ? pow(10, floor(log10(smallest)) - 1) : 1e-3;
+    figure fg;
+    char data[24];
+    int st = figure_open(&fg, path, 900, 600);
+    if (st != CIM_OK)
+        return st;
+    FILE *fp = open_data(&fg, data);
+    if (fp == NULL)
+        return CIM_EIO;
+    /* one data block per part: for each bar with that part, x, the sum below and the sum with it */
+    for (size_t p = 0; p < n_parts; p++) {
+        fprintf(fp, "# %s\n", parts[p]);
+        int any = 0;
+        for (size_t b = 0; b < n_bars; b++) {
+            double below = 0;
+            for (size_t q = 0; q < p; q++)
+                below += v[b * n_parts + q];
+            if (v[b * n_parts + p] > 0) {
+                fprintf(fp, "%zu %.9g %.9g\n", b, fmax(below, y_floor), below + v[b * n_parts + p]);
+                any = 1;
+            }
+        }
+        if (!any) /* an empty block would end the file's indexing: a segment of zero height, off the axis */
+            fprintf(fp, "0 %.9g %.9g\n", y_floor / 10, y_floor / 10);
+        fputs("\n\n", fp);
+    }
+    fclose(fp);
+    char script[8192];
+    size_t m = (size_t)snprintf(script, sizeof script,
+                                "%s"
+                                "set title \"%s\" noenhanced font ',10'\nset style fill solid 0.85 border -1\n"
+                                "set grid ytics\nset logscale y\nset yrange [%.3g:*]\nset xrange [-0.6:%zu.6]\n"
+                                "set ylabel \"%s\" noenhanced\nset key outside right noenhanced\nset xtics (",
+                                fg.head, title, y_floor, n_bars - 1, y_label);
+    for (size_t b = 0; b < n_bars; b++)
+        m += (size_t)snprintf(script + m, sizeof script - m, "%s\"%s\" %zu", b ? ", " : "", bars[b], b);
+    m += (size_t)snprintf(script + m, sizeof script - m, ")\nplot ");
+    int first = 1;
+    for (size_t p = 0; p < n_parts; p++) {
+        int used = 0;
+        for (size_t b = 0; b < n_bars; b++)
+            used |= v[b * n_parts + p] > 0;
+        if (!used) /* parts no bar has stay out of the key */
+            continue;
+        m += (size_t)snprintf(script + m, sizeof script - m,
+                              "%s'%s' index %zu using 1:3:($1-0.3):($1+0.3):2:3 with boxxyerror lc rgb '%s' "
+                              "title \"%s\"",
+                              first ? "" : ", ", data, p, colour[p % 12], parts[p]);
+        first = 0;
+    }
+    if (first)
+        m += (size_t)snprintf(script + m, sizeof script - m, "NaN notitle");
+    snprintf(script + m, sizeof script - m, "\n");
+    return run_gnuplot(&fg, script, data);
+}

@@ -52,4 +52,9 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
 int plot_bars(const char *const *names, const double *a, const double *b, size_t n, const char *label_a,
               const char *label_b, const char *y_label, const char *title, const char *path);
 
+/* Stacked bars: bar b is the stack of v[b * n_parts + p] over the parts p (labelled parts[p]), on a logarithmic
+ * axis from a decade below the smallest total (totals decades apart stay visible).  Written to a temporary name and renamed.  CIM_EIO if gnuplot fails. */
+int plot_stacked(const char *const *bars, size_t n_bars, const char *const *parts, size_t n_parts, const double *v,
+                 const char *y_label, const char *title, const char *path);
+
 #endif

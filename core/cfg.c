@@ -51,22 +51,6 @@ void cfg_bind(cfg *c, const param_group *g, void *values)
     c->n_groups++;
 }
 
-void cfg_unbind(cfg *c, const param_group *g)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < c->n_groups; i++) {
-        if (c->groups[i] == g) {
-            free(c->is_set[i]);
-            continue;
-        }
-        c->groups[k] = c->groups[i];
-        c->values[k] = c->values[i];
-        c->is_set[k] = c->is_set[i];
-        k++;
-    }
-    c->n_groups = k;
-}
-
 /* ---- lookup ------------------------------------------------------------------------------------ */
 
 /* Paths come from libconfig names and our tables: longer than PATH_MAX_LEN is cut (never overflows). */

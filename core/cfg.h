@@ -42,10 +42,6 @@ void cfg_destroy(cfg *c);
 /* Declares that group g is read into values (g->size bytes, caller-owned, must outlive c). */
 void cfg_bind(cfg *c, const param_group *g, void *values);
 
-/* Forgets group g if bound: its keys are no longer known, resolved, dumped or recorded (its struct keeps the
- * defaults cfg_bind wrote).  For a loader that binds several experiments' groups, then learns which one runs. */
-void cfg_unbind(cfg *c, const param_group *g);
-
 /* Parses a libconfig file.  @include paths are relative to the file's folder.  CIM_ECONFIG with
  * "FILE:LINE: libconfig's message" on a syntax error, CIM_EIO if the file cannot be read. */
 int cfg_read_file(cfg *c, const char *path);

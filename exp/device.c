@@ -14,17 +14,12 @@ void exp_device_init(exp_device *e, cfg *c)
     memset(e, 0, sizeof *e);
     cfg_bind(c, &experiment_key_group, &e->key);
     cfg_bind(c, &run_group, &e->run);
-    cfg_bind(c, &device_group, &e->dev);
+    /* device_binding_init's two binds, with stimulus and sim between them: the order the resolved configuration
+     * is dumped in (device, stimulus, sim, variability) */
+    cfg_bind(c, &device_group, &e->b.dev);
     cfg_bind(c, &stimulus_group, &e->stim);
     cfg_bind(c, &sim_group, &e->sim);
-    variability_bind_common(&e->var, c);
-}
-
-void exp_device_bind_model(exp_device *e, cfg *c)
-{
-    e->type = device_bind_params(c, &e->model, &e->unused, &e->n_unused);
-    if (e->type != NULL)
-        variability_bind_model(&e->var, c, e->type);
+    variability_bind_common(&e->b.var, c);
 }
 
 
@@ -32,7 +27,7 @@ void exp_device_bind_model(exp_device *e, cfg *c)
 static int make_cell(exp_device *e)
 {
     gsl_rng *r = rng_alloc((uint64_t)e->run.seed, "device.d2d");
-    int st = device_cell_make(&e->var, e->model, e->dev.T_K, r, &e->cell);
+    int st = device_cell_make(&e->b.var, e->b.model, e->b.dev.T_K, r, &e->cell);
     rng_free(r);
     if (st == CIM_OK)
         memcpy(e->x0, e->cell.x, sizeof e->x0);
@@ -42,32 +37,32 @@ static int make_cell(exp_device *e)
 int exp_device_remake(exp_device *e, double n_cycles_start)
 {
     device_cell_free(&e->cell);
-    e->var.endur.n_cycles_start = n_cycles_start;
+    e->b.var.endur.n_cycles_start = n_cycles_start;
     return make_cell(e);
 }
 
 int exp_device_prepare(exp_device *e, const char *base_dir)
 {
-    e->type = device_types[e->dev.model]; /* the resolved choice */
+    e->b.type = device_types[e->b.dev.model]; /* the resolved choice */
     int st = stimulus_init(&e->s, &e->stim, base_dir);
     if (st != CIM_OK)
         return st;
-    variability_prepare(&e->var);
+    variability_prepare(&e->b.var);
     st = make_cell(e);
     if (st != CIM_OK)
         return st;
     if ((st = sim_check_grid(&e->sim, exp_device_t_stop(e))) != CIM_OK)
         return cim_error_prefix(st, "sim: ");
-    if (e->type->noise != NULL && e->sim.method != SIM_FIXED) {
+    if (e->b.type->noise != NULL && e->sim.method != SIM_FIXED) {
         /* A noisy model on an adaptive path would silently drop its noise: say so instead. */
         double sig[DEVICE_MAX_STATE] = {0};
-        e->type->noise(e->cell.p, e->x0, 1.0, e->dev.T_K, sig);
-        for (size_t k = 0; k < e->type->n_state; k++)
+        e->b.type->noise(e->cell.p, e->x0, 1.0, e->b.dev.T_K, sig);
+        for (size_t k = 0; k < e->b.type->n_state; k++)
             if (sig[k] != 0.0)
                 return cim_error(CIM_ECONFIG,
                                  "device.%s.noise = true needs sim.method = \"fixed\" (the adaptive integrators are "
                                  "deterministic)",
-                                 e->type->name);
+                                 e->b.type->name);
     }
     return CIM_OK;
 }
@@ -89,9 +84,9 @@ static int on_reversal(void *ctx, double t_s, double *y)
     (void)t_s;
     event_ctx *ec = ctx;
     device_cell *cell = &ec->e->cell;
-    size_t n = ec->e->type->n_state;
+    size_t n = ec->e->b.type->n_state;
     memcpy(cell->x, y, n * sizeof *y);
-    int st = device_cell_event(&ec->e->var, cell, ec->r);
+    int st = device_cell_event(&ec->e->b.var, cell, ec->r);
     memcpy(y, cell->x, n * sizeof *y);
     ec->opt->frozen = cell->stuck != 0;
     ec->e->n_events++;
@@ -119,7 +114,7 @@ int exp_device_run(exp_device *e, progress *prog)
     opt.ctx = &ec;
     e->n_events = 0;
     device_trace_free(&e->tr); /* a run again (the endurance experiment) replaces the last trace */
-    int st = device_simulate(e->type, e->cell.p, e->dev.T_K, x, &e->s, &e->sim, r, &opt, &e->tr, prog);
+    int st = device_simulate(e->b.type, e->cell.p, e->b.dev.T_K, x, &e->s, &e->sim, r, &opt, &e->tr, prog);
     memcpy(e->cell.x, x, sizeof x);
     rng_free(r);
     rng_free(rc);
@@ -128,10 +123,10 @@ int exp_device_run(exp_device *e, progress *prog)
 
 double exp_device_r_read(const exp_device *e, const double *x)
 {
-    if (e->type->reactive && e->type->read_A == NULL)
+    if (e->b.type->reactive && e->b.type->read_A == NULL)
         return INFINITY; /* a capacitor: its current is a polarization current, not a DC read */
-    double i = device_read_A(e->type, e->cell.p, x, e->dev.v_read_V);
-    return i != 0.0 ? e->dev.v_read_V / i : INFINITY;
+    double i = device_read_A(e->b.type, e->cell.p, x, e->b.dev.v_read_V);
+    return i != 0.0 ? e->b.dev.v_read_V / i : INFINITY;
 }
 
 /* A number, or null when it is not finite (JSON has no infinity). */
@@ -155,7 +150,7 @@ static double last_crossing(const double *y, const double *z, size_t n, int dir)
 static json_t *observable_summary(const exp_device *e)
 {
     const device_trace *tr = &e->tr;
-    const device_observable *o = &e->type->observable;
+    const device_observable *o = &e->b.type->observable;
     double lo = tr->obs[0], hi = tr->obs[0];
     for (size_t k = 1; k < tr->n; k++) {
         lo = fmin(lo, tr->obs[k]);
@@ -184,7 +179,7 @@ json_t *exp_device_summary(const exp_device *e)
         r_max = fmax(r_max, r);
         /* Switching is a change the drive makes: at or below the read voltage (a read hold) a change of
          * R_read is drift or relaxation, and the voltage there is no switching voltage. */
-        int driven = fabs(tr->v_V[k]) > fabs(e->dev.v_read_V) * (1 + 1e-9);
+        int driven = fabs(tr->v_V[k]) > fabs(e->b.dev.v_read_V) * (1 + 1e-9);
         if (isnan(v_set) && driven && r < 0.9 * run_max)
             v_set = tr->v_V[k];
         if (isnan(v_reset) && driven && r > 1.1 * run_min)
@@ -212,7 +207,7 @@ json_t *exp_device_summary(const exp_device *e)
             lo = fmin(lo, tr->x[j * ns + k]);
             hi = fmax(hi, tr->x[j * ns + k]);
         }
-        json_object_set_new(states, e->type->state[k].name,
+        json_object_set_new(states, e->b.type->state[k].name,
                             json_pack("{s:f, s:f, s:f, s:f}", "initial", tr->x[k], "final", tr->x[(n - 1) * ns + k],
                                       "min", lo, "max", hi));
     }
@@ -223,8 +218,8 @@ json_t *exp_device_summary(const exp_device *e)
     json_object_set_new(rr, "min", jnum(r_min));
     json_object_set_new(rr, "max", jnum(r_max));
     json_object_set_new(rr, "ratio_max_min", jnum(r_max / r_min));
-    json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->type->name,
-                          "citation", e->type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->dev.v_read_V,
+    json_t *j = json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:{s:I, s:I}}", "model", e->b.type->name,
+                          "citation", e->b.type->citation, "t_stop_s", tr->t_s[n - 1], "v_read_V", e->b.dev.v_read_V,
                           "r_read_ohm", rr, "switching", sw, "loop_area_W", area, "energy_J", tr->e_J[n - 1], "state",
                           states, "integrator", "steps", (json_int_t)tr->n_steps, "rejected", (json_int_t)tr->n_failed);
     if (tr->obs != NULL)
@@ -283,10 +278,6 @@ void exp_device_free(exp_device *e)
 {
     stimulus_destroy(&e->s);
     device_trace_free(&e->tr);
-    device_free_params(e->model, e->unused, e->n_unused);
     device_cell_free(&e->cell);
-    variability_free(&e->var);
-    e->model = NULL;
-    e->unused = NULL;
-    e->n_unused = 0;
+    device_binding_free(&e->b);
 }

@@ -20,6 +20,7 @@
 #include "exp/experiment.h"
 #include "core/progress.h"
 #include "core/run.h"
+#include "device/binding.h"
 #include "device/device.h"
 #include "device/integrate.h"
 #include "device/stimulus.h"
@@ -30,26 +31,20 @@
 typedef struct exp_device {
     experiment_key key;        /* bound to the top-level key `experiment` */
     run_params run;            /* bound to `run` */
-    device_params dev;         /* bound to `device` */
+    device_binding b;          /* `device`, the model's group and the variability groups (device/binding.h):
+                                  b.dev, b.type (the selected model), b.model (its nominal block), b.var */
     stimulus_params stim;      /* bound to `stimulus` */
     sim_params sim;            /* bound to `sim` */
-    const device_type *type;   /* the selected model (after exp_device_bind_model) */
-    void *model;               /* its parameter block: the nominal values */
-    void **unused;             /* blocks of other models' groups present in the file (validated only) */
-    size_t n_unused;
-    variability var;           /* bound to variability, variability.read, .endurance, .d2d.*, .c2c.* */
-    device_cell cell;          /* the device simulated: drawn from model and var by exp_device_prepare */
+    device_cell cell;          /* the device simulated: drawn from b.model and b.var by exp_device_prepare */
     size_t n_events;           /* switching events (polarity reversals) in the last run */
     stimulus s;                /* built from stim */
     device_trace tr;           /* the result */
     double x0[DEVICE_MAX_STATE];
 } exp_device;
 
-/* Binds run, device, stimulus, sim and the model-independent variability groups. */
+/* Binds run, device, stimulus, sim and the model-independent variability groups; after the file and --set are
+ * read, device_binding_select(&e->b, c) binds the model's groups. */
 void exp_device_init(exp_device *e, cfg *c);
-/* After the file and --set are read: binds device.<model> for the selected model, and the groups
- * of other models the file mentions (so their keys are still checked). */
-void exp_device_bind_model(exp_device *e, cfg *c);
 /* After cfg_resolve: builds the stimulus (PWL paths relative to base_dir) and draws the device
  * (variability: random stream "device.d2d" of run.seed). */
 int exp_device_prepare(exp_device *e, const char *base_dir);
@@ -79,7 +74,5 @@ double exp_device_loglog_slope(const exp_device *e, double t_start_s, size_t fir
 /* t_stop actually used. */
 double exp_device_t_stop(const exp_device *e);
 void exp_device_free(exp_device *e);
-
-/* The model binding itself (device.<model>, the variability groups) lives in device/binding.h. */
 
 #endif

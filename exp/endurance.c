@@ -68,8 +68,8 @@ int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_cu
     memset(c, 0, sizeof *c);
     size_t n = (size_t)p->n_points;
     c->n = n;
-    c->has_obs = e->type->observable.value != NULL;
-    c->has_read = !(e->type->reactive && e->type->read_A == NULL);
+    c->has_obs = e->b.type->observable.value != NULL;
+    c->has_read = !(e->b.type->reactive && e->b.type->read_A == NULL);
     c->cycles = xmalloc(n * sizeof(double));
     c->obs_pos = xmalloc(n * sizeof(double));
     c->obs_neg = xmalloc(n * sizeof(double));
@@ -95,10 +95,10 @@ int exp_endurance_run(exp_device *e, const endurance_exp_params *p, endurance_cu
                                           "(stimulus.kind = \"sine\" or \"triangle\")");
         }
         const void *prm = e->cell.p;
-        c->obs_pos[k] = c->has_obs ? e->type->observable.value(prm, xp) : NAN;
-        c->obs_neg[k] = c->has_obs ? e->type->observable.value(prm, xn) : NAN;
-        c->i_pos_A[k] = c->has_read ? device_read_A(e->type, prm, xp, e->dev.v_read_V) : NAN;
-        c->i_neg_A[k] = c->has_read ? device_read_A(e->type, prm, xn, e->dev.v_read_V) : NAN;
+        c->obs_pos[k] = c->has_obs ? e->b.type->observable.value(prm, xp) : NAN;
+        c->obs_neg[k] = c->has_obs ? e->b.type->observable.value(prm, xn) : NAN;
+        c->i_pos_A[k] = c->has_read ? device_read_A(e->b.type, prm, xp, e->b.dev.v_read_V) : NAN;
+        c->i_neg_A[k] = c->has_read ? device_read_A(e->b.type, prm, xn, e->b.dev.v_read_V) : NAN;
     }
     return CIM_OK;
 }
@@ -136,10 +136,10 @@ json_t *exp_endurance_summary(const exp_device *e, const endurance_curve *c)
         else if (open)
             closed = c->cycles[k];
     }
-    const device_observable *o = &e->type->observable;
-    return json_pack("{s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "model", e->type->name, "citation",
-                     e->type->citation, "observable", c->has_obs ? json_string(o->name) : json_null(),
-                     "observable_unit", c->has_obs ? json_string(o->unit) : json_null(), "v_read_V", e->dev.v_read_V,
+    const device_observable *o = &e->b.type->observable;
+    return json_pack("{s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "model", e->b.type->name, "citation",
+                     e->b.type->citation, "observable", c->has_obs ? json_string(o->name) : json_null(),
+                     "observable_unit", c->has_obs ? json_string(o->unit) : json_null(), "v_read_V", e->b.dev.v_read_V,
                      "first", point(c, 0), "best", point(c, best), "last", point(c, c->n - 1), "read_closed_cycles",
                      jnum(closed));
 }

@@ -34,6 +34,7 @@ typedef struct exp_energy {
     energy_report report;  /* the workload's */
     double e_program_J;    /* programming of device cells over every layer (one-time, not in the report) */
     json_t *layers;        /* per layer: shape, energy, latency, error (owned) */
+    prov *pv;              /* where the layers' inputs are recorded (the caller's, for the run) */
 } exp_energy;
 
 void exp_energy_init(exp_energy *e, cfg *c);

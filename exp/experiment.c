@@ -25,6 +25,7 @@
 #include "exp/mvm.h"
 #include "exp/pcm_stat.h"
 #include "exp/pulses.h"
+#include "exp/state.h"
 #include "exp/wmvm.h"
 #include "periph/dac.h"
 #include "periph/adc.h"
@@ -76,171 +77,183 @@ static const param_group *mvm_optional_group(size_t i)
     return i < device_type_count() ? device_types[i]->params : NULL;
 }
 
-/* ---- running: one state and five hooks per experiment ------------------------------------------------------ */
+/* ---- running: one state and its hooks per experiment ------------------------------------------------------ */
+
+/* A device experiment's inputs: the stimulus (PWL files relative to the config) and the device drawn. */
+static int device_prepare(void *s, const exp_inputs *in, prov *pv, progress *prog, const cfg *c)
+{
+    (void)pv, (void)prog;
+    int st = exp_device_prepare(s, in->base_dir);
+    return st == CIM_ECONFIG ? cfg_locate_error(c, st) : st;
+}
 
 static void device_init(void *s, cfg *c) { exp_device_init(s, c); }
-static void device_select(cfg *c, void *s) { exp_device_bind_model(s, c); }
-static int device_run(void *s, const exp_inputs *in, prov *pv, progress *prog)
+static void device_select(cfg *c, void *s) { device_binding_select(&((exp_device *)s)->b, c); }
+static int device_run(void *s, progress *prog, const cfg *c)
 {
-    (void)pv;
-    int st = exp_device_prepare(s, in->base_dir);
-    return st != CIM_OK ? st : exp_device_run(s, prog);
+    (void)c;
+    if (prog != NULL)
+        progress_start(prog, "device", 1.0, prog->sink, prog->ctx);
+    return exp_device_run(s, prog);
 }
 static json_t *device_summary(const void *s) { return exp_device_summary(s); }
 static void device_destroy(void *s) { exp_device_free(s); }
 
-typedef struct pulses_state {
-    exp_device e; /* first: the device hooks take it */
-    pulses_params p;
-    pulse_curve curve;
-} pulses_state;
 static void pulses_init(void *v, cfg *c)
 {
-    pulses_state *s = v;
+    exp_pulses_state *s = v;
     exp_device_init(&s->e, c);
     cfg_bind(c, &pulses_group, &s->p);
 }
-static int pulses_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
+static int pulses_run(void *v, progress *prog, const cfg *c)
 {
-    pulses_state *s = v;
-    (void)pv;
-    int st = exp_device_prepare(&s->e, in->base_dir);
-    return st != CIM_OK ? st : exp_pulses_run(&s->e, &s->p, &s->curve, prog);
+    exp_pulses_state *s = v;
+    (void)c;
+    return exp_pulses_run(&s->e, &s->p, &s->curve, prog);
 }
 static json_t *pulses_summary(const void *v)
 {
-    const pulses_state *s = v;
+    const exp_pulses_state *s = v;
     return exp_pulses_summary(&s->curve, &s->p);
 }
 static void pulses_destroy(void *v)
 {
-    pulses_state *s = v;
+    exp_pulses_state *s = v;
     pulse_curve_free(&s->curve);
     exp_device_free(&s->e);
 }
 
-typedef struct endurance_state {
-    exp_device e;
-    endurance_exp_params p;
-    endurance_curve curve;
-} endurance_state;
 static void endurance_init(void *v, cfg *c)
 {
-    endurance_state *s = v;
+    exp_endurance_state *s = v;
     exp_device_init(&s->e, c);
     cfg_bind(c, &endurance_exp_group, &s->p);
 }
-static int endurance_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
+static int endurance_run(void *v, progress *prog, const cfg *c)
 {
-    endurance_state *s = v;
-    (void)pv;
-    int st = exp_device_prepare(&s->e, in->base_dir);
-    return st != CIM_OK ? st : exp_endurance_run(&s->e, &s->p, &s->curve, prog);
+    exp_endurance_state *s = v;
+    int st = exp_endurance_run(&s->e, &s->p, &s->curve, prog);
+    return st == CIM_ECONFIG ? cfg_locate_error(c, st) : st;
 }
 static json_t *endurance_summary(const void *v)
 {
-    const endurance_state *s = v;
+    const exp_endurance_state *s = v;
     return exp_endurance_summary(&s->e, &s->curve);
 }
 static void endurance_destroy(void *v)
 {
-    endurance_state *s = v;
+    exp_endurance_state *s = v;
     endurance_curve_free(&s->curve);
     exp_device_free(&s->e);
 }
 
-typedef struct pcm_stat_state {
-    experiment_key key;
-    run_params run;
-    pcm_stat_params m;
-    pcm_stat_exp_params p;
-    pcm_stat_result r;
-} pcm_stat_state;
 static void pcm_stat_init(void *v, cfg *c)
 {
-    pcm_stat_state *s = v;
+    exp_pcm_stat_state *s = v;
     cfg_bind(c, &experiment_key_group, &s->key);
     cfg_bind(c, &run_group, &s->run);
     cfg_bind(c, &pcm_stat_group, &s->m);
     cfg_bind(c, &pcm_stat_exp_group, &s->p);
 }
-static int pcm_stat_run_(void *v, const exp_inputs *in, prov *pv, progress *prog)
+static int pcm_stat_run(void *v, progress *prog, const cfg *c)
 {
-    pcm_stat_state *s = v;
-    (void)in, (void)pv;
+    exp_pcm_stat_state *s = v;
+    (void)c;
     return exp_pcm_stat_run(&s->m, &s->p, s->run.seed, &s->r, prog);
 }
 static json_t *pcm_stat_summary(const void *v)
 {
-    const pcm_stat_state *s = v;
+    const exp_pcm_stat_state *s = v;
     return exp_pcm_stat_summary(&s->m, &s->r);
 }
-static void pcm_stat_destroy(void *v) { pcm_stat_result_free(&((pcm_stat_state *)v)->r); }
+static void pcm_stat_destroy(void *v) { pcm_stat_result_free(&((exp_pcm_stat_state *)v)->r); }
 
-typedef struct mvm_state {
-    exp_mvm e;
-    exp_wmvm w; /* only its device groups: mvm.cells = "device" */
-} mvm_state;
+/* The circuit level binds `device` and, once the file says which, the model's group; not its variability (mvm_reads). */
 static void mvm_init(void *v, cfg *c)
 {
-    mvm_state *s = v;
+    exp_mvm_state *s = v;
     exp_mvm_init(&s->e, c);
-    exp_wmvm_init(&s->w, c, 0);
+    cfg_bind(c, &device_group, &s->dev.dev);
 }
-static void mvm_select(cfg *c, void *v) { exp_wmvm_bind_model(&((mvm_state *)v)->w, c); }
-static int mvm_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+static void mvm_select(cfg *c, void *v)
 {
-    mvm_state *s = v;
-    int st = exp_mvm_load(&s->e, in->conductances, in->voltages, pv, prog);
-    if (st != CIM_OK)
-        return st;
-    s->e.dev_type = s->w.type;
-    s->e.dev_params = s->w.model;
-    s->e.dev_T_K = s->w.dev.T_K;
-    s->e.dev_v_read_V = s->w.dev.v_read_V;
+    device_binding *b = &((exp_mvm_state *)v)->dev;
+    b->type = device_bind_params(c, &b->model, &b->unused, &b->n_unused);
+}
+static int mvm_prepare(void *v, const exp_inputs *in, prov *pv, progress *prog, const cfg *c)
+{
+    exp_mvm_state *s = v;
+    (void)c;
+    return exp_mvm_load(&s->e, in->conductances, in->voltages, pv, prog);
+}
+static int mvm_run(void *v, progress *prog, const cfg *c)
+{
+    exp_mvm_state *s = v;
+    (void)c;
+    s->e.dev_type = s->dev.type; /* mvm.cells = "device": the model the file names */
+    s->e.dev_params = s->dev.model;
+    s->e.dev_T_K = s->dev.dev.T_K;
+    s->e.dev_v_read_V = s->dev.dev.v_read_V;
     return exp_mvm_run(&s->e, prog);
 }
-static json_t *mvm_summary(const void *v) { return exp_mvm_summary(&((const mvm_state *)v)->e); }
+static json_t *mvm_summary(const void *v) { return exp_mvm_summary(&((const exp_mvm_state *)v)->e); }
 static void mvm_destroy(void *v)
 {
-    mvm_state *s = v;
-    exp_wmvm_free(&s->w);
+    exp_mvm_state *s = v;
+    device_binding_free(&s->dev);
     exp_mvm_free(&s->e);
 }
 
-typedef struct wmvm_state {
-    exp_wmvm w;   /* first: the hooks below take it */
-    mvm_params m; /* the mvm group: its level says "weights" */
-} wmvm_state;
+/* The shared groups first, in the circuit level's order (the order the resolved configuration is dumped in), then
+ * the weight level's own.  exp_wmvm_init clears the struct: the shared groups' defaults are written again (keys the
+ * file does not give keep what cfg_bind wrote). */
 static void wmvm_init(void *v, cfg *c)
 {
-    wmvm_state *s = v;
-    exp_wmvm_init(&s->w, c, 1);
-    cfg_bind(c, &mvm_group, &s->m);
+    exp_wmvm_state *s = v;
+    const param_group *shared[] = {&experiment_key_group, &run_group, &crossbar_group, &mvm_group, &cell_group};
+    void *values[] = {&s->w.key, &s->w.run, &s->w.xb, &s->m, &s->w.cell};
+    for (size_t k = 0; k < 5; k++)
+        cfg_bind(c, shared[k], values[k]);
+    exp_wmvm_init(&s->w, c, 0);
+    for (size_t k = 0; k < 5; k++)
+        param_defaults(shared[k], values[k]);
 }
 static void wmvm_select(cfg *c, void *v) { exp_wmvm_bind_model(v, c); }
-static int wmvm_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+static int wmvm_prepare(void *v, const exp_inputs *in, prov *pv, progress *prog, const cfg *c)
 {
     int st = exp_wmvm_load(v, in->weights, in->inputs, pv, prog);
-    return st != CIM_OK ? st : exp_wmvm_run(v, prog);
+    return st == CIM_ECONFIG ? cim_error_prefix(st, "%s: ", c->file) : st;
+}
+static int wmvm_run(void *v, progress *prog, const cfg *c)
+{
+    (void)c;
+    return exp_wmvm_run(v, prog);
 }
 static json_t *wmvm_summary(const void *v) { return exp_wmvm_summary(v); }
 static void wmvm_destroy(void *v) { exp_wmvm_free(v); }
 
 static void energy_init(void *v, cfg *c) { exp_energy_init(v, c); }
 static void energy_select(cfg *c, void *v) { exp_energy_bind_model(v, c); }
-static int energy_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+/* Its layers' inputs are drawn when each runs: prepare only keeps the provenance they are recorded in. */
+static int energy_prepare(void *v, const exp_inputs *in, prov *pv, progress *prog, const cfg *c)
 {
-    (void)in;
-    return exp_energy_run(v, pv, prog);
+    (void)in, (void)prog, (void)c;
+    ((exp_energy *)v)->pv = pv;
+    return CIM_OK;
+}
+static int energy_run(void *v, progress *prog, const cfg *c)
+{
+    exp_energy *e = v;
+    int st = exp_energy_run(e, e->pv, prog);
+    return st == CIM_ECONFIG ? cim_error_prefix(st, "%s: ", c->file) : st;
 }
 static json_t *energy_summary(const void *v) { return exp_energy_summary(v); }
 static void energy_destroy(void *v) { exp_energy_free(v); }
 
 static void sneak_init(void *v, cfg *c) { exp_margin_init(v, c); }
-static int sneak_run(void *v, const exp_inputs *in, prov *pv, progress *prog)
+static int sneak_run(void *v, progress *prog, const cfg *c)
 {
-    (void)in, (void)pv;
+    (void)c;
     return exp_margin_run(v, prog);
 }
 static json_t *sneak_summary(const void *v) { return exp_margin_summary(v); }
@@ -252,49 +265,50 @@ static const experiment x_device = {
     .name = "device", .command = "device",
     .title = "one device model under a voltage stimulus: trace, switching, energy",
     .groups = device_groups, .optional_group = device_optional_group, .reads = device_reads,
-    .size = sizeof(exp_device), .init = device_init, .select = device_select, .run = device_run,
+    .size = sizeof(exp_device), .init = device_init, .select = device_select, .prepare = device_prepare, .run = device_run,
     .summary = device_summary, .destroy = device_destroy,
 };
 static const experiment x_pulses = {
     .name = "pulses", .command = "device", .flag = "pulses", .how = "--pulses", .select = device_select,
     .title = "pulse programming: potentiation and depression trains, conductance after each pulse, NeuroSim metrics",
     .groups = pulses_groups, .optional_group = device_optional_group, .reads = device_reads,
-    .size = sizeof(pulses_state), .init = pulses_init, .run = pulses_run_,
+    .size = sizeof(exp_pulses_state), .init = pulses_init, .prepare = device_prepare, .run = pulses_run,
     .summary = pulses_summary, .destroy = pulses_destroy,
 };
 static const experiment x_endurance = {
     .name = "endurance", .command = "device", .flag = "endurance", .how = "--endurance", .select = device_select,
     .title = "endurance: the stimulus loop on the device as aged by N switching cycles, N on a log grid",
     .groups = endurance_groups, .optional_group = device_optional_group, .reads = device_reads,
-    .size = sizeof(endurance_state), .init = endurance_init, .run = endurance_run_,
+    .size = sizeof(exp_endurance_state), .init = endurance_init, .prepare = device_prepare, .run = endurance_run,
     .summary = endurance_summary, .destroy = endurance_destroy,
 };
 static const experiment x_pcm_stat = {
     .name = "pcm_stat", .command = "device", .flag = "pcm-stat", .how = "--pcm-stat",
     .title = "the statistical PCM inference model: programming noise, drift and read noise per target over time",
     .groups = pcm_stat_groups,
-    .size = sizeof(pcm_stat_state), .init = pcm_stat_init, .run = pcm_stat_run_,
+    .size = sizeof(exp_pcm_stat_state), .init = pcm_stat_init, .run = pcm_stat_run,
     .summary = pcm_stat_summary, .destroy = pcm_stat_destroy,
 };
 static const experiment x_mvm = {
     .name = "mvm", .command = "mvm", .implies = "mvm.level=\"circuit\"",
     .title = "a circuit-level matrix-vector multiply: column currents I = G^T v of a crossbar",
     .groups = mvm_groups, .optional_group = mvm_optional_group, .reads = mvm_reads,
-    .size = sizeof(mvm_state), .init = mvm_init, .select = mvm_select, .run = mvm_run,
+    .size = sizeof(exp_mvm_state), .init = mvm_init, .select = mvm_select, .prepare = mvm_prepare, .run = mvm_run,
     .summary = mvm_summary, .destroy = mvm_destroy,
 };
 static const experiment x_mvm_weights = {
     .name = "mvm_weights", .command = "mvm", .implies = "mvm.level=\"weights\"", .how = "--set mvm.level='\"weights\"'",
     .title = "a weight-level multiply y = W^T x through mapping, tiling and (programmed) crossbar arrays",
     .groups = mvm_weights_groups, .optional_group = device_optional_group, .reads = device_reads,
-    .size = sizeof(wmvm_state), .init = wmvm_init, .select = wmvm_select, .run = wmvm_run,
+    .size = sizeof(exp_wmvm_state), .init = wmvm_init, .select = wmvm_select, .prepare = wmvm_prepare, .run = wmvm_run,
     .summary = wmvm_summary, .destroy = wmvm_destroy,
 };
 static const experiment x_energy = {
     .name = "energy", .command = "energy",
     .title = "what a workload of layers costs on the CIM design, a von Neumann machine and a neuromorphic chip",
     .groups = energy_groups, .optional_group = device_optional_group, .reads = device_reads,
-    .size = sizeof(exp_energy), .init = energy_init, .select = energy_select, .run = energy_run,
+    .size = sizeof(exp_energy), .init = energy_init, .select = energy_select, .prepare = energy_prepare,
+    .run = energy_run,
     .summary = energy_summary, .destroy = energy_destroy,
 };
 static const experiment x_sneak = {
@@ -509,7 +523,8 @@ static int implied(cfg *c, const experiment *x)
     return CIM_OK; /* the same value, or one of the wrong type for cfg_resolve to report */
 }
 
-int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
+/* experiment_load up to the seed: the file, the overrides, the choice, bind_more, the check of the file's groups. */
+static int load_tree(cfg *c, const experiment_loading *l, const experiment **out)
 {
     const experiment *x = NULL;
     if (out != NULL)
@@ -558,13 +573,12 @@ int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
     free(done);
     if (st == CIM_OK && x != NULL)
         st = experiment_check_groups(x, c);
-    /* The groups bound for other experiments of the command are not this run's: not resolved, not recorded. */
-    for (size_t i = 0; st == CIM_OK && x != NULL && i < c->n_groups;) {
-        if (!experiment_reads(x, c, c->groups[i]))
-            cfg_unbind(c, c->groups[i]);
-        else
-            i++;
-    }
+    return st;
+}
+
+int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
+{
+    int st = load_tree(c, l, out);
     if (st == CIM_OK && l->seed != NULL) {
         char *end;
         errno = 0;
@@ -580,10 +594,11 @@ int experiment_load(cfg *c, const experiment_loading *l, const experiment **out)
     return st;
 }
 
-/* ---- running without the CLI ------------------------------------------------------------------------------ */
+/* ---- running: open, exec ----------------------------------------------------------------------------------- */
 
-/* Binding for experiment_load: each experiment's state binds its own groups; a group two candidates share is bound
- * once (the first), which is enough to choose between them (the real load then binds only the chosen one). */
+/* The choice among the experiments of a command: each candidate's state binds its own groups into one probe
+ * configuration; a group two candidates share is bound once (the first).  The probe is read, overridden, chosen
+ * from and checked, never resolved: the chosen experiment is then loaded alone. */
 typedef struct run_binding {
     const experiment *cands[16];
     void *states[16];
@@ -616,61 +631,82 @@ static void bind_candidates(cfg *c, run_binding *b)
     }
 }
 
-static void free_candidates(run_binding *b, const void *keep)
+static int choose(const experiment_loading *l_in, const experiment **x)
 {
-    for (size_t i = 0; i < b->n; i++)
-        if (b->states[i] != keep) {
-            b->cands[i]->destroy(b->states[i]);
-            free(b->states[i]);
-        }
+    run_binding b = {.n = 0};
+    for (size_t i = 0; experiments[i] != NULL && b.n < 16; i++)
+        if (l_in->command != NULL && strcmp(experiments[i]->command, l_in->command) == 0)
+            b.cands[b.n++] = experiments[i];
+    if (b.n == 0)
+        return cim_error(CIM_EINVAL, "experiment_open: no experiment runs as command %s",
+                         l_in->command ? l_in->command : "(none)");
+    cfg pc;
+    cfg_init(&pc);
+    bind_candidates(&pc, &b);
+    experiment_loading l = *l_in;
+    l.bind_more = run_select;
+    l.ctx = &b;
+    int st = load_tree(&pc, &l, x);
+    cfg_destroy(&pc);
+    for (size_t i = 0; i < b.n; i++) {
+        b.cands[i]->destroy(b.states[i]);
+        free(b.states[i]);
+    }
+    return st;
 }
 
-int experiment_run(const experiment_loading *l_in, const exp_inputs *in, exp_run *r, exp_metrics *ms)
+/* bind_more of the chosen experiment: its select hook. */
+static void select_chosen(cfg *c, void *ctx)
+{
+    exp_run *r = ctx;
+    if (r->x->select != NULL)
+        r->x->select(c, r->state);
+}
+
+int experiment_open(const experiment_loading *l_in, exp_run *r)
 {
     memset(r, 0, sizeof *r);
     cfg_init(&r->c);
     const experiment *x = l_in->fixed;
-    int st = CIM_OK;
-    if (x == NULL) { /* choose: load once with every candidate's groups */
-        run_binding b = {.n = 0};
-        for (size_t i = 0; experiments[i] != NULL && b.n < 16; i++)
-            if (l_in->command != NULL && strcmp(experiments[i]->command, l_in->command) == 0)
-                b.cands[b.n++] = experiments[i];
-        if (b.n == 0)
-            return cim_error(CIM_EINVAL, "experiment_run: no experiment runs as command %s",
-                             l_in->command ? l_in->command : "(none)");
-        cfg pc;
-        cfg_init(&pc);
-        bind_candidates(&pc, &b);
-        experiment_loading l = *l_in;
-        l.bind_more = run_select;
-        l.ctx = &b;
-        st = experiment_load(&pc, &l, &x);
-        cfg_destroy(&pc);
-        free_candidates(&b, NULL);
-        if (st != CIM_OK)
-            return st;
-    }
-    /* The chosen experiment alone. */
-    run_binding b = {.cands = {x}, .n = 1};
-    bind_candidates(&r->c, &b);
-    r->state = b.states[0];
-    r->x = x;
-    experiment_loading l = *l_in;
-    l.fixed = x;
-    l.bind_more = run_select;
-    l.ctx = &b;
-    if ((st = experiment_load(&r->c, &l, NULL)) != CIM_OK)
-        return st;
-    exp_inputs none = {"", NULL, NULL, NULL, NULL};
-    prov pv;
-    prov_init(&pv, x->name, "library", &r->c, 0);
-    st = x->run(r->state, in != NULL ? in : &none, &pv, NULL);
-    if (st == CIM_ECONFIG)
-        cfg_locate_error(&r->c, st);
+    int st = x == NULL ? choose(l_in, &x) : CIM_OK;
     if (st != CIM_OK)
         return st;
-    r->summary = x->summary(r->state);
+    r->x = x;
+    r->state = xcalloc(1, x->size);
+    x->init(r->state, &r->c);
+    experiment_loading l = *l_in;
+    l.fixed = x;
+    l.bind_more = select_chosen;
+    l.ctx = r;
+    return experiment_load(&r->c, &l, NULL);
+}
+
+int experiment_exec(exp_run *r, const exp_inputs *in, prov *pv, progress *prog, int (*ready)(exp_run *r, void *ctx),
+                    void *ctx)
+{
+    static const exp_inputs none = {"", NULL, NULL, NULL, NULL};
+    const experiment *x = r->x;
+    int st = x->prepare != NULL ? x->prepare(r->state, in != NULL ? in : &none, pv, prog, &r->c) : CIM_OK;
+    if (st == CIM_OK && ready != NULL)
+        st = ready(r, ctx);
+    if (st == CIM_OK)
+        st = x->run(r->state, prog, &r->c);
+    if (st == CIM_OK) {
+        r->summary = x->summary(r->state);
+        exp_metrics_from_json(&r->metrics, r->summary, NULL);
+    }
+    return st;
+}
+
+int experiment_run(const experiment_loading *l, const exp_inputs *in, exp_run *r, exp_metrics *ms)
+{
+    int st = experiment_open(l, r);
+    if (st != CIM_OK)
+        return st;
+    prov pv;
+    prov_init(&pv, r->x->name, "library", &r->c, 0);
+    if ((st = experiment_exec(r, in, &pv, NULL, NULL, NULL)) != CIM_OK)
+        return st;
     if (ms != NULL)
         exp_metrics_from_json(ms, r->summary, NULL);
     return CIM_OK;
@@ -682,6 +718,7 @@ void exp_run_free(exp_run *r)
         r->x->destroy(r->state);
     free(r->state);
     json_decref(r->summary);
+    exp_metrics_free(&r->metrics);
     cfg_destroy(&r->c);
     memset(r, 0, sizeof *r);
 }

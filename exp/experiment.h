@@ -58,14 +58,17 @@ typedef struct experiment {
      * --set so far).  Both NULL for none. */
     const param_group *(*optional_group)(size_t i);
     int (*reads)(const cfg *c, const param_group *g);
-    /* Running it without the CLI (experiment_run): its state is `size` bytes; init binds its groups into the state,
-     * select (may be NULL) the groups that depend on the file (a device model's) once it is read; run runs it on
-     * the resolved configuration; summary gives its results as a JSON object (new reference), whose numbers are the
-     * run's named metrics; destroy frees what run made. */
+    /* Running it (experiment_open, experiment_exec): its state is `size` bytes; init binds its groups into the state
+     * (only its own: the order it binds them is the order the resolved configuration is dumped in), select (may be
+     * NULL) the groups that depend on the file (a device model's) once it is read; prepare reads the run's inputs
+     * (files, PWL stimuli, the device drawn), after which its sizes are known; run runs it; both report errors as
+     * the CLI prints them (configuration errors located in c).  summary gives its results as a JSON object (new
+     * reference), whose numbers are the run's named metrics; destroy frees what prepare and run made. */
     size_t size;
     void (*init)(void *state, cfg *c);
     void (*select)(cfg *c, void *state);
-    int (*run)(void *state, const exp_inputs *in, struct prov *pv, struct progress *prog);
+    int (*prepare)(void *state, const exp_inputs *in, struct prov *pv, struct progress *prog, const cfg *c);
+    int (*run)(void *state, struct progress *prog, const cfg *c);
     json_t *(*summary)(const void *state);
     void (*destroy)(void *state);
 } experiment;
@@ -124,29 +127,14 @@ typedef struct experiment_loading {
 /* Loads a configuration into c, its groups already bound: reads the file; applies the overrides of keys already
  * bound; chooses the experiment (*out; may be NULL) and sets the key `experiment` to it, so the resolved
  * configuration (dumps, provenance) says what it is for; calls bind_more; applies the remaining overrides; checks the
- * file's groups against the experiment; applies the seed; resolves.  CIM_ECONFIG / CIM_EIO / CIM_EUSAGE (a bad
- * seed) with the file, line and key. */
+ * file's groups against the experiment; applies the seed; resolves every group bound.  So bind only the groups of
+ * the experiment that runs: experiment_open chooses among a command's experiments first, then loads the chosen
+ * one alone.  CIM_ECONFIG / CIM_EIO / CIM_EUSAGE (a bad seed) with the file, line and key. */
 int experiment_load(cfg *c, const experiment_loading *l, const experiment **out);
 
-/* ---- running an experiment without the CLI ---------------------------------------------------------------- */
+/* ---- running an experiment: open, then exec (the CLI and the library alike) -------------------------------- */
 
-/* What a run gives a caller that is not the CLI (a sweep, a test, a program using the library). */
-typedef struct exp_run {
-    const experiment *x;   /* what ran */
-    json_t *summary;       /* its summary (owned) */
-    void *state;           /* its state, for tables and traces (owned; x->size bytes) */
-    cfg c;                 /* the resolved configuration */
-} exp_run;
-
-/* Loads the configuration l describes (l->command may be NULL when l->fixed names the experiment), runs the
- * experiment it chooses with inputs in (NULL: none), and fills r (r->x, r->summary, and metrics when ms is not
- * NULL).  The same numbers as the CLI's for the same configuration, seed and inputs.  On failure r is still to be
- * freed with exp_run_free. */
-typedef struct exp_metrics exp_metrics;
-int experiment_run(const experiment_loading *l, const exp_inputs *in, exp_run *r, exp_metrics *ms);
-void exp_run_free(exp_run *r);
-
-/* ---- results: named metrics ------------------------------------------------------------------------------ */
+/* ---- results: named metrics (the functions are below) ----------------------------------------------------- */
 
 typedef struct exp_metric {
     char *name;        /* dotted path ("error_vs_ideal.rmse_A"), owned */
@@ -154,10 +142,40 @@ typedef struct exp_metric {
     double value;      /* NaN where the run has no value */
 } exp_metric;
 
-struct exp_metrics {
+typedef struct exp_metrics {
     exp_metric *m;
     size_t n, cap;
-};
+} exp_metrics;
+
+/* A run: the experiment chosen, its state and its resolved configuration. */
+typedef struct exp_run {
+    const experiment *x;   /* what runs */
+    void *state;           /* its state, for tables and traces (owned; x->size bytes; exp/state.h names the types) */
+    cfg c;                 /* the resolved configuration: only x's groups */
+    json_t *summary;       /* its summary after experiment_exec (owned) */
+    exp_metrics metrics;   /* the named metrics of the summary, in its order, after experiment_exec */
+} exp_run;
+
+/* Chooses the experiment (l->fixed, else experiment_choose on l->command, l->flag and the file's key, with every
+ * candidate of the command bound for that choice only, and the check that the file's groups are the chosen one's),
+ * then binds only the chosen experiment's groups (its init and select hooks) and loads the configuration with the
+ * --set overrides and the seed (experiment_load).  l->bind_more and l->ctx are not used.  On failure r is still to
+ * be freed with exp_run_free. */
+int experiment_open(const experiment_loading *l, exp_run *r);
+
+/* Runs an opened experiment: prepare with the inputs in (NULL: none), provenance pv (the inputs read are recorded
+ * there) and progress prog (either may be NULL); then ready(r, ctx) if not NULL (the run's sizes are known: a
+ * caller checks its outputs); then run; then r->summary and r->metrics. */
+int experiment_exec(exp_run *r, const exp_inputs *in, struct prov *pv, struct progress *prog,
+                    int (*ready)(exp_run *r, void *ctx), void *ctx);
+
+/* experiment_open then experiment_exec, for callers that are not the CLI (a sweep, a test, a program using the
+ * library): the named metrics go to ms when it is not NULL.  The same numbers as the CLI's for the same
+ * configuration, seed and inputs (the CLI runs through open and exec too). */
+int experiment_run(const experiment_loading *l, const exp_inputs *in, exp_run *r, exp_metrics *ms);
+void exp_run_free(exp_run *r);
+
+/* ---- results: named metrics ------------------------------------------------------------------------------ */
 
 void exp_metrics_init(exp_metrics *ms);
 void exp_metrics_free(exp_metrics *ms);

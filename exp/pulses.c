@@ -75,8 +75,8 @@ static int pulse_once(exp_device *e, const pulses_params *p, const sim_params *s
     if (fast && !cell->stuck) {
         double e1 = 0, e2 = 0, x[DEVICE_MAX_STATE];
         memcpy(x, cell->x, sizeof x);
-        if (e->type->pulse(cell->p, x, cell->lo, cell->hi, v, p->t_width_s, e->dev.T_K, &e1) &&
-            e->type->pulse(cell->p, x, cell->lo, cell->hi, 0.0, p->t_gap_s, e->dev.T_K, &e2)) {
+        if (e->b.type->pulse(cell->p, x, cell->lo, cell->hi, v, p->t_width_s, e->b.dev.T_K, &e1) &&
+            e->b.type->pulse(cell->p, x, cell->lo, cell->hi, 0.0, p->t_gap_s, e->b.dev.T_K, &e2)) {
             memcpy(cell->x, x, sizeof x);
             *e_J = e1 + e2;
             (*n_fast)++;
@@ -99,7 +99,7 @@ static int pulse_once(exp_device *e, const pulses_params *p, const sim_params *s
     device_sim_opts opt;
     exp_device_sim_opts(e, &opt);
     device_trace tr;
-    st = device_simulate(e->type, cell->p, e->dev.T_K, cell->x, &s, sim, NULL, &opt, &tr, NULL);
+    st = device_simulate(e->b.type, cell->p, e->b.dev.T_K, cell->x, &s, sim, NULL, &opt, &tr, NULL);
     stimulus_destroy(&s);
     if (st == CIM_OK) {
         *e_J = tr.e_J[tr.n - 1];
@@ -126,14 +126,14 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out, prog
     out->g_read_sd_S = xcalloc(out->n, sizeof(double));
     for (size_t k = 1; k < out->n; k++)
         out->v_V[k] = k <= n ? p->v_pot_V + (double)(k - 1) * p->v_pot_step_V : p->v_dep_V + (double)(k - n - 1) * p->v_dep_step_V;
-    double v_read = e->dev.v_read_V;
+    double v_read = e->b.dev.v_read_V;
     gsl_rng *rc = rng_alloc((uint64_t)e->run.seed, "pulses.c2c");
     gsl_rng *rr = rng_alloc((uint64_t)e->run.seed, "pulses.read");
     sim_params sim = e->sim;
     sim.t_stop_s = 0;
     sim.n_points = 2;
     /* The closed form applies to rectangular pulses straight onto the device. */
-    int fast = p->closed_form && e->type->pulse != NULL && p->t_rise_s == 0 && e->stim.r_series_ohm == 0;
+    int fast = p->closed_form && e->b.type->pulse != NULL && p->t_rise_s == 0 && e->stim.r_series_ohm == 0;
     int st = CIM_OK;
     if (prog != NULL) /* one unit per pulse (prog may be NULL: progress_* accept it) */
         progress_start(prog, "pulses", (double)(nc * (out->n - 1)), prog->sink, prog->ctx);
@@ -142,17 +142,17 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out, prog
         double *g = out->g_S + c * out->n, *en = out->e_J + c * out->n, *gs = out->g_state_S + c * out->n;
         /* Each state read twice: as a read sees it (with read noise) and as it is (the noiseless read draws
          * nothing, so the noisy reads are the same as without it). */
-        gs[0] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, NULL) / v_read;
-        g[0] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, rr) / v_read;
+        gs[0] = device_cell_read_A(&e->b.var, &e->cell, v_read, e->b.dev.T_K, NULL) / v_read;
+        g[0] = device_cell_read_A(&e->b.var, &e->cell, v_read, e->b.dev.T_K, rr) / v_read;
         for (size_t k = 1; k < out->n && st == CIM_OK; k++) {
-            st = device_cell_event(&e->var, &e->cell, rc); /* every pulse is a switching event */
+            st = device_cell_event(&e->b.var, &e->cell, rc); /* every pulse is a switching event */
             if (st == CIM_OK)
                 st = pulse_once(e, p, &sim, out->v_V[k], fast, &en[k], &out->n_fast);
             if (st != CIM_OK)
                 st = cim_error_prefix(st, "cycle %zu, pulse %zu of %zu: ", c + 1, k, out->n - 1);
             else {
-                gs[k] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, NULL) / v_read;
-                g[k] = device_cell_read_A(&e->var, &e->cell, v_read, e->dev.T_K, rr) / v_read;
+                gs[k] = device_cell_read_A(&e->b.var, &e->cell, v_read, e->b.dev.T_K, NULL) / v_read;
+                g[k] = device_cell_read_A(&e->b.var, &e->cell, v_read, e->b.dev.T_K, rr) / v_read;
             }
         }
     }
@@ -169,11 +169,11 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out, prog
         out->g_state_mean_S[k] = gsl_stats_mean(out->g_state_S + k, out->n, nc);
         out->g_state_std_S[k] = nc > 1 ? gsl_stats_sd_m(out->g_state_S + k, out->n, nc, out->g_state_mean_S[k]) : 0.0;
         out->g_read_sd_S[k] =
-            variability_read_sigma_A(&e->var.read, out->g_state_mean_S[k] * v_read, v_read, e->dev.T_K) / fabs(v_read);
+            variability_read_sigma_A(&e->b.var.read, out->g_state_mean_S[k] * v_read, v_read, e->b.dev.T_K) / fabs(v_read);
     }
-    const read_noise_params *rn = &e->var.read;
-    out->c2c_configured = e->var.any_c2c;
-    out->c2c_spread = e->var.any_c2c && nc >= 2;
+    const read_noise_params *rn = &e->b.var.read;
+    out->c2c_configured = e->b.var.any_c2c;
+    out->c2c_spread = e->b.var.any_c2c && nc >= 2;
     out->read_noise = rn->bandwidth_Hz > 0 && (rn->thermal || rn->shot || rn->flicker_K > 0);
     out->stuck = e->cell.stuck;
     return CIM_OK;

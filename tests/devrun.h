@@ -24,7 +24,7 @@ static inline void devrun_load(devrun *r, const char *source, const char *const 
     for (size_t i = 0; sets && sets[i]; i++)
         if (cfg_knows(&r->c, sets[i]))
             cr_assert_eq(cfg_set(&r->c, sets[i]), CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&r->e, &r->c);
+    device_binding_select(&r->e.b, &r->c);
     for (size_t i = 0; sets && sets[i]; i++)
         cr_assert_eq(cfg_set(&r->c, sets[i]), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(cfg_resolve(&r->c), CIM_OK, "%s", cim_errmsg());

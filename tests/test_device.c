@@ -312,7 +312,7 @@ ParameterizedTest(size_t *ci, device, agrees_with_ngspice, .timeout = 300)
     cr_assert_geq(tr->n, 1000, "at least 1000 points");
     /* The state must move over a good part of its range, or the comparison proves little. */
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE], smin = INFINITY, smax = -INFINITY;
-    r.e.type->bounds(r.e.model, lo, hi);
+    r.e.b.type->bounds(r.e.b.model, lo, hi);
     for (size_t j = 0; j < tr->n; j++) {
         smin = fmin(smin, tr->x[j * tr->n_state]);
         smax = fmax(smax, tr->x[j * tr->n_state]);
@@ -325,7 +325,7 @@ ParameterizedTest(size_t *ci, device, agrees_with_ngspice, .timeout = 300)
     snprintf(data, sizeof data, "%s/dev.data", dir);
     strbuf nl;
     strbuf_init(&nl);
-    cr_assert_eq(device_spice_netlist(r.e.type, r.e.cell.p, r.e.x0, r.e.dev.T_K, &r.e.s, &r.e.sim,
+    cr_assert_eq(device_spice_netlist(r.e.b.type, r.e.cell.p, r.e.x0, r.e.b.dev.T_K, &r.e.s, &r.e.sim,
                                       exp_device_t_stop(&r.e), data, &nl), CIM_OK);
     util_write(cir, nl.s);
     strbuf_destroy(&nl);
@@ -422,7 +422,7 @@ ParameterizedTest(size_t *i, device, state_stays_in_bounds_under_any_stimulus)
         int st = exp_device_run(&r.e, NULL);
         if (st == CIM_OK) {
             double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
-            T->bounds(r.e.model, lo, hi);
+            T->bounds(r.e.b.model, lo, hi);
             for (size_t j = 0; j < r.e.tr.n; j++)
                 for (size_t k = 0; k < T->n_state; k++) {
                     double x = r.e.tr.x[j * T->n_state + k];
@@ -529,7 +529,7 @@ Test(device, array_step_matches_adaptive)
         e[c] = 0;
     }
     for (int s = 0; s < 500; s++)
-        device_step_array(&device_hp, r.e.model, 0, N, x, v, 300, 1e-4, e, NULL);
+        device_step_array(&device_hp, r.e.b.model, 0, N, x, v, 300, 1e-4, e, NULL);
     for (int c = 0; c < N; c++)
         cr_assert(fabs(x[c] - want) < 1e-9, "cell %d: %.12g vs %.12g", c, x[c], want);
     cr_expect(fabs(e[0] - r.e.tr.e_J[r.e.tr.n - 1]) < 1e-7 * e[0], "energy %.9g vs %.9g", e[0],

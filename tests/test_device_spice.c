@@ -101,10 +101,10 @@ ParameterizedTest(size_t *ci, device_spice, example_runs_to_its_end_and_agrees, 
     snprintf(path, sizeof path, CIM_SRC "/configs/device/%s", name);
     devrun r;
     devrun_load(&r, path, NULL);
-    const device_type *T = r.e.type;
+    const device_type *T = r.e.b.type;
     strbuf nl;
     strbuf_init(&nl);
-    int st = device_spice_netlist(T, r.e.cell.p, r.e.x0, r.e.dev.T_K, &r.e.s, &r.e.sim, exp_device_t_stop(&r.e),
+    int st = device_spice_netlist(T, r.e.cell.p, r.e.x0, r.e.b.dev.T_K, &r.e.s, &r.e.sim, exp_device_t_stop(&r.e),
                                   "dev.data", &nl);
     if (T->spice == NULL) { /* refused, naming the model */
         cr_expect_eq(st, CIM_EINVAL, "%s: a model without a SPICE form is refused", name);
@@ -171,8 +171,8 @@ Test(device_spice, stanford_pku_example_current_is_in_the_rram_range)
     for (size_t j = 0; j < r.e.tr.n; j++)
         peak = fmax(peak, fabs(r.e.tr.i_A[j]));
     for (size_t j = 0; j < r.e.tr.n; j++) {
-        double rr = r.e.dev.v_read_V / device_read_A(r.e.type, r.e.cell.p, r.e.tr.x + j * r.e.tr.n_state,
-                                                     r.e.dev.v_read_V);
+        double rr = r.e.b.dev.v_read_V / device_read_A(r.e.b.type, r.e.cell.p, r.e.tr.x + j * r.e.tr.n_state,
+                                                     r.e.b.dev.v_read_V);
         r_lo = fmin(r_lo, rr), r_hi = fmax(r_hi, rr);
     }
     cr_expect(peak >= 100e-6 && peak <= 1e-3, "peak current %.4g A", peak);

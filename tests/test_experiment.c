@@ -1,13 +1,15 @@
 /* tests/test_experiment.c -- the experiment table (exp/experiment.h) without the CLI: every shipped configuration
  * loads and runs through experiment_run by its key `experiment`, with --set-style overrides by key path, and its
  * named metrics are the numbers the CLI reports for the same file (`--format json`); the metric units follow the
- * names; the table and the key's choices are one list. */
+ * names; the table and the key's choices are one list; the CLI dispatches every entry of the table as the library
+ * runs it (the same named metrics for the same config and seed). */
 #include "core/status.h"
 #include "exp/experiment.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <glob.h>
 #include <math.h>
 #include <string.h>
 
@@ -199,5 +201,92 @@ Test(experiment, a_point_loads_by_key_path_without_the_cli)
     l.fixed = experiment_find("sneak");
     cr_expect_eq(experiment_run(&l, NULL, &r, NULL), CIM_ECONFIG);
     cr_expect(strstr(cim_errmsg(), "experiment = \"mvm\"") != NULL, "%s", cim_errmsg());
+    exp_run_free(&r);
+}
+
+/* The first shipped config (in path order) whose key `experiment` names x, into path; 0 if none does. */
+static int shipped_config_of(const experiment *x, char *path, size_t n)
+{
+    glob_t g;
+    char pattern[600];
+    snprintf(pattern, sizeof pattern, "%s/configs/*/*.cfg", CIM_SRC);
+    cr_assert_eq(glob(pattern, 0, NULL, &g), 0, "%s", pattern);
+    int found = 0;
+    for (size_t i = 0; i < g.gl_pathc && !found; i++) {
+        cfg probe;
+        cfg_init(&probe);
+        if (cfg_read_file(&probe, g.gl_pathv[i]) == CIM_OK && experiment_of_file(&probe) == x) {
+            snprintf(path, n, "%s", g.gl_pathv[i]);
+            found = 1;
+        }
+        cfg_destroy(&probe);
+    }
+    globfree(&g);
+    return found;
+}
+
+ParameterizedTestParameters(experiment, the_cli_dispatches_every_experiment_as_the_library_runs_it)
+{
+    size_t n = 0;
+    while (experiments[n] != NULL)
+        n++;
+    size_t *idx = cr_malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, n);
+}
+
+/* For every entry of the table (not a hand-made list: a new experiment is covered when it is added, and must ship
+ * a config that names it): `cimsim COMMAND CONFIG --format json`, where the file's key alone chooses the experiment,
+ * and experiment_run on the same file and seed report the same named metrics -- the same names and units in the
+ * same order, the same values bit for bit (null in the JSON where the library's is NaN) -- and the CLI's resolved
+ * configuration says it ran that experiment. */
+ParameterizedTest(size_t *xi, experiment, the_cli_dispatches_every_experiment_as_the_library_runs_it, .timeout = 300)
+{
+    const experiment *x = experiments[*xi];
+    char path[600];
+    cr_assert(shipped_config_of(x, path, sizeof path), "no shipped config says experiment = \"%s\"", x->name);
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s", path);
+    *(strrchr(dir, '/') + 1) = '\0';
+
+    experiment_loading l = {path, NULL, 0, "11", NULL, NULL, x->command, NULL, NULL, NULL};
+    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_run r;
+    exp_metrics ms;
+    exp_metrics_init(&ms);
+    cr_assert_eq(experiment_run(&l, &in, &r, &ms), CIM_OK, "%s: %s", path, cim_errmsg());
+    cr_assert_eq(r.x, x, "%s: the library ran %s", path, r.x->name);
+
+    char *tmp = util_tmpdir(), args[1024], *err, out[800];
+    snprintf(args, sizeof args, "%s %s --seed 11 -q --format json -o out.json", x->command, path);
+    cr_assert_eq(util_run_cli(tmp, args, NULL, &err), 0, "%s: %s", args, err);
+    free(err);
+    snprintf(out, sizeof out, "%s/out.json", tmp);
+    json_t *j = json_load_file(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    const char *ran = json_string_value(json_object_get(json_object_get(json_object_get(j, "provenance"), "config"),
+                                                        "experiment"));
+    cr_expect(ran != NULL && strcmp(ran, x->name) == 0, "%s: the CLI ran %s, not %s", path, ran ? ran : "?", x->name);
+    json_t *list = json_object_get(j, "metrics");
+    cr_assert_eq(json_array_size(list), ms.n, "%s: %zu metrics from the CLI, %zu from the library", path,
+                 json_array_size(list), ms.n);
+    cr_expect_gt(ms.n, 0, "%s: the run has metrics", path);
+    for (size_t k = 0; k < ms.n; k++) {
+        json_t *m = json_array_get(list, k), *val = json_object_get(m, "value");
+        cr_expect_str_eq(json_string_value(json_object_get(m, "name")), ms.m[k].name, "%s: metric %zu", path, k);
+        cr_expect_str_eq(json_string_value(json_object_get(m, "unit")), ms.m[k].unit, "%s: %s", path, ms.m[k].name);
+        if (isnan(ms.m[k].value))
+            cr_expect(json_is_null(val), "%s: %s is NaN in the library, not null in the CLI", path, ms.m[k].name);
+        else
+            cr_expect(json_is_number(val) && json_number_value(val) == ms.m[k].value, "%s: %s: library %.17g, CLI %.17g",
+                      path, ms.m[k].name, ms.m[k].value, json_number_value(val));
+    }
+    json_decref(j);
+    char rm[900];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
+    cr_expect_eq(system(rm), 0);
+    free(tmp);
+    exp_metrics_free(&ms);
     exp_run_free(&r);
 }

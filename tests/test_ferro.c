@@ -19,7 +19,7 @@
 
 static double param(const devrun *r, const char *key)
 {
-    const param_spec *p = param_find(r->e.type->params, key);
+    const param_spec *p = param_find(r->e.b.type->params, key);
     cr_assert_not_null(p, "%s", key);
     return *(const double *)((const char *)r->e.cell.p + p->offset);
 }
@@ -274,11 +274,11 @@ Test(ferro, nls_minor_loops_nest)
 /* The gate voltage at which the drain current at v_read is i_crit (constant-current V_T), by bisection. */
 static double vg_at(devrun *r, const double *x, double i_crit)
 {
-    const param_spec *ps = param_find(r->e.type->params, "v_gs_read_V");
+    const param_spec *ps = param_find(r->e.b.type->params, "v_gs_read_V");
     double *vg = (double *)((char *)r->e.cell.p + ps->offset), keep = *vg, a = -10, b = 10;
     for (int it = 0; it < 100; it++) {
         *vg = 0.5 * (a + b);
-        if (device_read_A(r->e.type, r->e.cell.p, x, 0.05) < i_crit)
+        if (device_read_A(r->e.b.type, r->e.cell.p, x, 0.05) < i_crit)
             a = *vg;
         else
             b = *vg;
@@ -334,10 +334,10 @@ Test(ferro, fefet_amplitude_programming_gives_eight_levels_under_variability)
     exp_device_init(&e, &c);
     cfg_bind(&c, &pulses_group, &pp);
     cr_assert_eq(cfg_read_file(&c, CIM_SRC "/configs/device/fefet_levels.cfg"), CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&e, &c);
+    device_binding_select(&e.b, &c);
     cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&e, CIM_SRC "/configs/device/"), CIM_OK, "%s", cim_errmsg());
-    cr_assert(e.var.any_c2c && e.var.any_d2d && e.var.read.bandwidth_Hz > 0, "the example has variability");
+    cr_assert(e.b.var.any_c2c && e.b.var.any_d2d && e.b.var.read.bandwidth_Hz > 0, "the example has variability");
     cr_assert_geq(pp.n_cycles, 10);
     pulse_curve pc;
     cr_assert_eq(exp_pulses_run(&e, &pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
@@ -509,7 +509,7 @@ Test(ferro, fefet_endurance_example_closes_between_1e5_and_1e7_cycles)
     exp_device_init(&r.e, &r.c);
     cfg_bind(&r.c, &endurance_exp_group, &ep);
     cr_assert_eq(cfg_read_file(&r.c, CIM_SRC "/configs/device/fefet_endurance.cfg"), CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&r.e, &r.c);
+    device_binding_select(&r.e.b, &r.c);
     cr_assert_eq(cfg_resolve(&r.c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&r.e, CIM_SRC "/configs/device/"), CIM_OK, "%s", cim_errmsg());
     ep.n_min_cycles = 1e3, ep.n_max_cycles = 1e8, ep.n_points = 21; /* the decades that matter, at 4 per decade */

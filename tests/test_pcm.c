@@ -14,7 +14,7 @@
 
 static double param(const devrun *r, const char *key)
 {
-    const param_spec *p = param_find(r->e.type->params, key);
+    const param_spec *p = param_find(r->e.b.type->params, key);
     cr_assert_not_null(p, "%s", key);
     return *(const double *)((const char *)r->e.cell.p + p->offset);
 }
@@ -22,7 +22,7 @@ static double param(const devrun *r, const char *key)
 /* Resistance at a read voltage small enough for the sinh law to be linear. */
 static double r_low_field(const devrun *r, const double *x)
 {
-    return 1e-6 / r->e.type->current_A(r->e.cell.p, x, 1e-6);
+    return 1e-6 / r->e.b.type->current_A(r->e.cell.p, x, 1e-6);
 }
 
 Test(pcm, low_field_resistance_is_the_closed_form)

@@ -76,7 +76,7 @@ static void vteam_trains(int closed_form)
                                  " t_rise_s = 0.0; t_gap_s = 5e-9; };\n"
                                  "sim = { rtol = 1e-12; atol = 1e-12; };"),
                  CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&e, &c);
+    device_binding_select(&e.b, &c);
     cr_assert_eq(cfg_set(&c, closed_form ? "pulses.closed_form=true" : "pulses.closed_form=false"), CIM_OK);
     cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
@@ -119,10 +119,10 @@ static void hook_vs_integrator(const char *text, double v_lo, double v_hi, doubl
     cfg_init(&c);
     exp_device_init(&e, &c);
     cr_assert_eq(cfg_read_string(&c, "t.cfg", text), CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&e, &c);
+    device_binding_select(&e.b, &c);
     cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
-    const device_type *T = e.type;
+    const device_type *T = e.b.type;
     cr_assert_not_null(T->pulse);
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
     T->bounds(e.cell.p, lo, hi);
@@ -190,13 +190,13 @@ Test(pulses, windows_have_no_closed_form)
         cfg_init(&c);
         exp_device_init(&e, &c);
         cr_assert_eq(cfg_read_string(&c, "t.cfg", models[m]), CIM_OK);
-        exp_device_bind_model(&e, &c);
+        device_binding_select(&e.b, &c);
         cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
         cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
         double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE], x[DEVICE_MAX_STATE], en;
-        e.type->bounds(e.cell.p, lo, hi);
+        e.b.type->bounds(e.cell.p, lo, hi);
         memcpy(x, e.cell.x, sizeof x);
-        cr_expect_eq(e.type->pulse(e.cell.p, x, lo, hi, 1.0, 1e-6, 300, &en), 0);
+        cr_expect_eq(e.b.type->pulse(e.cell.p, x, lo, hi, 1.0, 1e-6, 300, &en), 0);
         cr_expect_eq(x[0], e.cell.x[0], "declining leaves the state alone");
         exp_device_free(&e);
         cfg_destroy(&c);
@@ -297,7 +297,7 @@ static json_t *levels_run(const char *text, int n_cycles, double B, pulse_curve 
     snprintf(all, sizeof all, "%spulses = { n_pulses = 40; v_pot_V = -0.21; v_dep_V = 0.1; levels_n_sigma = 2.5; };\n",
              text);
     cr_assert_eq(cfg_read_string(&c, "t.cfg", all), CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&e, &c);
+    device_binding_select(&e.b, &c);
     snprintf(set, sizeof set, "pulses.n_cycles=%d", n_cycles);
     cr_assert_eq(cfg_set(&c, set), CIM_OK, "%s", cim_errmsg());
     snprintf(set, sizeof set, "variability.read.bandwidth_Hz=%.17g", B);

@@ -28,7 +28,7 @@ static void load(setup *s, const char *text)
     exp_device_init(&s->e, &s->c);
     cfg_bind(&s->c, &pulses_group, &s->pp);
     cr_assert_eq(cfg_read_string(&s->c, "t.cfg", text), CIM_OK, "%s", cim_errmsg());
-    exp_device_bind_model(&s->e, &s->c);
+    device_binding_select(&s->e.b, &s->c);
     cr_assert_eq(cfg_resolve(&s->c), CIM_OK, "%s", cim_errmsg());
     cr_assert_eq(exp_device_prepare(&s->e, NULL), CIM_OK, "%s", cim_errmsg());
 }
@@ -42,7 +42,7 @@ static void unload(setup *s)
 /* The value of parameter key in a parameter block of s's model. */
 static double param_of(const setup *s, const void *block, const char *key)
 {
-    const param_spec *p = param_find(s->e.type->params, key);
+    const param_spec *p = param_find(s->e.b.type->params, key);
     cr_assert_not_null(p);
     return *(const double *)((const char *)block + p->offset);
 }
@@ -84,7 +84,7 @@ static double *draw_devices(setup *s, const char *key, uint64_t seed)
     gsl_rng *r = rng_alloc(seed, "test.d2d");
     for (size_t i = 0; i < N_DRAWS; i++) {
         device_cell cell;
-        cr_assert_eq(device_cell_make(&s->e.var, s->e.model, 300, r, &cell), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(device_cell_make(&s->e.b.var, s->e.b.model, 300, r, &cell), CIM_OK, "%s", cim_errmsg());
         x[i] = param_of(s, cell.p, key);
         device_cell_free(&cell);
     }
@@ -97,7 +97,7 @@ Test(variability, d2d_normal_has_the_configured_mean_and_spread)
     setup s;
     load(&s, "device = { model = \"vteam\"; };\n"
              "variability = { d2d = { r_off_ohm = { dist = \"normal\"; sigma_rel = 0.1; }; }; };");
-    double p0 = param_of(&s, s.e.model, "r_off_ohm"), sd = 0.1 * p0;
+    double p0 = param_of(&s, s.e.b.model, "r_off_ohm"), sd = 0.1 * p0;
     double *x = draw_devices(&s, "r_off_ohm", 1);
     expect_moments(x, N_DRAWS, p0, sd * sd, 3 * sd * sd * sd * sd, "normal r_off");
     free(x);
@@ -109,7 +109,7 @@ Test(variability, d2d_lognormal_has_the_configured_median_and_log_spread)
     setup s;
     load(&s, "device = { model = \"hp\"; };\n"
              "variability = { d2d = { mu_v_m2_per_Vs = { dist = \"lognormal\"; sigma_ln = 0.3; }; }; };");
-    double p0 = param_of(&s, s.e.model, "mu_v_m2_per_Vs");
+    double p0 = param_of(&s, s.e.b.model, "mu_v_m2_per_Vs");
     double *x = draw_devices(&s, "mu_v_m2_per_Vs", 2);
     for (size_t i = 0; i < N_DRAWS; i++)
         x[i] = log(x[i] / p0);
@@ -123,7 +123,7 @@ Test(variability, d2d_uniform_has_the_configured_width)
     setup s;
     load(&s, "device = { model = \"hp\"; };\n"
              "variability = { d2d = { d_m = { dist = \"uniform\"; half_width_rel = 0.2; }; }; };");
-    double p0 = param_of(&s, s.e.model, "d_m"), a = 0.2 * p0;
+    double p0 = param_of(&s, s.e.b.model, "d_m"), a = 0.2 * p0;
     double *x = draw_devices(&s, "d_m", 3);
     /* U(-a, a): variance a^2/3, fourth central moment a^4/5. */
     expect_moments(x, N_DRAWS, p0, a * a / 3, a * a * a * a / 5, "uniform d");
@@ -147,7 +147,7 @@ Test(variability, draws_respect_the_parameter_range_and_model_rules)
     gsl_rng *r = rng_alloc(4, "test");
     for (int i = 0; i < 10000; i++) {
         device_cell cell;
-        cr_assert_eq(device_cell_make(&s.e.var, s.e.model, 300, r, &cell), CIM_OK);
+        cr_assert_eq(device_cell_make(&s.e.b.var, s.e.b.model, 300, r, &cell), CIM_OK);
         double x0 = param_of(&s, cell.p, "x0");
         cr_assert(x0 >= 0 && x0 <= 1, "x0 %g inside its range", x0);
         cr_assert_lt(param_of(&s, cell.p, "r_on_ohm"), param_of(&s, cell.p, "r_off_ohm"), "R_on < R_off kept");
@@ -164,12 +164,12 @@ Test(variability, c2c_redraws_around_the_device_own_value)
              "variability = { d2d = { k_off_m_per_s = { dist = \"normal\"; sigma_rel = 0.3; }; };\n"
              "                c2c = { k_off_m_per_s = { dist = \"normal\"; sigma_rel = 0.05; }; }; };");
     device_cell *cell = &s.e.cell;
-    double centre = param_of(&s, cell->p_d2d, "k_off_m_per_s"), nominal = param_of(&s, s.e.model, "k_off_m_per_s");
+    double centre = param_of(&s, cell->p_d2d, "k_off_m_per_s"), nominal = param_of(&s, s.e.b.model, "k_off_m_per_s");
     cr_assert_neq(centre, nominal, "the device has its own value");
     double *x = malloc(N_DRAWS * sizeof *x);
     gsl_rng *r = rng_alloc(5, "test.c2c");
     for (size_t i = 0; i < N_DRAWS; i++) {
-        cr_assert_eq(device_cell_event(&s.e.var, cell, r), CIM_OK);
+        cr_assert_eq(device_cell_event(&s.e.b.var, cell, r), CIM_OK);
         x[i] = param_of(&s, cell->p, "k_off_m_per_s");
     }
     rng_free(r);
@@ -189,7 +189,7 @@ Test(variability, stuck_fault_rates_match_the_configuration)
     size_t on = 0, off = 0;
     for (size_t i = 0; i < N_DRAWS; i++) {
         device_cell cell;
-        cr_assert_eq(device_cell_make(&s.e.var, s.e.model, 300, r, &cell), CIM_OK);
+        cr_assert_eq(device_cell_make(&s.e.b.var, s.e.b.model, 300, r, &cell), CIM_OK);
         on += cell.stuck > 0;
         off += cell.stuck < 0;
         device_cell_free(&cell);
@@ -215,9 +215,9 @@ static void check_stuck(const char *which, int sign)
     load(&s, text);
     cr_assert_eq(s.e.cell.stuck, sign);
     double lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
-    s.e.type->bounds(s.e.cell.p, lo, hi);
-    double r_lo = 1 / s.e.type->current_A(s.e.cell.p, (double[]){lo[0]}, 0.1);
-    double r_hi = 1 / s.e.type->current_A(s.e.cell.p, (double[]){hi[0]}, 0.1);
+    s.e.b.type->bounds(s.e.cell.p, lo, hi);
+    double r_lo = 1 / s.e.b.type->current_A(s.e.cell.p, (double[]){lo[0]}, 0.1);
+    double r_hi = 1 / s.e.b.type->current_A(s.e.cell.p, (double[]){hi[0]}, 0.1);
     double want = (sign > 0) == (r_hi < r_lo) ? hi[0] : lo[0];
     cr_expect_eq(s.e.cell.x[0], want, "stuck %s at the %s bound", which, want == hi[0] ? "upper" : "lower");
     pulse_curve pc;
@@ -254,7 +254,7 @@ Test(variability, same_seed_same_devices)
         load(&s[i], buf);
         cr_assert_eq(exp_pulses_run(&s[i].e, &s[i].pp, &pc[i], NULL), CIM_OK, "%s", cim_errmsg());
     }
-    size_t sz = s[0].e.type->params->size;
+    size_t sz = s[0].e.b.type->params->size;
     cr_expect(memcmp(s[0].e.cell.p_d2d, s[1].e.cell.p_d2d, sz) == 0, "same seed: same device");
     cr_expect(memcmp(pc[0].g_S, pc[1].g_S, pc[0].n * pc[0].n_cycles * sizeof(double)) == 0, "same seed: same curves");
     cr_expect(memcmp(s[0].e.cell.p_d2d, s[2].e.cell.p_d2d, sz) != 0, "another seed: another device");
@@ -291,13 +291,13 @@ Test(variability, sampled_reads_have_the_predicted_spread)
     setup s;
     load(&s, "device = { model = \"hp\"; T_K = 350; };\n"
              "variability = { read = { bandwidth_Hz = 1e9; flicker_K = 1e-6; f_low_Hz = 1e-3; }; };");
-    double v = 0.1, i0 = s.e.type->current_A(s.e.cell.p, s.e.cell.x, v);
-    double sd = variability_read_sigma_A(&s.e.var.read, i0, v, 350);
+    double v = 0.1, i0 = s.e.b.type->current_A(s.e.cell.p, s.e.cell.x, v);
+    double sd = variability_read_sigma_A(&s.e.b.var.read, i0, v, 350);
     cr_assert_gt(sd, 1e-4 * fabs(i0), "a visible noise for this test");
     double *x = malloc(N_DRAWS * sizeof *x);
     gsl_rng *r = rng_alloc(9, "test.read");
     for (size_t k = 0; k < N_DRAWS; k++)
-        x[k] = device_cell_read_A(&s.e.var, &s.e.cell, v, 350, r);
+        x[k] = device_cell_read_A(&s.e.b.var, &s.e.cell, v, 350, r);
     rng_free(r);
     expect_moments(x, N_DRAWS, i0, sd * sd, 3 * sd * sd * sd * sd, "read current");
     free(x);
@@ -315,7 +315,7 @@ Test(variability, endurance_failures_follow_the_weibull_law)
     size_t failed = 0;
     for (size_t i = 0; i < N_DRAWS; i++) {
         device_cell cell;
-        cr_assert_eq(device_cell_make(&s.e.var, s.e.model, 300, r, &cell), CIM_OK);
+        cr_assert_eq(device_cell_make(&s.e.b.var, s.e.b.model, 300, r, &cell), CIM_OK);
         failed += cell.stuck > 0;
         cr_assert(cell.stuck >= 0, "worn-out devices stick at fail_state");
         device_cell_free(&cell);
@@ -339,7 +339,7 @@ Test(variability, endurance_window_closes_log_linearly_from_the_on_side)
     cr_expect_eq(cell->x[0], cell->hi[0], "the state is pulled inside the window");
     gsl_rng *r = rng_alloc(11, "test");
     for (int k = 0; k < 2 * 90000; k++) /* 9e4 more cycles: 1e5, two decades */
-        device_cell_event(&s.e.var, cell, r);
+        device_cell_event(&s.e.b.var, cell, r);
     rng_free(r);
     cr_expect(fabs(cell->hi[0] - 0.6) < 1e-9, "two decades: 40%% lost (hi %.15g)", cell->hi[0]);
     /* The pulse experiment on the aged device cannot pass the closed window. */
@@ -348,7 +348,7 @@ Test(variability, endurance_window_closes_log_linearly_from_the_on_side)
     s.pp.v_pot_V = 2.0;
     s.pp.v_dep_V = -2.0;
     s.pp.t_width_s = 1e-3;
-    double g_cap = s.e.type->current_A(cell->p, (double[]){cell->hi[0] + 1e-12}, 0.1) / 0.1; /* before: it only closes */
+    double g_cap = s.e.b.type->current_A(cell->p, (double[]){cell->hi[0] + 1e-12}, 0.1) / 0.1; /* before: it only closes */
     cr_assert_eq(exp_pulses_run(&s.e, &s.pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
     for (size_t k = 0; k < pc.n; k++)
         cr_expect_leq(pc.g_S[k], g_cap, "read %zu: G %.9g below the closed window's ON conductance %.9g", k, pc.g_S[k], g_cap);

@@ -128,3 +128,42 @@ Test(workload, layer_widths_must_be_whole_numbers)
     exp_energy_free(&e);
     cfg_destroy(&c);
 }
+
+/* `cimsim energy --format json`: the report's named fields are metrics, and they say what the report says. */
+Test(workload, the_cli_reports_the_named_fields_and_draws_the_figure)
+{
+    char *dir = util_tmpdir();
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "energy %s/configs/energy/mlp.cfg --format json -o r.json --plot e.svg -q", CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *ms = json_object_get(root, "metrics"), *sum = json_object_get(root, "summary");
+    const char *names[] = {"design.total_J", "design.movement_J", "baseline.von_neumann.total_J",
+                           "baseline.von_neumann.movement_J", "baseline.neuromorphic.total_J", "saved.movement_J",
+                           "saved.ratio"};
+    double v[7];
+    for (int k = 0; k < 7; k++) {
+        v[k] = NAN;
+        for (size_t i = 0; i < json_array_size(ms); i++) {
+            json_t *m = json_array_get(ms, i);
+            if (strcmp(json_string_value(json_object_get(m, "name")), names[k]) == 0)
+                v[k] = json_real_value(json_object_get(m, "value"));
+        }
+        cr_expect(isfinite(v[k]) && v[k] > 0, "metric %s: %g", names[k], v[k]);
+    }
+    cr_expect(fabs(v[5] - (v[3] - v[1])) <= 1e-12 * v[3], "saved = vN movement - design movement");
+    cr_expect(fabs(v[6] - v[3] / v[1]) <= 1e-12 * v[6], "ratio = vN movement / design movement");
+    cr_expect_eq(v[0], json_real_value(json_object_get(json_object_get(sum, "design"), "total_J")));
+    cr_expect_eq(json_array_size(json_object_get(sum, "layers")), 2);
+    json_decref(root);
+    snprintf(path, sizeof path, "%s/e.svg", dir);
+    size_t len = 0;
+    char *svg = util_slurp(path, &len);
+    cr_expect(svg != NULL && strstr(svg, "<svg") != NULL, "the figure is an SVG");
+    free(svg);
+    free(out), free(err), free(dir);
+}
