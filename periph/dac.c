@@ -5,7 +5,8 @@
  * level_V[q], the nominal q / (2^N - 1) v_read plus a static DNL random walk and a bow INL; pulse_width drives
  * v_read for q t_lsb of a (2^N - 1) t_lsb window; ideal drives min(|x|, x_max) / x_max v_read unquantized.  A driver
  * with time constant tau read t_settle after switching has reached 1 - exp(-t_settle / tau) of its level.  Energy
- * per conversion E = e_step_J 2^N (bit_serial: 2 e_step_J, one 1-bit step each way).  The encoding reproduces
+ * per conversion E = e_step_J 2^N (amplitude) or 2 e_step_J (bit_serial and pulse_width: a 1-bit driver switched
+ * on and off once per read, one step each way).  The encoding reproduces
  * crossbar/mapping.c's input half bit for bit where they overlap (bit_serial, and ideal = mapping's analog mode).
  */
 #include "periph/dac.h"
@@ -73,7 +74,8 @@ static const param_spec dac_spec[] = {
                  "time from the driver switching to the start of the read window, the DAC's latency per read; "
                  "1 ns is illustrative"),
     PARAM_REAL_F(dac_params, e_step_J, 0, 1e-9, 0.165e-12, "J",
-                 "energy per conversion step, E = e_step_J 2^bits per conversion (bit_serial: 2 e_step_J); "
+                 "energy per conversion step, E = e_step_J 2^bits per conversion (amplitude); bit_serial and "
+                 "pulse_width: 2 e_step_J (a 1-bit driver switched on and off once per read); "
                  "0.165 pJ makes ISAAC's 1-bit row driver, about 0.33 pJ per conversion [ISAAC2016; hwc-isaac]"),
     PARAM_REAL_F(dac_params, area_um2, 0, 1e9, 0.166, "um^2",
                  "area of one row driver; 0.166 um^2 is ISAAC's 1-bit DAC at 32 nm, 170 um^2 for 8 x 128 drivers "
@@ -277,8 +279,9 @@ double dac_energy_J(const dac_params *p)
     case DAC_IDEAL:
         return 0.0;
     case DAC_BIT_SERIAL:
+    case DAC_PULSE_WIDTH: /* a 1-bit driver switched on and off once; its timing counter is shared by the rows */
         return 2 * p->e_step_J;
-    default:
+    default: /* DAC_AMPLITUDE: a ladder of 2^bits steps */
         return ldexp(p->e_step_J, (int)p->bits);
     }
 }

@@ -29,11 +29,16 @@
  * the driver switches sees v (1 - exp(-t_settle_s / tau_s)) (tau_s = 0: exact); the decode coefficients stay
  * nominal, so settling shows as a gain error.  Latency per read: t_settle_s (every type, ideal too).
  *
- * Energy per conversion from a figure of merit, E = e_step_J * 2^bits (1-bit conversions of bit_serial: 2
- * e_step_J); the default e_step_J = 0.165 pJ gives ISAAC's 1-bit row driver, 0.33 pJ per conversion
- * (docs/config.md#dac).  A conversion is one row driven in one read cycle (rows at 0 V are conversions too:
- * the driver is clocked), so n_conversions = rows x cycles for every type (ideal too, at 0 J); pulse_width counts
- * one conversion per row per pass.
+ * Energy per conversion from a figure of merit: amplitude E = e_step_J * 2^bits (a multi-level ladder of 2^bits
+ * steps); bit_serial and pulse_width E = 2 e_step_J, one 1-bit conversion (the driver switched on and off).  A
+ * pulse-width row driver is a 1-bit driver at v_read_V: it switches on at the start of the window and off after
+ * q t_lsb_s, timed by a counter and comparator shared by the rows (the counter's energy, one per bank, is not
+ * counted); the energy of the current it delivers while on is the array's read energy, counted by the xbar.  So
+ * it costs what ISAAC's 1-bit driver costs per read, not a ladder's 2^bits steps (reasoning: docs/parameters.md#dac).
+ * The default e_step_J = 0.165 pJ gives ISAAC's 1-bit row driver, 0.33 pJ per conversion (docs/config.md#dac).  A
+ * conversion is one row driven in one read cycle (rows at 0 V are conversions too: the driver is clocked), so
+ * n_conversions = rows x cycles for every type (ideal too, at 0 J); pulse_width counts one conversion per row per
+ * pass.
  *
  * Contract: returns a cim_status and sets cim_errmsg() on failure; never prints, never exits.
  */
@@ -118,7 +123,7 @@ int dac_encode(const dac *d, const double *x, double x_max_in, dac_cycles *c);
  * quantized input an ideal array multiplies. */
 double dac_input_value(const dac_cycles *c, size_t i);
 
-/* Energy of one conversion, e_step_J * 2^bits (bit_serial: 2 e_step_J; ideal: 0), joules. */
+/* Energy of one conversion: amplitude e_step_J * 2^bits, bit_serial and pulse_width 2 e_step_J, ideal 0; joules. */
 double dac_energy_J(const dac_params *p);
 /* Time one read cycle waits for the drivers (t_settle_s) plus, for pulse_width, the window. */
 double dac_latency_s(const dac_params *p);
