@@ -32,20 +32,22 @@ static double cycles_none(int bits) { return (void)bits, 0.0; }
 
 static const adc_type adc_sar = {"sar", "successive approximation: one comparison per bit",
                                  "N clock periods per conversion (binary search of a capacitor DAC)", 0, cycles_sar,
-                                 ADC_CLK_DEFAULT_HZ};
+                                 ADC_CLK_DEFAULT_HZ, cycles_none};
 static const adc_type adc_flash = {"flash", "flash: 2^N - 1 comparators in parallel",
-                                   "one clock period per conversion", 0, cycles_flash, ADC_CLK_DEFAULT_HZ};
+                                   "one clock period per conversion", 0, cycles_flash, ADC_CLK_DEFAULT_HZ,
+                                   cycles_none};
 static const adc_type adc_ramp = {"ramp", "single-slope: a counter runs until the ramp crosses the input",
-                                  "2^N clock periods per conversion", 0, cycles_ramp, ADC_CLK_DEFAULT_HZ};
+                                  "2^N clock periods per conversion", 0, cycles_ramp, ADC_CLK_DEFAULT_HZ,
+                                  cycles_none};
 static const adc_type adc_integrating = {"integrating",
                                          "dual-slope: integrate for 2^N periods, de-integrate for up to 2^N",
                                          "2^(N+1) clock periods per conversion", 0, cycles_integrating,
-                                         ADC_CLK_DEFAULT_HZ};
+                                         ADC_CLK_DEFAULT_HZ, cycles_ramp};
 static const adc_type adc_cco = {"cco", "current-controlled oscillator counted over a window of 2^N periods",
                                  "IBM HERMES core: 300 ps per LSB (Khaddam-Aljameh et al., IEEE JSSC 2022)", 0,
-                                 cycles_ramp, ADC_CLK_CCO_HZ};
+                                 cycles_ramp, ADC_CLK_CCO_HZ, cycles_ramp};
 static const adc_type adc_ideal = {"ideal", "ideal: no quantization, no noise, no energy", "none (a reference)", 1,
-                                   cycles_none, ADC_CLK_DEFAULT_HZ};
+                                   cycles_none, ADC_CLK_DEFAULT_HZ, cycles_none};
 
 /* One list: X(name) is the table adc_<name> and the config name "name", in the same order. */
 #define ADC_TYPES(X) X(ideal) X(sar) X(flash) X(ramp) X(integrating) X(cco)
@@ -327,4 +329,13 @@ double adc_latency_s(const adc_params *p)
     const adc_type *T = adc_types[p->type];
     double f = p->f_clk_Hz > 0 ? p->f_clk_Hz : T->f_clk_Hz;
     return T->cycles((int)p->bits) / f;
+}
+
+double adc_latency_in_read_s(const adc_params *p)
+{
+    if (p->type < 0 || (size_t)p->type >= adc_type_count() || adc_types[p->type]->ideal)
+        return 0.0;
+    const adc_type *T = adc_types[p->type];
+    double f = p->f_clk_Hz > 0 ? p->f_clk_Hz : T->f_clk_Hz;
+    return T->cycles_in_read((int)p->bits) / f;
 }

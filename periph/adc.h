@@ -36,6 +36,9 @@
  *   integrating  2^(N+1)  dual-slope: integrate the input for 2^N periods, de-integrate for up to 2^N
  *   cco          2^N      current-controlled oscillator counted over a window of 2^N periods (IBM HERMES: 300 ps per
  *                          LSB, docs/parameters.md#adc)
+ * cco and integrating converters integrate the column current itself (all 2^N periods of a cco, the first slope of
+ * a dual-slope), so that part of the conversion can run while the column is read (adc_latency_in_read_s; the tile
+ * overlaps it with the read window, periph/tile.h); sar, flash and ramp convert a settled value after the read.
  *   ideal        0        no quantization, no noise, no energy: the column current passes unchanged
  * Energy per conversion from the Walden figure of merit, E = fom_J * 2^N (FOM_W = P / (2^ENOB f_s) with ENOB taken
  * as the resolution N); the default fom_J is the median FOM_W of Nyquist converters of ENOB 4-8 published since 2015 in
@@ -62,6 +65,9 @@ typedef struct adc_type {
     int ideal;             /* 1: no quantization, noise or energy */
     double (*cycles)(int bits); /* clock periods per conversion */
     double f_clk_Hz;       /* its clock when adc.f_clk_Hz is 0 (docs/config.md#adc) */
+    double (*cycles_in_read)(int bits); /* clock periods of a conversion that integrate the column current while
+                                         * it is read (cco: all 2^N; integrating: the 2^N of its first slope;
+                                         * others 0: they convert a settled value after the read) */
 } adc_type;
 
 /* The registry, NULL-terminated, and its names (the choices of adc.type). */
@@ -128,5 +134,8 @@ long long adc_code(const adc *a, double x_A, gsl_rng *r, int *clipped);
 double adc_energy_J(const adc_params *p);
 /* Time of one conversion, cycles(bits) / f_clk_Hz (0 for ideal), seconds. */
 double adc_latency_s(const adc_params *p);
+/* The part of it that integrates the column current and so can run during the read, cycles_in_read(bits) /
+ * f_clk_Hz (cco: all of it; integrating: its first slope, half; others and ideal: 0), seconds. */
+double adc_latency_in_read_s(const adc_params *p);
 
 #endif

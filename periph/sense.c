@@ -40,6 +40,8 @@ const sense_type *sense_type_find(const char *name)
 
 /* ---- configuration ------------------------------------------------------------------------------------ */
 
+const char *const sense_pair_names[] = {"digital", "analog", NULL};
+
 static const param_spec sense_spec[] = {
     PARAM_CHOICE_F(sense_params, type, sense_type_names, 0,
                    "sense stage: none (the ADC sees the column current, as HERMES's current-controlled oscillator "
@@ -67,6 +69,11 @@ static const param_spec sense_spec[] = {
     PARAM_REAL_F(sense_params, area_um2, 0, 1e9, 0, "um^2",
                  "area of one sense stage; 0 = not counted (no source pins it: NeuroSim derives it from transistor "
                  "sizes)"),
+    PARAM_CHOICE_F(sense_params, pair, sense_pair_names, SENSE_PAIR_DIGITAL,
+                   "differential pairs (mapping.scheme = \"differential\"): \"digital\" converts each column and "
+                   "subtracts the codes (the default, a convention); \"analog\" subtracts the pair's currents before "
+                   "one sense stage and one signed ADC conversion per pair, as IBM's HERMES core sums its positive and "
+                   "negative lines [LeGallo2023]"),
     PARAM_END,
 };
 

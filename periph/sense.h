@@ -21,6 +21,9 @@
  * Sources for the defaults (docs/config.md#sense): NeuroSim's current-sense amplifier power (1.89 uW at 22 nm)
  * for p_W; Johnson noise 4kTR and kT/C are textbook (Razavi, Design of Analog CMOS Integrated Circuits, ch. 7).
  *
+ * Differential pairs (key `pair`, see enum sense_pair): subtracted in the digital shift-add (default) or in the
+ * analog domain before one sense stage and one ADC per pair (the tile does it; periph/tile.h).
+ *
  * Random draws come from the caller's stream (the tile's `tileK.sense`).
  * Contract: returns a cim_status and sets cim_errmsg() on failure; never prints, never exits.
  */
@@ -33,6 +36,14 @@
 #include <stddef.h>
 
 typedef struct sense_params sense_params;
+
+/* Where the two columns of a differential pair (mapping.scheme = "differential") are subtracted: "digital", each
+ * column has its own sense stage and ADC conversion and the codes are subtracted in the shift-add; "analog", the
+ * pair's currents are subtracted before the sense stage (a current mirror, or the positive and negative lines
+ * summed into one node, as IBM's HERMES core does), so a pair has one sense stage and one conversion of I+ - I-,
+ * with a signed ADC range (periph/tile.h). */
+enum sense_pair { SENSE_PAIR_DIGITAL, SENSE_PAIR_ANALOG };
+extern const char *const sense_pair_names[]; /* "digital", "analog"; NULL-terminated */
 
 typedef struct sense_type {
     const char *name;     /* the value of sense.type */
@@ -57,6 +68,7 @@ struct sense_params {
     double t_int_s;         /* integrator: integration window */
     double v_sat_V;         /* output swing limit (tia, integrator) */
     double area_um2;        /* area of one sense stage (docs/config.md#sense) */
+    int pair;               /* enum sense_pair: where a differential pair is subtracted */
 };
 
 extern const param_group sense_group;

@@ -14,6 +14,8 @@ struct tile {
     char name[64];
     xbar *xb;
     size_t nr, cols;     /* array rows, physical columns */
+    int pair_analog;     /* sense.pair = "analog": one channel per differential pair, I+ - I- */
+    size_t n_ch;         /* converted channels: cols, or cols / 2 pairs */
     dac d;
     dac_cycles cyc;
     sense se;
@@ -21,6 +23,7 @@ struct tile {
     adc *adcs;
     gsl_rng *r_sense, *r_adc;
     double *i_A;         /* [cols] one read's (or one cycle's integrated) column currents */
+    double *i_pair_A;    /* [n_ch] analog pairs: each pair's I+ - I- */
     double *i_seg_A;     /* [cols] one pulse-width segment's */
     double *v_seg_V;     /* [nr] one segment's row voltages */
     double *t_sort_s;    /* [nr] a cycle's on-times, sorted */
@@ -40,12 +43,22 @@ int tile_new(tile **out, const tile_spec *s)
                          s->array.cols, s->nc, want);
     if (s->adc.cols_per_adc < 1)
         return cim_error(CIM_ECONFIG, "cols_per_adc (%lld) must be at least 1", s->adc.cols_per_adc);
+    const int pair_analog = s->sense.pair == SENSE_PAIR_ANALOG;
+    if (pair_analog && (s->m->p.scheme != MAPPING_DIFFERENTIAL || s->m->n_ref != 0 || want % 2 != 0))
+        return cim_error(CIM_ECONFIG, "pair = \"analog\" subtracts differential pairs: it needs mapping.scheme = "
+                                      "\"differential\"");
+    if (pair_analog && s->adc.range == ADC_RANGE_MAX && s->adc.bits < 2 &&
+        !adc_types[s->adc.type]->ideal)
+        return cim_error(CIM_ECONFIG, "bits (%lld) must be at least 2 for the signed range of analog pairs",
+                         s->adc.bits);
     tile *t = xcalloc(1, sizeof *t);
     t->s = *s;
     snprintf(t->name, sizeof t->name, "%s", s->name != NULL ? s->name : "tile");
     t->s.name = t->name;
     t->nr = s->array.rows;
     t->cols = s->array.cols;
+    t->pair_analog = pair_analog;
+    t->n_ch = pair_analog ? t->cols / 2 : t->cols;
     int st = xbar_new(&t->xb, &s->array);
     char stream[96];
     if (st == CIM_OK) {
@@ -65,16 +78,22 @@ int tile_new(tile **out, const tile_spec *s)
         snprintf(stream, sizeof stream, "%s.adc", t->name);
         t->r_adc = rng_alloc(s->seed, stream);
         size_t k = (size_t)s->adc.cols_per_adc;
-        t->n_adc = (t->cols + k - 1) / k;
+        t->n_adc = (t->n_ch + k - 1) / k;
         t->adcs = xcalloc(t->n_adc, sizeof *t->adcs);
         for (size_t a = 0; a < t->n_adc && st == CIM_OK; a++)
             st = adc_init(&t->adcs[a], &s->adc, t->r_adc); /* the offsets first, in converter order */
     }
     if (st == CIM_OK && s->adc.range == ADC_RANGE_MAX && !t->adcs[0].T->ideal) {
         const mapping *m = s->m;
-        double hi = (double)t->nr * m->level_S[m->n_levels - 1] * s->dac.v_read_V;
+        double hi = (double)t->nr * m->level_S[m->n_levels - 1] * s->dac.v_read_V, lo = 0.0;
+        if (pair_analog) {
+            /* Signed, two's-complement codes -2^(N-1) .. 2^(N-1) - 1 of lsb hi / (2^(N-1) - 1): [-hi, hi] is
+             * covered and 0 is a code, so an idle pair reads exactly 0. */
+            double half = ldexp(1.0, (int)s->adc.bits - 1);
+            lo = -half * (hi / (half - 1));
+        }
         for (size_t a = 0; a < t->n_adc && st == CIM_OK; a++)
-            st = adc_set_range(&t->adcs[a], 0.0, hi);
+            st = adc_set_range(&t->adcs[a], lo, hi);
     }
     if (st != CIM_OK) {
         tile_free(t);
@@ -82,6 +101,7 @@ int tile_new(tile **out, const tile_spec *s)
     }
     t->i_A = xcalloc(t->cols, sizeof *t->i_A);
     t->i_seg_A = xcalloc(t->cols, sizeof *t->i_seg_A);
+    t->i_pair_A = xcalloc(t->n_ch, sizeof *t->i_pair_A);
     t->v_seg_V = xcalloc(t->nr, sizeof *t->v_seg_V);
     t->t_sort_s = xcalloc(t->nr, sizeof *t->t_sort_s);
     energy_tally_zero(&t->own);
@@ -104,6 +124,7 @@ void tile_free(tile *t)
     free(t->adcs);
     free(t->i_A);
     free(t->i_seg_A);
+    free(t->i_pair_A);
     free(t->v_seg_V);
     free(t->t_sort_s);
     free(t);
@@ -116,6 +137,17 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* The channels the sense stages and ADCs see of the currents in t->i_A: the columns themselves, or each analog
+ * pair's difference I+ - I- in t->i_pair_A. */
+static double *channels(tile *t)
+{
+    if (!t->pair_analog)
+        return t->i_A;
+    for (size_t k = 0; k < t->n_ch; k++)
+        t->i_pair_A[k] = t->i_A[2 * k] - t->i_A[2 * k + 1];
+    return t->i_pair_A;
 }
 
 /* The column currents of cycle c of the encoded vector into t->i_A: one read, or for a pulse-width cycle the
@@ -171,15 +203,17 @@ int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
         for (size_t c = 0; c < t->cyc.n && st == CIM_OK; c++) {
             if ((st = read_cycle(t, c)) != CIM_OK)
                 break;
-            if (m + t->cols > cap) {
-                cap = 2 * (m + t->cols);
+            if (m + t->n_ch > cap) {
+                cap = 2 * (m + t->n_ch);
                 samples = xrealloc(samples, cap * sizeof *samples);
             }
-            for (size_t j = 0; j < t->cols; j++)
-                samples[m++] = t->se.gain * t->i_A[j]; /* what the ADC sees, without the noise */
+            const double *ch = channels(t);
+            for (size_t j = 0; j < t->n_ch; j++)
+                samples[m++] = t->se.gain * ch[j]; /* what the ADC sees, without the noise */
         }
     }
-    /* Column currents are >= 0 and an idle column must read 0: the range starts at 0 unless the samples go below. */
+    /* An idle column (pair) must read 0: the range contains 0 (column currents are >= 0, so it starts at 0 unless
+     * the samples go below; a pair's differences are signed). */
     if (st == CIM_OK && m > 0) {
         samples = xrealloc(samples, (m + 1) * sizeof *samples);
         samples[m++] = 0.0;
@@ -188,6 +222,8 @@ int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
         st = adc_calibrate(&t->adcs[a], samples, m);
         if (st == CIM_OK && t->adcs[a].lo_A > 0)
             st = adc_set_range(&t->adcs[a], 0.0, t->adcs[a].hi_A);
+        if (st == CIM_OK && t->adcs[a].hi_A < 0)
+            st = adc_set_range(&t->adcs[a], t->adcs[a].lo_A, 0.0);
     }
     free(samples);
     /* Calibration is not part of the MVMs: its reads are left out of tile_energy and the statistics. */
@@ -216,24 +252,29 @@ int tile_mvm(tile *t, const double *x, double x_max, double *y)
     for (size_t c = 0; c < t->cyc.n; c++) {
         if ((st = read_cycle(t, c)) != CIM_OK)
             return st;
+        double *ch = channels(t);
         if (!sense_ideal) {
             int sat_any = 0;
-            for (size_t j = 0; j < t->cols; j++) {
+            for (size_t j = 0; j < t->n_ch; j++) {
                 int sat = 0;
-                t->i_A[j] = sense_apply(&t->se, t->i_A[j], t->r_sense, &sat);
+                ch[j] = sense_apply(&t->se, ch[j], t->r_sense, &sat);
                 sat_any |= sat;
             }
             t->st.n_sense_saturated += (size_t)sat_any;
         }
         if (!adc_ideal)
             for (size_t a = 0; a < t->n_adc; a++) {
-                size_t j0 = a * per_adc, n = t->cols - j0 < per_adc ? t->cols - j0 : per_adc;
-                t->st.n_adc_clipped += adc_convert_n(&t->adcs[a], t->i_A + j0, n, t->r_adc);
+                size_t j0 = a * per_adc, n = t->n_ch - j0 < per_adc ? t->n_ch - j0 : per_adc;
+                t->st.n_adc_clipped += adc_convert_n(&t->adcs[a], ch + j0, n, t->r_adc);
             }
+        /* An analog pair's value d goes to the decode as (I+, I-) = (d, 0): its I+ - I- is d - 0 = d exactly. */
+        if (t->pair_analog)
+            for (size_t k = 0; k < t->n_ch; k++)
+                t->i_A[2 * k] = ch[k], t->i_A[2 * k + 1] = 0.0;
         mapping_decode_add(t->s.m, t->s.c0, t->s.nc, t->i_A, t->cyc.coef[c], y);
     }
-    /* Energy and counts of the converters and the digital logic. */
-    size_t n_col_reads = t->cyc.n * t->cols;
+    /* Energy and counts of the converters and the digital logic: per channel (column, or analog pair) and read. */
+    size_t n_col_reads = t->cyc.n * t->n_ch;
     if (t->d.T->kind != DAC_IDEAL)
         energy_tally_add(&t->own, ENERGY_DAC, (double)t->cyc.n_conversions * dac_energy_J(&t->s.dac),
                          t->cyc.n_conversions);
@@ -272,9 +313,14 @@ const tile_stats *tile_get_stats(const tile *t) { return &t->st; }
 double tile_latency_s(const tile *t)
 {
     const adc_params *ap = &t->s.adc;
-    double cycle = dac_latency_s(&t->s.dac) + t->se.t_settle_s + (double)ap->cols_per_adc * adc_latency_s(ap);
-    if (t->d.T->kind != DAC_PULSE_WIDTH) /* a pulse-width read lasts its window, counted with the DAC */
-        cycle += t->s.array.t_read_s;
+    /* The read window: a pulse-width read lasts its window (dac_latency_s's part after the settling). */
+    const double t_read = t->d.T->kind == DAC_PULSE_WIDTH ? dac_latency_s(&t->s.dac) - t->s.dac.t_settle_s
+                                                          : t->s.array.t_read_s;
+    /* A converter that integrates the column current (cco, integrating) does that part of its first conversion
+     * during the read window. */
+    const double overlap = fmin(t_read, adc_latency_in_read_s(ap));
+    double cycle = t->s.dac.t_settle_s + t_read + t->se.t_settle_s + (double)ap->cols_per_adc * adc_latency_s(ap) -
+                   overlap;
     return (double)t->cyc.n * cycle;
 }
 
@@ -283,5 +329,5 @@ double tile_periphery_area_um2(const tile *t)
     /* Ideal parts are not modelled: no area. */
     return (t->d.T->kind == DAC_IDEAL ? 0.0 : (double)t->nr * t->s.dac.area_um2) +
            (t->adcs[0].T->ideal ? 0.0 : (double)t->n_adc * t->s.adc.area_um2) +
-           (t->se.T->ideal ? 0.0 : (double)t->cols * t->s.sense.area_um2);
+           (t->se.T->ideal ? 0.0 : (double)t->n_ch * t->s.sense.area_um2);
 }

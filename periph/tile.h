@@ -13,6 +13,12 @@
  *      (periph/adc.h; one ADC per adc.cols_per_adc adjacent columns, each with its own static offset);
  *   4. digital: the column values are shift-added across slices and sign columns and scaled by the cycle's
  *      coefficient (crossbar/mapping.h, mapping_decode_add), and cycles are accumulated in order.
+ * Differential pairs (sense.pair, periph/sense.h): "digital" (the default) runs steps 3-4 per physical column, so
+ * a pair costs two sense events and two conversions and is subtracted in step 4.  "analog" (needs mapping.scheme =
+ * "differential") forms each pair's I+ - I- before step 3: one channel per pair, with its own sense stage (its
+ * noise and saturation apply once, to the difference) and one conversion on a signed range; the pair's value d
+ * goes to mapping_decode_add as (I+, I-) = (d, 0), whose difference d - 0 is d exactly, so with ideal converters
+ * both options give the same outputs bit for bit.  cols_per_adc then counts pairs.
  * With ideal converters (dac "ideal" or "bit_serial", sense "none", adc "ideal") the result is, bit for bit, what
  * the array's reads decoded by the mapping give (tests/test_tile.c).
  *
@@ -24,19 +30,28 @@
  * ADC range: "fixed" from the adc group; "max" is [0, nr g_top v_read], the current of a column whose every cell
  * holds the top level under the full-scale voltage (g_top: the mapping's top level); "calibrated" and "percentile"
  * come from the column currents of tile_calibrate's reads (every column and cycle of the sample inputs) and 0 A (an
- * idle column): a range never starts above 0, so an idle column reads exactly 0.  A tile
+ * idle column): a range never starts above 0, so an idle column reads exactly 0.  Analog pairs: the range is
+ * signed.  "max" covers [-hi, hi], hi = nr g_top v_read, with two's-complement codes -2^(N-1) .. 2^(N-1) - 1 of
+ * lsb hi / (2^(N-1) - 1), i.e. [-hi - lsb, hi], so that 0 is a code (needs adc.bits >= 2); "calibrated" and
+ * "percentile" come from the pairs' differences (and 0 A), and never exclude 0.  A tile
  * with such a range refuses tile_mvm until it is calibrated.  Calibration reads are real reads of the array (they
  * drift nothing: reads do not change state), and their energy is kept apart: tile_energy reports the MVMs only.
  *
  * Energy (energy/tally.h): the array's reads (ENERGY_READ, the xbar's own tally), and the tile's: ENERGY_DAC one
- * event per row conversion (dac_energy_J), ENERGY_SENSE one per column per read (sense.e_read_J), ENERGY_ADC one
- * per column per read (adc_energy_J; ideal converters and sense "none" add nothing), ENERGY_DIGITAL one shift-add
- * per column per read (e_shift_add_J).  tile_energy sums the array's and the tile's: a tile's total is the sum of
+ * event per row conversion (dac_energy_J), ENERGY_SENSE one per channel per read (sense.e_read_J), ENERGY_ADC one
+ * per channel per read (adc_energy_J; ideal converters and sense "none" add nothing), ENERGY_DIGITAL one shift-add
+ * per channel per read (e_shift_add_J); a channel is a physical column, or an analog pair.  tile_energy sums the array's and the tile's: a tile's total is the sum of
  * its components'.
  *
- * Latency of one MVM (tile_latency_s): its cycles run one after another, each waiting for the row drivers
- * (dac_latency_s: settling, and for pulse width the window), the read (t_read_s; pulse width: the window
- * already), the sense stage's settling, and cols_per_adc conversions of the shared ADCs.  No pipelining between
+ * Latency of one MVM (tile_latency_s): its cycles run one after another, each
+ *   t_settle_s + t_read + t_sense + k t_conv - min(t_read, t_in_read)
+ * with t_settle_s the row drivers' settling, t_read the read window (t_read_s; pulse width: its window
+ * (2^bits - 1) t_lsb_s), t_sense the sense stage's settling, k = cols_per_adc conversions of t_conv each on the
+ * shared ADCs, and t_in_read the part of a conversion that integrates the column current while it flows
+ * (adc_latency_in_read_s: all of a cco's 2^N counts, the first slope of an integrating converter, 0 for sar,
+ * flash, ramp).  So a cco with one ADC per column takes max(t_read, t_conv) after the settling: it counts during
+ * the read, as HERMES's CCOs count during the input window.  Only the first of k multiplexed conversions
+ * overlaps (the others follow; the array's read energy is still priced over t_read only).  No pipelining between
  * a cycle's conversions and the next read: an upper bound, stated as such in reports.
  *
  * Contract: returns a cim_status and sets cim_errmsg() on failure; never prints.  Not thread-safe: one tile per
@@ -72,7 +87,7 @@ typedef struct tile_stats {
     size_t n_mvm;              /* tile_mvm calls */
     size_t n_reads;            /* array reads (a pulse-width cycle counts its segments) */
     size_t n_cycles;           /* read cycles */
-    size_t n_conversions;      /* ADC conversions */
+    size_t n_conversions;      /* ADC conversions (one per channel -- column or analog pair -- per read cycle) */
     size_t n_adc_clipped;      /* conversions outside the ADC range */
     size_t n_sense_saturated;  /* reads whose sense output saturated */
     size_t n_dac_clipped;      /* inputs beyond the DAC's full scale */
@@ -110,7 +125,8 @@ const tile_stats *tile_get_stats(const tile *t);
 /* Latency of one MVM of the last vector's cycle count, seconds. */
 double tile_latency_s(const tile *t);
 /* Area: the array's cells are the caller's (they depend on the technology); the periphery's, um^2:
- * nr DACs + ceil(cols / cols_per_adc) ADCs + cols sense stages (ideal parts, not modelled, count 0). */
+ * nr DACs + ceil(channels / cols_per_adc) ADCs + one sense stage per channel (a column, or an analog pair; ideal
+ * parts, not modelled, count 0). */
 double tile_periphery_area_um2(const tile *t);
 
 #endif

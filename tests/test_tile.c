@@ -8,7 +8,12 @@
  *  - energy: the tile's total is the sum of its components; the DAC, ADC and sense energies are their formulas
  *    times their counted events; the read energy of linear cells is sum v^2 G t_read per read;
  *  - ADC ranges: "calibrated" never clips the calibration inputs; "max" is rows x g_top x v_read;
- *  - latency: the documented sum per cycle;
+ *  - latency: the documented sum per cycle; a cco counts during the read window (max(window, conversion)) and an
+ *    integrating converter its first slope, by hand arithmetic;
+ *  - analog pairs (sense.pair = "analog"): with ideal converters the same outputs as digital pairs, bit for bit;
+ *    half the conversions, sense events, shift-adds and converters; each difference quantized once on the signed
+ *    range (by hand), the sense noise drawn once per pair (its variance against the closed form, half the digital
+ *    pairs'); a calibrated range spans the signed differences; refused without a differential mapping;
  *  - streams: the same seed gives the same bits, another tile name other noise. */
 #include "core/status.h"
 #include "crossbar/ideal.h"
@@ -486,4 +491,294 @@ Test(tile, analog_inputs_on_an_ideal_array_decode_to_the_quantized_weights_times
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         end_to_end(cases[k]);
+}
+
+/* ---- differential pairs subtracted in the analog domain (sense.pair = "analog") ------------------------------ */
+
+Test(tile, analog_pairs_with_ideal_converters_give_the_digital_pairs_outputs_bit_for_bit)
+{
+    const char *dacs[] = {"ideal", "bit_serial", "pulse_width"};
+    for (int k = 0; k < 3; k++) {
+        fixture f;
+        fixture_make(&f, MAPPING_DIFFERENTIAL, 31 + (unsigned long)k);
+        tile_spec s = ideal_spec(&f);
+        s.dac.type = type_index(dac_type_names, dacs[k]);
+        s.dac.bits = 5;
+        s.sense.type = type_index(sense_type_names, "none");
+        s.adc.type = type_index(adc_type_names, "ideal");
+        tile_spec sa = s;
+        sa.sense.pair = SENSE_PAIR_ANALOG;
+        tile *t = make_tile(&s, f.g), *ta = make_tile(&sa, f.g);
+        double *x = util_random_vec(R, -1, 1, 17), y[C], ya[C];
+        cr_assert_eq(tile_mvm(t, x, 0, y), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(tile_mvm(ta, x, 0, ya), CIM_OK, "%s", cim_errmsg());
+        /* (I+ - I-) - 0 is I+ - I- exactly: the decode sees the same numbers */
+        for (size_t j = 0; j < C; j++)
+            cr_expect_eq(ya[j], y[j], "%s, output %zu: %.17g vs %.17g", dacs[k], j, ya[j], y[j]);
+        free(x);
+        tile_free(t);
+        tile_free(ta);
+        fixture_free(&f);
+    }
+}
+
+Test(tile, analog_pairs_halve_the_conversions_sense_events_shift_adds_and_converters)
+{
+    fixture f;
+    fixture_make(&f, MAPPING_DIFFERENTIAL, 41);
+    tile_spec s = ideal_spec(&f);
+    s.dac.type = type_index(dac_type_names, "bit_serial");
+    s.dac.bits = 4;
+    s.sense.type = type_index(sense_type_names, "tia");
+    s.sense.area_um2 = 3;
+    s.adc.type = type_index(adc_type_names, "sar");
+    s.adc.bits = 6;
+    s.adc.range = ADC_RANGE_MAX;
+    s.adc.cols_per_adc = 4;
+    s.adc.area_um2 = 100;
+    s.dac.area_um2 = 0.5;
+    tile_spec sa = s;
+    sa.sense.pair = SENSE_PAIR_ANALOG;
+    tile *t = make_tile(&s, f.g), *ta = make_tile(&sa, f.g);
+    double *x = util_random_vec(R, 0, 1, 3), y[C];
+    cr_assert_eq(tile_mvm(t, x, 1.0, y), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(tile_mvm(ta, x, 1.0, y), CIM_OK, "%s", cim_errmsg());
+    energy_tally e, ea;
+    tile_energy(t, &e);
+    tile_energy(ta, &ea);
+    const size_t cycles = 4, cols = f.phys, pairs = f.phys / 2; /* one pass of 4 bits */
+    cr_assert_eq(tile_get_stats(ta)->n_cycles, cycles);
+    cr_expect_eq(tile_get_stats(t)->n_conversions, cycles * cols);
+    cr_expect_eq(tile_get_stats(ta)->n_conversions, cycles * pairs);
+    cr_expect_eq(energy_tally_n(&ea, ENERGY_ADC), cycles * pairs);
+    cr_expect_eq(energy_tally_n(&ea, ENERGY_SENSE), cycles * pairs);
+    cr_expect_eq(energy_tally_n(&ea, ENERGY_DIGITAL), cycles * pairs);
+    cr_expect_eq(energy_tally_n(&e, ENERGY_ADC), cycles * cols);
+    double e_adc = s.adc.fom_J * 64;
+    cr_expect(fabs(energy_tally_J(&ea, ENERGY_ADC) - (double)(cycles * pairs) * e_adc) <= 1e-12 * e_adc);
+    /* the DACs and the array are the same */
+    cr_expect_eq(energy_tally_n(&ea, ENERGY_DAC), cycles * R);
+    cr_expect_eq(energy_tally_J(&ea, ENERGY_READ), energy_tally_J(&e, ENERGY_READ));
+    /* area: R DACs, ceil(channels / 4) ADCs, one sense stage per channel; 40 columns = 20 pairs */
+    cr_assert_eq(cols, 40u);
+    cr_expect(fabs(tile_periphery_area_um2(t) - (R * 0.5 + 10 * 100 + 40 * 3)) <= 1e-9);
+    cr_expect(fabs(tile_periphery_area_um2(ta) - (R * 0.5 + 5 * 100 + 20 * 3)) <= 1e-9);
+    free(x);
+    tile_free(t);
+    tile_free(ta);
+    fixture_free(&f);
+}
+
+Test(tile, analog_pairs_quantize_each_difference_once_on_a_signed_range)
+{
+    fixture f;
+    fixture_make(&f, MAPPING_DIFFERENTIAL, 43);
+    tile_spec s = ideal_spec(&f);
+    s.dac.type = type_index(dac_type_names, "bit_serial");
+    s.dac.bits = 3;
+    s.sense.type = type_index(sense_type_names, "none");
+    s.sense.pair = SENSE_PAIR_ANALOG;
+    s.adc.type = type_index(adc_type_names, "sar");
+    s.adc.bits = 5;
+    s.adc.range = ADC_RANGE_MAX;
+    s.adc.noise_lsb = s.adc.offset_lsb = s.adc.inl_lsb = 0;
+    tile *t = make_tile(&s, f.g);
+    /* the signed "max" range: lsb = hi / (2^4 - 1), codes -16 .. 15 */
+    const double hi = R * f.m.level_S[f.m.n_levels - 1] * s.dac.v_read_V, lsb = hi / 15;
+    const tile_stats *ts = tile_get_stats(t);
+    cr_expect(fabs(ts->adc_hi_A - hi) <= 1e-15 * hi, "hi %g vs %g", ts->adc_hi_A, hi);
+    cr_expect(fabs(ts->adc_lo_A - (-16 * lsb)) <= 1e-15 * hi, "lo %g vs %g", ts->adc_lo_A, -16 * lsb);
+    double *x = util_random_vec(R, -1, 1, 23), y[C];
+    cr_assert_eq(tile_mvm(t, x, 0, y), CIM_OK, "%s", cim_errmsg());
+    /* By hand: each cycle's ideal column currents, each pair's difference rounded to a multiple of lsb (0 is the
+     * code 16 of lo = -16 lsb), decoded as (q, 0). */
+    dac d;
+    dac_init(&d, &s.dac, NULL);
+    dac_cycles cyc;
+    dac_cycles_init(&cyc, &d, R);
+    dac_encode(&d, x, 0, &cyc);
+    double i[64], yh[C] = {0};
+    cr_assert(f.phys <= 64);
+    int any_negative = 0;
+    for (size_t c = 0; c < cyc.n; c++) {
+        crossbar_ideal_mvm(f.g, R, f.phys, cyc.v_V + c * R, i, NULL);
+        for (size_t k = 0; k < f.phys / 2; k++) {
+            double diff = i[2 * k] - i[2 * k + 1];
+            any_negative |= diff < -lsb;
+            i[2 * k] = lsb * fmin(fmax(round(diff / lsb), -16), 15), i[2 * k + 1] = 0;
+        }
+        mapping_decode_add(&f.m, 0, C, i, cyc.coef[c], yh);
+    }
+    cr_expect(any_negative, "the test needs negative differences to show the range is signed");
+    cr_expect_eq(tile_get_stats(t)->n_adc_clipped, 0u);
+    double scale = 0;
+    for (size_t j = 0; j < C; j++)
+        scale = fmax(scale, fabs(yh[j]));
+    for (size_t j = 0; j < C; j++)
+        cr_expect(fabs(y[j] - yh[j]) <= 1e-12 * scale, "output %zu: %.17g vs %.17g", j, y[j], yh[j]);
+    /* an idle tile reads exactly 0 */
+    double zero[R] = {0};
+    cr_assert_eq(tile_mvm(t, zero, 1.0, y), CIM_OK);
+    for (size_t j = 0; j < C; j++)
+        cr_expect_eq(y[j], 0.0);
+    dac_cycles_destroy(&cyc);
+    dac_destroy(&d);
+    free(x);
+    tile_free(t);
+    fixture_free(&f);
+}
+
+Test(tile, analog_pairs_take_the_sense_noise_once_per_pair)
+{
+    /* One cycle (ideal DAC, positive inputs), a tia whose noise sigma_A is the only error, an ideal ADC.  Output j's
+     * error is coef step_j / dg sum_s 2^(s b) n_s: one draw n_s per pair (variance sigma^2 sum_s 4^(s b)), or
+     * n+_s - n-_s per pair when each column has its own stage (twice that). */
+    fixture f;
+    fixture_make(&f, MAPPING_DIFFERENTIAL, 47);
+    tile_spec s = ideal_spec(&f);
+    s.sense.type = type_index(sense_type_names, "tia");
+    s.adc.type = type_index(adc_type_names, "ideal");
+    tile_spec sa = s;
+    sa.sense.pair = SENSE_PAIR_ANALOG;
+    tile *t = make_tile(&s, f.g), *ta = make_tile(&sa, f.g);
+    tile_spec si = s;
+    si.sense.type = type_index(sense_type_names, "none");
+    tile *ti = make_tile(&si, f.g);
+    sense se;
+    cr_assert_eq(sense_init(&se, &s.sense, s.array.t_read_s), CIM_OK);
+    double s4 = 0;
+    for (size_t sl = 0; sl < f.m.n_slices; sl++)
+        s4 += ldexp(1, 2 * (int)(sl * (size_t)f.m.p.bits_per_cell));
+    const double coef = 1.0 / s.dac.v_read_V; /* x_max 1 */
+    double *x = util_random_vec(R, 0, 1, 29), y[C], ya[C], yi[C];
+    cr_assert_eq(tile_mvm(ti, x, 1.0, yi), CIM_OK);
+    const int n = 1000;
+    double z2 = 0, z2a = 0;
+    for (int v = 0; v < n; v++) {
+        cr_assert_eq(tile_mvm(t, x, 1.0, y), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(tile_mvm(ta, x, 1.0, ya), CIM_OK, "%s", cim_errmsg());
+        for (size_t j = 0; j < C; j++) {
+            double sd = coef * f.m.w_step[j] / f.m.dg_S * se.sigma_A * sqrt(s4); /* one draw per pair */
+            z2 += pow((y[j] - se.gain * yi[j]) / sd, 2);
+            z2a += pow((ya[j] - se.gain * yi[j]) / sd, 2);
+        }
+    }
+    z2 /= n * C, z2a /= n * C;
+    /* 5000 squared unit normals: mean 1, sd 0.02; 0.1 is 5 sd */
+    cr_expect(fabs(z2a - 1) <= 0.1, "analog pairs: mean z^2 %g, want 1", z2a);
+    cr_expect(fabs(z2 - 2) <= 0.2, "digital pairs: mean z^2 %g, want 2", z2);
+    cr_expect_eq(tile_get_stats(ta)->n_sense_saturated, 0u);
+    free(x);
+    tile_free(t);
+    tile_free(ta);
+    tile_free(ti);
+    fixture_free(&f);
+}
+
+Test(tile, analog_pairs_calibrate_a_signed_range_and_need_a_differential_mapping)
+{
+    fixture f;
+    fixture_make(&f, MAPPING_DIFFERENTIAL, 53);
+    tile_spec s = ideal_spec(&f);
+    s.dac.type = type_index(dac_type_names, "ideal");
+    s.sense.type = type_index(sense_type_names, "none");
+    s.sense.pair = SENSE_PAIR_ANALOG;
+    s.adc.type = type_index(adc_type_names, "sar");
+    s.adc.range = ADC_RANGE_CALIBRATED;
+    s.adc.noise_lsb = s.adc.offset_lsb = s.adc.inl_lsb = 0;
+    tile *t = make_tile(&s, f.g);
+    double *x = util_random_vec(4 * R, 0, 1, 8), y[C];
+    cr_assert_eq(tile_calibrate(t, 4, x, 1.0), CIM_OK, "%s", cim_errmsg());
+    /* the range is [min, max] of the pairs' differences (and 0), by hand */
+    double lo = 0, hi = 0, i[64];
+    for (size_t v = 0; v < 4; v++) {
+        double vr[R];
+        for (size_t r = 0; r < R; r++)
+            vr[r] = x[v * R + r] * s.dac.v_read_V;
+        crossbar_ideal_mvm(f.g, R, f.phys, vr, i, NULL);
+        for (size_t k = 0; k < f.phys / 2; k++)
+            lo = fmin(lo, i[2 * k] - i[2 * k + 1]), hi = fmax(hi, i[2 * k] - i[2 * k + 1]);
+    }
+    cr_expect(lo < 0 && hi > 0, "signed differences: [%g, %g]", lo, hi);
+    const tile_stats *ts = tile_get_stats(t);
+    cr_expect(fabs(ts->adc_lo_A - lo) <= 1e-12 * hi && fabs(ts->adc_hi_A - hi) <= 1e-12 * hi, "[%g, %g] vs [%g, %g]",
+              ts->adc_lo_A, ts->adc_hi_A, lo, hi);
+    for (size_t v = 0; v < 4; v++)
+        cr_assert_eq(tile_mvm(t, x + v * R, 1.0, y), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(tile_get_stats(t)->n_adc_clipped, 0u);
+    tile_free(t);
+    /* refused: an offset mapping has no pairs; a 1-bit signed "max" range has no code for 0 and hi */
+    fixture fo;
+    fixture_make(&fo, MAPPING_OFFSET, 53);
+    tile_spec so = ideal_spec(&fo);
+    so.sense.pair = SENSE_PAIR_ANALOG;
+    tile *bad = NULL;
+    cr_expect_eq(tile_new(&bad, &so), CIM_ECONFIG);
+    cr_expect_null(bad);
+    s.adc.range = ADC_RANGE_MAX;
+    s.adc.bits = 1;
+    cr_expect_eq(tile_new(&bad, &s), CIM_ECONFIG);
+    cr_expect_null(bad);
+    s.adc.bits = 2;
+    cr_expect_eq(tile_new(&bad, &s), CIM_OK, "%s", cim_errmsg());
+    tile_free(bad);
+    free(x);
+    fixture_free(&f);
+    fixture_free(&fo);
+}
+
+/* ---- latency: converters that integrate during the read --------------------------------------------------- */
+
+Test(tile, a_cco_counts_during_the_read_window_and_an_integrating_adc_its_first_slope)
+{
+    fixture f;
+    fixture_make(&f, MAPPING_DIFFERENTIAL, 59);
+    tile_spec s = ideal_spec(&f);
+    s.dac.type = type_index(dac_type_names, "pulse_width");
+    s.dac.bits = 4;      /* window 15 x 1 ns */
+    s.dac.t_lsb_s = 1e-9;
+    s.dac.t_settle_s = 1e-9;
+    s.sense.type = type_index(sense_type_names, "none");
+    s.adc.type = type_index(adc_type_names, "cco");
+    s.adc.range = ADC_RANGE_MAX;
+    double x[R], y[C];
+    for (size_t i = 0; i < R; i++)
+        x[i] = (double)(i + 1) / R; /* positive: one pass, one cycle */
+    struct {
+        int adc_bits;
+        long long per_adc;
+        double want_s;
+    } cases[] = {
+        {4, 1, 1e-9 + 15e-9},                    /* 16 x 0.3 ns = 4.8 ns counted within the 15 ns window */
+        {6, 1, 1e-9 + 19.2e-9},                  /* 64 x 0.3 ns = 19.2 ns: the window ends first */
+        {4, 2, 1e-9 + 15e-9 + 2 * 4.8e-9 - 4.8e-9}, /* the second column's count follows */
+    };
+    for (size_t k = 0; k < 3; k++) {
+        s.adc.bits = cases[k].adc_bits;
+        s.adc.cols_per_adc = cases[k].per_adc;
+        tile *t = make_tile(&s, f.g);
+        cr_assert_eq(tile_mvm(t, x, 1.0, y), CIM_OK, "%s", cim_errmsg());
+        cr_expect(fabs(tile_latency_s(t) - cases[k].want_s) <= 1e-12 * cases[k].want_s, "case %zu: %g vs %g", k,
+                  tile_latency_s(t), cases[k].want_s);
+        tile_free(t);
+    }
+    /* dual slope, 4 bits at 1 GHz: 16 ns integrating (overlapping a 10 ns read) + 16 ns de-integrating; bit-serial
+     * 4 bits = 4 cycles of 1 + 10 + 32 - 10 ns */
+    tile_spec si = ideal_spec(&f);
+    si.dac.type = type_index(dac_type_names, "bit_serial");
+    si.dac.bits = 4;
+    si.dac.t_settle_s = 1e-9;
+    si.array.t_read_s = 10e-9;
+    si.sense.type = type_index(sense_type_names, "none");
+    si.adc.type = type_index(adc_type_names, "integrating");
+    si.adc.bits = 4;
+    si.adc.f_clk_Hz = 1e9;
+    si.adc.cols_per_adc = 1;
+    si.adc.range = ADC_RANGE_MAX;
+    tile *t = make_tile(&si, f.g);
+    cr_assert_eq(tile_mvm(t, x, 1.0, y), CIM_OK, "%s", cim_errmsg());
+    double want = 4 * (1e-9 + 10e-9 + 32e-9 - 10e-9);
+    cr_expect(fabs(tile_latency_s(t) - want) <= 1e-12 * want, "%g vs %g", tile_latency_s(t), want);
+    tile_free(t);
+    fixture_free(&f);
 }
