@@ -216,15 +216,8 @@ int tile_mvm(tile *t, const double *x, double x_max, double *y)
     for (size_t c = 0; c < t->cyc.n; c++) {
         if ((st = read_cycle(t, c)) != CIM_OK)
             return st;
-        if (!sense_ideal) {
-            int sat_any = 0;
-            for (size_t j = 0; j < t->cols; j++) {
-                int sat = 0;
-                t->i_A[j] = sense_apply(&t->se, t->i_A[j], t->r_sense, &sat);
-                sat_any |= sat;
-            }
-            t->st.n_sense_saturated += (size_t)sat_any;
-        }
+        if (!sense_ideal)
+            t->st.n_sense_saturated += sense_apply_n(&t->se, t->i_A, t->cols, t->r_sense) > 0;
         if (!adc_ideal)
             for (size_t a = 0; a < t->n_adc; a++) {
                 size_t j0 = a * per_adc, n = t->cols - j0 < per_adc ? t->cols - j0 : per_adc;
