@@ -96,5 +96,7 @@ int sense_init(sense *s, const sense_params *p, double t_read_s);
  * may be NULL).  One normal draw from r per call when sigma_A > 0 (r NULL: no noise).  Type none: i_A itself,
  * bit for bit. */
 double sense_apply(const sense *s, double i_A, gsl_rng *r, int *saturated);
+/* sense_apply on i_A[0 .. n) in place, in order (the same draws); returns how many saturated. */
+size_t sense_apply_n(const sense *s, double *i_A, size_t n, gsl_rng *r);
 
 #endif

@@ -253,15 +253,8 @@ int tile_mvm(tile *t, const double *x, double x_max, double *y)
         if ((st = read_cycle(t, c)) != CIM_OK)
             return st;
         double *ch = channels(t);
-        if (!sense_ideal) {
-            int sat_any = 0;
-            for (size_t j = 0; j < t->n_ch; j++) {
-                int sat = 0;
-                ch[j] = sense_apply(&t->se, ch[j], t->r_sense, &sat);
-                sat_any |= sat;
-            }
-            t->st.n_sense_saturated += (size_t)sat_any;
-        }
+        if (!sense_ideal)
+            t->st.n_sense_saturated += sense_apply_n(&t->se, ch, t->n_ch, t->r_sense) > 0;
         if (!adc_ideal)
             for (size_t a = 0; a < t->n_adc; a++) {
                 size_t j0 = a * per_adc, n = t->n_ch - j0 < per_adc ? t->n_ch - j0 : per_adc;

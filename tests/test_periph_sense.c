@@ -220,3 +220,27 @@ Test(sense, config_group_loads_and_refuses_bad_values_naming_the_key)
     cr_expect_eq(load(&p, "sense = { T_K = -1.0; };"), CIM_ECONFIG);
     cr_expect(strstr(cim_errmsg(), "sense.T_K") != NULL, "%s", cim_errmsg());
 }
+
+Test(sense, a_block_is_each_value_in_turn)
+{
+    sense_params p = sense_params_default();
+    for (p.type = 0; sense_types[p.type] != sense_type_find("tia"); p.type++)
+        ;
+    p.gain_ohm = 1e3; /* saturates at v_sat / R_f = 0.5 mA */
+    sense s;
+    cr_assert_eq(sense_init(&s, &p, 10e-9), CIM_OK, "%s", cim_errmsg());
+    gsl_rng *r1 = rng_alloc(5, "blk"), *r2 = rng_alloc(5, "blk");
+    double x[200], y[200];
+    size_t n_sat = 0;
+    for (size_t k = 0; k < 200; k++) {
+        x[k] = y[k] = -1e-3 + 2e-3 * (double)k / 199;
+        int sat = 0;
+        x[k] = sense_apply(&s, x[k], r1, &sat);
+        n_sat += (size_t)sat;
+    }
+    cr_expect_eq(sense_apply_n(&s, y, 200, r2), n_sat);
+    cr_expect_gt(n_sat, 0);
+    cr_expect_eq(memcmp(x, y, sizeof x), 0, "the same bits");
+    rng_free(r1);
+    rng_free(r2);
+}
