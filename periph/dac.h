@@ -32,8 +32,9 @@
  * Energy per conversion from a figure of merit: amplitude E = e_step_J * 2^bits (a multi-level ladder of 2^bits
  * steps); bit_serial and pulse_width E = 2 e_step_J, one 1-bit conversion (the driver switched on and off).  A
  * pulse-width row driver is a 1-bit driver at v_read_V: it switches on at the start of the window and off after
- * q t_lsb_s, timed by a counter shared by the rows (each row compares its code with the count; the counter, one per bank, is not
- * counted); the energy of the current it delivers while on is the array's read energy, counted by the xbar.  So
+ * q t_lsb_s, timed by a counter shared by the rows (each row compares its code with the count; the counter, one
+ * per bank, is not counted); the energy of the current it delivers while on is the array's read energy, counted
+ * by the xbar.  So
  * it costs what ISAAC's 1-bit driver costs per read, not a ladder's 2^bits steps (reasoning:
  * docs/parameters.md#row-dacs-dac).
  * The default e_step_J = 0.165 pJ gives ISAAC's 1-bit row driver, 0.33 pJ per conversion (docs/config.md#dac).  A
