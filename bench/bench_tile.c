@@ -14,7 +14,7 @@
 #include <string.h>
 
 typedef struct job {
-    tile *t, *t_ideal;
+    tile *t, *t_ideal, *t_adc;
     xbar *xb;
     const mapping *m;
     double *x, *y, *g, *i, *v; /* v: the tile's cycles, n_cyc x rows */
@@ -32,6 +32,13 @@ static void run_tile_ideal(void *p)
 {
     job *j = p;
     if (tile_mvm(j->t_ideal, j->x, 0, j->y) != CIM_OK)
+        abort();
+}
+
+static void run_tile_adc(void *p)
+{
+    job *j = p;
+    if (tile_mvm(j->t_adc, j->x, 0, j->y) != CIM_OK)
         abort();
 }
 
@@ -112,6 +119,10 @@ int main(void)
     si.adc.type = index_of(adc_type_names, "ideal");
     if (tile_new(&j.t_ideal, &si) != CIM_OK || xbar_set_conductances(tile_xbar(j.t_ideal), j.g) != CIM_OK)
         return 1;
+    tile_spec sa = s; /* current-mode ADCs (sense none): one noise draw per column and cycle */
+    sa.sense.type = index_of(sense_type_names, "none");
+    if (tile_new(&j.t_adc, &sa) != CIM_OK || xbar_set_conductances(tile_xbar(j.t_adc), j.g) != CIM_OK)
+        return 1;
     /* The same cycles through an xbar alone. */
     dac d;
     dac_init(&d, &s.dac, NULL);
@@ -125,13 +136,16 @@ int main(void)
         return 1;
 
     double t_tile = bench_time(run_tile, &j), t_reads = bench_time(run_reads, &j), t_ideal = bench_time(run_ideal, &j);
-    double t_tile_ideal = bench_time(run_tile_ideal, &j);
+    double t_tile_ideal = bench_time(run_tile_ideal, &j), t_tile_adc = bench_time(run_tile_adc, &j);
     printf("bench_tile: one %zu x %zu tile MVM, %zu bit-serial cycles, tia sense, 6-bit SAR ADCs with noise\n", R, P,
            j.n_cyc);
     printf("%14s %16s %14s %14s %18s %16s\n", "tile_s", "tile_ideal_adc_s", "reads_s", "ideal_mvm_s", "periphery/reads",
            "tile/ideal_mvm");
     printf("%14.3g %16.3g %14.3g %14.3g %18.3f %16.2f\n", t_tile, t_tile_ideal, t_reads, t_ideal,
            (t_tile - t_reads) / t_reads, t_tile / t_ideal);
+    printf("%14s %14s %18s  (current-mode ADCs: sense none, the ADC's noise the only draw)\n", "tile_adc_s",
+           "reads_s", "periphery/reads");
+    printf("%14.3g %14.3g %18.3f\n", t_tile_adc, t_reads, (t_tile_adc - t_reads) / t_reads);
     printf("(periphery/reads: the time the DAC encoding, sense, ADC and shift-add add, over the %zu array reads they "
            "wrap; the issue's bound is 1.5)\n",
            j.n_cyc);
@@ -139,6 +153,7 @@ int main(void)
     dac_destroy(&d);
     tile_free(j.t);
     tile_free(j.t_ideal);
+    tile_free(j.t_adc);
     xbar_free(j.xb);
     mapping_destroy(&m);
     free(w);

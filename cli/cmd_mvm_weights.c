@@ -122,7 +122,7 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
                 }
             }
             snprintf(title, sizeof title, "%s: %s, %s programming, %zu x %zu tiles, read %s after programming",
-                     label, e->type->name, program_method_names[e->prog.method], e->t.n_row_blocks,
+                     label, e->b.type->name, program_method_names[e->prog.method], e->t.n_row_blocks,
                      e->t.n_col_blocks, cli_si(s1, e->p.t_s, "s"));
             st = plot_heatmap(z, e->rows, N, sc, label, log_unit, title, png);
         }
@@ -180,8 +180,8 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
             size_t n_range = (size_t)M("programming.targets_outside_device_range"), n_stuck = (size_t)M("programming.stuck");
             double e_tot = M("programming.energy_total_J");
             char s3[32], s4[32], s5[32];
-            fprintf(out, "  cells              %s (%s), %s access, %s .. %s reachable at %s (nominal)\n", e->type->name,
-                    e->type->title, cell_type_names[e->cell.type], cli_si(s1, M("cells.g_device_min_S"), "S"),
+            fprintf(out, "  cells              %s (%s), %s access, %s .. %s reachable at %s (nominal)\n", e->b.type->name,
+                    e->b.type->title, cell_type_names[e->cell.type], cli_si(s1, M("cells.g_device_min_S"), "S"),
                     cli_si(s2, M("cells.g_device_max_S"), "S"), cli_si(s3, M("cells.v_read_V"), "V"));
             /* Two different counts, each said for what it is: a cell fails when its own programming ends outside
              * the tolerance (verify: it gave up after max_iter pulses, judged by its verify reads; open loop: its

@@ -89,18 +89,16 @@ void exp_wmvm_init(exp_wmvm *e, cfg *c, int bind_shared)
     cfg_bind(c, &adc_group, &e->adc);
     cfg_bind(c, &tech_group, &e->tech);
     cfg_bind(c, &baseline_group, &e->base);
-    cfg_bind(c, &device_group, &e->dev);
+    cfg_bind(c, &device_group, &e->b.dev);
     cfg_bind(c, &sim_group, &e->sim);
     cfg_bind(c, &program_group, &e->prog);
-    variability_bind_common(&e->var, c);
+    variability_bind_common(&e->b.var, c);
 }
 
-/* As exp_device_bind_model (exp/device.c), for the groups this experiment binds. */
+/* The device model the file selects, its group and its variability groups (device/binding.h). */
 void exp_wmvm_bind_model(exp_wmvm *e, cfg *c)
 {
-    e->type = device_bind_params(c, &e->model, &e->unused, &e->n_unused);
-    if (e->type != NULL)
-        variability_bind_model(&e->var, c, e->type);
+    device_binding_select(&e->b, c);
 }
 
 /* ---- device cells: what the model can hold ------------------------------------------------------ */
@@ -120,8 +118,8 @@ static double nominal_g(const array *a, int hi, double v_V)
 static int device_prepare(exp_wmvm *e)
 {
     e->device = 1;
-    e->type = device_types[e->dev.model]; /* the resolved choice */
-    variability_prepare(&e->var);
+    e->b.type = device_types[e->b.dev.model]; /* the resolved choice */
+    variability_prepare(&e->b.var);
     e->v_array_V = e->dac.v_read_V;
     const char *v_key = "dac.v_read_V";
     const char *lo_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_min_S";
@@ -136,12 +134,12 @@ static int device_prepare(exp_wmvm *e)
     if (st != CIM_OK)
         return cim_error_prefix(CIM_ECONFIG, "cell: ");
     array_opts o = array_opts_default();
-    o.T_K = e->dev.T_K;
+    o.T_K = e->b.dev.T_K;
     o.v_read_V = e->v_array_V;
     o.sim = e->sim;
     array *a;
-    if ((st = array_new(&a, 1, 1, e->type, e->model, NULL, &o)) != CIM_OK)
-        return cim_error_prefix(CIM_ECONFIG, "weights.cells = \"device\", device.model = \"%s\": ", e->type->name);
+    if ((st = array_new(&a, 1, 1, e->b.type, e->b.model, NULL, &o)) != CIM_OK)
+        return cim_error_prefix(CIM_ECONFIG, "weights.cells = \"device\", device.model = \"%s\": ", e->b.type->name);
     double g0 = nominal_g(a, 0, e->v_array_V), g1 = nominal_g(a, 1, e->v_array_V);
     e->g_dev_lo_S = fmin(g0, g1);
     e->g_dev_hi_S = fmax(g0, g1);
@@ -152,8 +150,8 @@ static int device_prepare(exp_wmvm *e)
                          "the mapping's levels %s .. %s = %g .. %g S lie outside what device.model = \"%s\" can hold at "
                          "%s = %g V: %g .. %g S (its stored state at its bounds, nominal device.%s.* parameters); set "
                          "the levels inside that range or change the device's parameters",
-                         lo_key, hi_key, L0, L1, e->type->name, v_key, e->v_array_V, e->g_dev_lo_S, e->g_dev_hi_S,
-                         e->type->name);
+                         lo_key, hi_key, L0, L1, e->b.type->name, v_key, e->v_array_V, e->g_dev_lo_S, e->g_dev_hi_S,
+                         e->b.type->name);
     for (size_t k = 0; k < e->t.n_tiles; k++) {
         const tiling_span *s = &e->t.span[k];
         for (size_t c = 0; c < s->nr * s->phys_cols; c++) {
@@ -161,7 +159,7 @@ static int device_prepare(exp_wmvm *e)
             e->pr.n_out_of_range += g < e->g_dev_lo_S || g > e->g_dev_hi_S;
         }
     }
-    e->noisy = e->var.read.bandwidth_Hz > 0;
+    e->noisy = e->b.var.read.bandwidth_Hz > 0;
     return CIM_OK; /* the read path is the xbar's (crossbar/xbar.h), known once the first tile is built */
 }
 
@@ -306,10 +304,10 @@ static tile_spec tile_spec_of(const exp_wmvm *e, const read_ctx *r, size_t k, ch
     x.reuse = e->n_cycles > 1 || e->dac.type == type_index(dac_type_names, "pulse_width") || calibrates(e);
     if (e->device) {
         x.cells = XBAR_CELLS_DEVICE;
-        x.dev = e->type;
-        x.dev_params = e->model;
-        x.var = (r->ideal & (1 << WMVM_STAGE_READ_NOISE)) ? &r->quiet : &e->var;
-        x.aopts.T_K = e->dev.T_K;
+        x.dev = e->b.type;
+        x.dev_params = e->b.model;
+        x.var = (r->ideal & (1 << WMVM_STAGE_READ_NOISE)) ? &r->quiet : &e->b.var;
+        x.aopts.T_K = e->b.dev.T_K;
         x.aopts.v_read_V = e->v_array_V;
         x.aopts.t_read_s = e->p.t_read_s;
         x.aopts.seed = (uint64_t)e->run.seed;
@@ -503,7 +501,7 @@ static int pipeline(exp_wmvm *e, int ideal, int record, const double *x_cal, pro
     read_ctx r = {.e = e, .ideal = ideal, .record = record, .k = (size_t)-1, .x_cal = x_cal, .prog = prog,
                   .prog_base = prog_base};
     if (e->device) {
-        r.quiet = e->var; /* a shallow copy: borrowed by the tiles of this pass only */
+        r.quiet = e->b.var; /* a shallow copy: borrowed by the tiles of this pass only */
         r.quiet.read.bandwidth_Hz = 0;
     }
     int st = tiling_mvm(&e->t, e->x, wmvm_tile, &r, y);
@@ -826,7 +824,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
         json_object_set_new(
             j, "cells",
             json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:s, s:b}", "kind", "device", "device_model",
-                      e->type->name, "access", cell_type_names[e->cell.type], "T_K", e->dev.T_K, "v_read_V",
+                      e->b.type->name, "access", cell_type_names[e->cell.type], "T_K", e->b.dev.T_K, "v_read_V",
                       e->v_array_V, "g_device_min_S", e->g_dev_lo_S, "g_device_max_S", e->g_dev_hi_S, "linear_iv",
                       e->dev_linear, "read_path", xbar_read_path_names[e->read_path], "read_noise", e->noisy));
         double e_tot = pr->e_write_J + pr->e_disturb_J + pr->e_verify_J;
@@ -862,11 +860,7 @@ json_t *exp_wmvm_summary(const exp_wmvm *e)
 void exp_wmvm_free(exp_wmvm *e)
 {
     exp_wmvm_reset(e);
-    device_free_params(e->model, e->unused, e->n_unused);
-    variability_free(&e->var);
-    e->unused = NULL;
-    e->model = NULL;
-    e->n_unused = 0;
+    device_binding_free(&e->b);
 }
 
 void exp_wmvm_reset(exp_wmvm *e)

@@ -48,6 +48,7 @@
 #include "energy/report.h"
 #include "energy/tally.h"
 #include "energy/tech.h"
+#include "device/binding.h"
 #include "device/device.h"
 #include "device/integrate.h"
 #include "device/variability.h"
@@ -138,14 +139,10 @@ typedef struct exp_wmvm {
     cell_params cell;     /* bound to `cell` (likewise): the access element of device cells */
     mapping_params mp;    /* bound to `mapping` */
     weights_params p;     /* bound to `weights` */
-    device_params dev;    /* bound to `device`: the model and temperature of device cells */
+    device_binding b;     /* the device model of device cells: `device` (model, temperature), its group, the
+                             variability groups (device/binding.h; exp_wmvm_bind_model selects) */
     sim_params sim;       /* bound to `sim`: the integrator for pulses without a closed form */
     program_params prog;  /* bound to `program` */
-    variability var;      /* bound to `variability`, .read, .endurance and the model's .d2d / .c2c groups */
-    const device_type *type; /* the selected model (exp_wmvm_bind_model) */
-    void *model;          /* its nominal parameter block */
-    void **unused;        /* blocks of other models' groups present in the file (validated only) */
-    size_t n_unused;
     size_t rows, cols;    /* R, C */
     double *w;            /* R x C weights */
     double *x;            /* R inputs */
