@@ -143,6 +143,17 @@ const char *cfg_suggest(const cfg *c, const char *path)
     static _Thread_local char best[PATH_MAX_LEN];
     size_t best_d = (size_t)-1;
     char cand[PATH_MAX_LEN];
+    /* A key that moved to another group: its new path, not the nearest spelling. */
+    for (size_t i = 0; i < c->n_groups; i++) {
+        const param_group *g = c->groups[i];
+        for (const char *const *m = g->moved; m != NULL && m[0] != NULL; m += 2) {
+            join(cand, g->path, m[0]);
+            if (strcmp(cand, path) == 0) {
+                snprintf(best, sizeof best, "%s (it moved there)", m[1]);
+                return best;
+            }
+        }
+    }
     for (size_t i = 0; i < c->n_groups; i++) {
         const param_group *g = c->groups[i];
         for (const param_spec *p = g->params; p->key != NULL; p++) {

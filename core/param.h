@@ -74,6 +74,9 @@ typedef struct param_group {
     /* 1: a group of many optional ones (variability.d2d.<param>): the dump, the JSON provenance and the
      * reference include it only when the configuration sets one of its keys. */
     int quiet;
+    /* Keys this group once had and where they went, as pairs {"old_key", "new.path"}, NULL-terminated (may be
+     * NULL): an old key is refused like any unknown one, its message naming where it moved. */
+    const char *const *moved;
 } param_group;
 
 /* ---- using tables ---------------------------------------------------------------------------- */

@@ -57,6 +57,8 @@ const param_group mapping_group = {
     .params = mapping_spec,
     .size = sizeof(mapping_params),
     .check = mapping_group_check,
+    .moved = (const char *const[]){"input_mode", "dac.type", "input_bits", "dac.bits", "x_max", "dac.x_max",
+                                   "v_read_V", "dac.v_read_V", "v_max_V", "dac.v_read_V", NULL},
 };
 
 int mapping_check(const mapping_params *p)
