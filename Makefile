@@ -127,6 +127,8 @@ demo: all
 	$(CIMSIM) mvm configs/mvm/circuit.cfg -o $(BUILD)/demo/I.csv
 	@echo; echo "first lines of $(BUILD)/demo/I.csv after its provenance header:"; \
 	 grep -v '^#' $(BUILD)/demo/I.csv | head -n 5
+	@echo
+	$(CIMSIM) energy configs/energy/mlp.cfg -o $(BUILD)/demo/energy.csv --plot $(BUILD)/demo/energy.png
 
 test: $(TEST_BIN) layers test-lib
 	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; $$t --jobs=2 || fail=1; done; \
