@@ -40,13 +40,13 @@ static const param_spec demo_spec[] = {
     PARAM_REALS_F(demo_params, times_s, 0, 1e6, "[1.0, 60.0]", "s", "times"),
     PARAM_END,
 };
-static const param_group demo_group = {"dev.demo", "A demo group.", demo_spec, sizeof(demo_params), demo_check, 0};
+static const param_group demo_group = {"dev.demo", "A demo group.", demo_spec, sizeof(demo_params), demo_check, 0, NULL};
 
 typedef struct top_params {
     long long seed;
 } top_params;
 static const param_spec top_spec[] = {PARAM_INT_F(top_params, seed, 0, 1e6, 1, "seed"), PARAM_END};
-static const param_group top_group = {"run", "Run.", top_spec, sizeof(top_params), NULL, 0};
+static const param_group top_group = {"run", "Run.", top_spec, sizeof(top_params), NULL, 0, NULL};
 
 static cfg c;
 static demo_params d;
