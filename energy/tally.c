@@ -105,8 +105,11 @@ void energy_tally_report(const energy_tally *t, const char *indent, strbuf *out)
         if (t->n[k] == 0 && j == 0.0)
             continue;
         si_J(e, sizeof e, j);
-        strbuf_printf(out, "%s%-8s %-11s %llu %s%s", indent, energy_categories[k].name, e, (unsigned long long)t->n[k],
-                      energy_categories[k].event, t->n[k] == 1 ? "" : "s");
+        if (t->n[k] == 0) /* energy whose events are not of the category's kind (spike messages, not bits) */
+            strbuf_printf(out, "%s%-8s %-11s", indent, energy_categories[k].name, e);
+        else
+            strbuf_printf(out, "%s%-8s %-11s %llu %s%s", indent, energy_categories[k].name, e,
+                          (unsigned long long)t->n[k], energy_categories[k].event, t->n[k] == 1 ? "" : "s");
         if (t->n[k] > 0) {
             si_J(per, sizeof per, j / (double)t->n[k]);
             strbuf_printf(out, " (%s each)", per);
