@@ -45,3 +45,12 @@ void rng_free(gsl_rng *r)
     if (r != NULL)
         gsl_rng_free(r);
 }
+
+gsl_rng *rng_alloc_fast(uint64_t run_seed, const char *stream)
+{
+    gsl_rng *r = xoom(gsl_rng_alloc(gsl_rng_taus2));
+    uint64_t s = rng_stream_seed(run_seed, stream);
+    unsigned long s32 = (unsigned long)((s ^ (s >> 32)) & 0xffffffffUL); /* taus2 seeds from 32 bits too */
+    gsl_rng_set(r, s32);
+    return r;
+}

@@ -19,6 +19,11 @@ uint64_t rng_stream_seed(uint64_t run_seed, const char *stream);
 /* A Mersenne Twister (gsl_rng_mt19937) seeded for (run_seed, stream).  Never NULL (aborts on OOM). */
 gsl_rng *rng_alloc(uint64_t run_seed, const char *stream);
 
+/* The same for a stream drawn per sample in an inner loop (a tile's per-conversion noise): L'Ecuyer's maximally
+ * equidistributed combined Tausworthe generator (gsl_rng_taus2, period 2^88), about 1.7x faster per normal draw
+ * than MT19937 here and of comparable statistical quality for Monte-Carlo noise.  Never NULL. */
+gsl_rng *rng_alloc_fast(uint64_t run_seed, const char *stream);
+
 /* Frees r; NULL is a no-op. */
 void rng_free(gsl_rng *r);
 

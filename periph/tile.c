@@ -73,10 +73,11 @@ int tile_new(tile **out, const tile_spec *s)
                                                                             : s->array.t_read_s);
     }
     if (st == CIM_OK) {
+        /* Drawn per column and read: the fast generator (core/rng.h). */
         snprintf(stream, sizeof stream, "%s.sense", t->name);
-        t->r_sense = rng_alloc(s->seed, stream);
+        t->r_sense = rng_alloc_fast(s->seed, stream);
         snprintf(stream, sizeof stream, "%s.adc", t->name);
-        t->r_adc = rng_alloc(s->seed, stream);
+        t->r_adc = rng_alloc_fast(s->seed, stream);
         size_t k = (size_t)s->adc.cols_per_adc;
         t->n_adc = (t->n_ch + k - 1) / k;
         t->adcs = xcalloc(t->n_adc, sizeof *t->adcs);

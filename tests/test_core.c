@@ -41,6 +41,29 @@ Test(rng, streams_and_seeds_are_distinct)
     rng_free(NULL);
 }
 
+Test(rng, fast_streams_are_seeded_by_name_and_uniform)
+{
+    gsl_rng *a = rng_alloc_fast(42, "tile3.adc"), *b = rng_alloc_fast(42, "tile3.adc"),
+            *c = rng_alloc_fast(42, "tile3.sense");
+    cr_expect_str_eq(gsl_rng_name(a), "taus2");
+    int same = 0;
+    for (int i = 0; i < 1000; i++) {
+        unsigned long x = gsl_rng_get(a);
+        cr_assert_eq(x, gsl_rng_get(b), "the same name and seed: the same draws");
+        same += x == gsl_rng_get(c);
+    }
+    cr_expect_lt(same, 3, "two streams should not coincide");
+    /* 10^5 uniform draws in 10 bins: chi-square with 9 degrees of freedom, below its 0.999 quantile 27.88. */
+    long bins[10] = {0};
+    for (int i = 0; i < 100000; i++)
+        bins[(int)(10 * gsl_rng_uniform(a))]++;
+    double chi2 = 0;
+    for (int k = 0; k < 10; k++)
+        chi2 += (bins[k] - 1e4) * (bins[k] - 1e4) / 1e4;
+    cr_expect_lt(chi2, 27.88, "chi-square %g", chi2);
+    rng_free(a), rng_free(b), rng_free(c);
+}
+
 Test(afile, commit_publishes_and_abort_leaves_nothing)
 {
     char *dir = util_tmpdir(), path[512];
