@@ -24,7 +24,8 @@
  *
  * Random streams (core/rng.h), all seeded from the run seed and the tile's name: `<name>.dac` (the static DNL
  * of its DAC bank), `<name>.sense` (sense noise per read), `<name>.adc` (the static offset of each ADC, then the
- * noise per conversion).  The array draws from its own streams (xbar_spec.aopts.stream).  So a tile's numbers do
+ * noise per conversion); the last two are drawn per column and read, so they use the fast generator
+ * (rng_alloc_fast, taus2).  The array draws from its own streams (xbar_spec.aopts.stream).  So a tile's numbers do
  * not depend on the order in which tiles are made or read, nor on the thread count.
  *
  * ADC range: "fixed" from the adc group; "max" is [0, nr g_top v_read], the current of a column whose every cell
