@@ -284,31 +284,21 @@ double adc_convert(const adc *a, double x_A, gsl_rng *r, int *clipped)
 
 size_t adc_convert_n(const adc *a, double *x_A, size_t n, gsl_rng *r)
 {
-    size_t n_clipped = 0;
     if (a->T->ideal)
         return 0;
-    if (!a->ranged) {
-        for (size_t k = 0; k < n; k++)
-            x_A[k] = NAN;
-        return 0;
-    }
-    /* adc_convert's arithmetic, step for step (the same bits), with the per-call checks hoisted. */
-    const double lo = a->lo_A, hi = a->hi_A, lsb = a->lsb_A, off = a->offset_A, top = a->code_max;
-    const double inl = a->p.inl_lsb, sigma = r != NULL ? a->p.noise_lsb : 0.0;
+    size_t n_clipped = 0;
     for (size_t k = 0; k < n; k++) {
-        double x = x_A[k];
-        if (isnan(x))
+        if (!a->ranged) {
+            x_A[k] = NAN;
             continue;
-        x += off;
-        if (inl != 0) {
-            double u = fmin(fmax((x - lo) / (hi - lo), 0.0), 1.0);
-            x += inl * 4.0 * u * (1.0 - u) * lsb;
         }
-        if (sigma > 0)
-            x += gsl_ran_gaussian_ziggurat(r, sigma) * lsb;
-        n_clipped += x < lo || x > hi;
-        double q = fmin(fmax(round((x - lo) / lsb), 0.0), top);
-        x_A[k] = q == top ? hi : lo + q * lsb;
+        if (isnan(x_A[k]))
+            continue;
+        /* adc_convert's steps without its per-call checks (the static helpers inline here): the same bits. */
+        int c = 0;
+        long long q = adc_quantize(a, adc_input(a, x_A[k], r), &c);
+        n_clipped += (size_t)c;
+        x_A[k] = (double)q == a->code_max ? a->hi_A : a->lo_A + (double)q * a->lsb_A;
     }
     return n_clipped;
 }

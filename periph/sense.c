@@ -159,20 +159,11 @@ double sense_apply(const sense *s, double i_A, gsl_rng *r, int *saturated)
 
 size_t sense_apply_n(const sense *s, double *i_A, size_t n, gsl_rng *r)
 {
-    if (s->T->ideal)
-        return 0;
-    /* sense_apply's arithmetic, step for step, with its checks hoisted. */
-    const double gain = s->gain, sigma = r != NULL ? s->sigma_A : 0.0, sat = s->i_sat_A;
     size_t n_sat = 0;
     for (size_t k = 0; k < n; k++) {
-        double y = gain * i_A[k];
-        if (sigma > 0)
-            y += gsl_ran_gaussian_ziggurat(r, sigma);
-        if (fabs(y) > sat) {
-            n_sat++;
-            y = copysign(sat, y);
-        }
-        i_A[k] = y;
+        int sat = 0;
+        i_A[k] = sense_apply(s, i_A[k], r, &sat); /* same translation unit: inlined */
+        n_sat += (size_t)sat;
     }
     return n_sat;
 }
