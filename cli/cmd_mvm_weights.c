@@ -273,11 +273,10 @@ static int wmvm_present(const cli_command *cmd, const cli_args *a, exp_run *r, c
         strbuf_destroy(&tally);
         strbuf rep;
         strbuf_init(&rep);
-        energy_report_text(&e->report, &rep);
+        energy_report_table(&e->report, &rep);
         fprintf(out, "  against other machines (one input vector; programming apart; cimsim energy for layers):\n");
-        /* The report's table and saving; the design's categories are printed above, the baselines' in JSON. */
-        for (char *line = strtok(rep.s, "\n"); line != NULL && strstr(line, "by category:") == NULL;
-             line = strtok(NULL, "\n"))
+        /* The table and saving; the design's categories are printed above, the baselines' in JSON. */
+        for (char *line = strtok(rep.s, "\n"); line != NULL; line = strtok(NULL, "\n"))
             fprintf(out, "    %s\n", line);
         strbuf_destroy(&rep);
         if (png_attr != NULL)

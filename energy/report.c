@@ -127,7 +127,7 @@ static void row(strbuf *out, const char *name, const energy_machine *m)
         strbuf_printf(out, " %10s\n", "n/a");
 }
 
-void energy_report_text(const energy_report *r, strbuf *out)
+void energy_report_table(const energy_report *r, strbuf *out)
 {
     char a[32];
     strbuf_printf(out, "energy for %llu MACs (%llu operations)\n", (unsigned long long)r->n_mac,
@@ -153,6 +153,11 @@ void energy_report_text(const energy_report *r, strbuf *out)
                       tech_mem_names[r->baseline.memory], tech_mem_names[r->baseline.act_memory],
                       baseline_mac_names[r->baseline.mac], r->baseline.batch);
     strbuf_puts(out, "movement = onchip + offchip (wires, links, memory and buffer accesses); compute = the rest\n");
+}
+
+void energy_report_text(const energy_report *r, strbuf *out)
+{
+    energy_report_table(r, out);
     strbuf_puts(out, "design by category:\n");
     energy_tally_report(&r->design.tally, "  ", out);
     strbuf_puts(out, "von Neumann by category:\n");

@@ -72,5 +72,7 @@ json_t *energy_report_json(const energy_report *r);
 /* A text report: a table of the three machines (total, compute, movement, TOPS/W), the saving on data movement,
  * the design's latency and area, then each machine's tally by category.  Appended to out. */
 void energy_report_text(const energy_report *r, strbuf *out);
+/* Its first part alone: the table of the three machines, the saving, latency, area and assumptions. */
+void energy_report_table(const energy_report *r, strbuf *out);
 
 #endif

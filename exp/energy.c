@@ -81,8 +81,7 @@ int exp_energy_run(exp_energy *e, prov *pv, progress *prog)
         n_mac += r->n_mac;
         latency += r->latency_s;
         area += r->area_m2;
-        e->e_program_J += energy_tally_J(&w->tally, ENERGY_WRITE) + energy_tally_J(&w->tally, ENERGY_VERIFY) +
-                          energy_tally_J(&w->tally, ENERGY_DISTURB);
+        e->e_program_J += w->program_J;
         json_t *jl = json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f}", "rows", (json_int_t)w->rows, "cols",
                                (json_int_t)w->cols, "n_tiles", (json_int_t)w->t.n_tiles, "total_J",
                                r->design.total_J, "latency_s", r->latency_s, "area_m2", r->area_m2, "rmse_vs_float",

@@ -593,11 +593,16 @@ static int energy_of(exp_wmvm *e)
     size_t R = e->rows, C = e->cols;
     int x_bits = e->dac.type == type_index(dac_type_names, "ideal") ? 8 : (int)e->dac.bits;
     energy_work w = energy_work_mvm(R, C, 1, (int)e->m.p.weight_bits, x_bits, 16);
+    /* The design's MVM: every category the tiles tallied but programming's (one-time, apart: program_J). */
+    static const int programming[] = {ENERGY_WRITE, ENERGY_VERIFY, ENERGY_DISTURB};
     energy_tally design = e->tally, vn, neuro;
-    design.J[ENERGY_WRITE] = design.c[ENERGY_WRITE] = 0;
-    design.J[ENERGY_VERIFY] = design.c[ENERGY_VERIFY] = 0;
-    design.J[ENERGY_DISTURB] = design.c[ENERGY_DISTURB] = 0;
-    design.n[ENERGY_WRITE] = design.n[ENERGY_VERIFY] = design.n[ENERGY_DISTURB] = 0;
+    e->program_J = 0;
+    for (size_t k = 0; k < sizeof programming / sizeof *programming; k++) {
+        int c = programming[k];
+        e->program_J += energy_tally_J(&design, c);
+        design.J[c] = design.c[c] = 0;
+        design.n[c] = 0;
+    }
     baseline_cim_movement(&e->tech, &w, &design);
     energy_tally_zero(&vn);
     energy_tally_zero(&neuro);
@@ -899,7 +904,7 @@ void exp_wmvm_reset(exp_wmvm *e)
     e->w = e->x = e->y = e->y_float = e->y_quant = e->w_q = e->x_q = NULL;
     /* What a run counted starts again from zero; the configuration and the model stay. */
     e->n_reads = e->n_conversions = e->n_adc_clipped = e->n_sense_saturated = 0;
-    e->latency_s = e->periphery_area_um2 = e->array_area_m2 = 0;
+    e->latency_s = e->periphery_area_um2 = e->array_area_m2 = e->program_J = 0;
     e->n_solves = 0;
     e->iterations = 0;
     e->max_residual = 0;

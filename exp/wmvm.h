@@ -168,6 +168,7 @@ typedef struct exp_wmvm {
     tech_params tech;     /* bound to `tech`: the technology figures of the energy report */
     baseline_params base; /* bound to `baseline`: the machines the design is compared with */
     energy_report report; /* the MVM's energy: the design (programming apart) beside the baselines */
+    double program_J;     /* programming's energy (write, verify reads, disturb), kept apart from the report */
     double array_area_m2; /* the arrays' cells (tech.cell_area*_F2), every tile's full array */
     double *y;            /* C outputs (the result) */
     double *y_float;      /* C: W^T x in double precision */
