@@ -1,0 +1,80 @@
+/* snn/neuron.h -- neuron models as const type tables (like device/device.h), with NEST's split of what a model
+ * has: parameters (the config group `neuron`), values derived from them once before a run (the decay per step),
+ * and state (membrane, refractory counter, adaptation), kept in structure-of-arrays form per population.
+ *
+ * Types (one file each): "lif" (snn/lif.c: leaky integrate-and-fire, exact exponential decay per step
+ * v <- v_rest + (v - v_rest) alpha, alpha = exp(-dt / tau_m) or given directly), "if" (snn/if.c: no leak,
+ * alpha = 1), "alif" (snn/alif.c: LIF with a threshold that rises by dv_th_V per spike and decays back with
+ * tau_adapt_s).  Reset to v_reset or by subtracting the threshold; a refractory period in steps.  The synaptic
+ * input of a step is a voltage jump (snn/synapse.h), added after the leak; the step's phases are those of
+ * snn/network.h.  With v_rest = 0 the LIF is, bit for bit, the convention of ../shared/conformance/snn/README.md.
+ *
+ * Contract: never prints; returns a cim_status where it can fail.
+ */
+#ifndef CIM_SNN_NEURON_H
+#define CIM_SNN_NEURON_H
+
+#include "core/param.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { NEURON_RESET_VALUE, NEURON_RESET_SUBTRACT };
+extern const char *const neuron_reset_names[]; /* "value", "subtract" */
+
+/* Parameters (the config group `neuron`). */
+typedef struct neuron_params {
+    int type;              /* index into neuron_types */
+    double tau_m_s;        /* membrane time constant (lif, alif) */
+    double alpha;          /* decay per step; 0: exp(-dt_s / tau_m_s).  Given: used as is (chips specify it) */
+    double v_th_V;         /* threshold */
+    double v_reset_V;      /* reset value (reset = "value") */
+    double v_rest_V;       /* resting potential the leak decays to */
+    double v_init_V;       /* membrane at the start of a run (and after snn_net_reset) */
+    int reset;             /* NEURON_RESET_VALUE or NEURON_RESET_SUBTRACT */
+    long long t_ref_steps; /* refractory steps after a spike */
+    double tau_adapt_s;    /* alif: adaptation time constant */
+    double dv_th_V;        /* alif: threshold increase per spike */
+} neuron_params;
+
+extern const param_group neuron_group;
+neuron_params neuron_params_default(void);
+
+/* Values derived once from the parameters and the step. */
+typedef struct neuron_derived {
+    double alpha;        /* membrane decay per step */
+    double alpha_adapt;  /* alif: adaptation decay per step (1 otherwise) */
+} neuron_derived;
+
+/* State of a population of n neurons (structure of arrays). */
+typedef struct neuron_state {
+    size_t n;
+    double *v;       /* membrane, V */
+    int32_t *ref;    /* refractory steps left */
+    double *th;      /* alif: threshold increase now, V (NULL for other types) */
+} neuron_state;
+
+typedef struct neuron_type {
+    const char *name;      /* "lif", "if", "alif" */
+    const char *cite;      /* source of the model */
+    const char *equations; /* one line */
+    int adaptive;          /* 1: uses th */
+    /* Phases 3-5 of one step (snn/network.h) for every neuron of s: leak, add in[i] (refractory neurons discard it),
+     * threshold, reset.  Writes the indices of the neurons that spiked to spk (ascending) and returns their count;
+     * *n_active gets the neurons that were not refractory and received nonzero input. */
+    size_t (*step)(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *in, uint32_t *spk,
+                   size_t *n_active);
+} neuron_type;
+
+/* The registry, NULL-terminated; neuron_type_names the same as names (the choices of neuron.type). */
+extern const neuron_type *const neuron_types[];
+extern const char *const neuron_type_names[];
+
+/* Checks p (the group check: v_reset_V < v_th_V, ...) and derives d for step dt_s.  CIM_ECONFIG naming the key. */
+int neuron_derive(const neuron_params *p, double dt_s, neuron_derived *d);
+/* Allocates the state of n neurons at v_init (never NULL: aborts on OOM like xmalloc). */
+void neuron_state_init(neuron_state *s, const neuron_params *p, size_t n);
+void neuron_state_reset(neuron_state *s, const neuron_params *p);
+void neuron_state_destroy(neuron_state *s);
+
+#endif
