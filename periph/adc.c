@@ -32,22 +32,24 @@ static double cycles_none(int bits) { return (void)bits, 0.0; }
 
 static const adc_type adc_sar = {"sar", "successive approximation: one comparison per bit",
                                  "N clock periods per conversion (binary search of a capacitor DAC)", 0, cycles_sar,
-                                 ADC_CLK_DEFAULT_HZ, cycles_none};
+                                 ADC_CLK_DEFAULT_HZ, cycles_none, 0};
 static const adc_type adc_flash = {"flash", "flash: 2^N - 1 comparators in parallel",
                                    "one clock period per conversion", 0, cycles_flash, ADC_CLK_DEFAULT_HZ,
-                                   cycles_none};
+                                   cycles_none, 0};
 static const adc_type adc_ramp = {"ramp", "single-slope: a counter runs until the ramp crosses the input",
                                   "2^N clock periods per conversion", 0, cycles_ramp, ADC_CLK_DEFAULT_HZ,
-                                  cycles_none};
+                                  cycles_none, 0};
 static const adc_type adc_integrating = {"integrating",
                                          "dual-slope: integrate for 2^N periods, de-integrate for up to 2^N",
                                          "2^(N+1) clock periods per conversion", 0, cycles_integrating,
-                                         ADC_CLK_DEFAULT_HZ, cycles_ramp};
-static const adc_type adc_cco = {"cco", "current-controlled oscillator counted over a window of 2^N periods",
+                                         ADC_CLK_DEFAULT_HZ, cycles_ramp, 0};
+static const adc_type adc_cco = {"cco",
+                                 "current-controlled oscillator counted while the column current flows (at least "
+                                 "2^N periods)",
                                  "IBM HERMES core: 300 ps per LSB (Khaddam-Aljameh et al., IEEE JSSC 2022)", 0,
-                                 cycles_ramp, ADC_CLK_CCO_HZ, cycles_ramp};
+                                 cycles_ramp, ADC_CLK_CCO_HZ, cycles_ramp, 1};
 static const adc_type adc_ideal = {"ideal", "ideal: no quantization, no noise, no energy", "none (a reference)", 1,
-                                   cycles_none, ADC_CLK_DEFAULT_HZ, cycles_none};
+                                   cycles_none, ADC_CLK_DEFAULT_HZ, cycles_none, 0};
 
 /* One list: X(name) is the table adc_<name> and the config name "name", in the same order. */
 #define ADC_TYPES(X) X(ideal) X(sar) X(flash) X(ramp) X(integrating) X(cco)
@@ -77,8 +79,8 @@ static size_t adc_type_count(void)
 static const param_spec adc_spec[] = {
     PARAM_CHOICE_F(adc_params, type, adc_type_names, 0,
                    "converter: sar (N clock periods; the column ADC of ISAAC [ISAAC2016] and NeuroSim "
-                   "[NeuroSim-V14-SAR]), flash (1), ramp (2^N), integrating (2^(N+1)), cco (2^N), or ideal (the "
-                   "current unchanged, no energy: the ADC is not modelled, the default, so that a configuration says "
+                   "[NeuroSim-V14-SAR]), flash (1), ramp (2^N), integrating (2^(N+1)), cco (2^N, or the read window "
+                   "if longer: it counts while the current flows), or ideal (the current unchanged, no energy: the ADC is not modelled, the default, so that a configuration says "
                    "which converter it means)"),
     PARAM_INT_F(adc_params, bits, 1, ADC_MAX_BITS, 6,
                 "resolution N (6: inside the ENOB 4-8 class whose median FOM_W is fom_J [Murmann-survey]; ISAAC's "
@@ -328,4 +330,31 @@ double adc_latency_in_read_s(const adc_params *p)
     const adc_type *T = adc_types[p->type];
     double f = p->f_clk_Hz > 0 ? p->f_clk_Hz : T->f_clk_Hz;
     return T->cycles_in_read((int)p->bits) / f;
+}
+
+double adc_conversion_s(const adc_params *p, double t_read_s)
+{
+    double t = adc_latency_s(p);
+    if (t > 0 && adc_types[p->type]->counts_window)
+        t = fmax(t, t_read_s);
+    return t;
+}
+
+double adc_energy_read_J(const adc_params *p, double t_read_s)
+{
+    double e = adc_energy_J(p);
+    if (e > 0 && adc_types[p->type]->counts_window) {
+        const adc_type *T = adc_types[p->type];
+        double f = p->f_clk_Hz > 0 ? p->f_clk_Hz : T->f_clk_Hz;
+        e = p->fom_J * fmax(ldexp(1.0, (int)p->bits), f * t_read_s);
+    }
+    return e;
+}
+
+double adc_conversion_in_read_s(const adc_params *p, double t_read_s)
+{
+    double t = adc_latency_in_read_s(p);
+    if (t > 0 && adc_types[p->type]->counts_window)
+        t = adc_conversion_s(p, t_read_s);
+    return t;
 }

@@ -34,14 +34,18 @@
  *   flash        1        2^N - 1 comparators in parallel
  *   ramp         2^N      single-slope: a counter runs until the ramp crosses the input
  *   integrating  2^(N+1)  dual-slope: integrate the input for 2^N periods, de-integrate for up to 2^N
- *   cco          2^N      current-controlled oscillator counted over a window of 2^N periods (IBM HERMES: 300 ps per
- *                          LSB, docs/parameters.md#adc)
+ *   cco          2^N      current-controlled oscillator whose counter runs while the column current flows: at least
+ *                          2^N periods, or the whole read window if that is longer (IBM HERMES: 300 ps per LSB,
+ *                          counted over its 128 ns input window, docs/parameters.md#adc)
  * cco and integrating converters integrate the column current itself (all 2^N periods of a cco, the first slope of
  * a dual-slope), so that part of the conversion can run while the column is read (adc_latency_in_read_s; the tile
  * overlaps it with the read window, periph/tile.h); sar, flash and ramp convert a settled value after the read.
  *   ideal        0        no quantization, no noise, no energy: the column current passes unchanged
  * Energy per conversion from the Walden figure of merit, E = fom_J * 2^N (FOM_W = P / (2^ENOB f_s) with ENOB taken
- * as the resolution N); the default fom_J is the median FOM_W of Nyquist converters of ENOB 4-8 published since 2015 in
+ * as the resolution N); a cco counting through a window longer than 2^N periods spans f_clk * window steps and
+ * spends fom_J on each (adc_energy_read_J: its oscillator and counter run for the whole window, so its energy is
+ * its power times the window -- IBM's 64-core chip draws about the same power in its 1-phase and 4-phase modes,
+ * 63.1 TOPS / 9.76 TOPS/W = 6.47 W and 16.1 / 2.48 = 6.49 W, so its energy per MVM follows the counting time); the default fom_J is the median FOM_W of Nyquist converters of ENOB 4-8 published since 2015 in
  * Murmann's ADC survey, 46 fJ per conversion step (docs/config.md#adc).  Column multiplexing: one ADC serves
  * cols_per_adc adjacent columns in turn, so a read's conversions take cols_per_adc conversion times.
  *
@@ -68,6 +72,8 @@ typedef struct adc_type {
     double (*cycles_in_read)(int bits); /* clock periods of a conversion that integrate the column current while
                                          * it is read (cco: all 2^N; integrating: the 2^N of its first slope;
                                          * others 0: they convert a settled value after the read) */
+    int counts_window;     /* 1: it counts the column current for as long as it flows (cco): a read window longer
+                            * than its 2^N periods lengthens the conversion and its energy (adc_conversion_s) */
 } adc_type;
 
 /* The registry, NULL-terminated, and its names (the choices of adc.type). */
@@ -132,6 +138,18 @@ long long adc_code(const adc *a, double x_A, gsl_rng *r, int *clipped);
 
 /* Energy of one conversion, fom_J * 2^bits (0 for ideal), joules. */
 double adc_energy_J(const adc_params *p);
+/* Time of one conversion of a column read for t_read_s: a converter that counts the column current for as long as
+ * it flows (counts_window: cco) converts over max(its cycles / f_clk, t_read_s) -- its oscillator runs through
+ * the whole window; others: adc_latency_s (t_read_s does not matter). */
+double adc_conversion_s(const adc_params *p, double t_read_s);
+/* Energy of one conversion of a column read for t_read_s: fom_J times the conversion steps it spans, 2^bits, or
+ * for a counting converter f_clk * adc_conversion_s (the steps its counter could reach over the window: HERMES's
+ * CCOs count at 300 ps per LSB over a 128 ns input window, more than 420 levels for an 8-bit output).  At a
+ * window no longer than 2^bits periods both are adc_energy_J. */
+double adc_energy_read_J(const adc_params *p, double t_read_s);
+/* The part of adc_conversion_s that integrates the column current and so runs during the read: all of it for a
+ * counting converter, cycles_in_read / f_clk for others (integrating: its first slope; sar, flash, ramp: 0). */
+double adc_conversion_in_read_s(const adc_params *p, double t_read_s);
 /* Time of one conversion, cycles(bits) / f_clk_Hz (0 for ideal), seconds. */
 double adc_latency_s(const adc_params *p);
 /* The part of it that integrates the column current and so can run during the read, cycles_in_read(bits) /

@@ -237,6 +237,12 @@ int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
     return CIM_OK;
 }
 
+/* The read window: a pulse-width read lasts its window (dac_latency_s's part after the settling). */
+static double read_window_s(const tile *t)
+{
+    return t->d.T->kind == DAC_PULSE_WIDTH ? dac_latency_s(&t->s.dac) - t->s.dac.t_settle_s : t->s.array.t_read_s;
+}
+
 int tile_mvm(tile *t, const double *x, double x_max, double *y)
 {
     const adc_params *ap = &t->s.adc;
@@ -275,7 +281,8 @@ int tile_mvm(tile *t, const double *x, double x_max, double *y)
     if (!sense_ideal)
         energy_tally_add(&t->own, ENERGY_SENSE, (double)n_col_reads * t->se.e_read_J, n_col_reads);
     if (!adc_ideal) {
-        energy_tally_add(&t->own, ENERGY_ADC, (double)n_col_reads * adc_energy_J(ap), n_col_reads);
+        energy_tally_add(&t->own, ENERGY_ADC, (double)n_col_reads * adc_energy_read_J(ap, read_window_s(t)),
+                         n_col_reads);
         t->st.n_conversions += n_col_reads;
     }
     energy_tally_add(&t->own, ENERGY_DIGITAL, (double)n_col_reads * t->s.e_shift_add_J, n_col_reads);
@@ -307,14 +314,12 @@ const tile_stats *tile_get_stats(const tile *t) { return &t->st; }
 double tile_latency_s(const tile *t)
 {
     const adc_params *ap = &t->s.adc;
-    /* The read window: a pulse-width read lasts its window (dac_latency_s's part after the settling). */
-    const double t_read = t->d.T->kind == DAC_PULSE_WIDTH ? dac_latency_s(&t->s.dac) - t->s.dac.t_settle_s
-                                                          : t->s.array.t_read_s;
+    const double t_read = read_window_s(t);
     /* A converter that integrates the column current (cco, integrating) does that part of its first conversion
-     * during the read window. */
-    const double overlap = fmin(t_read, adc_latency_in_read_s(ap));
-    double cycle = t->s.dac.t_settle_s + t_read + t->se.t_settle_s + (double)ap->cols_per_adc * adc_latency_s(ap) -
-                   overlap;
+     * during the read window; a cco counts through the whole window (adc_conversion_s). */
+    const double overlap = fmin(t_read, adc_conversion_in_read_s(ap, t_read));
+    double cycle = t->s.dac.t_settle_s + t_read + t->se.t_settle_s +
+                   (double)ap->cols_per_adc * adc_conversion_s(ap, t_read) - overlap;
     return (double)t->cyc.n * cycle;
 }
 

@@ -40,7 +40,7 @@
  *
  * Energy (energy/tally.h): the array's reads (ENERGY_READ, the xbar's own tally), and the tile's: ENERGY_DAC one
  * event per row conversion (dac_energy_J), ENERGY_SENSE one per channel per read (sense.e_read_J), ENERGY_ADC one
- * per channel per read (adc_energy_J; ideal converters and sense "none" add nothing), ENERGY_DIGITAL one shift-add
+ * per channel per read (adc_energy_read_J over the read window; ideal converters and sense "none" add nothing), ENERGY_DIGITAL one shift-add
  * per channel per read (e_shift_add_J); a channel is a physical column, or an analog pair.  tile_energy sums the array's and the tile's: a tile's total is the sum of
  * its components'.
  *
@@ -49,10 +49,13 @@
  * with t_settle_s the row drivers' settling, t_read the read window (t_read_s; pulse width: its window
  * (2^bits - 1) t_lsb_s), t_sense the sense stage's settling, k = cols_per_adc conversions of t_conv each on the
  * shared ADCs, and t_in_read the part of a conversion that integrates the column current while it flows
- * (adc_latency_in_read_s: all of a cco's 2^N counts, the first slope of an integrating converter, 0 for sar,
- * flash, ramp).  So a cco with one ADC per column takes max(t_read, t_conv) after the settling: it counts during
- * the read, as HERMES's CCOs count during the input window.  Only the first of k multiplexed conversions
- * overlaps (the others follow; the array's read energy is still priced over t_read only).  No pipelining between
+ * (adc_conversion_in_read_s: all of a cco's count, the first slope of an integrating converter, 0 for sar,
+ * flash, ramp).  A cco counts for as long as the column current flows, so its conversion lasts
+ * t_conv = max(2^N periods, t_read) (adc_conversion_s) and a cco with one ADC per column takes t_conv after the
+ * settling, as HERMES's CCOs count through the input window.  Only the first of k multiplexed conversions
+ * overlaps: the others follow, a cco's each in a window of its own (HERMES's 4-phase mode counts each polarity
+ * column in its own window); the array's read energy is still priced over one t_read per cycle, as if the
+ * columns not being counted drew no current.  No pipelining between
  * a cycle's conversions and the next read: an upper bound, stated as such in reports.
  *
  * Contract: returns a cim_status and sets cim_errmsg() on failure; never prints.  Not thread-safe: one tile per

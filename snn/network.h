@@ -14,7 +14,7 @@
  *   6. learn      -- banks that learn (snn/stdp.h) see the step's pre and post spikes;
  *   7. record     -- the layer's spikes and membrane values of this step are available to the caller.
  * Phases 2-5 run layer by layer (layer l's threshold before layer l + 1's read, so a spike crosses every layer
- * in one step at delay 0).  This is exactly the convention of ../shared/conformance/snn/README.md.
+ * in one step at delay 0).  This is exactly the convention of tests/conformance/snn/README.md.
  *
  * Counts (for the energy report and the neuromorphic baseline): input spikes, spikes per layer, synaptic
  * operations (one per spike per target it reaches), neuron updates with and without input.

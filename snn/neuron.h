@@ -7,7 +7,7 @@
  * alpha = 1), "alif" (snn/alif.c: LIF with a threshold that rises by dv_th_V per spike and decays back with
  * tau_adapt_s).  Reset to v_reset or by subtracting the threshold; a refractory period in steps.  The synaptic
  * input of a step is a voltage jump (snn/synapse.h), added after the leak; the step's phases are those of
- * snn/network.h.  With v_rest = 0 the LIF is, bit for bit, the convention of ../shared/conformance/snn/README.md.
+ * snn/network.h.  With v_rest = 0 the LIF is, bit for bit, the convention of tests/conformance/snn/README.md.
  *
  * Contract: never prints; returns a cim_status where it can fail.
  */

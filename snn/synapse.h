@@ -3,7 +3,7 @@
  *
  * A synapse bank joins n_in sources to n_out targets through a weight matrix W (n_in x n_out, row j = source j,
  * volts: the jump a spike of source j gives target i's membrane, the convention of
- * ../shared/conformance/snn/README.md).  It is a small type table, like a device model: one entry per way of
+ * tests/conformance/snn/README.md).  It is a small type table, like a device model: one entry per way of
  * holding the weights --
  *   - "ideal"  (snn/synapse_ideal.c): W in memory, exact;
  *   - "xbar"   (snn/synapse_xbar.c): W mapped onto crossbar tiles (periph/tile.h) of the configured devices, cells,

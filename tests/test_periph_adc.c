@@ -391,6 +391,28 @@ Test(adc, energy_is_the_walden_fom_times_two_to_the_bits)
     cr_expect(fabs(adc_energy_J(&p) - 11.776e-12) < 1e-24, "46 fJ x 256 = 11.776 pJ");
 }
 
+Test(adc, a_cco_counts_through_a_window_longer_than_its_counts_and_spends_fom_per_step_reached)
+{
+    /* 8-bit cco at 300 ps per count: 256 counts take 76.8 ns.  Over HERMES's 127 ns window it keeps counting:
+     * 127 / 0.3 = 423.3 steps, 46 fJ each; a window shorter than 76.8 ns changes nothing.  Others ignore it. */
+    adc_params p = params("cco", 8);
+    cr_expect(fabs(adc_conversion_s(&p, 127e-9) - 127e-9) <= 1e-24);
+    cr_expect(fabs(adc_conversion_in_read_s(&p, 127e-9) - 127e-9) <= 1e-24);
+    cr_expect(fabs(adc_energy_read_J(&p, 127e-9) - 46e-15 * 127e-9 / 300e-12) <= 1e-12 * 46e-15 * 423.3);
+    cr_expect(fabs(adc_conversion_s(&p, 50e-9) - 256 * 300e-12) <= 1e-24);
+    cr_expect_eq(adc_energy_read_J(&p, 50e-9), adc_energy_J(&p));
+    const char *others[] = {"sar", "flash", "ramp", "integrating"};
+    for (size_t t = 0; t < 4; t++) {
+        adc_params q = params(others[t], 8);
+        cr_expect_eq(adc_conversion_s(&q, 1e-3), adc_latency_s(&q), "%s", others[t]);
+        cr_expect_eq(adc_conversion_in_read_s(&q, 1e-3), adc_latency_in_read_s(&q), "%s", others[t]);
+        cr_expect_eq(adc_energy_read_J(&q, 1e-3), adc_energy_J(&q), "%s", others[t]);
+    }
+    adc_params z = params("ideal", 8);
+    cr_expect_eq(adc_energy_read_J(&z, 1e-6), 0.0);
+    cr_expect_eq(adc_conversion_s(&z, 1e-6), 0.0);
+}
+
 Test(adc, latency_is_the_type_cycles_over_the_clock)
 {
     /* Clock periods per conversion, by hand: sar N, flash 1, ramp 2^N, integrating 2^(N+1), cco 2^N. */
