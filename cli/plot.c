@@ -128,18 +128,25 @@ static int run_gnuplot(figure *fg, const char *script, const char *data)
     return CIM_EIO;
 }
 
-/* A temporary data file for gnuplot, open for writing; path receives its name.  On failure the figure is
- * abandoned. */
-static FILE *open_data(figure *fg, char path[static 24])
+/* Opens the figure (figure_open) and a temporary data file for gnuplot, open for writing in *fp; data receives its
+ * name.  On failure nothing is left behind. */
+static int figure_begin(figure *fg, const char *path, int w, int h, char data[static 24], FILE **fp)
 {
-    strcpy(path, "/tmp/cimsim-plot-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0) {
+    int st = figure_open(fg, path, w, h);
+    if (st != CIM_OK)
+        return st;
+    strcpy(data, "/tmp/cimsim-plot-XXXXXX");
+    int fd = mkstemp(data);
+    if (fd < 0 || (*fp = fdopen(fd, "w")) == NULL) {
         cim_error(CIM_EIO, "cannot create a temporary file for the plot: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(data);
+        }
         afile_abort(&fg->out);
-        return NULL;
+        return CIM_EIO;
     }
-    return fdopen(fd, "w");
+    return CIM_OK;
 }
 
 /* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
@@ -193,12 +200,10 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, 900, 650);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, 900, 650, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     /* The unit's prefix from the data (µS or mS); a log axis when the curve spans more than two decades. */
     double lo = HUGE_VAL, hi = 0;
     for (size_t k = 0; k < n; k++)
@@ -221,12 +226,11 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
     snprintf(s0, sizeof s0, style, 0);
     snprintf(s1, sizeof s1, style, 1);
     snprintf(script, sizeof script,
-             "%s"
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'pulse number'\n"
              "set ylabel 'conductance at the read voltage%s%s%s%s'\n%s%sset grid\nset key below\n"
              "plot '%s' using %s pt 7 ps 0.5 lc rgb '#1f77b4' title 'potentiation', "
              "'' using %s pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
-             fg.head, title, log_g ? "" : " (", log_g ? "" : prefix, log_g ? "" : "S)",
+             title, log_g ? "" : " (", log_g ? "" : prefix, log_g ? "" : "S)",
              g_sd_S ? ", mean +- 1 sigma over cycles" : "", log_g ? "set logscale y\n" : "", axis, data, s0, s1);
     return run_gnuplot(&fg, script, data);
 }
@@ -236,12 +240,10 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, obs != NULL && obs->name != NULL && tr->obs != NULL ? 1600 : 900, 650);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, obs != NULL && obs->name != NULL && tr->obs != NULL ? 1600 : 900, 650, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     int two = obs != NULL && obs->name != NULL && tr->obs != NULL;
     double scale = 1.0;
     const char *unit = two ? cli_display_unit(obs->unit, &scale) : "";
@@ -257,9 +259,9 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
     char script[4096];
     size_t m = 0;
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "%sset xlabel 'voltage (V)'\n"
+                          "set xlabel 'voltage (V)'\n"
                           "set grid\nunset key\nset offsets 0, 0, graph 0.04, graph 0.04\nset palette rgb 33,13,10\nset cblabel 'time (%ss)'\n",
-                          fg.head, t_prefix);
+                          t_prefix);
     if (two) /* the observable's loop on the left, as papers show the P-V loop beside the switching current */
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set multiplot layout 1,2 title \"%s\" noenhanced font ',11'\n"
@@ -299,12 +301,10 @@ int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slop
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, 900, 650);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, 900, 650, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     for (size_t k = first; k < tr->n; k++) {
         double dt = tr->t_s[k] - t_start_s, r = tr->v_V[k] / tr->i_A[k];
         if (dt > 0 && r > 0 && isfinite(r)) /* a log-log axis shows positive values only */
@@ -321,13 +321,12 @@ int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slop
                  "title sprintf('fit over %s .. %s: slope %%.4f', %.17g)",
                  dt_lo_s, dt_hi_s, ln_r1_ohm, slope, cli_si(lo_s, dt_lo_s, "s"), cli_si(hi_s, dt_hi_s, "s"), slope);
     snprintf(script, sizeof script,
-             "%s"
              "set title \"%s\" noenhanced font ',10'\n"
              "set logscale xy\nset format x '10^{%%L}'\nset format y '%%.0s %%cΩ'\nset mytics 10\n"
              "set xlabel 'time since the read hold began, t - t_0 (s)'\nset ylabel 'resistance R = v / i'\n"
              "set grid xtics ytics mytics\nset key top left\nset samples 400\n"
              "plot '%s' using 1:2 every %zu with points pt 6 ps 1 lc rgb '#1f77b4' title 'R(t), simulated'%s\n",
-             fg.head, title, data, every, fit);
+             title, data, every, fit);
     return run_gnuplot(&fg, script, data);
 }
 
@@ -335,12 +334,10 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, 1400, 1000);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, 1400, 1000, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     /* Conductances in the prefix of g_max (µS for the IBM model); G(t) on a log axis when the targets span more
      * than two decades. */
     const char *gp;
@@ -369,7 +366,6 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
     for (size_t k = 0; k < r->n_targets; k++) /* the legend: one word per target */
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.4g", k ? " " : "", r->g_t_S[k] * gs);
     snprintf(script, sizeof script,
-             "%s"
              "set multiplot layout 2,2 title \"%s\" noenhanced font ',11'\n"
              "set grid\nset key top left\nset xlabel 'target conductance G_T (%sS)'\n"
              "set title 'programming noise' noenhanced\nset ylabel 'sigma of G_P (%sS)'\n"
@@ -390,7 +386,7 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              "plot for [k=2:%d] '' index k using 1:($4-$5):($4+$5) with filledcurves fs transparent solid 0.2 "
              "lc k-1 notitle, for [k=2:%d] '' index k using 1:4 with linespoints pt 7 lc k-1 title word(targets, k-1)\n"
              "unset multiplot\n",
-             fg.head, title, gp, gp, data, gp, gp, log_g ? "set logscale y" : "set yrange [0:*]", names, last, last, last,
+             title, gp, gp, data, gp, gp, log_g ? "set logscale y" : "set yrange [0:*]", names, last, last, last,
              last, last);
     return run_gnuplot(&fg, script, data);
 }
@@ -400,12 +396,10 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, (window != NULL) + (i_pos != NULL) > 1 ? 1300 : 800, 600);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, (window != NULL) + (i_pos != NULL) > 1 ? 1300 : 800, 600, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     int has_obs = window != NULL, has_read = i_pos != NULL;
     for (size_t k = 0; k < n; k++)
         fprintf(fp, "%.9g %.9g %.9g %.9g\n", cycles[k], has_obs ? window[k] * obs_scale : 0.0,
@@ -415,10 +409,9 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
     size_t m = 0;
     int panels = has_obs + has_read;
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "%s"
                           "set multiplot layout 1,%d title \"%s\" noenhanced font ',10'\n"
                           "set logscale x\nset format x '10^{%%L}'\nset xlabel 'switching cycles'\nset grid\n",
-                          fg.head, panels, title);
+                          panels, title);
     if (has_obs)
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set ylabel '%s' noenhanced\nset yrange [0:*]\n"
@@ -440,12 +433,10 @@ int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, cons
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, 700, 600);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, 700, 600, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     /* gnuplot's "matrix" format: one line per row, row 0 at the top (set yrange reverse). */
     double lo = HUGE_VAL, hi = 0;
     for (size_t i = 0; i < rows; i++)
@@ -462,12 +453,11 @@ int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, cons
     if (log_unit != NULL && hi > 0)
         log_tics(cb, sizeof cb, "cb", lo, hi, log_unit);
     snprintf(script, sizeof script,
-             "%s"
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'column j (bit line; sense at the bottom)'\n"
              "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n%s%s"
              "set xrange [-0.5:%zu-0.5]\nset yrange [%zu-0.5:-0.5]\nset palette rgbformulae 33,13,10\n"
              "set tics out\nplot '%s' matrix with image notitle\n",
-             fg.head, title, z_label, log_unit ? "set logscale cb\n" : "", cb, cols, rows, data);
+             title, z_label, log_unit ? "set logscale cb\n" : "", cb, cols, rows, data);
     return run_gnuplot(&fg, script, data);
 }
 
@@ -477,12 +467,10 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
     static const char *const colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
     figure fg;
     char data[24];
-    int st = figure_open(&fg, png_path, 800, 600);
+    FILE *fp;
+    int st = figure_begin(&fg, png_path, 800, 600, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     /* columns: n, then margin and closed form (or -1: none) of each series, in % */
     for (size_t k = 0; k < count; k++) {
         fprintf(fp, "%zu", n[k]);
@@ -494,12 +482,11 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
     char script[8192];
     size_t m = 0;
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "%s"
                           "set title \"%s\" noenhanced font ',10'\nset logscale x 2\nset grid\n"
                           "set xlabel 'array side n (n x n, worst-case cell)'\nset ylabel 'read margin (I_{LRS} - I_{HRS}) / I_{LRS} (%%)'\n"
                           "set yrange [0:105]\nset key below\n"
                           "plot %.9g with lines dt 3 lc rgb '#555555' title 'usable minimum (sneak.margin\\_min)'",
-                          fg.head, title, 100 * margin_min);
+                          title, 100 * margin_min);
     for (size_t s = 0; s < n_series && s < 4; s++) {
         m += (size_t)snprintf(script + m, sizeof script - m,
                               ", '%s' using 1:%zu with linespoints pt 7 ps 0.8 lc rgb '%s' title '%s'", data, 2 + 2 * s,
@@ -518,23 +505,20 @@ int plot_bars(const char *const *names, const double *a, const double *b, size_t
 {
     figure fg;
     char data[24];
-    int st = figure_open(&fg, path, 900, 560);
+    FILE *fp;
+    int st = figure_begin(&fg, path, 900, 560, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     for (size_t k = 0; k < n; k++)
         fprintf(fp, "\"%s\" %.9g %.9g\n", names[k], a[k], b[k]);
     fclose(fp);
     char script[4096];
     snprintf(script, sizeof script,
-             "%s"
              "set title \"%s\" noenhanced font ',10'\nset style data histograms\n"
              "set style histogram clustered gap 1\nset style fill solid 0.85 border -1\nset boxwidth 0.9\n"
              "set grid ytics\nset yrange [0:*]\nset ylabel \"%s\" noenhanced\nset xtics noenhanced\nset key top left\n"
              "plot '%s' using 2:xtic(1) lc rgb '#1f77b4' title \"%s\", '' using 3 lc rgb '#d62728' title \"%s\"\n",
-             fg.head, title, y_label, data, label_a, label_b);
+             title, y_label, data, label_a, label_b);
     return run_gnuplot(&fg, script, data);
 }
 
@@ -557,12 +541,10 @@ int plot_stacked(const char *const *bars, size_t n_bars, const char *const *part
     double y_floor = isfinite(smallest) ? pow(10, floor(log10(smallest)) - 1) : 1e-3;
     figure fg;
     char data[24];
-    int st = figure_open(&fg, path, 900, 600);
+    FILE *fp;
+    int st = figure_begin(&fg, path, 900, 600, data, &fp);
     if (st != CIM_OK)
         return st;
-    FILE *fp = open_data(&fg, data);
-    if (fp == NULL)
-        return CIM_EIO;
     /* one data block per part: for each bar with that part, x, the sum below and the sum with it */
     for (size_t p = 0; p < n_parts; p++) {
         fprintf(fp, "# %s\n", parts[p]);
@@ -583,11 +565,10 @@ int plot_stacked(const char *const *bars, size_t n_bars, const char *const *part
     fclose(fp);
     char script[8192];
     size_t m = (size_t)snprintf(script, sizeof script,
-                                "%s"
                                 "set title \"%s\" noenhanced font ',10'\nset style fill solid 0.85 border -1\n"
                                 "set grid ytics\nset logscale y\nset yrange [%.3g:*]\nset xrange [-0.6:%zu.6]\n"
                                 "set ylabel \"%s\" noenhanced\nset key outside right noenhanced\nset xtics (",
-                                fg.head, title, y_floor, n_bars - 1, y_label);
+                                title, y_floor, n_bars - 1, y_label);
     for (size_t b = 0; b < n_bars; b++)
         m += (size_t)snprintf(script + m, sizeof script - m, "%s\"%s\" %zu", b ? ", " : "", bars[b], b);
     m += (size_t)snprintf(script + m, sizeof script - m, ")\nplot ");
