@@ -107,7 +107,7 @@ static const param_spec encode_spec[] = {
                  "poisson: rate of a feature x = 1; x rate_max_Hz dt_s must not exceed 1 (1000 Hz at dt = 1 ms is one "
                  "spike per step, the regular code's top rate, as the reference Bernoulli code p = x [digits "
                  "reference])"),
-    PARAM_REAL_F(encode_params, phase, 0, 0.999999999, 0.5, "1",
+    PARAM_REAL_F(encode_params, phase, 0, 0.999, 0.5, "1",
                  "regular: the accumulator's start, so a channel fires floor(phase + t x) times in t steps (0.5: "
                  "rounding to nearest, the reference code [digits reference])"),
     PARAM_END,

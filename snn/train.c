@@ -28,7 +28,7 @@ static const param_spec train_spec[] = {
                    "the network trained: softmax (multinomial logistic regression, the model the data's reference "
                    "SNN was converted from [digits reference]) or mlp (one hidden ReLU layer)"),
     PARAM_REAL_F(train_params, C, 1e-12, 1e12, 1.0, "1",
-                 "softmax: inverse L2 strength, objective sum of log-losses + ||W||^2 / (2 C), bias not penalised "
+                 "softmax: inverse L2 strength, objective sum of log-losses + (sum of W^2) / (2 C), bias not penalised "
                  "(LogisticRegression's default C = 1 [scikit-learn])"),
     PARAM_REAL_F(train_params, tol, 1e-15, 1, 1e-6, "1",
                  "softmax: BFGS stops when the gradient of the objective / n has this Euclidean norm (convention: "
@@ -44,10 +44,10 @@ static const param_spec train_spec[] = {
     PARAM_REAL_F(train_params, lr, 1e-12, 10, 1e-3, "1",
                  "mlp: Adam's step size (alpha = 0.001 [Kingma2015]; MLPClassifier's learning_rate_init [scikit-learn])"),
     PARAM_REAL_F(train_params, l2, 0, 1e6, 1e-4, "1",
-                 "mlp: L2 strength, per batch B the penalty l2 ||W||^2 / (2 |B|) (MLPClassifier's alpha = 1e-4 "
+                 "mlp: L2 strength, per batch of m samples the penalty l2 (sum of W^2) / (2 m) (MLPClassifier's alpha = 1e-4 "
                  "[scikit-learn])"),
     PARAM_REAL_F(train_params, beta1, 0, 0.999999, 0.9, "1", "mlp: Adam's first-moment decay [Kingma2015]"),
-    PARAM_REAL_F(train_params, beta2, 0, 0.99999999, 0.999, "1", "mlp: Adam's second-moment decay [Kingma2015]"),
+    PARAM_REAL_F(train_params, beta2, 0, 0.999999, 0.999, "1", "mlp: Adam's second-moment decay [Kingma2015]"),
     PARAM_REAL_F(train_params, eps, 1e-300, 1, 1e-8, "1", "mlp: Adam's denominator floor epsilon [Kingma2015]"),
     PARAM_END,
 };
