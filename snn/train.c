@@ -318,8 +318,6 @@ static int fit_softmax(const train_params *p, const dataset *s, ann *out, train_
         return cim_error(CIM_ESIM, "train: BFGS stopped after %lld iterations with gradient norm %g > tol (%g): %s", it,
                          gnorm, p->tol, gsl_strerror(gs));
     }
-    if (rep && !converged && gs != GSL_SUCCESS)
-        rep->converged = 1;
     return CIM_OK;
 }
 

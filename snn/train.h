@@ -111,13 +111,15 @@ typedef struct train_report {
     long long iterations;  /* BFGS iterations (softmax) or Adam steps (mlp) */
     double objective;      /* softmax: F / n at the end; mlp: mean log-loss of the last epoch's batches */
     double grad_norm;      /* softmax: |grad(F / n)|_2 at the end; mlp: 0 */
-    int converged;         /* softmax: 1 if the gradient test passed before max_iter; mlp: 1 */
+    int converged;         /* softmax: 1 if the gradient test passed (0: max_iter reached, or the line search found
+                            * no lower point within 100 tol of the test -- accepted, at the optimum to rounding);
+                            * mlp: 1 */
 } train_report;
 
 /* Trains p->model on s (classes s->n_classes) into *out (allocated here; ann_free it).  seed and stream name the
  * random streams (mlp).  CIM_EINVAL for an empty set or a label outside 0 .. n_classes - 1, CIM_ECONFIG for
- * parameters out of range (the group's check), CIM_ESIM if the minimiser fails before converging (the message
- * says where).  rep may be NULL. */
+ * parameters out of range (the group's check), CIM_ESIM if the line search stalls with the gradient norm
+ * above 100 tol (the message gives it).  rep may be NULL. */
 int train_fit(const train_params *p, const dataset *s, uint64_t seed, const char *stream, ann *out,
               train_report *rep);
 

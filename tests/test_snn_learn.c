@@ -464,6 +464,7 @@ Test(train, network_directory_round_trips_and_refuses_bad_files)
         cr_expect_eq(memcmp(a.W[l], b.W[l], a.size[l] * a.size[l + 1] * sizeof(double)), 0);
         cr_expect_eq(memcmp(a.b[l], b.b[l], a.size[l + 1] * sizeof(double)), 0);
     }
+    ann_free(&b);
     snprintf(path, sizeof path, "%s/params.json", sub);
     json_t *root = json_load_file(path, 0, NULL);
     cr_assert_not_null(root);
