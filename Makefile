@@ -19,13 +19,14 @@ CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
 # What the build, the tests and the references need.  Later issues append to this list.
-# (binutils: readelf, with which `make test` checks the shared object's SONAME.)
+# (binutils: readelf, with which `make test` checks the shared object's SONAME; zlib1g-dev: snn/digits.c reads
+# the gzip-compressed data set data/digits.csv.gz.)
 DEBIAN_PKGS := pkg-config libgsl-dev libconfig-dev libcriterion-dev libopenblas-dev libjansson-dev \
-               libsuitesparse-dev ngspice gnuplot-nox binutils
+               libsuitesparse-dev ngspice gnuplot-nox binutils zlib1g-dev
 
 # Fixed flags live here, not in CFLAGS, so `make CFLAGS=...` (as `check` does) keeps them.
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
-PKGS := gsl libconfig jansson
+PKGS := gsl libconfig jansson zlib
 
 # Lazy, evaluated once: on a fresh machine pkg-config only exists after `deps` has run.
 # CHOLMOD (SuiteSparse 5, the direct reference solve of crossbar/circuit.c) ships no .pc file.

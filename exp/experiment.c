@@ -30,6 +30,9 @@
 #include "periph/dac.h"
 #include "periph/adc.h"
 #include "periph/sense.h"
+#include "snn/convert.h"
+#include "snn/encode.h"
+#include "snn/train.h"
 
 #include <errno.h>
 #include <math.h>
@@ -325,7 +328,7 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-const param_group *const library_groups[] = {NULL};
+const param_group *const library_groups[] = {&train_group, &convert_group, &encode_group, NULL};
 
 const experiment *experiment_find(const char *name)
 {
