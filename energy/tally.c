@@ -51,6 +51,19 @@ void energy_tally_merge(energy_tally *dst, const energy_tally *src)
     }
 }
 
+void energy_tally_move(energy_tally *dst, energy_tally *src, int cat)
+{
+    if (cat < 0 || cat >= ENERGY_N_CATEGORIES)
+        return;
+    energy_tally one = {0};
+    one.J[cat] = src->J[cat];
+    one.c[cat] = src->c[cat];
+    one.n[cat] = src->n[cat];
+    energy_tally_merge(dst, &one);
+    src->J[cat] = src->c[cat] = 0;
+    src->n[cat] = 0;
+}
+
 double energy_tally_J(const energy_tally *t, int cat)
 {
     return cat < 0 || cat >= ENERGY_N_CATEGORIES ? 0.0 : t->J[cat] + t->c[cat];

@@ -57,6 +57,9 @@ void energy_tally_zero(energy_tally *t);
 void energy_tally_add(energy_tally *t, int cat, double e_J, uint64_t n_events);
 /* dst += src, category by category. */
 void energy_tally_merge(energy_tally *dst, const energy_tally *src);
+/* Moves category cat of src (joules, compensation and events) into dst and leaves it empty in src: how a parent
+ * keeps one-time costs (programming) apart from a run's (cat out of range: nothing). */
+void energy_tally_move(energy_tally *dst, energy_tally *src, int cat);
 /* The joules of one category. */
 double energy_tally_J(const energy_tally *t, int cat);
 /* The events of one category. */

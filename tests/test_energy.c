@@ -448,3 +448,22 @@ Test(energy, tech_and_baseline_are_documented_groups)
     cr_expect(strstr(md, "### `baseline`") != NULL && strstr(md, "`baseline.e_sop_J`") != NULL);
     free(md);
 }
+
+Test(energy, moving_a_category_keeps_every_joule_and_event)
+{
+    energy_tally a = {0}, b = {0};
+    energy_tally_add(&a, ENERGY_WRITE, 3e-12, 3);
+    energy_tally_add(&a, ENERGY_WRITE, 1e-30, 1); /* below the sum's rounding: kept by the compensation */
+    energy_tally_add(&a, ENERGY_READ, 2e-12, 2);
+    energy_tally_add(&b, ENERGY_WRITE, 1e-12, 1);
+    double total = energy_tally_total_J(&a) + energy_tally_total_J(&b);
+    energy_tally_move(&b, &a, ENERGY_WRITE);
+    cr_expect_eq(energy_tally_J(&a, ENERGY_WRITE), 0.0);
+    cr_expect_eq(energy_tally_n(&a, ENERGY_WRITE), 0);
+    cr_expect_eq(energy_tally_J(&a, ENERGY_READ), 2e-12);
+    cr_expect_eq(energy_tally_n(&b, ENERGY_WRITE), 5);
+    cr_expect(fabs(energy_tally_J(&b, ENERGY_WRITE) - 4e-12) <= 1e-27);
+    cr_expect(fabs(energy_tally_total_J(&a) + energy_tally_total_J(&b) - total) <= 1e-27);
+    energy_tally_move(&b, &a, ENERGY_N_CATEGORIES); /* out of range: nothing */
+    cr_expect_eq(energy_tally_n(&b, ENERGY_WRITE), 5);
+}
