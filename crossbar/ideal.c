@@ -43,6 +43,59 @@ static void mvm_cols(const double *g_S, size_t rows, size_t cols, size_t j0, siz
     }
 }
 
+/* Blocks of crossbar_ideal_rows: the same products and tree as mvm_cols's 8-row blocks (see ideal.h). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void rows_block(const double *g_S, size_t cols, size_t i0, const double *v8, double *restrict out)
+{
+    const double *restrict g0 = g_S + i0 * cols, *restrict g1 = g0 + cols;
+    const double *restrict g2 = g1 + cols, *restrict g3 = g2 + cols;
+    const double *restrict g4 = g3 + cols, *restrict g5 = g4 + cols;
+    const double *restrict g6 = g5 + cols, *restrict g7 = g6 + cols;
+    const double v0 = v8[0], v1 = v8[1], v2 = v8[2], v3 = v8[3], v4 = v8[4], v5 = v8[5], v6 = v8[6], v7 = v8[7];
+    for (size_t j = 0; j < cols; j++)
+        out[j] += ((g0[j] * v0 + g1[j] * v1) + (g2[j] * v2 + g3[j] * v3)) +
+                  ((g4[j] * v4 + g5[j] * v5) + (g6[j] * v6 + g7[j] * v7));
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void rows_one(const double *restrict g, size_t cols, double v, double *restrict out)
+{
+    for (size_t j = 0; j < cols; j++)
+        out[j] += g[j] * v;
+}
+
+void crossbar_ideal_rows(const double *g_S, size_t rows, size_t cols, const size_t *idx, size_t n, double v_V,
+                         double *i_A)
+{
+    memset(i_A, 0, cols * sizeof *i_A);
+    const size_t blocked = rows / 8 * 8; /* rows below this are added by mvm_cols in 8-row blocks */
+    size_t k = 0;
+    while (k < n) {
+        size_t r = idx[k];
+        if (r >= blocked) { /* the tail: one row at a time, as mvm_cols */
+            rows_one(g_S + r * cols, cols, v_V, i_A);
+            k++;
+            continue;
+        }
+        size_t b0 = r / 8 * 8, m = k;
+        while (m < n && idx[m] < b0 + 8)
+            m++;
+        if (m - k == 1) /* its block's tree is this one product plus zeros */
+            rows_one(g_S + r * cols, cols, v_V, i_A);
+        else {
+            double v8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (size_t q = k; q < m; q++)
+                v8[idx[q] - b0] = v_V;
+            rows_block(g_S, cols, b0, v8, i_A);
+        }
+        k = m;
+    }
+}
+
 /* Below this many cells one thread is faster.  Measured on the 2-core machine (bench_threads_load, shared
  * with other users): two threads lost at every size from 256 x 256 to 768 x 768 (0.35-0.95x of one thread;
  * the product streams G from cache, and two cores share that bandwidth) and break even from 1024 x 1024
