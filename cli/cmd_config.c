@@ -93,7 +93,7 @@ static void docs(strbuf *out)
         if (dup)
             continue;
         param_doc_group(library_groups[k], out);
-        strbuf_puts(out, "Read by the experiments: none yet (the library's energy report reads it).\n\n");
+        strbuf_puts(out, "Read by the experiments: none yet (the library reads it; an experiment will).\n\n");
     }
 }
 

@@ -77,9 +77,9 @@ typedef struct experiment {
 extern const experiment *const experiments[];
 /* Names of every experiment, NULL-terminated: the choices of the key `experiment`. */
 extern const char *const experiment_names[];
-/* Groups the library declares that no experiment reads yet (the technology figures and baselines of energy/,
- * until `cimsim energy` reads them), NULL-terminated: `cimsim config --docs` documents them after the experiments'
- * groups.  A group moves out of this list when an experiment's table lists it. */
+/* Groups the library declares that no experiment reads yet (the crossbar synapses and STDP of snn/, until the
+ * spiking-network experiment reads them), NULL-terminated: `cimsim config --docs` documents them after the
+ * experiments' groups.  A group moves out of this list when an experiment's table lists it. */
 extern const param_group *const library_groups[];
 
 /* The experiment called name, or NULL. */
