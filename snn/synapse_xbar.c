@@ -245,25 +245,18 @@ static void xbar_destroy(snn_synapse *s)
     s->impl = NULL;
 }
 
-const snn_synapse_type snn_synapse_xbar_type = {
-    .name = "xbar",
-    .what = "weights on crossbar tiles, read by binary row pulses per spike",
-    .events = xbar_events,
-    .dense = xbar_dense,
-    .learn = NULL,
-    .weights = xbar_weights,
-    .destroy = xbar_destroy,
-};
+/* The two tables differ only in learn: NULL for a bank that does not learn (snn/synapse.h). */
+#define XBAR_TYPE(learn_fn, what_text)                                                                             \
+    {                                                                                                              \
+        .name = "xbar", .what = what_text, .events = xbar_events, .dense = xbar_dense, .learn = learn_fn,          \
+        .weights = xbar_weights, .destroy = xbar_destroy                                                           \
+    }
 
-static const snn_synapse_type xbar_learning_type = {
-    .name = "xbar",
-    .what = "weights on crossbar tiles, read by binary row pulses per spike, learning by STDP as programming pulses",
-    .events = xbar_events,
-    .dense = xbar_dense,
-    .learn = xbar_learn,
-    .weights = xbar_weights,
-    .destroy = xbar_destroy,
-};
+const snn_synapse_type snn_synapse_xbar_type = XBAR_TYPE(NULL, "weights on crossbar tiles, read by binary row pulses "
+                                                               "per spike");
+static const snn_synapse_type xbar_learning_type =
+    XBAR_TYPE(xbar_learn, "weights on crossbar tiles, read by binary row pulses per spike, learning by STDP as "
+                          "programming pulses");
 
 int snn_synapse_xbar_new(snn_synapse *out, size_t n_in, size_t n_out, const double *w, const snn_xbar_config *cf)
 {

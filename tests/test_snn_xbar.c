@@ -27,6 +27,7 @@
 #include "snn/stdp.h"
 #include "snn/synapse_xbar.h"
 #include "tests/devbind.h"
+#include "tests/tilefix.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
@@ -36,14 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int type_index(const char *const *names, const char *name)
-{
-    for (int k = 0; names[k] != NULL; k++)
-        if (strcmp(names[k], name) == 0)
-            return k;
-    cr_assert_fail("no type %s", name);
-    return -1;
-}
+#define type_index tilefix_type
 
 /* Row sets exercising the 8-row blocks of the dense kernel: none, one, two in one block, a full block, one per
  * block, the tail, and random subsets. */
@@ -242,11 +236,7 @@ Test(events, rows_out_of_order_or_range_are_refused)
 #define TR 27 /* tile rows */
 #define TC 5  /* outputs */
 
-typedef struct fixture {
-    mapping m;
-    double *w, *g;
-    size_t phys;
-} fixture;
+typedef tilefix fixture;
 
 static void fixture_make(fixture *f, int scheme, long long weight_bits, long long bits_per_cell, unsigned long seed)
 {
@@ -255,51 +245,26 @@ static void fixture_make(fixture *f, int scheme, long long weight_bits, long lon
     p.scheme = scheme;
     p.weight_bits = weight_bits;
     p.bits_per_cell = bits_per_cell;
-    f->w = util_random_vec(TR * TC, -1, 1, seed);
-    cr_assert_eq(mapping_plan(&f->m, &p, f->w, TR, TC), CIM_OK, "%s", cim_errmsg());
-    f->phys = mapping_phys_cols(&f->m, TC);
-    f->g = malloc(TR * f->phys * sizeof *f->g);
-    mapping_encode_block(&f->m, f->w, 0, TR, 0, TC, f->g);
-}
-
-static void fixture_free(fixture *f)
-{
-    mapping_destroy(&f->m);
-    free(f->w);
-    free(f->g);
+    tilefix_make(f, TR, TC, &p, seed);
 }
 
 /* A tile of the fixture: a 1-bit bit-serial DAC, ideal sense and ADC unless asked. */
 static tile_spec spec_of(const fixture *f, int wires)
 {
-    tile_spec s;
-    memset(&s, 0, sizeof s);
-    s.array = xbar_spec_default(TR, f->phys);
+    tile_spec s = tilefix_spec(f);
     if (wires) {
         s.array.wires = (circuit_wires){1.0, 1.0, 5.0, 5.0};
         s.array.opts.rtol = 1e-12;
         s.array.reuse = 1;
     }
-    s.m = &f->m;
-    s.nc = TC;
-    s.dac = dac_params_default();
     s.dac.type = type_index(dac_type_names, "bit_serial");
     s.dac.bits = 1;
-    s.sense = sense_params_default();
-    s.adc = adc_params_default();
-    s.e_shift_add_J = 0.021e-12;
     s.seed = 11;
-    s.name = "tile0";
     return s;
 }
 
-static tile *make_tile(const tile_spec *s, const double *g)
-{
-    tile *t;
-    cr_assert_eq(tile_new(&t, s), CIM_OK, "%s", cim_errmsg());
-    cr_assert_eq(xbar_set_conductances(tile_xbar(t), g), CIM_OK, "%s", cim_errmsg());
-    return t;
-}
+#define make_tile tilefix_tile
+#define fixture_free tilefix_free
 
 Test(tile_events, an_event_read_is_tile_mvm_of_the_indicator_with_a_1bit_dac_bit_for_bit)
 {
@@ -787,6 +752,11 @@ static double nominal_eps(const devbind *d, const bank_cfg *b, double v)
     return fabs(g1 - g0) / (b->mapping.g_max_S - b->mapping.g_min_S);
 }
 
+/* The weights of the STDP banks (4 sources x 3 targets, volts) and the device array of their one tile. */
+static const double w12[12] = {0.3, -0.2, 0.1, 0.05, 0.4, -0.4, -0.1, 0.2, 0.25, 0.0, -0.3, 0.15};
+
+static array *tile0_array(snn_synapse *s) { return xbar_array(tile_xbar(tiled_tile(snn_synapse_xbar_tiles(s), 0))); }
+
 /* One pairing on synapse (pre 2, post 1): causal (pre at step 0, post at step 1) or anti-causal. */
 static void pairing(snn_synapse *s, int causal, uint64_t t0)
 {
@@ -803,7 +773,6 @@ static void pairing(snn_synapse *s, int causal, uint64_t t0)
 Test(stdp, a_causal_pairing_potentiates_and_an_anticausal_one_depresses_through_the_device)
 {
     const size_t n_in = 4, n_out = 3;
-    double w[12] = {0.3, -0.2, 0.1, 0.05, 0.4, -0.4, -0.1, 0.2, 0.25, 0.0, -0.3, 0.15};
     for (int causal = 1; causal >= 0; causal--) {
         bank_cfg b;
         devbind d;
@@ -815,13 +784,12 @@ Test(stdp, a_causal_pairing_potentiates_and_an_anticausal_one_depresses_through_
         double decay = causal ? exp(-dt / b.stdp.tau_plus_s) : exp(-dt / b.stdp.tau_minus_s);
         b.stdp.a_plus = b.stdp.a_minus = 3.5 * eps / decay;
         snn_synapse s;
-        cr_assert_eq(snn_synapse_xbar_new(&s, n_in, n_out, w, &b.c), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(snn_synapse_xbar_new(&s, n_in, n_out, w12, &b.c), CIM_OK, "%s", cim_errmsg());
         cr_assert_not_null(s.type->learn);
         const snn_xbar_stats *st = snn_synapse_xbar_stats(&s);
         cr_assert_float_eq(causal ? st->eps_plus : st->eps_minus, eps, 1e-12 * eps, "the bank's nominal step");
         /* synapse (2, 1): tile 0, row 2, G+ at column 2 (differential, one slice), G- at 3 */
-        xbar *xb = tile_xbar(tiled_tile(snn_synapse_xbar_tiles(&s), 0));
-        array *a = xbar_array(xb);
+        array *a = tile0_array(&s);
         size_t cp = 2 * a->cols + 2, cm = cp + 1;
         double x0[DEVICE_MAX_STATE], gp0 = array_g_cell(a, cp), gm0 = array_g_cell(a, cm);
         memcpy(x0, array_x(a, cp), a->n_state * sizeof *x0);
@@ -861,10 +829,9 @@ Test(stdp, raise_pair_depresses_by_raising_g_minus)
     device_bank(&b, &d, STDP_RAISE_PAIR);
     double eps = nominal_eps(&d, &b, b.program.v_raise_V);
     b.stdp.a_minus = 2.5 * eps / exp(-b.c.dt_s / b.stdp.tau_minus_s);
-    double w[12] = {0.3, -0.2, 0.1, 0.05, 0.4, -0.4, -0.1, 0.2, 0.25, 0.0, -0.3, 0.15};
     snn_synapse s;
-    cr_assert_eq(snn_synapse_xbar_new(&s, 4, 3, w, &b.c), CIM_OK, "%s", cim_errmsg());
-    array *a = xbar_array(tile_xbar(tiled_tile(snn_synapse_xbar_tiles(&s), 0)));
+    cr_assert_eq(snn_synapse_xbar_new(&s, 4, 3, w12, &b.c), CIM_OK, "%s", cim_errmsg());
+    array *a = tile0_array(&s);
     size_t cp = 2 * a->cols + 2, cm = cp + 1;
     double gp0 = array_g_cell(a, cp), gm0 = array_g_cell(a, cm), x0[DEVICE_MAX_STATE];
     memcpy(x0, array_x(a, cm), a->n_state * sizeof *x0);
@@ -889,10 +856,9 @@ Test(stdp, equal_potentiating_and_depressing_events_do_not_cancel_on_a_nonlinear
     const double dt = b.c.dt_s;
     b.stdp.a_plus = 1.5 * eps_p / exp(-dt / b.stdp.tau_plus_s);
     b.stdp.a_minus = 1.5 * eps_m / exp(-dt / b.stdp.tau_minus_s);
-    double w[12] = {0.3, -0.2, 0.1, 0.05, 0.4, -0.4, -0.1, 0.2, 0.25, 0.0, -0.3, 0.15};
     snn_synapse s;
-    cr_assert_eq(snn_synapse_xbar_new(&s, 4, 3, w, &b.c), CIM_OK, "%s", cim_errmsg());
-    array *a = xbar_array(tile_xbar(tiled_tile(snn_synapse_xbar_tiles(&s), 0)));
+    cr_assert_eq(snn_synapse_xbar_new(&s, 4, 3, w12, &b.c), CIM_OK, "%s", cim_errmsg());
+    array *a = tile0_array(&s);
     size_t cp = 2 * a->cols + 2;
     double g0 = array_g_cell(a, cp);
     const int n = 20;
