@@ -43,6 +43,81 @@ static void mvm_cols(const double *g_S, size_t rows, size_t cols, size_t j0, siz
     }
 }
 
+/* crossbar_ideal_rows.  mvm_cols adds each 8-row block as the tree ((p01 + p23) + (p45 + p67)), p_ab = g_a v_a + g_b v_b;
+ * with only some rows driven the other products are zeros, and adding a zero changes no bits.  So a block with one
+ * driven row adds its one product, a block with two adds their sum (whatever their slots, the tree reduces to
+ * a + b), and a block with more adds mvm_cols's tree with the undriven slots reading a row of zeros (cheap loads
+ * from cache instead of the array's rows; 0 v and g 0 are both zero). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void rows_one(const double *restrict g, size_t n, double v, double *restrict out)
+{
+    for (size_t j = 0; j < n; j++)
+        out[j] += g[j] * v;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void rows_two(const double *restrict ga, const double *restrict gb, size_t n, double v, double *restrict out)
+{
+    for (size_t j = 0; j < n; j++)
+        out[j] += ga[j] * v + gb[j] * v;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void rows_eight(const double *const *g8, size_t n, double v, double *restrict out)
+{
+    const double *restrict g0 = g8[0], *restrict g1 = g8[1], *restrict g2 = g8[2], *restrict g3 = g8[3];
+    const double *restrict g4 = g8[4], *restrict g5 = g8[5], *restrict g6 = g8[6], *restrict g7 = g8[7];
+    for (size_t j = 0; j < n; j++)
+        out[j] += ((g0[j] * v + g1[j] * v) + (g2[j] * v + g3[j] * v)) +
+                  ((g4[j] * v + g5[j] * v) + (g6[j] * v + g7[j] * v));
+}
+
+/* The block of rows [i0, i0 + 8) with three or more driven slots (mask), the others reading zeros. */
+static void rows_block(const double *g_S, size_t cols, size_t i0, unsigned mask, double v, double *out)
+{
+    enum { CHUNK = 512 };
+    static const double zeros[CHUNK];
+    for (size_t j0 = 0; j0 < cols; j0 += CHUNK) {
+        const double *g8[8];
+        for (size_t s = 0; s < 8; s++)
+            g8[s] = (mask >> s) & 1u ? g_S + (i0 + s) * cols + j0 : zeros;
+        rows_eight(g8, cols - j0 < CHUNK ? cols - j0 : CHUNK, v, out + j0);
+    }
+}
+
+void crossbar_ideal_rows(const double *g_S, size_t rows, size_t cols, const size_t *idx, size_t n, double v_V,
+                         double *i_A)
+{
+    memset(i_A, 0, cols * sizeof *i_A);
+    const size_t blocked = rows / 8 * 8; /* rows below this are added by mvm_cols in 8-row blocks */
+    size_t k = 0;
+    while (k < n) {
+        size_t r = idx[k];
+        if (r >= blocked) { /* the tail: one row at a time, as mvm_cols */
+            rows_one(g_S + r * cols, cols, v_V, i_A);
+            k++;
+            continue;
+        }
+        size_t b0 = r / 8 * 8, m = k;
+        unsigned mask = 0;
+        while (m < n && idx[m] < b0 + 8)
+            mask |= 1u << (idx[m++] - b0);
+        if (m - k == 1) /* its block's tree is this one product */
+            rows_one(g_S + r * cols, cols, v_V, i_A);
+        else if (m - k == 2) /* ... or these two products' sum */
+            rows_two(g_S + r * cols, g_S + idx[k + 1] * cols, cols, v_V, i_A);
+        else
+            rows_block(g_S, cols, b0, mask, v_V, i_A);
+        k = m;
+    }
+}
+
 /* Below this many cells one thread is faster.  Measured on the 2-core machine (bench_threads_load, shared
  * with other users): two threads lost at every size from 256 x 256 to 768 x 768 (0.35-0.95x of one thread;
  * the product streams G from cache, and two cores share that bandwidth) and break even from 1024 x 1024

@@ -20,6 +20,15 @@
 void crossbar_ideal_mvm(const double *g_S, size_t rows, size_t cols, const double *v_V, double *i_A,
                         progress *prog);
 
+/* The same product with only the rows idx[0 .. n) driven, at v_V, and every other row at 0 V: an event-driven read
+ * (the rows that received a spike).  idx ascending and distinct, each < rows (not checked: the caller's).  The
+ * arithmetic is crossbar_ideal_mvm's -- each 8-row block of its kernel adds its eight products in the same tree,
+ * with the undriven rows' products zeros, and a lone driven row of a block is its one product (adding zeros
+ * changes no bits) -- so the result is bit for bit crossbar_ideal_mvm of the dense voltage vector.  Cost
+ * O(n cols) (at most 8 n cols when every driven row shares its block with another), not O(rows cols). */
+void crossbar_ideal_rows(const double *g_S, size_t rows, size_t cols, const size_t *idx, size_t n, double v_V,
+                         double *i_A);
+
 /* Power dissipated in the cells, sum_ij g_ij v_i^2, in W: with perfect wires every cell in row i
  * sees exactly v_i, so this is also the power the row drivers deliver. */
 double crossbar_ideal_power_W(const double *g_S, size_t rows, size_t cols, const double *v_V);

@@ -48,6 +48,7 @@ struct xbar {
     double *v_cell_V;       /* [n] direct path scratch */
     double *i_cell_A;       /* [n] */
     double *v_first_V;      /* [M] the first input of the last read or batch */
+    double *v_pulse_V;      /* [n] xbar_pulse scratch: the voltage every cell sees (made on first use) */
     int node_from_circuit;  /* 1 if the circuit holds the solution of v_first_V */
     double p_first_W;       /* its power */
     energy_tally tally;
@@ -148,7 +149,7 @@ void xbar_free(xbar *xb)
     array_free(xb->a);
     circuit_free(xb->c);
     double *v[] = {xb->g_S, xb->eps, xb->g_lin_S, xb->g_row_S, xb->g_eff_S, xb->y_in_S, xb->yv_A, xb->v_cell_V,
-                   xb->i_cell_A, xb->v_first_V};
+                   xb->i_cell_A, xb->v_first_V, xb->v_pulse_V};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         free(v[k]);
     free(xb);
@@ -212,6 +213,37 @@ int xbar_program(xbar *xb, const program_params *p, const double *g_target_S, do
     energy_tally_add(&xb->tally, ENERGY_VERIFY, rep->e_read_total_J, rep->n_verify_reads);
     energy_tally_add(&xb->tally, ENERGY_DISTURB, rep->e_disturb_total_J, rep->n_disturbs);
     xb->t_s = fmax(xb->t_s, latest_cell_time(xb->a));
+    return st;
+}
+
+int xbar_pulse(xbar *xb, const program_params *p, size_t i, size_t j, double v_V, double t_width_s, double t_s,
+               double *e_J)
+{
+    if (e_J != NULL)
+        *e_J = 0.0;
+    if (!xb->device)
+        return cim_error(CIM_EINVAL, "xbar: programming pulses need device cells (conductance cells are set)");
+    if (i >= xb->M || j >= xb->N)
+        return cim_error(CIM_EINVAL, "xbar: no cell (%zu, %zu) in a %zu x %zu array", i, j, xb->M, xb->N);
+    if (xb->v_pulse_V == NULL)
+        xb->v_pulse_V = xmalloc(xb->n * sizeof *xb->v_pulse_V);
+    forget(xb);
+    double e_sel = 0.0;
+    size_t n_dist = 0;
+    int fast = 0;
+    double *e_dist = p->half_select != HALF_SELECT_NONE ? xcalloc(xb->n, sizeof *e_dist) : NULL;
+    int st = program_pulse(xb->a, p, i, j, v_V, t_width_s, t_s, xb->v_pulse_V, &e_sel, e_dist, NULL, &fast, &n_dist);
+    energy_tally_add(&xb->tally, ENERGY_WRITE, e_sel, 1);
+    if (e_dist != NULL) {
+        double e = 0.0;
+        for (size_t c = 0; c < xb->n; c++)
+            e += e_dist[c];
+        energy_tally_add(&xb->tally, ENERGY_DISTURB, e, n_dist);
+        free(e_dist);
+    }
+    xb->t_s = fmax(xb->t_s, xb->a->t_state_s[i * xb->N + j]);
+    if (e_J != NULL)
+        *e_J = e_sel;
     return st;
 }
 
@@ -403,6 +435,43 @@ int xbar_read_for(xbar *xb, const double *v_row_V, double *i_col_A, double t_s)
     xb->p_first_W = p;
     if (st == CIM_OK)
         energy_tally_add(&xb->tally, ENERGY_READ, p * t_s, 1);
+    return st;
+}
+
+int xbar_read_rows(xbar *xb, const size_t *rows, size_t n, double v_V, double *i_col_A)
+{
+    size_t M = xb->M, N = xb->N;
+    if (!isfinite(v_V))
+        return cim_error(CIM_EINVAL, "xbar: read voltage %g is not finite", v_V);
+    for (size_t k = 0; k < n; k++)
+        if (rows[k] >= M || (k > 0 && rows[k] <= rows[k - 1]))
+            return cim_error(CIM_EINVAL, "xbar: event rows must be ascending, distinct and below %zu (entry %zu is %zu)",
+                             M, k, rows[k]);
+    int st = prepare(xb);
+    if (st != CIM_OK)
+        return st;
+    /* The dense vector is the last read's input (xbar_node_voltages), and the fallback reads it. */
+    memset(xb->v_first_V, 0, M * sizeof *xb->v_first_V);
+    for (size_t k = 0; k < n; k++)
+        xb->v_first_V[rows[k]] = v_V;
+    double p = 0.0;
+    int solved = 0;
+    if (!xb->noisy && xb->path == XBAR_READ_SUM) {
+        crossbar_ideal_rows(xb->g_lin_S, M, N, rows, n, v_V, i_col_A);
+        for (size_t k = 0; k < n; k++) /* xbar_read's sum over every row, whose undriven terms are zeros */
+            p += v_V * v_V * xb->g_row_S[rows[k]];
+    } else if (xb->effective) {
+        crossbar_ideal_rows(xb->g_eff_S, M, N, rows, n, v_V, i_col_A);
+        /* v^T Y v = v . (Y^T v) as xbar_read computes it, the undriven rows' terms zeros */
+        crossbar_ideal_rows(xb->y_in_S, M, M, rows, n, v_V, xb->yv_A);
+        for (size_t k = 0; k < n; k++)
+            p += v_V * xb->yv_A[rows[k]];
+    } else
+        st = read_one(xb, xb->v_first_V, i_col_A, &p, &solved);
+    xb->node_from_circuit = solved;
+    xb->p_first_W = p;
+    if (st == CIM_OK)
+        energy_tally_add(&xb->tally, ENERGY_READ, p * xb->s.t_read_s, 1);
     return st;
 }
 

@@ -112,6 +112,14 @@ int xbar_set_conductances(xbar *xb, const double *g_S);
  * The report is the caller's to free (program_report_free), also on failure. */
 int xbar_program(xbar *xb, const program_params *p, const double *g_target_S, double t_start_s,
                  program_report *rep);
+/* Device cells: one programming pulse of v_V for t_width_s on cell (i, j) at t_s (or when the cell's own time is
+ * later), in the pulse shape of p (rise, gap, series resistance, closed form) with its half-select stress on the
+ * other cells (program_pulse, crossbar/program.h): the update of online learning.  A switching event (C2C redraw,
+ * cycles, endurance).  Tallies the pulse's energy in the cell as ENERGY_WRITE (one event) and the stress as
+ * ENERGY_DISTURB (one event per stressed cell); reads then happen at the later of the read time and the cell's
+ * time after the pulse.  *e_J (may be NULL) gets the energy in the selected cell. */
+int xbar_pulse(xbar *xb, const program_params *p, size_t i, size_t j, double v_V, double t_width_s, double t_s,
+               double *e_J);
 /* Device cells: every cell rests at 0 V until t_s (never backwards); reads then happen at t_s. */
 int xbar_rest(xbar *xb, double t_s);
 /* The read time (device cells; 0 for conductance cells). */
@@ -123,6 +131,19 @@ int xbar_read(xbar *xb, const double *v_row_V, double *i_col_A);
 /* The same read lasting t_s instead of t_read_s (its energy is the delivered power times t_s): a segment of a
  * pulse-width read (periph/tile.h). */
 int xbar_read_for(xbar *xb, const double *v_row_V, double *i_col_A, double t_s);
+/* An event-driven read: the rows rows[0 .. n) (ascending, distinct, < M) at v_V, every other row at 0 V -> column
+ * currents i_col_A (N).  The same read as xbar_read of that dense vector, by the cheapest exact route:
+ *   - linear cells, perfect wires (XBAR_READ_SUM), no read noise: the sum of the listed rows of G (1t1r: of
+ *     G / (1 + r_on G), crossbar/cell.h) times v_V, crossbar_ideal_rows -- bit for bit xbar_read's Kirchhoff sum;
+ *     energy v_V^2 sum over the listed rows of sum_j G_ij, times t_read;
+ *   - linear cells with wires (XBAR_READ_CIRCUIT) characterised through the effective matrix (spec.reuse, no read
+ *     noise): the sum of the listed rows of G_eff times v_V, bit for bit xbar_read's dense product with G_eff;
+ *     energy v^T Y v t_read over the listed rows (exact for linear cells);
+ *   each O(n N) (plus O(n M) for the energy through Y), not a circuit solve;
+ *   - otherwise (nonlinear cells, read noise, a circuit without the effective matrix): xbar_read of the dense
+ *     vector, correct and as slow as any read.
+ * One read of the tally (ENERGY_READ, one event).  CIM_EINVAL for rows out of order or range, or v_V not finite. */
+int xbar_read_rows(xbar *xb, const size_t *rows, size_t n, double v_V, double *i_col_A);
 /* n reads of the same programmed state: v_row_V n x M, i_col_A n x N (vector-major).  Circuit paths without
  * read noise solve them as one batch (circuit_solve_batch; the same bits on any thread count). */
 int xbar_read_batch(xbar *xb, size_t n, const double *v_row_V, double *i_col_A);

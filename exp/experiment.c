@@ -28,6 +28,8 @@
 #include "exp/state.h"
 #include "exp/wmvm.h"
 #include "periph/dac.h"
+#include "snn/stdp.h"
+#include "snn/synapse_xbar.h"
 #include "periph/adc.h"
 #include "periph/sense.h"
 #include "snn/convert.h"
@@ -328,7 +330,8 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-const param_group *const library_groups[] = {&train_group, &convert_group, &encode_group, NULL};
+const param_group *const library_groups[] = {&train_group, &convert_group, &encode_group, &synapse_group,
+                                              &stdp_group, NULL};
 
 const experiment *experiment_find(const char *name)
 {

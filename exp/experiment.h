@@ -77,9 +77,9 @@ typedef struct experiment {
 extern const experiment *const experiments[];
 /* Names of every experiment, NULL-terminated: the choices of the key `experiment`. */
 extern const char *const experiment_names[];
-/* Groups the library declares that no experiment reads yet (the training, conversion and input codes of snn/,
- * until the spiking experiment reads them), NULL-terminated: `cimsim config --docs` documents them after the experiments'
- * groups.  A group moves out of this list when an experiment's table lists it. */
+/* Groups the library declares that no experiment reads yet (parts of snn/ until an experiment reads them),
+ * NULL-terminated: `cimsim config --docs` documents them after the experiments' groups.  A group moves out of this
+ * list when an experiment's table lists it. */
 extern const param_group *const library_groups[];
 
 /* The experiment called name, or NULL. */

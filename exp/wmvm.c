@@ -2,6 +2,7 @@
 #include "exp/wmvm.h"
 #include "device/binding.h"
 #include "crossbar/xbar.h"
+#include "periph/tiled.h"
 #include "core/afile.h"
 #include "core/csv.h"
 #include "core/rng.h"
@@ -103,16 +104,10 @@ void exp_wmvm_bind_model(exp_wmvm *e, cfg *c)
 
 /* ---- device cells: what the model can hold ------------------------------------------------------ */
 
-/* The read conductance of the nominal cell (no variation) at v_V with its stored state (the first
- * device_n_memory state variables) at the lower (hi = 0) or upper bound and the rest at their initial values. */
-static double nominal_g(const array *a, int hi, double v_V)
-{
-    double x[DEVICE_MAX_STATE];
-    memcpy(x, array_x(a, 0), a->n_state * sizeof *x);
-    for (size_t k = 0; k < device_n_memory(a->T); k++)
-        x[k] = hi ? a->hi[k] : a->lo[k];
-    return device_read_A(a->T, array_p(a, 0), x, v_V) / v_V;
-}
+/* The tiles of a pass with the stages in ideal made ideal (periph/tiled.h): their arrays (cells, access element,
+ * wires, read time), DACs, sense stages and ADCs, and how device cells are programmed and rested.  quiet: the
+ * variability without read noise (read noise made ideal; NULL when it is not). */
+static tiled_spec pass_spec(const exp_wmvm *e, int ideal, const variability *quiet);
 
 /* Device cells: the model, its range against the mapping's levels, the read path. */
 static int device_prepare(exp_wmvm *e)
@@ -121,44 +116,11 @@ static int device_prepare(exp_wmvm *e)
     e->b.type = device_types[e->b.dev.model]; /* the resolved choice */
     variability_prepare(&e->b.var);
     e->v_array_V = e->dac.v_read_V;
-    const char *v_key = "dac.v_read_V";
-    const char *lo_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_min_S";
-    const char *hi_key = e->mp.levels == MAPPING_LEVELS_LIST ? "mapping.g_levels_S" : "mapping.g_max_S";
-    double L0 = e->m.level_S[0], L1 = e->m.level_S[e->m.n_levels - 1];
-    if (!(L0 > 0))
-        return cim_error(CIM_ECONFIG,
-                         "weights.cells = \"device\" programs every level as a conductance > 0; %s is %g S (the lowest "
-                         "level)",
-                         lo_key, L0);
-    int st = cell_params_check(&e->cell);
+    tiled_spec s = pass_spec(e, 0, NULL);
+    int st = tiled_device_check(&s, &e->t, "weights.cells = \"device\"", &e->g_dev_lo_S, &e->g_dev_hi_S,
+                                &e->dev_linear, &e->pr.n_out_of_range);
     if (st != CIM_OK)
-        return cim_error_prefix(CIM_ECONFIG, "cell: ");
-    array_opts o = array_opts_default();
-    o.T_K = e->b.dev.T_K;
-    o.v_read_V = e->v_array_V;
-    o.sim = e->sim;
-    array *a;
-    if ((st = array_new(&a, 1, 1, e->b.type, e->b.model, NULL, &o)) != CIM_OK)
-        return cim_error_prefix(CIM_ECONFIG, "weights.cells = \"device\", device.model = \"%s\": ", e->b.type->name);
-    double g0 = nominal_g(a, 0, e->v_array_V), g1 = nominal_g(a, 1, e->v_array_V);
-    e->g_dev_lo_S = fmin(g0, g1);
-    e->g_dev_hi_S = fmax(g0, g1);
-    e->dev_linear = array_linear_read(a, e->v_array_V);
-    array_free(a);
-    if (L1 < e->g_dev_lo_S || L0 > e->g_dev_hi_S)
-        return cim_error(CIM_ECONFIG,
-                         "the mapping's levels %s .. %s = %g .. %g S lie outside what device.model = \"%s\" can hold at "
-                         "%s = %g V: %g .. %g S (its stored state at its bounds, nominal device.%s.* parameters); set "
-                         "the levels inside that range or change the device's parameters",
-                         lo_key, hi_key, L0, L1, e->b.type->name, v_key, e->v_array_V, e->g_dev_lo_S, e->g_dev_hi_S,
-                         e->b.type->name);
-    for (size_t k = 0; k < e->t.n_tiles; k++) {
-        const tiling_span *s = &e->t.span[k];
-        for (size_t c = 0; c < s->nr * s->phys_cols; c++) {
-            double g = e->t.g_S[s->g_off + c];
-            e->pr.n_out_of_range += g < e->g_dev_lo_S || g > e->g_dev_hi_S;
-        }
-    }
+        return st;
     e->noisy = e->b.var.read.bandwidth_Hz > 0;
     return CIM_OK; /* the read path is the xbar's (crossbar/xbar.h), known once the first tile is built */
 }
@@ -255,6 +217,7 @@ typedef struct read_ctx {
     size_t k;          /* tile held; SIZE_MAX: none */
     tile *tl;          /* tile k */
     variability quiet; /* the variability without read noise (read noise made ideal) */
+    tiled_spec spec;   /* the pass's tiles */
     const double *x_cal; /* n_calibration x R calibration inputs, or NULL */
     double *y;         /* the pass's outputs */
     progress *prog;
@@ -282,114 +245,83 @@ static int calibrates(const exp_wmvm *e)
     return !adc_types[e->adc.type]->ideal && (e->adc.range == ADC_RANGE_CALIBRATED || e->adc.range == ADC_RANGE_PERCENTILE);
 }
 
-/* Tile k as the configuration describes it, with the stages in ideal made ideal: its array (cells, access
- * element, wires, read time), DACs, sense stages and ADCs.  name gets "tile<k>" (the tile's and the array's
- * streams). */
-static tile_spec tile_spec_of(const exp_wmvm *e, const read_ctx *r, size_t k, char *name)
+static tiled_spec pass_spec(const exp_wmvm *e, int ideal, const variability *quiet)
 {
-    const tiling_span *s = &e->t.span[k];
-    snprintf(name, 32, "tile%zu", k);
-    xbar_spec x = xbar_spec_default(s->nr, s->phys_cols);
-    x.cell = e->cell;
-    if (r->ideal & (1 << WMVM_STAGE_NONLINEARITY)) {
-        x.cell.type = CELL_1R;
-        x.cell.iv = CELL_IV_LINEAR;
-        x.linearize = e->device;
+    tiled_spec s;
+    memset(&s, 0, sizeof s);
+    s.crossbar = e->xb;
+    s.cell = e->cell;
+    if (ideal & (1 << WMVM_STAGE_NONLINEARITY)) {
+        s.cell.type = CELL_1R;
+        s.cell.iv = CELL_IV_LINEAR;
+        s.linearize = e->device;
     }
-    if (!(r->ideal & (1 << WMVM_STAGE_IR_DROP)))
-        x.wires = crossbar_wires(&e->xb);
-    x.opts = crossbar_opts(&e->xb);
-    x.t_read_s = e->p.t_read_s;
+    if (ideal & (1 << WMVM_STAGE_IR_DROP))
+        s.crossbar.r_row_ohm = s.crossbar.r_col_ohm = s.crossbar.r_drv_ohm = s.crossbar.r_sense_ohm = 0;
+    s.t_read_s = e->p.t_read_s;
     /* Several reads of one programmed state: a linear circuit characterises its effective matrix once. */
-    x.reuse = e->n_cycles > 1 || e->dac.type == type_index(dac_type_names, "pulse_width") || calibrates(e);
+    s.reuse = e->n_cycles > 1 || e->dac.type == type_index(dac_type_names, "pulse_width") || calibrates(e);
     if (e->device) {
-        x.cells = XBAR_CELLS_DEVICE;
-        x.dev = e->b.type;
-        x.dev_params = e->b.model;
-        x.var = (r->ideal & (1 << WMVM_STAGE_READ_NOISE)) ? &r->quiet : &e->b.var;
-        x.aopts.T_K = e->b.dev.T_K;
-        x.aopts.v_read_V = e->v_array_V;
-        x.aopts.t_read_s = e->p.t_read_s;
-        x.aopts.seed = (uint64_t)e->run.seed;
-        x.aopts.stream = name;
-        x.aopts.sim = e->sim;
+        s.dev = e->b.type;
+        s.dev_params = e->b.model;
+        s.var = quiet != NULL ? quiet : &e->b.var;
+        s.T_K = e->b.dev.T_K;
+        s.sim = e->sim;
+        s.programmed = !(ideal & (1 << WMVM_STAGE_PROGRAMMING));
+        s.program = e->prog;
+        s.t_rest_s = (ideal & (1 << WMVM_STAGE_DRIFT)) ? 0.0 : e->p.t_s;
     }
-    tile_spec ts;
-    memset(&ts, 0, sizeof ts);
-    ts.array = x;
-    ts.m = &e->m;
-    ts.c0 = s->c0;
-    ts.nc = s->nc;
-    ts.dac = e->dac;
-    ts.sense = e->sense;
-    ts.adc = e->adc;
-    if (r->ideal & (1 << WMVM_STAGE_DAC))
-        ts.dac.type = type_index(dac_type_names, "ideal");
-    if (r->ideal & (1 << WMVM_STAGE_SENSE))
-        ts.sense.type = type_index(sense_type_names, "none");
-    if (r->ideal & (1 << WMVM_STAGE_ADC))
-        ts.adc.type = type_index(adc_type_names, "ideal");
-    ts.e_shift_add_J = e->e_shift_add_J;
-    ts.seed = (uint64_t)e->run.seed;
-    ts.name = name;
-    return ts;
+    s.dac = e->dac;
+    s.sense = e->sense;
+    s.adc = e->adc;
+    if (ideal & (1 << WMVM_STAGE_DAC))
+        s.dac.type = type_index(dac_type_names, "ideal");
+    if (ideal & (1 << WMVM_STAGE_SENSE))
+        s.sense.type = type_index(sense_type_names, "none");
+    if (ideal & (1 << WMVM_STAGE_ADC))
+        s.adc.type = type_index(adc_type_names, "ideal");
+    s.e_shift_add_J = e->e_shift_add_J;
+    s.seed = (uint64_t)e->run.seed;
+    s.prefix = "";
+    return s;
 }
 
-/* Device cells: programs tile k's array toward the tile's targets from t = 0 and records what programming did
- * (per cell in the layout of t->g_S, and in sum). */
-static int program_tile(exp_wmvm *e, xbar *xb, size_t k, int record)
-{
-    const tiling *t = &e->t;
-    const tiling_span *s = &t->span[k];
-    const double *target = t->g_S + s->g_off;
-    program_report rep;
-    double t0 = now_s();
-    int st = xbar_program(xb, &e->prog, target, 0.0, &rep);
-    if (record)
-        e->pr.wall_s += now_s() - t0;
-    if (st != CIM_OK) {
-        program_report_free(&rep);
-        return cim_error_prefix(st, "tile %zu: ", k);
-    }
-    if (record) {
-        const array *a = xbar_array(xb);
-        wmvm_program *pr = &e->pr;
-        size_t n = a->n;
-        for (size_t c = 0; c < n; c++) {
-            size_t q = s->g_off + c;
-            e->pulses[q] = rep.iterations[c];
-            e->ok[q] = rep.ok[c];
-            e->e_write_J[q] = rep.e_write_J[c];
-            e->e_disturb_J[q] = rep.e_disturb_J[c];
-            pr->n_stuck += a->stuck[c] != 0;
-        }
-        pr->n_cells += rep.n_programmed;
-        pr->n_failed += rep.n_failed;
-        pr->n_out_of_tol_end += rep.n_out_of_tol_end;
-        pr->n_pulses += rep.n_log;
-        pr->n_fast += rep.n_fast;
-        pr->iter_max = fmax(pr->iter_max, rep.iter_max);
-        pr->iter_mean += rep.iter_mean * (double)rep.n_programmed; /* a sum until exp_wmvm_run divides */
-        pr->e_write_J += rep.e_write_total_J;
-        pr->e_disturb_J += rep.e_disturb_total_J;
-        pr->e_verify_J += rep.e_read_total_J;
-        pr->t_campaign_max_s = fmax(pr->t_campaign_max_s, rep.t_end_s);
-        pr->dg_disturb_max_rel = fmax(pr->dg_disturb_max_rel, rep.dg_disturb_max_rel);
-    }
-    program_report_free(&rep);
-    return CIM_OK;
-}
-
-/* Device cells after programming (or exact placement): rest until the read time; the real run records the noiseless
- * conductances then. */
-static int settle_tile(exp_wmvm *e, xbar *xb, size_t k, int ideal, int record)
+/* Device cells: records what programming tile k did (per cell in the layout of t->g_S, and in sum) from its
+ * campaign's report. */
+static void record_programming(exp_wmvm *e, xbar *xb, size_t k, const program_report *rep)
 {
     const tiling_span *s = &e->t.span[k];
-    double t_read = xbar_time_s(xb) + ((ideal & (1 << WMVM_STAGE_DRIFT)) ? 0.0 : e->p.t_s);
-    int st = xbar_rest(xb, t_read);
-    if (st != CIM_OK || !record)
-        return st != CIM_OK ? cim_error_prefix(st, "tile %zu: ", k) : CIM_OK;
-    if ((st = xbar_conductances(xb, e->g_read_S + s->g_off)) != CIM_OK)
+    const array *a = xbar_array(xb);
+    wmvm_program *pr = &e->pr;
+    size_t n = a->n;
+    for (size_t c = 0; c < n; c++) {
+        size_t q = s->g_off + c;
+        e->pulses[q] = rep->iterations[c];
+        e->ok[q] = rep->ok[c];
+        e->e_write_J[q] = rep->e_write_J[c];
+        e->e_disturb_J[q] = rep->e_disturb_J[c];
+        pr->n_stuck += a->stuck[c] != 0;
+    }
+    pr->n_cells += rep->n_programmed;
+    pr->n_failed += rep->n_failed;
+    pr->n_out_of_tol_end += rep->n_out_of_tol_end;
+    pr->n_pulses += rep->n_log;
+    pr->n_fast += rep->n_fast;
+    pr->iter_max = fmax(pr->iter_max, rep->iter_max);
+    pr->iter_mean += rep->iter_mean * (double)rep->n_programmed; /* a sum until exp_wmvm_run divides */
+    pr->e_write_J += rep->e_write_total_J;
+    pr->e_disturb_J += rep->e_disturb_total_J;
+    pr->e_verify_J += rep->e_read_total_J;
+    pr->t_campaign_max_s = fmax(pr->t_campaign_max_s, rep->t_end_s);
+    pr->dg_disturb_max_rel = fmax(pr->dg_disturb_max_rel, rep->dg_disturb_max_rel);
+}
+
+/* Device cells at the read time: records the noiseless conductances and their error against the targets. */
+static int record_settled(exp_wmvm *e, xbar *xb, size_t k)
+{
+    const tiling_span *s = &e->t.span[k];
+    int st = xbar_conductances(xb, e->g_read_S + s->g_off);
+    if (st != CIM_OK)
         return cim_error_prefix(st, "tile %zu: ", k);
     const double *target = e->t.g_S + s->g_off;
     wmvm_program *pr = &e->pr;
@@ -433,52 +365,39 @@ static void release_tile(read_ctx *r)
     r->tl = NULL;
 }
 
-/* Makes tile k if it is not the one held: conductance cells hold the tile's conductances, device cells are
- * programmed toward them (or placed exactly, programming made ideal) and rest until the read; then the ADCs are
- * calibrated when their range needs it. */
+/* Makes tile k if it is not the one held (periph/tiled.h): conductance cells hold the tile's conductances, device
+ * cells are programmed toward them (or placed exactly, programming made ideal) and rest until the read; then the
+ * ADCs are calibrated when their range needs it. */
 static int hold_tile(read_ctx *r, size_t k)
 {
     if (r->k == k)
         return CIM_OK;
     exp_wmvm *e = r->e;
-    const tiling_span *s = &e->t.span[k];
     release_tile(r);
     r->k = k;
     progress_update(r->prog, (double)(r->prog_base + k));
-    char name[32];
-    tile_spec ts = tile_spec_of(e, r, k, name);
-    int st = tile_new(&r->tl, &ts);
-    if (st != CIM_OK)
-        return cim_error_prefix(st, "tile %zu: ", k);
-    xbar *xb = tile_xbar(r->tl);
-    if (r->record) {
+    program_report rep;
+    double t0 = now_s();
+    int st = tiled_make_tile(&r->spec, &e->t, k, &r->tl, &rep);
+    if (r->record && e->device && r->spec.programmed)
+        e->pr.wall_s += now_s() - t0;
+    if (st == CIM_OK && r->record) {
+        xbar *xb = tile_xbar(r->tl);
         if (e->keep_arrays) {
             e->tiles[k] = r->tl;
             e->xbars[k] = xb;
         }
         e->read_path = xbar_read_path(xb);
-        e->effective = xbar_uses_circuit(xb) && xbar_is_linear(xb) && ts.array.reuse && !xbar_is_noisy(xb);
+        e->effective = xbar_uses_circuit(xb) && xbar_is_linear(xb) && r->spec.reuse && !xbar_is_noisy(xb);
+        if (e->device && r->spec.programmed)
+            record_programming(e, xb, k, &rep);
+        if (e->device)
+            st = record_settled(e, xb, k);
     }
-    const double *target = e->t.g_S + s->g_off;
-    if (e->device) {
-        if (r->ideal & (1 << WMVM_STAGE_PROGRAMMING))
-            st = xbar_set_conductances(xb, target);
-        else
-            st = program_tile(e, xb, k, r->record);
-        if (st == CIM_OK)
-            st = settle_tile(e, xb, k, r->ideal, r->record);
-    } else
-        st = xbar_set_conductances(xb, target);
-    if (st != CIM_OK)
-        return cim_error_prefix(st, "tile %zu: ", k);
-    if (r->x_cal != NULL) {
-        size_t n = (size_t)e->p.n_calibration, R = e->rows;
-        double *xc = xmalloc(n * s->nr * sizeof *xc);
-        for (size_t v = 0; v < n; v++)
-            memcpy(xc + v * s->nr, r->x_cal + v * R + s->r0, s->nr * sizeof *xc);
-        st = tile_calibrate(r->tl, n, xc, e->x_max_used);
-        free(xc);
-    }
+    program_report_free(&rep);
+    if (st == CIM_OK && r->x_cal != NULL)
+        st = tiled_calibrate_tile(r->tl, &e->t.span[k], (size_t)e->p.n_calibration, r->x_cal, e->rows,
+                                  e->x_max_used);
     return st;
 }
 
@@ -504,6 +423,7 @@ static int pipeline(exp_wmvm *e, int ideal, int record, const double *x_cal, pro
         r.quiet = e->b.var; /* a shallow copy: borrowed by the tiles of this pass only */
         r.quiet.read.bandwidth_Hz = 0;
     }
+    r.spec = pass_spec(e, ideal, e->device && (ideal & (1 << WMVM_STAGE_READ_NOISE)) ? &r.quiet : NULL);
     int st = tiling_mvm(&e->t, e->x, wmvm_tile, &r, y);
     release_tile(&r);
     return st;

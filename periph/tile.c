@@ -188,10 +188,13 @@ static int read_cycle(tile *t, size_t c)
     return CIM_OK;
 }
 
+/* 1 if the tile converts with a real ADC (not ideal, not bypassed by analog_out). */
+static int adc_real(const tile *t) { return !t->s.analog_out && !t->adcs[0].T->ideal; }
+
 int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
 {
     int range = t->s.adc.range;
-    if (t->adcs[0].T->ideal || (range != ADC_RANGE_CALIBRATED && range != ADC_RANGE_PERCENTILE))
+    if (!adc_real(t) || (range != ADC_RANGE_CALIBRATED && range != ADC_RANGE_PERCENTILE))
         return CIM_OK;
     if (n == 0)
         return cim_error(CIM_EINVAL, "%s: ADC calibration needs at least one sample vector", t->name);
@@ -243,53 +246,96 @@ static double read_window_s(const tile *t)
     return t->d.T->kind == DAC_PULSE_WIDTH ? dac_latency_s(&t->s.dac) - t->s.dac.t_settle_s : t->s.array.t_read_s;
 }
 
-int tile_mvm(tile *t, const double *x, double x_max, double *y)
+static int check_ranged(const tile *t)
 {
-    const adc_params *ap = &t->s.adc;
-    const int adc_ideal = t->adcs[0].T->ideal, sense_ideal = t->se.T->ideal;
-    if (!adc_ideal && !t->adcs[0].ranged)
+    if (adc_real(t) && !t->adcs[0].ranged)
         return cim_error(CIM_ECONFIG, "%s: adc.range = \"%s\" needs calibration before the first MVM", t->name,
-                         adc_range_names[ap->range]);
-    int st = dac_encode(&t->d, x, x_max, &t->cyc);
-    if (st != CIM_OK)
-        return st;
-    for (size_t j = 0; j < t->s.nc; j++)
-        y[j] = 0;
-    const size_t per_adc = (size_t)ap->cols_per_adc;
-    for (size_t c = 0; c < t->cyc.n; c++) {
-        if ((st = read_cycle(t, c)) != CIM_OK)
-            return st;
-        double *ch = channels(t);
-        if (!sense_ideal)
-            t->st.n_sense_saturated += sense_apply_n(&t->se, ch, t->n_ch, t->r_sense) > 0;
-        if (!adc_ideal)
-            for (size_t a = 0; a < t->n_adc; a++) {
-                size_t j0 = a * per_adc, n = t->n_ch - j0 < per_adc ? t->n_ch - j0 : per_adc;
-                t->st.n_adc_clipped += adc_convert_n(&t->adcs[a], ch + j0, n, t->r_adc);
-            }
-        /* An analog pair's value d goes to the decode as (I+, I-) = (d, 0): its I+ - I- is d - 0 = d exactly. */
-        if (t->pair_analog)
-            for (size_t k = 0; k < t->n_ch; k++)
-                t->i_A[2 * k] = ch[k], t->i_A[2 * k + 1] = 0.0;
-        mapping_decode_add(t->s.m, t->s.c0, t->s.nc, t->i_A, t->cyc.coef[c], y);
-    }
-    /* Energy and counts of the converters and the digital logic: per channel (column, or analog pair) and read. */
-    size_t n_col_reads = t->cyc.n * t->n_ch;
-    if (t->d.T->kind != DAC_IDEAL)
-        energy_tally_add(&t->own, ENERGY_DAC, (double)t->cyc.n_conversions * dac_energy_J(&t->s.dac),
-                         t->cyc.n_conversions);
-    if (!sense_ideal)
+                         adc_range_names[t->s.adc.range]);
+    return CIM_OK;
+}
+
+/* Steps 3-4 of one read cycle whose column currents are in t->i_A: sense, ADC, the decode of coefficient coef
+ * added to y. */
+static void convert_decode(tile *t, double coef, double *y)
+{
+    const size_t per_adc = (size_t)t->s.adc.cols_per_adc;
+    double *ch = channels(t);
+    if (!t->se.T->ideal)
+        t->st.n_sense_saturated += sense_apply_n(&t->se, ch, t->n_ch, t->r_sense) > 0;
+    if (adc_real(t))
+        for (size_t a = 0; a < t->n_adc; a++) {
+            size_t j0 = a * per_adc, n = t->n_ch - j0 < per_adc ? t->n_ch - j0 : per_adc;
+            t->st.n_adc_clipped += adc_convert_n(&t->adcs[a], ch + j0, n, t->r_adc);
+        }
+    /* An analog pair's value d goes to the decode as (I+, I-) = (d, 0): its I+ - I- is d - 0 = d exactly. */
+    if (t->pair_analog)
+        for (size_t k = 0; k < t->n_ch; k++)
+            t->i_A[2 * k] = ch[k], t->i_A[2 * k + 1] = 0.0;
+    mapping_decode_add(t->s.m, t->s.c0, t->s.nc, t->i_A, coef, y);
+}
+
+/* Energy and counts of the sense stages, the converters and the digital logic over n_cycles read cycles of window
+ * t_read_s: per channel (column, or analog pair) and read. */
+static void tally_channels(tile *t, size_t n_cycles, double t_read_s)
+{
+    size_t n_col_reads = n_cycles * t->n_ch;
+    if (!t->se.T->ideal)
         energy_tally_add(&t->own, ENERGY_SENSE, (double)n_col_reads * t->se.e_read_J, n_col_reads);
-    if (!adc_ideal) {
-        energy_tally_add(&t->own, ENERGY_ADC, (double)n_col_reads * adc_energy_read_J(ap, read_window_s(t)),
+    if (adc_real(t)) {
+        energy_tally_add(&t->own, ENERGY_ADC, (double)n_col_reads * adc_energy_read_J(&t->s.adc, t_read_s),
                          n_col_reads);
         t->st.n_conversions += n_col_reads;
     }
     energy_tally_add(&t->own, ENERGY_DIGITAL, (double)n_col_reads * t->s.e_shift_add_J, n_col_reads);
+    t->st.n_cycles += n_cycles;
+}
+
+int tile_mvm(tile *t, const double *x, double x_max, double *y)
+{
+    int st = check_ranged(t);
+    if (st != CIM_OK || (st = dac_encode(&t->d, x, x_max, &t->cyc)) != CIM_OK)
+        return st;
+    for (size_t j = 0; j < t->s.nc; j++)
+        y[j] = 0;
+    for (size_t c = 0; c < t->cyc.n; c++) {
+        if ((st = read_cycle(t, c)) != CIM_OK)
+            return st;
+        convert_decode(t, t->cyc.coef[c], y);
+    }
+    if (t->d.T->kind != DAC_IDEAL)
+        energy_tally_add(&t->own, ENERGY_DAC, (double)t->cyc.n_conversions * dac_energy_J(&t->s.dac),
+                         t->cyc.n_conversions);
+    tally_channels(t, t->cyc.n, read_window_s(t));
     t->st.n_dac_clipped += t->cyc.n_clipped;
-    t->st.n_cycles += t->cyc.n;
     t->st.n_mvm++;
     t->st.latency_s = tile_latency_s(t);
+    return CIM_OK;
+}
+
+int tile_read_events(tile *t, const size_t *rows, size_t n, double *y)
+{
+    int st = check_ranged(t);
+    if (st != CIM_OK)
+        return st;
+    for (size_t j = 0; j < t->s.nc; j++)
+        y[j] = 0;
+    if (n == 0)
+        return CIM_OK;
+    /* The rows' 1-bit drivers at v_read_V as settled (d.settle: 1 for the ideal type), as dac_encode drives a 1 bit;
+     * the cycle coefficient of a 1-bit code at full scale 1, ldexp(x_step, 0) / v_read with x_step = 1. */
+    const double v_read = t->s.dac.v_read_V;
+    if ((st = xbar_read_rows(t->xb, rows, n, v_read * t->d.settle, t->i_A)) != CIM_OK)
+        return st;
+    t->st.n_reads++;
+    convert_decode(t, 1.0 / v_read, y);
+    if (t->d.T->kind != DAC_IDEAL) {
+        dac_params one_bit = t->s.dac;
+        one_bit.type = DAC_BIT_SERIAL;
+        energy_tally_add(&t->own, ENERGY_DAC, (double)n * dac_energy_J(&one_bit), n);
+    }
+    tally_channels(t, 1, t->s.array.t_read_s); /* a plain read pulse, whatever the DAC encodes */
+    t->st.n_event_reads++;
+    t->st.n_row_pulses += n;
     return CIM_OK;
 }
 
@@ -318,8 +364,10 @@ double tile_latency_s(const tile *t)
     /* A converter that integrates the column current (cco, integrating) does that part of its first conversion
      * during the read window; a cco counts through the whole window (adc_conversion_s). */
     const double overlap = fmin(t_read, adc_conversion_in_read_s(ap, t_read));
-    double cycle = t->s.dac.t_settle_s + t_read + t->se.t_settle_s +
-                   (double)ap->cols_per_adc * adc_conversion_s(ap, t_read) - overlap;
+    double cycle = t->s.analog_out /* no conversion */
+                       ? t->s.dac.t_settle_s + t_read + t->se.t_settle_s
+                       : t->s.dac.t_settle_s + t_read + t->se.t_settle_s +
+                             (double)ap->cols_per_adc * adc_conversion_s(ap, t_read) - overlap;
     return (double)t->cyc.n * cycle;
 }
 
@@ -327,6 +375,6 @@ double tile_periphery_area_um2(const tile *t)
 {
     /* Ideal parts are not modelled: no area. */
     return (t->d.T->kind == DAC_IDEAL ? 0.0 : (double)t->nr * t->s.dac.area_um2) +
-           (t->adcs[0].T->ideal ? 0.0 : (double)t->n_adc * t->s.adc.area_um2) +
+           (!adc_real(t) ? 0.0 : (double)t->n_adc * t->s.adc.area_um2) +
            (t->se.T->ideal ? 0.0 : (double)t->n_ch * t->s.sense.area_um2);
 }

@@ -44,6 +44,24 @@
  * per channel per read (e_shift_add_J); a channel is a physical column, or an analog pair.  tile_energy sums the array's and the tile's: a tile's total is the sum of
  * its components'.
  *
+ * Event reads (tile_read_events): the rows that received a spike are driven by binary pulses at dac.v_read_V
+ * (times the drivers' settling, dac.tau_s), every other row is at 0 V, in one read cycle of coefficient
+ * 1 / v_read_V: no DAC conversion, whatever dac.type encodes (its 1-bit drivers switch the rows; dac.type =
+ * "ideal" makes them exact and free).  The array is read by xbar_read_rows (crossbar/xbar.h: a sum of rows of G or
+ * of the effective matrix where that is exact), then steps 3-4 as for an MVM.  So an event read is, bit for bit,
+ * tile_mvm of the 0/1 indicator vector at full scale 1 with a 1-bit "bit_serial" (or "ideal") DAC on a tile in
+ * the same state: the same array currents (crossbar_ideal_rows adds as the dense product does), the same sense
+ * and ADC draws in the same order, the same decode (tests/test_snn_xbar.c).  Energy: ENERGY_DAC one event per
+ * driven row at the 1-bit driver's 2 e_step_J (dac_energy_J of "bit_serial"; undriven rows do not switch, unlike
+ * an MVM's clocked drivers), and the sense, ADC and digital events of one read cycle.
+ *
+ * Analog output (spec.analog_out): the sense stage's output goes to the decode without an ADC -- no conversion,
+ * no ADC energy, no clipping or quantization (the adc group is not used; its range needs no calibration).  A
+ * spiking layer uses it with the integrator sense stage (periph/sense.h) as its analog membrane: each column's
+ * current charges its capacitor for t_int_s with kT/C noise and saturation at v_sat_V, and the decode (slices'
+ * binary weights, differential pairs, the scale into weight units) stands for the charge-domain weighting that
+ * feeds the neuron's membrane, taken as exact (snn/synapse.h).
+ *
  * Latency of one MVM (tile_latency_s): its cycles run one after another, each
  *   t_settle_s + t_read + t_sense + k t_conv - min(t_read, t_in_read)
  * with t_settle_s the row drivers' settling, t_read the read window (t_read_s; pulse width: its window
@@ -82,6 +100,7 @@ typedef struct tile_spec {
     sense_params sense;
     adc_params adc;
     double e_shift_add_J;  /* digital energy per shift-add */
+    int analog_out;        /* 1: no ADC; the sense stage's output is decoded as it is (see above) */
     uint64_t seed;         /* run seed of the tile's streams */
     const char *name;      /* "tile3": streams tile3.dac, tile3.sense, tile3.adc (copied) */
 } tile_spec;
@@ -97,6 +116,8 @@ typedef struct tile_stats {
     size_t n_dac_clipped;      /* inputs beyond the DAC's full scale */
     double adc_lo_A, adc_hi_A; /* the ADC range in use */
     double latency_s;          /* of the last MVM */
+    size_t n_event_reads;      /* tile_read_events calls that read the array */
+    size_t n_row_pulses;       /* rows they drove (1-bit driver events) */
 } tile_stats;
 
 typedef struct tile tile;
@@ -119,6 +140,12 @@ int tile_calibrate(tile *t, size_t n, const double *x, double x_max);
  * dac's x_max, or the vector's largest |x| if that is 0 too).  CIM_EINVAL for a non-finite input, CIM_ECONFIG
  * for an ADC range that needs tile_calibrate first, CIM_ESIM from a read. */
 int tile_mvm(tile *t, const double *x, double x_max, double *y);
+
+/* One event read (see above): the partial outputs y[0 .. nc) (overwritten) of the rows rows[0 .. n) (tile rows,
+ * ascending, distinct) driven at dac.v_read_V, all others at 0 V -- in weight units, the sum of those rows of the
+ * weights the tile holds.  n = 0 reads nothing and gives zeros.  CIM_EINVAL for bad rows, CIM_ECONFIG for an ADC
+ * range that needs tile_calibrate first, CIM_ESIM from a read. */
+int tile_read_events(tile *t, const size_t *rows, size_t n, double *y);
 
 /* The quantized input the last tile_mvm applied (dac_input_value), nr entries. */
 void tile_input_values(const tile *t, double *x_q);

@@ -19,6 +19,7 @@
 #include "crossbar/ideal.h"
 #include "crossbar/mapping.h"
 #include "periph/tile.h"
+#include "tests/tilefix.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
@@ -29,65 +30,20 @@
 #define R 24 /* inputs */
 #define C 5  /* outputs */
 
-typedef struct fixture {
-    mapping m;
-    double *w, *g;  /* weights R x C, conductances R x phys */
-    size_t phys;
-} fixture;
+typedef tilefix fixture;
 
 static void fixture_make(fixture *f, int scheme, unsigned long seed)
 {
     mapping_params p;
     param_defaults(&mapping_group, &p);
     p.scheme = scheme;
-    f->w = util_random_vec(R * C, -1, 1, seed);
-    cr_assert_eq(mapping_plan(&f->m, &p, f->w, R, C), CIM_OK, "%s", cim_errmsg());
-    f->phys = mapping_phys_cols(&f->m, C);
-    f->g = malloc(R * f->phys * sizeof *f->g);
-    mapping_encode_block(&f->m, f->w, 0, R, 0, C, f->g);
+    tilefix_make(f, R, C, &p, seed);
 }
 
-static void fixture_free(fixture *f)
-{
-    mapping_destroy(&f->m);
-    free(f->w);
-    free(f->g);
-}
-
-static tile_spec ideal_spec(const fixture *f)
-{
-    tile_spec s;
-    memset(&s, 0, sizeof s);
-    s.array = xbar_spec_default(R, f->phys);
-    s.m = &f->m;
-    s.c0 = 0;
-    s.nc = C;
-    s.dac = dac_params_default();
-    s.dac.type = (int)(dac_type_find("ideal") - dac_types[0]);
-    s.sense = sense_params_default();
-    s.adc = adc_params_default();
-    s.e_shift_add_J = 0.021e-12;
-    s.seed = 7;
-    s.name = "tile0";
-    return s;
-}
-
-static int type_index(const char *const *names, const char *name)
-{
-    for (int k = 0; names[k] != NULL; k++)
-        if (strcmp(names[k], name) == 0)
-            return k;
-    cr_assert_fail("no type %s", name);
-    return -1;
-}
-
-static tile *make_tile(const tile_spec *s, const double *g)
-{
-    tile *t;
-    cr_assert_eq(tile_new(&t, s), CIM_OK, "%s", cim_errmsg());
-    cr_assert_eq(xbar_set_conductances(tile_xbar(t), g), CIM_OK, "%s", cim_errmsg());
-    return t;
-}
+#define fixture_free tilefix_free
+#define ideal_spec tilefix_spec
+#define type_index tilefix_type
+#define make_tile tilefix_tile
 
 /* The array's reads decoded by the mapping, without a tile: dac cycles, the Kirchhoff sum, mapping_decode_add. */
 static void reference(const fixture *f, const tile_spec *s, const double *x, double *y)
