@@ -1,0 +1,54 @@
+/* snn/alif.c -- the adaptive leaky integrate-and-fire neuron: a LIF whose threshold rises with every spike and
+ * decays back.
+ *
+ * Model: the membrane is the LIF's (snn/lif.c); the threshold is theta(t) = v_th + a(t), where a jumps by dv_th at
+ * each spike and decays with tau_adapt between spikes, tau_adapt da/dt = -a: the spike-triggered threshold
+ * adaptation of [Gerstner2014] ch. 6, and the adaptive neuron of the LSNN [Bellec2018] (a threshold b_0 + beta a
+ * whose adaptation a decays by rho = exp(-dt / tau_a) per step and rises at each spike; here the rise per spike in
+ * volts is dv_th).  Per step:
+ *     v <- v_rest + (v - v_rest) alpha + sum of input jumps        (the LIF's leak, exact; held while refractory)
+ *     a <- a alpha_adapt,  alpha_adapt = exp(-dt / tau_adapt)      (every step, refractory or not)
+ *     v >= v_th + a: spike; v <- v_reset (or v - (v_th + a - v_rest)); a <- a + dv_th; t_ref steps held.
+ * So a neuron that last spiked k steps ago (and before that never) has the threshold v_th + dv_th alpha_adapt^k.
+ */
+#include "snn/neuron.h"
+
+static void alif_leak(const neuron_params *p, const neuron_derived *d, const neuron_state *s, double *restrict vn)
+{
+    neuron_lif.leak(p, d, s, vn); /* the membrane is the LIF's */
+}
+
+static size_t alif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *restrict vn,
+                        uint32_t *restrict spk, size_t *n_awake)
+{
+    double *restrict v = s->v, *restrict th = s->th;
+    int32_t *restrict ref = s->ref;
+    const double v_th = p->v_th_V, v_reset = p->v_reset_V, v_sub = d->v_sub, aa = d->alpha_adapt, dv = p->dv_th_V;
+    const int32_t t_ref = (int32_t)p->t_ref_steps;
+    const int subtract = p->reset == NEURON_RESET_SUBTRACT;
+    size_t k = 0, awake = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const int32_t r = ref[i];
+        const int up = r == 0;
+        const double a = th[i] * aa;
+        const double x = up ? vn[i] : v[i];
+        const int f = up & (x >= v_th + a);
+        v[i] = f ? (subtract ? x - (v_sub + a) : v_reset) : x;
+        th[i] = f ? a + dv : a;
+        ref[i] = f ? t_ref : r - (r > 0);
+        spk[k] = (uint32_t)i;
+        k += (size_t)f;
+        awake += (size_t)up;
+    }
+    *n_awake = awake;
+    return k;
+}
+
+const neuron_type neuron_alif = {
+    .name = "alif",
+    .cite = "[Bellec2018] (adaptive LIF of the LSNN); [Gerstner2014] ch. 6 (spike-triggered threshold adaptation)",
+    .equations = "LIF membrane; threshold v_th + a, a <- a alpha_adapt every step, a <- a + dv_th at a spike",
+    .adaptive = 1,
+    .leak = alif_leak,
+    .fire = alif_fire,
+};
