@@ -374,9 +374,9 @@ static int load_weights(snn_netdir *d)
                                         "expected %zu rows",
                                d->w_path[l], t.line[rows], rows + 1, l + 1, rows, l, rows);
             else
-                st = cim_error(CIM_EIO, "%s:%zu: the file ends after %zu rows of weights; layer %zu has %zu sources "
+                st = cim_error(CIM_EIO, "%s:%zu: the file ends after %zu row%s of weights; layer %zu has %zu sources "
                                         "(layer_sizes[%zu]), one row each",
-                               d->w_path[l], t.line[t.rows - 1], t.rows, l + 1, rows, l);
+                               d->w_path[l], t.line[t.rows - 1], t.rows, t.rows == 1 ? "" : "s", l + 1, rows, l);
             csv_table_free(&t);
             return st;
         }
