@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- params.json --------------------------------------------------------------------------------------------- */
 
@@ -487,6 +488,13 @@ static int load_inputs(snn_netdir *d)
 int snn_netdir_load(snn_netdir *d, const char *dir)
 {
     memset(d, 0, sizeof *d);
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return cim_error(CIM_EIO, "network directory %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cim_error(CIM_EIO, "network directory %s: not a folder (it holds params.json, the weight CSVs and "
+                                  "inputs.csv)",
+                         dir);
     d->dir = xstrdup(dir);
     d->params_path = join(dir, "params.json");
     d->inputs_path = join(dir, "inputs.csv");
