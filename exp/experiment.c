@@ -30,6 +30,7 @@
 #include "periph/dac.h"
 #include "periph/adc.h"
 #include "periph/sense.h"
+#include "snn/neuron.h"
 
 #include <errno.h>
 #include <math.h>
@@ -325,7 +326,7 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-const param_group *const library_groups[] = {NULL};
+const param_group *const library_groups[] = {&neuron_group, NULL};
 
 const experiment *experiment_find(const char *name)
 {
