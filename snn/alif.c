@@ -11,6 +11,8 @@
  *     v >= v_th + a: spike; v <- v_reset (or v - (v_th + a - v_rest)); a <- a + dv_th; t_ref steps held.
  * So a neuron that last spiked k steps ago (and before that never) has the threshold v_th + dv_th alpha_adapt^k.
  */
+#include "snn/fire.h"
+#include "snn/multiversion.h"
 #include "snn/neuron.h"
 
 static void alif_leak(const neuron_params *p, const neuron_derived *d, const neuron_state *s, double *restrict vn)
@@ -18,30 +20,57 @@ static void alif_leak(const neuron_params *p, const neuron_derived *d, const neu
     neuron_lif.leak(p, d, s, vn); /* the membrane is the LIF's */
 }
 
-static size_t alif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *restrict vn,
-                        uint32_t *restrict spk, size_t *n_awake)
+/* The pass for one reset mode (subtract is a constant at each call, as in snn/fire.h). */
+static inline size_t alif_pass(const neuron_params *p, const neuron_derived *d, neuron_state *s,
+                               const double *restrict vn, uint32_t *restrict spk, size_t *n_awake, int subtract)
 {
     double *restrict v = s->v, *restrict th = s->th;
     int32_t *restrict ref = s->ref;
     const double v_th = p->v_th_V, v_reset = p->v_reset_V, v_sub = d->v_sub, aa = d->alpha_adapt, dv = p->dv_th_V;
     const int32_t t_ref = (int32_t)p->t_ref_steps;
-    const int subtract = p->reset == NEURON_RESET_SUBTRACT;
-    size_t k = 0, awake = 0;
+    uint32_t fired = 0, awake = 0, still = 0;
     for (size_t i = 0; i < s->n; i++) {
         const int32_t r = ref[i];
-        const int up = r == 0;
+        const int32_t up = r == 0;
         const double a = th[i] * aa;
-        const double x = up ? vn[i] : v[i];
-        const int f = up & (x >= v_th + a);
-        v[i] = f ? (subtract ? x - (v_sub + a) : v_reset) : x;
+        const double xn = vn[i], xv = v[i]; /* both loaded: a select, not a branch */
+        const double x = up ? xn : xv;
+        const int32_t f = up & (x >= v_th + a);
+        const double y = subtract ? x - (v_sub + a) : v_reset;
+        v[i] = f ? y : x;
         th[i] = f ? a + dv : a;
-        ref[i] = f ? t_ref : r - (r > 0);
-        spk[k] = (uint32_t)i;
-        k += (size_t)f;
-        awake += (size_t)up;
+        const int32_t rn = f ? t_ref : r - (r > 0);
+        ref[i] = rn;
+        spk[i] = (uint32_t)f;
+        fired += (uint32_t)f;
+        awake += (uint32_t)up;
+        still += (uint32_t)(rn > 0);
     }
     *n_awake = awake;
-    return k;
+    s->n_ref = still;
+    return snn_compact_spikes(spk, s->n, fired);
+}
+
+SNN_MULTIVERSION
+static size_t alif_fire_value(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
+                              uint32_t *spk, size_t *n_awake)
+{
+    return alif_pass(p, d, s, vn, spk, n_awake, 0);
+}
+
+SNN_MULTIVERSION
+static size_t alif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
+                                 uint32_t *spk, size_t *n_awake)
+{
+    return alif_pass(p, d, s, vn, spk, n_awake, 1);
+}
+
+static size_t alif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
+                        uint32_t *spk, size_t *n_awake)
+{
+    if (p->reset == NEURON_RESET_SUBTRACT)
+        return alif_fire_subtract(p, d, s, vn, spk, n_awake);
+    return alif_fire_value(p, d, s, vn, spk, n_awake);
 }
 
 const neuron_type neuron_alif = {

@@ -13,7 +13,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* subtract is a constant at each call site, so the compiler specializes the loop for it. */
+/* Spike flags to indices, in place: flag[i] (0/1, in spk) becomes the list of the i that fired, ascending (k <= i, so
+ * each flag is read before its slot is written). */
+static inline size_t snn_compact_spikes(uint32_t *spk, size_t n, size_t n_fired)
+{
+    if (n_fired == 0)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (spk[i])
+            spk[k++] = (uint32_t)i;
+    return k;
+}
+
+/* subtract is a constant at each call site, so the compiler specializes the loop for it.  The passes over the neurons
+ * have no loop-carried dependence but their sums, so they vectorise; the spike list is built afterwards, only in steps
+ * that have spikes.  With no neuron refractory (s->n_ref = 0: the common case in a quiet layer) the pass reads only
+ * vn and writes only v. */
 static inline size_t snn_fire_fixed(neuron_state *s, const double *restrict vn, double v_th, double v_reset,
                                     int subtract, double v_sub, int32_t t_ref, uint32_t *restrict spk,
                                     size_t *n_awake)
@@ -21,20 +37,46 @@ static inline size_t snn_fire_fixed(neuron_state *s, const double *restrict vn, 
     double *restrict v = s->v;
     int32_t *restrict ref = s->ref;
     const size_t n = s->n;
-    size_t k = 0, awake = 0;
+    if (s->n_ref == 0) {
+        int64_t any = 0; /* 64-bit, as wide as a double's compare mask: SSE2 vectorises it too */
+        for (size_t i = 0; i < n; i++) {
+            const double x = vn[i];
+            const int64_t f = x >= v_th;
+            const double y = subtract ? x - v_sub : v_reset;
+            v[i] = f ? y : x;
+            any |= f;
+        }
+        *n_awake = n;
+        if (!any)
+            return 0;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (vn[i] >= v_th) { /* the same test as above, on the same value */
+                spk[k++] = (uint32_t)i;
+                ref[i] = t_ref;
+            }
+        s->n_ref = t_ref > 0 ? k : 0;
+        return k;
+    }
+    uint32_t fired = 0, awake = 0, still = 0;
     for (size_t i = 0; i < n; i++) {
         const int32_t r = ref[i];
-        const int up = r == 0;
-        const double x = up ? vn[i] : v[i];
-        const int f = up & (x >= v_th);
-        v[i] = f ? (subtract ? x - v_sub : v_reset) : x;
-        ref[i] = f ? t_ref : r - (r > 0);
-        spk[k] = (uint32_t)i; /* kept only if it fired: k advances by f */
-        k += (size_t)f;
-        awake += (size_t)up;
+        const int32_t up = r == 0;
+        const double xn = vn[i], xv = v[i]; /* both loaded: a select, not a branch */
+        const double x = up ? xn : xv;
+        const int32_t f = up & (x >= v_th);
+        const double y = subtract ? x - v_sub : v_reset;
+        v[i] = f ? y : x;
+        const int32_t rn = f ? t_ref : r - (r > 0);
+        ref[i] = rn;
+        spk[i] = (uint32_t)f;
+        fired += (uint32_t)f;
+        awake += (uint32_t)up;
+        still += (uint32_t)(rn > 0);
     }
     *n_awake = awake;
-    return k;
+    s->n_ref = still;
+    return snn_compact_spikes(spk, n, fired);
 }
 
 #endif

@@ -7,6 +7,7 @@
  * so a constant jump I > 0 per step from v = 0 reaches v_th after exactly ceil(v_th / I) steps.
  */
 #include "snn/fire.h"
+#include "snn/multiversion.h"
 #include "snn/neuron.h"
 
 #include <string.h>
@@ -17,13 +18,26 @@ static void if_leak(const neuron_params *p, const neuron_derived *d, const neuro
     memcpy(vn, s->v, s->n * sizeof *vn);
 }
 
+/* One function per reset mode, as in snn/lif.c. */
+SNN_MULTIVERSION
+static size_t if_fire_value(const neuron_params *p, neuron_state *s, const double *vn, uint32_t *spk, size_t *n_awake)
+{
+    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 0, 0.0, (int32_t)p->t_ref_steps, spk, n_awake);
+}
+
+SNN_MULTIVERSION
+static size_t if_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
+                               uint32_t *spk, size_t *n_awake)
+{
+    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 1, d->v_sub, (int32_t)p->t_ref_steps, spk, n_awake);
+}
+
 static size_t if_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
                       uint32_t *spk, size_t *n_awake)
 {
-    const int32_t t_ref = (int32_t)p->t_ref_steps;
     if (p->reset == NEURON_RESET_SUBTRACT)
-        return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 1, d->v_sub, t_ref, spk, n_awake);
-    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 0, d->v_sub, t_ref, spk, n_awake);
+        return if_fire_subtract(p, d, s, vn, spk, n_awake);
+    return if_fire_value(p, s, vn, spk, n_awake);
 }
 
 const neuron_type neuron_if = {

@@ -10,8 +10,10 @@
  * multiplication v alpha: bit for bit the convention of tests/conformance/snn/README.md.
  */
 #include "snn/fire.h"
+#include "snn/multiversion.h"
 #include "snn/neuron.h"
 
+SNN_MULTIVERSION
 static void lif_leak(const neuron_params *p, const neuron_derived *d, const neuron_state *s, double *restrict vn)
 {
     const double *restrict v = s->v;
@@ -26,13 +28,27 @@ static void lif_leak(const neuron_params *p, const neuron_derived *d, const neur
     }
 }
 
+/* One function per reset mode, so that each loop is compiled with its mode fixed (a mode chosen inside the loop
+ * keeps GCC from vectorising it). */
+SNN_MULTIVERSION
+static size_t lif_fire_value(const neuron_params *p, neuron_state *s, const double *vn, uint32_t *spk, size_t *n_awake)
+{
+    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 0, 0.0, (int32_t)p->t_ref_steps, spk, n_awake);
+}
+
+SNN_MULTIVERSION
+static size_t lif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
+                                uint32_t *spk, size_t *n_awake)
+{
+    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 1, d->v_sub, (int32_t)p->t_ref_steps, spk, n_awake);
+}
+
 static size_t lif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
                        uint32_t *spk, size_t *n_awake)
 {
-    const int32_t t_ref = (int32_t)p->t_ref_steps;
     if (p->reset == NEURON_RESET_SUBTRACT)
-        return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 1, d->v_sub, t_ref, spk, n_awake);
-    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 0, d->v_sub, t_ref, spk, n_awake);
+        return lif_fire_subtract(p, d, s, vn, spk, n_awake);
+    return lif_fire_value(p, s, vn, spk, n_awake);
 }
 
 const neuron_type neuron_lif = {

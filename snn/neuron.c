@@ -164,6 +164,7 @@ void neuron_state_reset(neuron_state *s, const neuron_params *p)
     }
     if (s->th != NULL)
         memset(s->th, 0, s->n * sizeof *s->th);
+    s->n_ref = 0;
 }
 
 void neuron_state_destroy(neuron_state *s)

@@ -57,6 +57,7 @@ typedef struct neuron_state {
     double *v;       /* membrane, V */
     int32_t *ref;    /* refractory steps left */
     double *th;      /* alif: threshold increase now, V (NULL for other types) */
+    size_t n_ref;    /* neurons with ref > 0 (kept by fire: a layer with none takes a shorter pass) */
 } neuron_state;
 
 typedef struct neuron_type {

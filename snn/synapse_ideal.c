@@ -9,6 +9,7 @@
  * counts no energy (the engine counts its synaptic operations), and it does not learn.
  */
 #include "snn/synapse.h"
+#include "snn/multiversion.h"
 #include "core/status.h"
 #include "core/xalloc.h"
 
@@ -20,6 +21,7 @@ typedef struct ideal {
     double *w; /* n_in x n_out */
 } ideal;
 
+SNN_MULTIVERSION
 static int ideal_events(snn_synapse *s, const uint32_t *src, size_t n, double *acc)
 {
     const ideal *b = s->impl;
@@ -44,6 +46,7 @@ static int ideal_events(snn_synapse *s, const uint32_t *src, size_t n, double *a
     return CIM_OK;
 }
 
+SNN_MULTIVERSION
 static int ideal_dense(snn_synapse *s, const double *x, double *acc)
 {
     const ideal *b = s->impl;
