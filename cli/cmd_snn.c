@@ -37,6 +37,17 @@ static int synapse_maker(const cli_args *a, snn_synapse_maker *make, void **ctx)
     return CIM_OK;
 }
 
+/* x in the fewest significant digits that read back to the same double ("0.9", not "0.90000000000000002"). */
+static const char *shortest(char *buf, size_t n, double x)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
 /* The '#' lines that open each output: version, command line, the input files and their fingerprints, the network. */
 static void header(strbuf *b, const cli_args *a, const snn_netdir *d)
 {
@@ -144,10 +155,12 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         fprintf(out, "  layers             %zu inputs", d.sizes[0]);
         for (size_t l = 1; l <= d.n_layers; l++)
             fprintf(out, " -> %zu", d.sizes[l]);
-        fprintf(out, " LIF neurons (alpha %.17g, v_th %g V, v_reset %g V, t_ref %lld steps, reset %s), inter-layer "
+        char a_txt[32];
+        fprintf(out, " LIF neurons (alpha %s, v_th %g V, v_reset %g V, t_ref %lld step%s, reset %s), inter-layer "
                      "delay %d step%s\n",
-                nd.alpha, d.neuron.v_th_V, d.neuron.v_reset_V, d.neuron.t_ref_steps,
-                neuron_reset_names[d.neuron.reset], d.delay_steps, d.delay_steps == 1 ? "" : "s");
+                shortest(a_txt, sizeof a_txt, nd.alpha), d.neuron.v_th_V, d.neuron.v_reset_V, d.neuron.t_ref_steps,
+                d.neuron.t_ref_steps == 1 ? "" : "s", neuron_reset_names[d.neuron.reset], d.delay_steps,
+                d.delay_steps == 1 ? "" : "s");
         fprintf(out, "  steps              %lld\n", d.T_steps);
         fprintf(out, "  input spikes       %llu\n", (unsigned long long)c->in_spikes);
         for (size_t l = 1; l <= d.n_layers; l++)
