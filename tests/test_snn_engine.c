@@ -614,7 +614,7 @@ Test(snn_engine, a_reset_network_repeats_its_run_and_keeps_counting)
     neuron_params p = lif_params(r.alpha, r.v_th, r.v_reset, r.t_ref);
     snn_net *n = engine_of(&r, &p);
     uint32_t idx[30];
-    uint64_t first[2] = {0}, again[2] = {0};
+    uint64_t sum[2][2] = {{0}}; /* [run][layer] */
     for (int rep = 0; rep < 2; rep++) {
         if (rep)
             snn_net_reset(n);
@@ -625,13 +625,13 @@ Test(snn_engine, a_reset_network_repeats_its_run_and_keeps_counting)
                 const uint32_t *s;
                 size_t ns = snn_net_spikes(n, l, &s);
                 for (size_t q = 0; q < ns; q++)
-                    (rep ? again : first)[l - 1] += (t + 1) * 1000003 + s[q]; /* a checksum of (step, neuron) */
+                    sum[rep][l - 1] += (t + 1) * 1000003 + s[q]; /* a checksum of (step, neuron) */
             }
         }
     }
-    cr_expect_eq(first[0], again[0]);
-    cr_expect_eq(first[1], again[1]);
-    cr_expect_gt(first[1], 0);
+    cr_expect_eq(sum[0][0], sum[1][0]);
+    cr_expect_eq(sum[0][1], sum[1][1]);
+    cr_expect_gt(sum[0][1], 0);
     cr_expect_eq(snn_net_counts(n)->steps, 2 * T, "counts are kept across a reset");
     snn_net_free(n);
     free(in);
