@@ -58,7 +58,7 @@ typedef struct job {
     neuron_params p;
     neuron_derived d;
     neuron_state s;
-    double *s_in, *vn;
+    double *s_in;
     uint32_t *spk;
 } job;
 
@@ -87,8 +87,8 @@ static void run_dense(void *ctx)
         memset(j->s_in, 0, K * sizeof *j->s_in);
         for (size_t k = j->in->start[t]; k < j->in->start[t + 1]; k++)
             j->s_in[j->in->ch[k]] = 1.0;
-        lif->leak(&j->p, &j->d, &j->s, j->vn);
-        double *restrict a = j->vn;
+        lif->leak(&j->p, &j->d, &j->s);
+        double *restrict a = j->s.v;
         for (size_t q = 0; q < K; q++) {
             const double sq = j->s_in[q];
             const double *restrict row = j->w + q * N;
@@ -96,7 +96,7 @@ static void run_dense(void *ctx)
                 a[i] += sq * row[i];
         }
         size_t awake;
-        out += lif->fire(&j->p, &j->d, &j->s, j->vn, j->spk, &awake);
+        out += lif->fire(&j->p, &j->d, &j->s, j->spk, &awake);
     }
     j->out_spikes = out;
 }
@@ -126,7 +126,6 @@ int main(void)
         return 1;
     neuron_state_init(&j.s, &p, N);
     j.s_in = malloc(K * sizeof *j.s_in);
-    j.vn = malloc(N * sizeof *j.vn);
     j.spk = malloc(N * sizeof *j.spk);
 
     printf("bench_snn: %d Poisson inputs -> %d LIF neurons, all to all (10^6 synapses), dt 1 ms, %g s simulated, "
@@ -167,7 +166,7 @@ int main(void)
     printf("dense (s): every step the full 0/1 input vector times W, timed over %d steps and scaled to %d\n", T_DENSE,
            T);
     neuron_state_destroy(&j.s);
-    free(j.s_in), free(j.vn), free(j.spk), free(w);
+    free(j.s_in), free(j.spk), free(w);
     snn_net_free(j.net);
     return 0;
 }

@@ -15,16 +15,17 @@
 #include "snn/multiversion.h"
 #include "snn/neuron.h"
 
-static void alif_leak(const neuron_params *p, const neuron_derived *d, const neuron_state *s, double *restrict vn)
+static void alif_leak(const neuron_params *p, const neuron_derived *d, neuron_state *s)
 {
-    neuron_lif.leak(p, d, s, vn); /* the membrane is the LIF's */
+    neuron_lif.leak(p, d, s); /* the membrane is the LIF's */
 }
 
 /* The pass for one reset mode (subtract is a constant at each call, as in snn/fire.h). */
 static inline size_t alif_pass(const neuron_params *p, const neuron_derived *d, neuron_state *s,
-                               const double *restrict vn, uint32_t *restrict spk, size_t *n_awake, int subtract)
+                               uint32_t *restrict spk, size_t *n_awake, int subtract)
 {
     double *restrict v = s->v, *restrict th = s->th;
+    const double *restrict hold = s->hold;
     int32_t *restrict ref = s->ref;
     const double v_th = p->v_th_V, v_reset = p->v_reset_V, v_sub = d->v_sub, aa = d->alpha_adapt, dv = p->dv_th_V;
     const int32_t t_ref = (int32_t)p->t_ref_steps;
@@ -33,8 +34,8 @@ static inline size_t alif_pass(const neuron_params *p, const neuron_derived *d, 
         const int32_t r = ref[i];
         const int32_t up = r == 0;
         const double a = th[i] * aa;
-        const double xn = vn[i], xv = v[i]; /* both loaded: a select, not a branch */
-        const double x = up ? xn : xv;
+        const double xn = v[i], xh = hold[i]; /* both loaded: a select, not a branch */
+        const double x = up ? xn : xh;
         const int32_t f = up & (x >= v_th + a);
         const double y = subtract ? x - (v_sub + a) : v_reset;
         v[i] = f ? y : x;
@@ -48,29 +49,29 @@ static inline size_t alif_pass(const neuron_params *p, const neuron_derived *d, 
     }
     *n_awake = awake;
     s->n_ref = still;
-    return snn_compact_spikes(spk, s->n, fired);
+    return snn_compact_spikes(spk, s, fired);
 }
 
 SNN_MULTIVERSION
-static size_t alif_fire_value(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
-                              uint32_t *spk, size_t *n_awake)
+static size_t alif_fire_value(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
+                              size_t *n_awake)
 {
-    return alif_pass(p, d, s, vn, spk, n_awake, 0);
+    return alif_pass(p, d, s, spk, n_awake, 0);
 }
 
 SNN_MULTIVERSION
-static size_t alif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
-                                 uint32_t *spk, size_t *n_awake)
+static size_t alif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
+                                 size_t *n_awake)
 {
-    return alif_pass(p, d, s, vn, spk, n_awake, 1);
+    return alif_pass(p, d, s, spk, n_awake, 1);
 }
 
-static size_t alif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
-                        uint32_t *spk, size_t *n_awake)
+static size_t alif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
+                        size_t *n_awake)
 {
     if (p->reset == NEURON_RESET_SUBTRACT)
-        return alif_fire_subtract(p, d, s, vn, spk, n_awake);
-    return alif_fire_value(p, d, s, vn, spk, n_awake);
+        return alif_fire_subtract(p, d, s, spk, n_awake);
+    return alif_fire_value(p, d, s, spk, n_awake);
 }
 
 const neuron_type neuron_alif = {

@@ -14,41 +14,41 @@
 #include "snn/neuron.h"
 
 SNN_MULTIVERSION
-static void lif_leak(const neuron_params *p, const neuron_derived *d, const neuron_state *s, double *restrict vn)
+static void lif_leak(const neuron_params *p, const neuron_derived *d, neuron_state *s)
 {
-    const double *restrict v = s->v;
+    double *restrict v = s->v;
     const double a = d->alpha, vr = p->v_rest_V;
     const size_t n = s->n;
     if (vr == 0) { /* the convention: one multiplication, nothing added */
         for (size_t i = 0; i < n; i++)
-            vn[i] = v[i] * a;
+            v[i] = v[i] * a;
     } else {
         for (size_t i = 0; i < n; i++)
-            vn[i] = vr + (v[i] - vr) * a;
+            v[i] = vr + (v[i] - vr) * a;
     }
 }
 
 /* One function per reset mode, so that each loop is compiled with its mode fixed (a mode chosen inside the loop
  * keeps GCC from vectorising it). */
 SNN_MULTIVERSION
-static size_t lif_fire_value(const neuron_params *p, neuron_state *s, const double *vn, uint32_t *spk, size_t *n_awake)
+static size_t lif_fire_value(const neuron_params *p, neuron_state *s, uint32_t *spk, size_t *n_awake)
 {
-    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 0, 0.0, (int32_t)p->t_ref_steps, spk, n_awake);
+    return snn_fire_fixed(s, p->v_th_V, p->v_reset_V, 0, 0.0, (int32_t)p->t_ref_steps, spk, n_awake);
 }
 
 SNN_MULTIVERSION
-static size_t lif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
-                                uint32_t *spk, size_t *n_awake)
+static size_t lif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
+                                size_t *n_awake)
 {
-    return snn_fire_fixed(s, vn, p->v_th_V, p->v_reset_V, 1, d->v_sub, (int32_t)p->t_ref_steps, spk, n_awake);
+    return snn_fire_fixed(s, p->v_th_V, p->v_reset_V, 1, d->v_sub, (int32_t)p->t_ref_steps, spk, n_awake);
 }
 
-static size_t lif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn,
-                       uint32_t *spk, size_t *n_awake)
+static size_t lif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
+                       size_t *n_awake)
 {
     if (p->reset == NEURON_RESET_SUBTRACT)
-        return lif_fire_subtract(p, d, s, vn, spk, n_awake);
-    return lif_fire_value(p, s, vn, spk, n_awake);
+        return lif_fire_subtract(p, d, s, spk, n_awake);
+    return lif_fire_value(p, s, spk, n_awake);
 }
 
 const neuron_type neuron_lif = {

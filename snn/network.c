@@ -1,11 +1,14 @@
 /* snn/network.c -- the layered spiking network and its time-step engine (see snn/network.h for the phase order).
  *
- * A step, layer by layer: the neuron type's leak writes the leaked membrane into the layer's vn; the layer's bank adds
- * the input (the rows of the sources that spiked, or W^T x for analog inputs) into vn, jump by jump; the type's fire
- * takes vn as the membrane of every neuron that is not refractory, thresholds and resets.  Leaking first and adding
+ * A step, layer by layer: the neuron type's leak turns the membranes into their leaked values, in place; the layer's
+ * bank adds the input (the rows of the sources that spiked, or W^T x for analog inputs) into them, jump by jump; the
+ * type's fire thresholds and resets the neurons that are not refractory and gives the refractory ones their held
+ * membrane back.  Leaking first and adding
  * the jumps into the leaked membrane is what makes a LIF with v_rest = 0 the conformance convention bit for bit
- * (v alpha + w_1 + w_2 + ..., left to right).  The cost of a step is the bank's events (one row per spike) plus two
- * passes over each layer's neurons.
+ * (v alpha + w_1 + w_2 + ..., left to right).  The cost of a step is the bank's events (one row per spike) plus the
+ * passes over each layer's neurons: the leak, and the threshold pass, which a layer skips in a step without input
+ * when none of its neurons can fire then (fixed threshold above a rest of 0, reset by value, none refractory: the
+ * leak only brings |v| down, so every v stays below the threshold it was below after the last pass).
  *
  * Delays: each layer keeps its spikes of this step and of the previous one (two buffers, swapped at the start of its
  * update); with inter-layer delay 1 layer l reads layer l - 1's previous buffer.  The inputs reach layer 1 in the
@@ -26,7 +29,9 @@ typedef struct layer {
     const neuron_type *T;
     neuron_state s;
     snn_synapse syn;
-    double *vn;          /* this step's leaked membrane plus input */
+    /* 1: in a step without input, with no neuron refractory, no neuron of this layer can fire (fixed threshold > 0,
+     * reset by value below it, rest at 0, start below it: the leak only shrinks |v|), so fire is not called. */
+    int quiet_safe;
     uint32_t *spk[2];    /* spikes of this step (spk[cur]) and of the previous one */
     size_t n_spk[2];
     int cur;
@@ -91,10 +96,11 @@ int snn_net_new(snn_net **out, snn_net_spec *s)
         y->p = ls->neuron;
         neuron_derive(&y->p, s->dt_s, &y->d); /* checked above */
         y->T = neuron_types[y->p.type];
+        y->quiet_safe = !y->T->adaptive && y->p.v_rest_V == 0 && y->p.v_th_V > 0 &&
+                        y->p.reset == NEURON_RESET_VALUE && y->p.v_init_V < y->p.v_th_V;
         neuron_state_init(&y->s, &y->p, y->n);
         y->syn = ls->syn; /* taken */
         memset(&ls->syn, 0, sizeof ls->syn);
-        y->vn = xmalloc(y->n * sizeof *y->vn);
         y->spk[0] = xmalloc(y->n * sizeof *y->spk[0]);
         y->spk[1] = xmalloc(y->n * sizeof *y->spk[1]);
     }
@@ -110,7 +116,6 @@ void snn_net_free(snn_net *n)
         layer *y = &n->lay[l];
         neuron_state_destroy(&y->s);
         snn_synapse_free(&y->syn);
-        free(y->vn);
         free(y->spk[0]);
         free(y->spk[1]);
     }
@@ -173,24 +178,27 @@ int snn_net_step(snn_net *n, const uint32_t *in, size_t n_spk, const double *x_a
         }
         y->src = src;
         y->n_src = n_src;
-        /* 3. integrate: leak, then the jumps added into the leaked membrane */
-        y->T->leak(&y->p, &y->d, &y->s, y->vn);
+        /* 3. integrate: leak, then the jumps added into the leaked membrane (in place) */
+        y->T->leak(&y->p, &y->d, &y->s);
         int st = CIM_OK, got_input = n_src > 0;
         uint64_t sop = (uint64_t)n_src * y->n;
         if (l == 0 && n->analog) {
-            st = y->syn.type->dense(&y->syn, x_analog, y->vn);
+            st = y->syn.type->dense(&y->syn, x_analog, y->s.v);
             size_t nz = 0;
             for (size_t j = 0; j < n->n_in; j++)
                 nz += x_analog[j] != 0;
             got_input = nz > 0;
             sop = (uint64_t)nz * y->n;
         } else if (n_src > 0)
-            st = y->syn.type->events(&y->syn, src, n_src, y->vn);
+            st = y->syn.type->events(&y->syn, src, n_src, y->s.v);
         if (st != CIM_OK)
             return cim_error_prefix(st, "network: layer %zu: ", l + 1);
-        /* 4-5. threshold and reset */
-        size_t awake = 0;
-        y->n_spk[y->cur] = y->T->fire(&y->p, &y->d, &y->s, y->vn, y->spk[y->cur], &awake);
+        /* 4-5. threshold and reset (a quiet layer that cannot fire: nothing to do, every neuron is awake) */
+        size_t awake = y->n;
+        if (got_input || !y->quiet_safe || y->s.n_ref > 0)
+            y->n_spk[y->cur] = y->T->fire(&y->p, &y->d, &y->s, y->spk[y->cur], &awake);
+        else
+            y->n_spk[y->cur] = 0;
         size_t active = got_input ? awake : 0;
         n->c.sop += sop;
         n->c.spikes += y->n_spk[y->cur];

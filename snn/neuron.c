@@ -150,6 +150,7 @@ void neuron_state_init(neuron_state *s, const neuron_params *p, size_t n)
     memset(s, 0, sizeof *s);
     s->n = n;
     s->v = xmalloc((n ? n : 1) * sizeof *s->v);
+    s->hold = xmalloc((n ? n : 1) * sizeof *s->hold);
     s->ref = xmalloc((n ? n : 1) * sizeof *s->ref);
     if (p->type >= 0 && p->type < NEURON_ALIF + 1 && neuron_types[p->type]->adaptive)
         s->th = xmalloc((n ? n : 1) * sizeof *s->th);
@@ -160,6 +161,7 @@ void neuron_state_reset(neuron_state *s, const neuron_params *p)
 {
     for (size_t i = 0; i < s->n; i++) {
         s->v[i] = p->v_init_V;
+        s->hold[i] = p->v_init_V;
         s->ref[i] = 0;
     }
     if (s->th != NULL)
@@ -170,6 +172,7 @@ void neuron_state_reset(neuron_state *s, const neuron_params *p)
 void neuron_state_destroy(neuron_state *s)
 {
     free(s->v);
+    free(s->hold);
     free(s->ref);
     free(s->th);
     memset(s, 0, sizeof *s);

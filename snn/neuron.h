@@ -11,7 +11,7 @@
  * (snn/synapse.h), added after the leak; the step's phases are those of snn/network.h.  With v_rest = 0 the LIF is,
  * bit for bit, the convention of tests/conformance/snn/README.md: the leak is one multiplication v alpha, and the
  * jumps are then added to it one at a time (which is why the type splits a step into `leak` and `fire`: the
- * synapse banks add the jumps into the leaked membrane between the two).
+ * synapse banks add the jumps into the leaked membrane, in place, between the two).
  *
  * Contract: never prints; returns a cim_status where it can fail.
  */
@@ -54,7 +54,8 @@ typedef struct neuron_derived {
 /* State of a population of n neurons (structure of arrays). */
 typedef struct neuron_state {
     size_t n;
-    double *v;       /* membrane, V */
+    double *v;       /* membrane, V (within a step, between leak and fire: the leaked membrane plus input) */
+    double *hold;    /* the membrane a refractory neuron keeps: its value right after its spike's reset */
     int32_t *ref;    /* refractory steps left */
     double *th;      /* alif: threshold increase now, V (NULL for other types) */
     size_t n_ref;    /* neurons with ref > 0 (kept by fire: a layer with none takes a shorter pass) */
@@ -65,17 +66,16 @@ typedef struct neuron_type {
     const char *cite;      /* source of the model */
     const char *equations; /* one line */
     int adaptive;          /* 1: uses th */
-    /* Phase 3 of one step (snn/network.h), first half: vn[i] = neuron i's membrane after this step's leak, for every
-     * neuron of s (refractory ones too: fire ignores theirs).  The engine then has the synapse banks add the step's
-     * input to vn, jump by jump. */
-    void (*leak)(const neuron_params *p, const neuron_derived *d, const neuron_state *s, double *vn);
-    /* Phases 3 (second half), 4 and 5 for every neuron of s: a neuron that is not refractory takes vn[i] (leaked
-     * membrane plus input) as its membrane, spikes if it is >= its threshold and resets; a refractory neuron counts
-     * its counter down and keeps its membrane (its vn[i], the input with it, is discarded).  The adaptation of "alif"
-     * decays every step.  Writes the indices of the neurons that spiked to spk (ascending, room for s->n) and returns
-     * their count; *n_awake gets the number of neurons that were not refractory. */
-    size_t (*fire)(const neuron_params *p, const neuron_derived *d, neuron_state *s, const double *vn, uint32_t *spk,
-                   size_t *n_awake);
+    /* Phase 3 of one step (snn/network.h), first half: s->v[i] becomes neuron i's membrane after this step's leak, in
+     * place, for every neuron (refractory ones too: fire gives theirs back from hold).  The engine then has the
+     * synapse banks add the step's input into s->v, jump by jump. */
+    void (*leak)(const neuron_params *p, const neuron_derived *d, neuron_state *s);
+    /* Phases 3 (second half), 4 and 5 for every neuron of s: a neuron that is not refractory has its membrane (leaked
+     * plus input) in s->v[i]; it spikes if that is >= its threshold, and is reset (hold[i] keeps the reset value).  A
+     * refractory neuron counts its counter down and gets its membrane back, v[i] = hold[i] (the input is discarded).
+     * The adaptation of "alif" decays every step.  Writes the indices of the neurons that spiked to spk (ascending,
+     * room for s->n) and returns their count; *n_awake gets the number of neurons that were not refractory. */
+    size_t (*fire)(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk, size_t *n_awake);
 } neuron_type;
 
 /* The registry, NULL-terminated; neuron_type_names the same as names (the choices of neuron.type), in the order of

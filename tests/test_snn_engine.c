@@ -11,7 +11,9 @@
  *    n = ceil(log(1 - v_th (1 - alpha) / I) / log alpha), for several I and t_ref;
  *  - the IF neuron (alpha = 1) counts exactly: with reset by value one spike per ceil(v_th / I) steps, by subtraction
  *    floor(t I / v_th) spikes after t steps with the charge conserved;
- *  - refractory period and both reset modes (value, subtraction, v_rest != 0) by hand arithmetic;
+ *  - refractory period and both reset modes (value, subtraction, v_rest != 0) by hand arithmetic; a layer without
+ *    input still fires where its membrane can reach threshold (v_init above it, a subtraction's excess, a threshold
+ *    below rest);
  *  - the adaptive LIF's threshold rises by dv_th per spike and decays as dv_th alpha_adapt^k;
  *  - analog (direct-current) input adds W^T x;
  *  - bad input: neuron parameters, network shapes and input spikes refused; malformed directories refused with the
@@ -491,6 +493,56 @@ Test(snn_engine, reset_modes_and_a_resting_potential_follow_their_formulas)
     }
 }
 
+Test(snn_engine, a_layer_without_input_still_fires_when_its_membrane_can_reach_threshold)
+{
+    /* The engine skips the threshold pass of a quiet layer only where no neuron can fire; these three can. */
+    double w = 50e-3;
+    uint32_t ch = 0;
+    const uint32_t *idx;
+    snn_net *n;
+    /* (a) v_init above threshold: a spike at step 0 with no input (0.025 0.9 = 0.0225 >= 0.02) */
+    neuron_params p = lif_params(0.9, 20e-3, 0, 0);
+    p.v_init_V = 25e-3;
+    snn_layer_spec ls = {1, p, {0}};
+    cr_assert_eq(snn_synapse_ideal_new(&ls.syn, 1, 1, &w), CIM_OK);
+    snn_net_spec s = {1, 1, &ls, 0, 0};
+    cr_assert_eq(snn_net_new(&n, &s), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(snn_net_step(n, NULL, 0, NULL), CIM_OK);
+    cr_expect_eq(snn_net_spikes(n, 1, &idx), 1, "v_init above threshold");
+    snn_net_free(n);
+    /* (b) reset by subtraction leaving more than a threshold: IF, 50 mV in at step 0 -> spikes at 0 and 1 (30 mV
+     * left, then 10 mV) */
+    p = lif_params(1.0, 20e-3, 0, 0);
+    p.type = NEURON_IF;
+    p.alpha = 0;
+    p.reset = NEURON_RESET_SUBTRACT;
+    ls.neuron = p;
+    cr_assert_eq(snn_synapse_ideal_new(&ls.syn, 1, 1, &w), CIM_OK);
+    cr_assert_eq(snn_net_new(&n, &s), CIM_OK, "%s", cim_errmsg());
+    for (size_t t = 0; t < 4; t++) {
+        cr_assert_eq(snn_net_step(n, &ch, t == 0, NULL), CIM_OK);
+        cr_expect_eq(snn_net_spikes(n, 1, &idx), t < 2, "subtract, step %zu", t);
+    }
+    cr_expect_eq(snn_net_v(n, 1)[0], (50e-3 - 20e-3) - 20e-3);
+    snn_net_free(n);
+    /* (c) a threshold below rest: from v_reset = -60 mV the leak towards 0 crosses v_th = -50 mV by itself, at the
+     * first k with -60 mV a^k >= -50 mV, then again k + t_ref steps later */
+    const double a = 0.9;
+    p = lif_params(a, -50e-3, -60e-3, 1);
+    p.v_init_V = -60e-3;
+    ls.neuron = p;
+    cr_assert_eq(snn_synapse_ideal_new(&ls.syn, 1, 1, &w), CIM_OK);
+    cr_assert_eq(snn_net_new(&n, &s), CIM_OK, "%s", cim_errmsg());
+    size_t k = (size_t)ceil(log(5.0 / 6.0) / log(a)); /* 2: 0.81 <= 5/6 */
+    cr_assert_eq(k, 2);
+    for (size_t t = 0; t < 30; t++) {
+        cr_assert_eq(snn_net_step(n, NULL, 0, NULL), CIM_OK);
+        int want = t + 1 >= k && (t + 1 - k) % (k + 1) == 0; /* spikes at k - 1, then every k + t_ref steps */
+        cr_expect_eq(snn_net_spikes(n, 1, &idx), (size_t)want, "threshold below rest, step %zu", t);
+    }
+    snn_net_free(n);
+}
+
 /* ---- the adaptive LIF ------------------------------------------------------------------------------------------ */
 
 Test(snn_engine, alif_threshold_rises_per_spike_and_decays_with_tau_adapt)
@@ -509,20 +561,20 @@ Test(snn_engine, alif_threshold_rises_per_spike_and_decays_with_tau_adapt)
     cr_assert_str_eq(T->name, "alif");
     neuron_state s;
     neuron_state_init(&s, &p, 2);
-    double vn[2];
     uint32_t spk[2];
     size_t awake;
     /* step 0: both far above threshold: both spike, the adaptation becomes dv */
-    vn[0] = vn[1] = 1.0;
-    cr_assert_eq(T->fire(&p, &d, &s, vn, spk, &awake), 2);
+    T->leak(&p, &d, &s);
+    s.v[0] = s.v[1] = 1.0; /* the membrane after leak and input, set by hand */
+    cr_assert_eq(T->fire(&p, &d, &s, spk, &awake), 2);
     cr_expect_eq(s.th[0], dv);
     /* steps 1 .. k: the threshold is v_th + dv aa^k; one neuron sits just below it, the other just above */
     for (int k = 1; k <= 30; k++) {
         double th = dv * pow(aa, k);
-        T->leak(&p, &d, &s, vn); /* the leak alone, then the membrane set by hand around the threshold */
-        vn[0] = v_th + th * (1 - 1e-6);
-        vn[1] = v_th + th * (1 + 1e-6);
-        size_t ns = T->fire(&p, &d, &s, vn, spk, &awake);
+        T->leak(&p, &d, &s);
+        s.v[0] = v_th + th * (1 - 1e-6);
+        s.v[1] = v_th + th * (1 + 1e-6);
+        size_t ns = T->fire(&p, &d, &s, spk, &awake);
         cr_assert_eq(ns, 1, "step %d: the threshold is not v_th + dv alpha_adapt^k", k);
         cr_assert_eq(spk[0], 1);
         cr_assert_leq(fabs(s.th[0] - th), 1e-13 * dv, "step %d: adaptation %.17g, expected %.17g", k, s.th[0], th);
@@ -534,11 +586,13 @@ Test(snn_engine, alif_threshold_rises_per_spike_and_decays_with_tau_adapt)
     /* Subtraction removes the threshold crossed, v_th + a - v_rest */
     p.reset = NEURON_RESET_SUBTRACT;
     neuron_state_reset(&s, &p);
-    vn[0] = vn[1] = 0.05;
-    T->fire(&p, &d, &s, vn, spk, &awake); /* a = 0 before: v = 0.05 - 0.02 */
+    T->leak(&p, &d, &s);
+    s.v[0] = s.v[1] = 0.05;
+    T->fire(&p, &d, &s, spk, &awake); /* a = 0 before: v = 0.05 - 0.02 */
     cr_expect_eq(s.v[0], 0.05 - v_th);
-    vn[0] = 0.05;
-    T->fire(&p, &d, &s, vn, spk, &awake); /* a = dv aa after the decay */
+    T->leak(&p, &d, &s);
+    s.v[0] = 0.05;
+    T->fire(&p, &d, &s, spk, &awake); /* a = dv aa after the decay */
     cr_expect_leq(fabs(s.v[0] - (0.05 - (v_th + dv * aa))), 1e-17);
     neuron_state_destroy(&s);
 }
