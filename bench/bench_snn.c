@@ -137,29 +137,38 @@ int main(void)
            "events/s", "vs Brian2", "dense (s)", "dense/ev", "out spikes");
     const double rates[] = {10.0, 1.0, 0.0};
     const double brian[] = {4.5e8, 2.8e8, 0};
-    double t_rate[3];
+    inputs in[3];
+    double t_rate[3] = {1e300, 1e300, 1e300};
+    uint64_t out_ev[3] = {0};
+    for (int q = 0; q < 3; q++)
+        in[q] = draw_inputs(rates[q], 7);
+    /* The rates take turns, three rounds, each keeping its best: a burst of load on the machine then spoils one
+     * round of one rate, not the ratio. */
+    for (int round = 0; round < 3; round++)
+        for (int q = 0; q < 3; q++) {
+            j.in = &in[q];
+            j.steps = T;
+            double t = bench_time(run_events, &j);
+            t_rate[q] = t < t_rate[q] ? t : t_rate[q];
+            out_ev[q] = j.out_spikes;
+        }
     for (int q = 0; q < 3; q++) {
-        inputs in = draw_inputs(rates[q], 7);
-        j.in = &in;
-        j.steps = T;
-        double t_ev = bench_time(run_events, &j);
-        uint64_t out_ev = j.out_spikes;
-        t_rate[q] = t_ev;
         /* the dense loop over the first T_DENSE steps, scaled; and its spikes over those steps against the engine's */
+        j.in = &in[q];
         j.steps = T_DENSE;
         double t_dense = bench_time(run_dense, &j) * ((double)T / T_DENSE);
         uint64_t out_dense = j.out_spikes;
         run_events(&j);
         int same = out_dense == j.out_spikes;
-        double events = (double)in.n * N;
+        double events = (double)in[q].n * N, t_ev = t_rate[q];
         char vs[32] = "-";
         if (brian[q] > 0)
             snprintf(vs, sizeof vs, "%.2fx", events / t_ev / brian[q]);
-        printf("%-6.0f %-10zu %-9.3g %-10.3g %-13.3g %-12s %-10.3g %-9.0f %-12llu%s\n", rates[q], in.n, events, t_ev,
-               events > 0 ? events / t_ev : 0.0, vs, t_dense, t_dense / t_ev, (unsigned long long)out_ev,
+        printf("%-6.0f %-10zu %-9.3g %-10.3g %-13.3g %-12s %-10.3g %-9.0f %-12llu%s\n", rates[q], in[q].n, events, t_ev,
+               events > 0 ? events / t_ev : 0.0, vs, t_dense, t_dense / t_ev, (unsigned long long)out_ev[q],
                same ? "" : "  (dense spikes differ!)");
-        free(in.start);
-        free(in.ch);
+        free(in[q].start);
+        free(in[q].ch);
     }
     printf("\ntime at 10 Hz / time at 1 Hz: %.2f (goal >= 5); per step with no input (the neurons alone): %.3g us\n",
            t_rate[0] / t_rate[1], t_rate[2] / T * 1e6);
