@@ -82,6 +82,11 @@ deps:
 # -O3 (-O2's "very cheap" cost model refuses loops that need an alias check).  -O3 does not reorder
 # floating-point sums (no -ffast-math), so results are the same bits as at -O2.
 $(BUILD)/crossbar/%.o: ALL_CFLAGS += -O3
+# The same for the spiking engine's loops (a row of W added per spike, the neurons' leak and threshold passes): at
+# -O2 none of them is vectorised.  -fno-trapping-math lets GCC compute both sides of a select (the reset value and
+# the membrane) where the threshold test picks one: the same values, only no floating-point traps are assumed
+# (nothing here enables traps or reads the exception flags).
+$(BUILD)/snn/%.o: ALL_CFLAGS += -O3 -fno-trapping-math
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)

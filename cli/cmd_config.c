@@ -93,7 +93,8 @@ static void docs(strbuf *out)
         if (dup)
             continue;
         param_doc_group(library_groups[k], out);
-        strbuf_puts(out, "Read by the experiments: none yet (the library reads it).\n\n");
+        strbuf_puts(out, "Read by the experiments: none yet (the library reads it: programs built on libcimsim set "
+                         "it; no command reads it from a file yet).\n\n");
     }
 }
 

@@ -35,6 +35,7 @@
 #include "snn/convert.h"
 #include "snn/encode.h"
 #include "snn/train.h"
+#include "snn/neuron.h"
 
 #include <errno.h>
 #include <math.h>
@@ -330,8 +331,7 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-const param_group *const library_groups[] = {&train_group, &convert_group, &encode_group, &synapse_group,
-                                              &stdp_group, NULL};
+const param_group *const library_groups[] = {&stdp_group, NULL};
 
 const experiment *experiment_find(const char *name)
 {

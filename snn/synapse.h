@@ -67,4 +67,11 @@ int snn_synapse_ideal_new(snn_synapse *out, size_t n_in, size_t n_out, const dou
 /* Frees the bank (NULL type: nothing). */
 void snn_synapse_free(snn_synapse *s);
 
+/* How a network's maker asks for the bank of layer l (1 .. L) from its weights w (n_in x n_out, volts): the one place
+ * where the kind of synapse is chosen.  snn_synapse_maker_ideal makes ideal banks (ctx unused); a maker that maps the
+ * weights onto crossbar tiles ("xbar") takes its configuration through ctx.  Returns a cim_status; on failure *out is
+ * left empty (type NULL). */
+typedef int (*snn_synapse_maker)(void *ctx, size_t l, size_t n_in, size_t n_out, const double *w, snn_synapse *out);
+int snn_synapse_maker_ideal(void *ctx, size_t l, size_t n_in, size_t n_out, const double *w, snn_synapse *out);
+
 #endif
