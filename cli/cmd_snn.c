@@ -1,15 +1,19 @@
 /* cli/cmd_snn.c -- `cimsim snn`: spiking networks.
  *
- * `cimsim snn --network DIR [CONFIG]` runs a network given as a directory (snn/netdir.h: params.json, the weight
- * CSVs, inputs.csv) for its T_steps and writes every layer's spikes (-o) and, with --voltages, every layer's
- * membrane at the end of each step.  The synapses are ideal without CONFIG; with one, its crossbar groups will map
- * the weights onto devices (the place is synapse_maker below; not built yet).  The form without --network,
- * `cimsim snn CONFIG` (the digits experiment), is not built yet either: both are refused with a usage error. */
+ * `cimsim snn CONFIG` runs the digits experiment (exp/snn.h) and prints its accuracies, spike counts and energy
+ * report.  `cimsim snn --network DIR [CONFIG]` runs a network given as a directory (snn/netdir.h: params.json,
+ * the weight CSVs, inputs.csv) for its T_steps and writes every layer's spikes (-o) and, with --voltages, every
+ * layer's membrane at the end of each step.  The synapses are ideal without CONFIG; with one, its crossbar groups
+ * map every layer's weights onto tiles (exp_snn_maker), and its neuron and experiment groups are refused (the
+ * directory gives the neurons). */
 #include "cli/cli.h"
 #include "core/afile.h"
 #include "core/status.h"
 #include "core/strbuf.h"
 #include "core/version.h"
+#include "cli/plot.h"
+#include "exp/snn.h"
+#include "exp/experiment.h"
 #include "snn/netdir.h"
 #include "snn/network.h"
 
@@ -21,19 +25,39 @@ static const cli_option snn_options[] = {
     {"network", "DIR", "run the network in DIR: params.json, the weight CSVs it names, inputs.csv", CLI_OUT_NONE},
     {"voltages", "FILE", "also write every layer's membrane at the end of each step (CSV: step,l1_v0,...)",
      CLI_OUT_FILE},
+    {"plot", "FILE.png",
+     "CONFIG form: draw the device SNN's energy per MAC beside the von Neumann and neuromorphic machines (stacked "
+     "bars by category; .png, .svg or .pdf)",
+     CLI_OUT_FIGURE},
     {NULL, NULL, NULL, CLI_OUT_NONE},
 };
 
-/* Where each layer's synapse bank is made from its weights.  Without CONFIG: ideal synapses.  With CONFIG (not built
- * yet): the maker of snn/synapse_xbar.c, configured from the file's crossbar, device and periphery groups, goes
- * here, and every layer's bank becomes tiles of devices. */
-static int synapse_maker(const cli_args *a, snn_synapse_maker *make, void **ctx)
+/* Where each layer's synapse bank is made from its weights.  Without CONFIG: ideal synapses.  With CONFIG: the
+ * configuration is loaded as the snn experiment's (only its crossbar, device and periphery groups may be given: the
+ * directory gives the neurons and steps) and every layer's bank becomes tiles (exp_snn_maker). */
+static const char *const netdir_refused[] = {"snn", "neuron", "encode", "train", "convert", NULL};
+
+static int synapse_maker(const cli_args *a, exp_run *r, snn_synapse_maker *make, void **ctx)
 {
     *ctx = NULL;
-    if (a->config != NULL)
-        return cim_error(CIM_EUSAGE, "snn: --network with a CONFIG (the weights mapped onto devices) is not built yet; "
-                                     "without CONFIG the synapses are ideal");
-    *make = snn_synapse_maker_ideal;
+    if (a->config == NULL) {
+        *make = snn_synapse_maker_ideal;
+        return CIM_OK;
+    }
+    experiment_loading l = {.path = a->config, .sets = (const char *const *)a->sets, .n_sets = a->n_sets,
+                            .seed = a->seed, .fixed = experiment_find("snn")};
+    int st = experiment_open(&l, r);
+    if (st != CIM_OK)
+        return st;
+    for (size_t k = 0; netdir_refused[k] != NULL; k++)
+        if (cfg_has(&r->c, netdir_refused[k]))
+            return cim_error(CIM_EUSAGE, "%s sets the group %s, which --network does not read: the network directory "
+                                         "gives the neurons, the steps and the input spikes; a CONFIG with --network "
+                                         "maps the weights onto devices (groups synapse, mapping, crossbar, cell, "
+                                         "device, program, dac, sense, adc)",
+                             a->config, netdir_refused[k]);
+    *make = exp_snn_maker;
+    *ctx = r->state;
     return CIM_OK;
 }
 
@@ -49,7 +73,7 @@ static const char *shortest(char *buf, size_t n, double x)
 }
 
 /* The '#' lines that open each output: version, command line, the input files and their fingerprints, the network. */
-static void header(strbuf *b, const cli_args *a, const snn_netdir *d)
+static void header(strbuf *b, const cli_args *a, const snn_netdir *d, const char *syn_what)
 {
     strbuf_printf(b, "# cimsim %s: snn --network\n", cim_version());
     strbuf_printf(b, "# invocation: %s\n", a->invocation);
@@ -61,27 +85,39 @@ static void header(strbuf *b, const cli_args *a, const snn_netdir *d)
     strbuf_printf(b, "# network: %zu inputs", d->sizes[0]);
     for (size_t l = 1; l <= d->n_layers; l++)
         strbuf_printf(b, " -> %zu", d->sizes[l]);
-    strbuf_printf(b, " LIF neurons, %lld steps, inter-layer delay %d, ideal synapses\n", d->T_steps, d->delay_steps);
+    strbuf_printf(b, " LIF neurons, %lld steps, inter-layer delay %d, %s\n", d->T_steps, d->delay_steps, syn_what);
 }
 
 static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
 {
     const char *vpath = cli_opt(cmd, a, "voltages");
-    if (a->n_sets > 0)
-        return cim_error(CIM_EUSAGE, "snn: --set %s: --network reads no configuration keys (its parameters are in "
-                                     "%s/params.json)",
+    if (a->n_sets > 0 && a->config == NULL)
+        return cim_error(CIM_EUSAGE, "snn: --set %s: --network without a CONFIG reads no configuration keys (its "
+                                     "parameters are in %s/params.json)",
                          a->sets[0], dir);
+    if (cli_opt(cmd, a, "plot") != NULL)
+        return cim_error(CIM_EUSAGE, "snn: --plot draws the digits experiment's energy (cimsim snn CONFIG), not a "
+                                     "--network run");
     if (a->format == CLI_FORMAT_JSON)
         return cim_error(CIM_EUSAGE, "snn: --network writes its spikes as CSV (step,layer,neuron); --format json is "
                                      "not supported");
-    snn_synapse_maker make;
+    snn_synapse_maker make = snn_synapse_maker_ideal;
     void *ctx;
-    int st = synapse_maker(a, &make, &ctx);
-    if (st != CIM_OK)
+    exp_run r;
+    memset(&r, 0, sizeof r);
+    int st = synapse_maker(a, &r, &make, &ctx);
+    if (st != CIM_OK) {
+        exp_run_free(&r);
         return st;
+    }
     snn_netdir d;
-    if ((st = snn_netdir_load(&d, dir)) != CIM_OK)
+    if ((st = snn_netdir_load(&d, dir)) != CIM_OK) {
+        exp_run_free(&r);
         return st;
+    }
+    char syn_what[PARAM_STRING_MAX + 64] = "ideal synapses";
+    if (a->config != NULL)
+        snprintf(syn_what, sizeof syn_what, "synapses on crossbar tiles of %s", a->config);
     size_t n_total = 0;
     for (size_t l = 1; l <= d.n_layers; l++)
         n_total += d.sizes[l];
@@ -95,16 +131,17 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         st = snn_netdir_network(&d, make, ctx, &net);
     if (st != CIM_OK) {
         snn_netdir_free(&d);
+        exp_run_free(&r);
         return st;
     }
 
     strbuf spikes, volts;
     strbuf_init(&spikes);
     strbuf_init(&volts);
-    header(&spikes, a, &d);
+    header(&spikes, a, &d, syn_what);
     strbuf_puts(&spikes, "step,layer,neuron\n");
     if (vpath != NULL) {
-        header(&volts, a, &d);
+        header(&volts, a, &d, syn_what);
         strbuf_puts(&volts, "step");
         for (size_t l = 1; l <= d.n_layers; l++)
             for (size_t i = 0; i < d.sizes[l]; i++)
@@ -151,7 +188,7 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         const snn_counts *c = snn_net_counts(net);
         neuron_derived nd;
         neuron_derive(&d.neuron, d.dt_s, &nd); /* checked when loaded */
-        fprintf(out, "cimsim snn: network %s, ideal synapses\n", dir);
+        fprintf(out, "cimsim snn: network %s, %s\n", dir, syn_what);
         fprintf(out, "  layers             %zu inputs", d.sizes[0]);
         for (size_t l = 1; l <= d.n_layers; l++)
             fprintf(out, " -> %zu", d.sizes[l]);
@@ -168,6 +205,16 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         fprintf(out, "  synaptic ops       %llu\n", (unsigned long long)c->sop);
         fprintf(out, "  neuron updates     %llu with input, %llu without\n", (unsigned long long)c->updates_active,
                 (unsigned long long)c->updates_idle);
+        if (a->config != NULL) {
+            energy_tally all = {0};
+            for (size_t l = 1; l <= d.n_layers; l++)
+                energy_tally_merge(&all, &snn_net_synapse(net, l)->tally);
+            strbuf t;
+            strbuf_init(&t);
+            energy_tally_report(&all, "    ", &t);
+            fprintf(out, "  synapse energy (the tiles' reads, drivers, converters; programming included):\n%s", t.s);
+            strbuf_destroy(&t);
+        }
         if (a->output != NULL && strcmp(a->output, "-") != 0)
             fprintf(out, "wrote %s (step,layer,neuron)\n", a->output);
         if (vpath != NULL)
@@ -178,28 +225,135 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
     strbuf_destroy(&volts);
     snn_net_free(net);
     snn_netdir_free(&d);
+    exp_run_free(&r);
     return st;
 }
+
+/* ---- the digits experiment (`cimsim snn CONFIG`) ---------------------------------------------------------- */
+
+static int snn_check(const cli_command *cmd, const cli_args *a, const exp_run *r)
+{
+    (void)r;
+    if (cli_opt(cmd, a, "voltages") != NULL)
+        return cim_error(CIM_EUSAGE, "snn: --voltages writes the membranes of a --network run; the digits experiment "
+                                     "writes its predictions (-o)");
+    return CIM_OK;
+}
+
+static void pass_line(FILE *out, const char *what, const snn_pass *p, double t_steps)
+{
+    double n = p->n > 0 ? (double)p->n : 1.0;
+    fprintf(out, "  %-22s %6.2f %%  (%zu / %zu)   per image: %.1f input spikes, %.1f spikes, %.0f synaptic ops "
+                 "(%.0f steps)\n",
+            what, 100 * p->accuracy, p->correct, p->n, (double)p->in_spikes / n, (double)p->spikes / n,
+            (double)p->sop / n, t_steps);
+}
+
+static int snn_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
+{
+    (void)prog;
+    const exp_snn *e = r->state;
+    size_t n = e->ideal.n;
+    /* CSV: one line per test image. */
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_puts(&body, e->p.device_run ? "image,label,float,snn_ideal,snn_device\n" : "image,label,float,snn_ideal\n");
+    for (size_t i = 0; i < n; i++) {
+        int f = ann_predict(&e->net, e->test_set.x + i * e->test_set.d);
+        strbuf_printf(&body, "%zu,%d,%d,%d", i, e->test_set.y[i], f, e->ideal.pred[i]);
+        if (e->p.device_run)
+            strbuf_printf(&body, ",%d", e->device.pred[i]);
+        strbuf_puts(&body, "\n");
+    }
+    int st = cli_write_run(a, pv, r, &body, NULL);
+    const energy_report *rep = &e->report;
+    const char *png = cli_opt(cmd, a, "plot");
+    if (st == CIM_OK && png != NULL) {
+        if (!e->p.device_run) {
+            st = cim_error(CIM_EUSAGE, "snn: --plot draws the device run's energy; snn.device_run is false");
+        } else {
+            const energy_machine *mach[3] = {&rep->design, &rep->von_neumann, &rep->neuromorphic};
+            const char *bars[3] = {"CIM design (SNN on tiles)", "von Neumann (the ANN)", "neuromorphic (this SNN)"};
+            const char *parts[ENERGY_N_CATEGORIES];
+            double v[3 * ENERGY_N_CATEGORIES];
+            double per = rep->n_mac > 0 ? 1e12 / (double)rep->n_mac : 0;
+            for (int c = 0; c < ENERGY_N_CATEGORIES; c++) {
+                parts[c] = energy_categories[c].name;
+                for (int k = 0; k < 3; k++)
+                    v[k * ENERGY_N_CATEGORIES + c] = energy_tally_J(&mach[k]->tally, c) * per;
+            }
+            char title[256];
+            snprintf(title, sizeof title, "digits, %zu test images: energy per MAC of the network converted from; "
+                     "saved on data movement %.3g x", n, rep->saved_ratio);
+            st = plot_stacked(bars, 3, parts, ENERGY_N_CATEGORIES, v, "energy per MAC (pJ)", title, png);
+        }
+    }
+    FILE *out = cli_summary_stream(a);
+    if (st == CIM_OK && out != NULL) {
+        char s1[32];
+        fprintf(out, "cimsim snn: handwritten digits (UCI 8x8), %zu test images, %lld steps each\n", n, e->p.t_steps);
+        fprintf(out, "  network: %s %s", e->loaded ? "loaded" : "trained here,", e->net.n_layers == 1 ? "softmax regression" : "one-hidden-layer ReLU network");
+        for (size_t l = 0; l <= e->net.n_layers; l++)
+            fprintf(out, "%s%zu", l ? "-" : " ", e->net.size[l]);
+        fprintf(out, ", converted to %s neurons", neuron_types[e->neuron.type]->name);
+        for (size_t l = 0; l <= e->conv_net.n_layers; l++)
+            fprintf(out, "%s%zu", l ? " -> " : " (", e->conv_net.size[l]);
+        fprintf(out, ", %s code)\n", encoder_types[e->enc.type]->name);
+        fprintf(out, "test accuracy\n");
+        fprintf(out, "  %-22s %6.2f %%  (%zu / %zu)\n", "float network", 100.0 * (double)e->n_float_correct / (double)(n ? n : 1),
+                e->n_float_correct, n);
+        pass_line(out, "SNN, ideal synapses", &e->ideal, (double)e->p.t_steps);
+        if (e->p.device_run) {
+            char what[64];
+            snprintf(what, sizeof what, "SNN on %s tiles", e->syn.cells == SNN_XBAR_CELLS_DEVICE ? e->b.type->name : "ideal-cell");
+            pass_line(out, what, &e->device, (double)e->p.t_steps);
+            strbuf t;
+            strbuf_init(&t);
+            energy_report_text(rep, &t);
+            fprintf(out, "energy of the SNN on tiles over the %zu images (MACs: the network converted from, %llu)\n", n,
+                    (unsigned long long)rep->n_mac);
+            fputs(t.s, out);
+            strbuf_destroy(&t);
+            if (e->program_J > 0)
+                fprintf(out, "programming the tiles (one-time, not above): %s\n", cli_si(s1, e->program_J, "J"));
+        }
+        if (a->output)
+            fprintf(out, "wrote %s (%s)\n", a->output, a->format == CLI_FORMAT_JSON ? "JSON" : "CSV: image,label,predictions");
+        if (png != NULL)
+            fprintf(out, "wrote %s\n", png);
+    }
+    return st;
+}
+
+static const cli_presenter snn_presenter = {"snn", "snn", snn_check, NULL, snn_present};
+static const cli_presenter *const snn_presenters[] = {&snn_presenter, NULL};
 
 static int snn_run(const cli_command *cmd, cli_args *a)
 {
     const char *dir = cli_opt(cmd, a, "network");
     if (dir != NULL)
         return snn_network(cmd, a, dir);
-    if (cli_opt(cmd, a, "voltages") != NULL && a->config == NULL)
-        return cim_error(CIM_EUSAGE, "snn: --voltages needs --network DIR");
-    if (a->config != NULL)
-        return cim_error(CIM_EUSAGE, "snn: the experiment form `cimsim snn CONFIG` is not built yet; run a network "
-                                     "directory with --network DIR");
-    return cim_error(CIM_EUSAGE, "snn: give --network DIR, a network directory (params.json, the weight CSVs, "
-                                 "inputs.csv)");
+    if (a->config == NULL)
+        return cim_error(CIM_EUSAGE, "snn: give a CONFIG (the digits experiment: configs/snn/digits.cfg) or --network "
+                                     "DIR, a network directory (params.json, the weight CSVs, inputs.csv)");
+    return cli_run_experiment(cmd, a);
 }
 
 const cli_command cmd_snn = {
     .name = "snn",
-    .summary = "run a spiking network: --network DIR (your weights and spike trains)",
-    .usage = "--network DIR [CONFIG] [-o spikes.csv] [--voltages FILE]",
+    .summary = "spiking networks: handwritten digits on crossbar synapses (CONFIG), or your network (--network DIR)",
+    .usage = "[options] CONFIG  |  --network DIR [CONFIG] [-o spikes.csv] [--voltages FILE]",
     .description =
+        "cimsim snn CONFIG runs the digits experiment (exp/snn.h): trains a softmax regression (or a one-hidden-\n"
+        "layer network) in C on the first 1347 UCI 8x8 digits, converts it to a rate-coded spiking network, and\n"
+        "classifies the last 450 digits with ideal synapses and on the configured crossbar tiles (group synapse:\n"
+        "device cells programmed by write-and-verify, wires, converters; a spike drives its row, only the rows\n"
+        "that spiked are read).  Prints the test accuracy of the float network, the ideal SNN and the SNN on\n"
+        "devices, spikes and synaptic operations per image, and the energy report of the SNN on tiles beside a\n"
+        "von Neumann processor running the network converted from and a Loihi-class chip running this SNN.\n"
+        "-o writes one line per test image (image,label,float,snn_ideal,snn_device) or, with --format json, the\n"
+        "summary's named fields (accuracy.float, accuracy.snn_ideal, accuracy.snn_device, energy.design.total_J,\n"
+        "energy.saved.ratio, ...).\n\n"
         "--network DIR runs the layered spiking network in DIR for its T_steps steps and writes every layer's\n"
         "spikes.  DIR holds params.json (alpha, the decay per step, used literally -- or tau_m_ms and dt_ms;\n"
         "v_th, v_reset, t_ref_steps, T_steps, K, layer_sizes, inter_layer_delay_steps 0 or 1, the weight file\n"
@@ -207,17 +361,21 @@ const cli_command cmd_snn = {
         "(step,channel, sorted); the format is tests/conformance/snn/README.md in the source tree, and\n"
         "snn/netdir.h.  Each step runs inputs -> reads -> integrate -> threshold -> reset -> record, layer by\n"
         "layer (snn/network.h); the reads are event-driven: only the rows of the sources that spiked are added.\n"
-        "Without CONFIG the synapses are ideal (exact weights in memory); mapping them onto devices with a\n"
-        "CONFIG is not built yet.\n\n"
-        "outputs:\n"
+        "Without CONFIG the synapses are ideal (exact weights in memory); with a CONFIG its groups synapse,\n"
+        "mapping, crossbar, cell, device, program, dac, sense and adc map every layer onto crossbar tiles (the\n"
+        "directory still gives the neurons and steps: a CONFIG that sets neuron, snn or encode is refused).\n\n"
+        "outputs of --network:\n"
         "  -o FILE         step,layer,neuron: one line per spike, by step, then layer (1 = the first layer of\n"
         "                  neurons), then neuron (from 0); '#' lines first record the version, the command and\n"
         "                  the input files' fingerprints\n"
         "  --voltages FILE step,l1_v0,l1_v1,...,l2_v0,...: one line per step, the membrane of every neuron of\n"
         "                  every layer at the end of the step (after reset), volts\n\n"
-        "example:\n"
-        "  cimsim snn --network configs/snn/chain -o spikes.csv --voltages v.csv",
+        "examples:\n"
+        "  cimsim snn configs/snn/digits.cfg --plot snn_energy.png\n"
+        "  cimsim snn --network configs/snn/chain -o spikes.csv --voltages v.csv\n"
+        "  cimsim snn --network configs/snn/chain configs/snn/chain_rram.cfg -o spikes_rram.csv",
     .options = snn_options,
     .config_required = 0,
     .run = snn_run,
+    .presenters = snn_presenters,
 };

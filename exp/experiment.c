@@ -21,6 +21,7 @@
 #include "exp/device.h"
 #include "exp/endurance.h"
 #include "exp/energy.h"
+#include "exp/snn.h"
 #include "exp/margin.h"
 #include "exp/mvm.h"
 #include "exp/pcm_stat.h"
@@ -65,6 +66,11 @@ static const param_group *const energy_groups[] = {
     &experiment_key_group, &run_group, &crossbar_group, &cell_group, &mapping_group, &weights_group, &device_group,
     &sim_group, &program_group, &variability_group, &read_noise_group, &endurance_group, &dac_group, &sense_group,
     &adc_group, &tech_group, &baseline_group, &workload_group, NULL};
+static const param_group *const snn_groups[] = {
+    &experiment_key_group, &run_group, &snn_group, &neuron_group, &encode_group, &train_group, &convert_group,
+    &synapse_group, &crossbar_group, &cell_group, &mapping_group, &device_group, &sim_group, &program_group,
+    &variability_group, &read_noise_group, &endurance_group, &dac_group, &sense_group, &adc_group, &tech_group,
+    &baseline_group, NULL};
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
 
@@ -256,6 +262,22 @@ static int energy_run(void *v, progress *prog, const cfg *c)
 static json_t *energy_summary(const void *v) { return exp_energy_summary(v); }
 static void energy_destroy(void *v) { exp_energy_free(v); }
 
+static void snn_init(void *v, cfg *c) { exp_snn_init(v, c); }
+static void snn_select(cfg *c, void *v) { exp_snn_bind_model(v, c); }
+static int snn_prepare(void *v, const exp_inputs *in, prov *pv, progress *prog, const cfg *c)
+{
+    (void)prog;
+    int st = exp_snn_prepare(v, in != NULL && in->base_dir != NULL ? in->base_dir : "", pv);
+    return st == CIM_ECONFIG ? cfg_locate_error(c, st) : st;
+}
+static int snn_run(void *v, progress *prog, const cfg *c)
+{
+    int st = exp_snn_run(v, prog);
+    return st == CIM_ECONFIG ? cim_error_prefix(st, "%s: ", c->file) : st;
+}
+static json_t *snn_summary(const void *v) { return exp_snn_summary(v); }
+static void snn_destroy(void *v) { exp_snn_free(v); }
+
 static void sneak_init(void *v, cfg *c) { exp_margin_init(v, c); }
 static int sneak_run(void *v, progress *prog, const cfg *c)
 {
@@ -317,6 +339,13 @@ static const experiment x_energy = {
     .run = energy_run,
     .summary = energy_summary, .destroy = energy_destroy,
 };
+static const experiment x_snn = {
+    .name = "snn", .command = "snn",
+    .title = "handwritten digits on a spiking network converted from a trained one, its synapses crossbar tiles",
+    .groups = snn_groups, .optional_group = device_optional_group, .reads = device_reads,
+    .size = sizeof(exp_snn), .init = snn_init, .select = snn_select, .prepare = snn_prepare, .run = snn_run,
+    .summary = snn_summary, .destroy = snn_destroy,
+};
 static const experiment x_sneak = {
     .name = "sneak", .command = "sneak",
     .title = "the worst-case read margin of a crossbar against its size under a biasing scheme",
@@ -326,7 +355,7 @@ static const experiment x_sneak = {
 };
 
 /* One list: X(name) is the entry x_<name> and the key value "name". */
-#define EXPERIMENTS(X) X(device) X(pulses) X(endurance) X(pcm_stat) X(mvm) X(mvm_weights) X(energy) X(sneak)
+#define EXPERIMENTS(X) X(device) X(pulses) X(endurance) X(pcm_stat) X(mvm) X(mvm_weights) X(energy) X(snn) X(sneak)
 #define EXP_AS_ENTRY(n) &x_##n,
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};

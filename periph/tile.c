@@ -312,6 +312,8 @@ int tile_mvm(tile *t, const double *x, double x_max, double *y)
     return CIM_OK;
 }
 
+static double cycle_latency_s(const tile *t, double t_read);
+
 int tile_read_events(tile *t, const size_t *rows, size_t n, double *y)
 {
     int st = check_ranged(t);
@@ -336,6 +338,7 @@ int tile_read_events(tile *t, const size_t *rows, size_t n, double *y)
     tally_channels(t, 1, t->s.array.t_read_s); /* a plain read pulse, whatever the DAC encodes */
     t->st.n_event_reads++;
     t->st.n_row_pulses += n;
+    t->st.latency_s = cycle_latency_s(t, t->s.array.t_read_s);
     return CIM_OK;
 }
 
@@ -357,19 +360,20 @@ void tile_energy(const tile *t, energy_tally *out)
 
 const tile_stats *tile_get_stats(const tile *t) { return &t->st; }
 
-double tile_latency_s(const tile *t)
+/* One read cycle of window t_read: the drivers' settling, the read, the sense stage, the conversions of a shared ADC
+ * (a converter that integrates the column current -- cco, integrating -- does that part of its first conversion
+ * during the window; a cco counts through the whole window, adc_conversion_s). */
+static double cycle_latency_s(const tile *t, double t_read)
 {
     const adc_params *ap = &t->s.adc;
-    const double t_read = read_window_s(t);
-    /* A converter that integrates the column current (cco, integrating) does that part of its first conversion
-     * during the read window; a cco counts through the whole window (adc_conversion_s). */
     const double overlap = fmin(t_read, adc_conversion_in_read_s(ap, t_read));
-    double cycle = t->s.analog_out /* no conversion */
-                       ? t->s.dac.t_settle_s + t_read + t->se.t_settle_s
-                       : t->s.dac.t_settle_s + t_read + t->se.t_settle_s +
-                             (double)ap->cols_per_adc * adc_conversion_s(ap, t_read) - overlap;
-    return (double)t->cyc.n * cycle;
+    return t->s.analog_out /* no conversion */
+               ? t->s.dac.t_settle_s + t_read + t->se.t_settle_s
+               : t->s.dac.t_settle_s + t_read + t->se.t_settle_s +
+                     (double)ap->cols_per_adc * adc_conversion_s(ap, t_read) - overlap;
 }
+
+double tile_latency_s(const tile *t) { return (double)t->cyc.n * cycle_latency_s(t, read_window_s(t)); }
 
 double tile_periphery_area_um2(const tile *t)
 {

@@ -115,7 +115,7 @@ typedef struct tile_stats {
     size_t n_sense_saturated;  /* reads whose sense output saturated */
     size_t n_dac_clipped;      /* inputs beyond the DAC's full scale */
     double adc_lo_A, adc_hi_A; /* the ADC range in use */
-    double latency_s;          /* of the last MVM */
+    double latency_s;          /* of the last MVM, or of the last event read (one cycle of t_read_s) */
     size_t n_event_reads;      /* tile_read_events calls that read the array */
     size_t n_row_pulses;       /* rows they drove (1-bit driver events) */
 } tile_stats;
