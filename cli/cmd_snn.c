@@ -373,7 +373,7 @@ const cli_command cmd_snn = {
         "examples:\n"
         "  cimsim snn configs/snn/digits.cfg --plot snn_energy.png\n"
         "  cimsim snn --network configs/snn/chain -o spikes.csv --voltages v.csv\n"
-        "  cimsim snn --network configs/snn/chain configs/snn/chain_rram.cfg -o spikes_rram.csv",
+        "  cimsim snn --network configs/snn/chain configs/snn/network_rram.cfg -o spikes_rram.csv",
     .options = snn_options,
     .config_required = 0,
     .run = snn_run,

@@ -36,7 +36,8 @@
  * lsb hi / (2^(N-1) - 1), i.e. [-hi - lsb, hi], so that 0 is a code (needs adc.bits >= 2); "calibrated" and
  * "percentile" come from the pairs' differences (and 0 A), and never exclude 0.  A tile
  * with such a range refuses tile_mvm until it is calibrated.  Calibration reads are real reads of the array (they
- * drift nothing: reads do not change state), and their energy is kept apart: tile_energy reports the MVMs only.
+ * drift nothing: reads do not change state), and their energy is kept apart: tile_energy reports everything else
+ * the array spent (its programming, before or after, included) and the MVMs' periphery.
  *
  * Energy (energy/tally.h): the array's reads (ENERGY_READ, the xbar's own tally), and the tile's: ENERGY_DAC one
  * event per row conversion (dac_energy_J), ENERGY_SENSE one per channel per read (sense.e_read_J), ENERGY_ADC one
@@ -150,7 +151,8 @@ int tile_read_events(tile *t, const size_t *rows, size_t n, double *y);
 /* The quantized input the last tile_mvm applied (dac_input_value), nr entries. */
 void tile_input_values(const tile *t, double *x_q);
 
-/* Energy of the MVMs (calibration excluded): the array's reads plus the tile's converters and digital logic. */
+/* Energy since the tile was made, its calibration reads excluded: the array's (programming, write-verify reads and
+ * disturb, and the MVMs' reads) plus the tile's converters and digital logic. */
 void tile_energy(const tile *t, energy_tally *out);
 const tile_stats *tile_get_stats(const tile *t);
 /* Latency of one MVM of the last vector's cycle count, seconds. */

@@ -25,7 +25,7 @@ Test(experiment, the_table_and_the_key_are_one_list)
                   experiments[n]->name);
     }
     cr_expect_null(experiment_names[n]);
-    cr_expect_eq(n, 8, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, energy, sneak");
+    cr_expect_eq(n, 9, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, energy, snn, sneak");
 }
 
 Test(experiment, metric_units_come_from_the_names)

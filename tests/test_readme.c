@@ -2,7 +2,7 @@
  * the examples of every `--help` text and the "# Run:" lines of every config under configs/.
  *
  * Each command runs through /bin/sh exactly as printed (quotes, backslash continuations and trailing comments
- * included), in a scratch folder holding a copy of the repository's configs/, where `cimsim` (on PATH) and
+ * included), in a scratch folder holding a copy of the repository's configs/ and data/, where `cimsim` (on PATH) and
  * `build/cimsim` are the program just built.  The commands of one README block, one help text or one config share
  * a folder, in order, so a later command may read what an earlier one wrote.  A cimsim command must exit 0 and
  * write every file it names (-o, --plot, --plot-r-t, --spice, --maps); an `ngspice -b X.cir` line must run its
@@ -59,11 +59,13 @@ static int run_sh(const char *dir, const char *cmd, char **out, char **err)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* A scratch folder with configs/ copied from the repository, build/cimsim and bin/cimsim the built program. */
+/* A scratch folder with configs/ and data/ copied from the repository, build/cimsim and bin/cimsim the built
+ * program. */
 static char *scratch(void)
 {
     char *dir = util_tmpdir(), cmd[2048], path[600];
-    snprintf(cmd, sizeof cmd, "cp -R '%s/configs' '%s/configs'", CIM_SRC, dir);
+    snprintf(cmd, sizeof cmd, "cp -R '%s/configs' '%s/configs' && cp -R '%s/data' '%s/data'", CIM_SRC, dir, CIM_SRC,
+             dir);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     snprintf(path, sizeof path, "%s/build", dir);
     mkdir(path, 0755);
