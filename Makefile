@@ -1,7 +1,7 @@
 # cimsim -- build, test, sanitize, benchmark, document, install.
 #
 #   make            build/libcimsim.a, build/libcimsim.so (-> .so.MAJOR -> .so.MAJOR.MINOR.PATCH), build/cimsim
-#   make demo       the README's main job on configs/
+#   make demo       the README's main job: cimsim snn configs/snn/digits.cfg (and one crossbar multiply)
 #   make test       the Criterion suite (builds first)
 #   make check      the suite under AddressSanitizer + UndefinedBehaviorSanitizer, in build/check
 #   make bench      benchmarks, each printed as a ratio against a reference run alongside
@@ -128,13 +128,13 @@ $(BUILD)/bench/%: bench/%.c $(LIB_A) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DCIM_SRC='"$(CURDIR)"' $< -o $@ $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lm
 
+# The main job: handwritten digits on a spiking network whose synapses are simulated RRAM crossbars, with its
+# accuracies, synaptic operations and energy report; then one crossbar multiply checked against OpenBLAS.
 demo: all
 	@mkdir -p $(BUILD)/demo
-	$(CIMSIM) mvm configs/mvm/circuit.cfg -o $(BUILD)/demo/I.csv
-	@echo; echo "first lines of $(BUILD)/demo/I.csv after its provenance header:"; \
-	 grep -v '^#' $(BUILD)/demo/I.csv | head -n 5
+	$(CIMSIM) snn configs/snn/digits.cfg -o $(BUILD)/demo/digits.csv --plot $(BUILD)/demo/snn_energy.png
 	@echo
-	$(CIMSIM) energy configs/energy/mlp.cfg -o $(BUILD)/demo/energy.csv --plot $(BUILD)/demo/energy.png
+	$(CIMSIM) mvm configs/mvm/circuit.cfg -o $(BUILD)/demo/I.csv
 
 test: $(TEST_BIN) layers test-lib
 	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; $$t --jobs=2 || fail=1; done; \

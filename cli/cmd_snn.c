@@ -8,6 +8,7 @@
  * directory gives the neurons). */
 #include "cli/cli.h"
 #include "core/afile.h"
+#include "core/prov.h"
 #include "core/status.h"
 #include "core/strbuf.h"
 #include "core/version.h"
@@ -23,7 +24,13 @@
 
 static const cli_option snn_options[] = {
     {"network", "DIR", "run the network in DIR: params.json, the weight CSVs it names, inputs.csv", CLI_OUT_NONE},
-    {"voltages", "FILE", "also write every layer's membrane at the end of each step (CSV: step,l1_v0,...)",
+    {"voltages", "FILE",
+     "also write every layer's membrane at the end of each step (CSV: step,l1_v0,...; CONFIG form: "
+     "image,step,l1_v0,... of the first snn.record_images test images)",
+     CLI_OUT_FILE},
+    {"raster", "FILE",
+     "CONFIG form: write the spikes of the first snn.record_images test images (CSV: image,step,layer,neuron; layer 0 "
+     "the input channels)",
      CLI_OUT_FILE},
     {"plot", "FILE.png",
      "CONFIG form: draw the device SNN's energy per MAC beside the von Neumann and neuromorphic machines (stacked "
@@ -95,9 +102,10 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         return cim_error(CIM_EUSAGE, "snn: --set %s: --network without a CONFIG reads no configuration keys (its "
                                      "parameters are in %s/params.json)",
                          a->sets[0], dir);
-    if (cli_opt(cmd, a, "plot") != NULL)
-        return cim_error(CIM_EUSAGE, "snn: --plot draws the digits experiment's energy (cimsim snn CONFIG), not a "
-                                     "--network run");
+    if (cli_opt(cmd, a, "plot") != NULL || cli_opt(cmd, a, "raster") != NULL)
+        return cim_error(CIM_EUSAGE, "snn: --%s belongs to the digits experiment (cimsim snn CONFIG); a --network "
+                                     "run writes its spikes with -o",
+                         cli_opt(cmd, a, "plot") != NULL ? "plot" : "raster");
     if (a->format == CLI_FORMAT_JSON)
         return cim_error(CIM_EUSAGE, "snn: --network writes its spikes as CSV (step,layer,neuron); --format json is "
                                      "not supported");
@@ -233,10 +241,10 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
 
 static int snn_check(const cli_command *cmd, const cli_args *a, const exp_run *r)
 {
-    (void)r;
-    if (cli_opt(cmd, a, "voltages") != NULL)
-        return cim_error(CIM_EUSAGE, "snn: --voltages writes the membranes of a --network run; the digits experiment "
-                                     "writes its predictions (-o)");
+    const exp_snn *e = r->state;
+    if ((cli_opt(cmd, a, "voltages") != NULL || cli_opt(cmd, a, "raster") != NULL) && e->p.record_images == 0)
+        return cim_error(CIM_EUSAGE, "snn: --raster and --voltages write the recorded images, and snn.record_images "
+                                     "is 0");
     return CIM_OK;
 }
 
@@ -266,6 +274,19 @@ static int snn_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
         strbuf_puts(&body, "\n");
     }
     int st = cli_write_run(a, pv, r, &body, NULL);
+    const char *raster = cli_opt(cmd, a, "raster"), *vpath = cli_opt(cmd, a, "voltages");
+    for (int k = 0; k < 2 && st == CIM_OK; k++) {
+        const char *path = k == 0 ? raster : vpath;
+        if (path == NULL)
+            continue;
+        strbuf b; /* the provenance's '#' lines, then the recording */
+        strbuf_init(&b);
+        prov_csv_comment(pv, &b);
+        const strbuf *rec = k == 0 ? &e->raster : &e->volts;
+        strbuf_puts(&b, rec->s);
+        st = afile_write_all(path, b.s, b.len);
+        strbuf_destroy(&b);
+    }
     const energy_report *rep = &e->report;
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
@@ -321,6 +342,11 @@ static int snn_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
             fprintf(out, "wrote %s (%s)\n", a->output, a->format == CLI_FORMAT_JSON ? "JSON" : "CSV: image,label,predictions");
         if (png != NULL)
             fprintf(out, "wrote %s\n", png);
+        if (raster != NULL)
+            fprintf(out, "wrote %s (image,step,layer,neuron: the first %lld test image%s, %s pass)\n", raster,
+                    e->p.record_images, e->p.record_images == 1 ? "" : "s", e->p.device_run ? "device" : "ideal");
+        if (vpath != NULL)
+            fprintf(out, "wrote %s (image,step, then every neuron's membrane in volts)\n", vpath);
     }
     return st;
 }
@@ -353,7 +379,8 @@ const cli_command cmd_snn = {
         "von Neumann processor running the network converted from and a Loihi-class chip running this SNN.\n"
         "-o writes one line per test image (image,label,float,snn_ideal,snn_device) or, with --format json, the\n"
         "summary's named fields (accuracy.float, accuracy.snn_ideal, accuracy.snn_device, energy.design.total_J,\n"
-        "energy.saved.ratio, ...).\n\n"
+        "energy.saved.ratio, ...); --raster the spikes of the first snn.record_images images (image,step,layer,\n"
+        "neuron), --voltages their membranes.\n\n"
         "--network DIR runs the layered spiking network in DIR for its T_steps steps and writes every layer's\n"
         "spikes.  DIR holds params.json (alpha, the decay per step, used literally -- or tau_m_ms and dt_ms;\n"
         "v_th, v_reset, t_ref_steps, T_steps, K, layer_sizes, inter_layer_delay_steps 0 or 1, the weight file\n"
@@ -371,7 +398,7 @@ const cli_command cmd_snn = {
         "  --voltages FILE step,l1_v0,l1_v1,...,l2_v0,...: one line per step, the membrane of every neuron of\n"
         "                  every layer at the end of the step (after reset), volts\n\n"
         "examples:\n"
-        "  cimsim snn configs/snn/digits.cfg --plot snn_energy.png\n"
+        "  cimsim snn configs/snn/digits.cfg --plot snn_energy.png --raster raster.csv\n"
         "  cimsim snn --network configs/snn/chain -o spikes.csv --voltages v.csv\n"
         "  cimsim snn --network configs/snn/chain configs/snn/network_rram.cfg -o spikes_rram.csv",
     .options = snn_options,

@@ -119,7 +119,8 @@ void energy_tally_report(const energy_tally *t, const char *indent, strbuf *out)
             continue;
         si_J(e, sizeof e, j);
         if (t->n[k] == 0) /* energy whose events are not of the category's kind (spike messages, not bits) */
-            strbuf_printf(out, "%s%-8s %-11s", indent, energy_categories[k].name, e);
+            strbuf_printf(out, "%s%-8s %-11s (events not counted as %ss)", indent, energy_categories[k].name, e,
+                          energy_categories[k].event);
         else
             strbuf_printf(out, "%s%-8s %-11s %llu %s%s", indent, energy_categories[k].name, e,
                           (unsigned long long)t->n[k], energy_categories[k].event, t->n[k] == 1 ? "" : "s");

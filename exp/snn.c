@@ -23,6 +23,10 @@ static const param_spec snn_spec[] = {
     PARAM_INT_F(snn_params, t_steps, 1, 100000, 30,
                 "steps per image (30: the converted network's 91.78% of data/README.md, also reached at 100)"),
     PARAM_INT_F(snn_params, n_test, 0, DIGITS_TEST, 0, "test images classified, the first of the test split (0: all 450)"),
+    PARAM_INT_F(snn_params, record_images, 0, DIGITS_TEST, 1,
+                "the first test images whose spikes (a raster: image,step,layer,neuron) and membrane traces are "
+                "recorded, from the device pass (or the ideal one without it); cimsim snn --raster and --voltages "
+                "write them"),
     PARAM_BOOL_F(snn_params, device_run, 1,
                  "also run the network on the configured crossbar tiles (group synapse and the array's groups); false: "
                  "the float network and the ideal SNN only"),
@@ -39,6 +43,8 @@ const param_group snn_group = {
 void exp_snn_init(exp_snn *e, cfg *c)
 {
     memset(e, 0, sizeof *e);
+    strbuf_init(&e->raster);
+    strbuf_init(&e->volts);
     cfg_bind(c, &experiment_key_group, &e->key);
     cfg_bind(c, &run_group, &e->run);
     cfg_bind(c, &snn_group, &e->p);
@@ -85,12 +91,12 @@ int exp_snn_prepare(exp_snn *e, const char *base_dir, prov *pv)
                                       "configs/snn/ (relative to the configuration's folder)");
     device_ready(e);
     char path[2 * PARAM_STRING_MAX + 8];
-    path_in(path, sizeof path, base_dir, e->p.data);
-    int st = digits_load(path, &e->train_set, &e->test_set);
+    path_in(e->data_path, sizeof e->data_path, base_dir, e->p.data);
+    int st = digits_load(e->data_path, &e->train_set, &e->test_set);
     if (st != CIM_OK)
         return st;
-    if (pv != NULL)
-        prov_add_input(pv, "snn.data", path, e->train_set.fnv1a64);
+    if (pv != NULL) /* the provenance keeps the pointer: the path lives in e */
+        prov_add_input(pv, "snn.data", e->data_path, e->train_set.fnv1a64);
     if (e->p.weights_dir[0] != '\0') {
         path_in(path, sizeof path, base_dir, e->p.weights_dir);
         if ((st = ann_load(&e->net, path)) != CIM_OK)
@@ -166,6 +172,39 @@ static int make_net(exp_snn *e, int on_tiles, snn_net **out)
 
 /* Classifies the test images on net: the pass's predictions and counts.  spikes_of[l] (l = 0 .. L) gets each
  * layer's spikes (0: the inputs) when not NULL. */
+/* Appends image i's step t to the raster and the traces. */
+static void record_step(exp_snn *e, snn_net *net, size_t i, uint64_t t)
+{
+    size_t L = snn_net_layers(net);
+    for (size_t l = 0; l <= L; l++) {
+        const uint32_t *idx;
+        size_t m = snn_net_spikes(net, l, &idx);
+        for (size_t k = 0; k < m; k++)
+            strbuf_printf(&e->raster, "%zu,%llu,%zu,%lu\n", i, (unsigned long long)t, l, (unsigned long)idx[k]);
+    }
+    strbuf_printf(&e->volts, "%zu,%llu", i, (unsigned long long)t);
+    for (size_t l = 1; l <= L; l++) {
+        const double *v = snn_net_v(net, l);
+        for (size_t k = 0; k < snn_net_size(net, l); k++)
+            strbuf_printf(&e->volts, ",%.17g", v[k]);
+    }
+    strbuf_puts(&e->volts, "\n");
+}
+
+static void record_start(exp_snn *e, snn_net *net)
+{
+    strbuf_destroy(&e->raster);
+    strbuf_destroy(&e->volts);
+    strbuf_init(&e->raster);
+    strbuf_init(&e->volts);
+    strbuf_puts(&e->raster, "image,step,layer,neuron\n");
+    strbuf_puts(&e->volts, "image,step");
+    for (size_t l = 1; l <= snn_net_layers(net); l++)
+        for (size_t k = 0; k < snn_net_size(net, l); k++)
+            strbuf_printf(&e->volts, ",l%zu_v%zu", l, k);
+    strbuf_puts(&e->volts, "\n");
+}
+
 static int classify(exp_snn *e, snn_net *net, snn_pass *pass, uint64_t *spikes_of, progress *prog, double prog0)
 {
     const snn_conv *cv = &e->conv_net;
@@ -181,6 +220,7 @@ static int classify(exp_snn *e, snn_net *net, snn_pass *pass, uint64_t *spikes_o
     uint32_t *spk = xmalloc(encoder_channels(enc) * sizeof *spk);
     uint64_t *count = xmalloc(n_out * sizeof *count);
     const snn_counts c0 = *snn_net_counts(net);
+    record_start(e, net);
     for (size_t i = 0; i < n && st == CIM_OK; i++) {
         if ((st = encoder_set_input(enc, e->test_set.x + i * e->test_set.d, (uint64_t)i)) != CIM_OK)
             break;
@@ -195,6 +235,8 @@ static int classify(exp_snn *e, snn_net *net, snn_pass *pass, uint64_t *spikes_o
             size_t m = snn_net_spikes(net, L, &idx);
             for (size_t j = 0; j < m; j++)
                 count[idx[j]]++;
+            if (i < (size_t)e->p.record_images)
+                record_step(e, net, i, t);
             if (spikes_of != NULL)
                 for (size_t l = 0; l <= L; l++)
                     spikes_of[l] += snn_net_spikes(net, l, &idx);
@@ -387,5 +429,7 @@ void exp_snn_free(exp_snn *e)
     e->ideal.pred = e->device.pred = NULL;
     json_decref(e->banks);
     e->banks = NULL;
+    strbuf_destroy(&e->raster);
+    strbuf_destroy(&e->volts);
     device_binding_free(&e->b);
 }

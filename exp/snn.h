@@ -36,6 +36,7 @@
 #include "core/progress.h"
 #include "core/prov.h"
 #include "core/run.h"
+#include "core/strbuf.h"
 #include "crossbar/cell.h"
 #include "crossbar/crossbar.h"
 #include "crossbar/mapping.h"
@@ -67,6 +68,7 @@ typedef struct snn_params { /* group "snn" */
     long long t_steps;        /* steps per image */
     long long n_test;         /* test images used (0: all 450) */
     int device_run;           /* 1: also run the SNN on the configured crossbar tiles */
+    long long record_images;  /* the first test images whose spikes and membranes are recorded (raster, traces) */
 } snn_params;
 
 extern const param_group snn_group;
@@ -102,6 +104,7 @@ typedef struct exp_snn {
     adc_params adc;
     tech_params tech;
     baseline_params base;
+    char data_path[2 * PARAM_STRING_MAX + 8]; /* snn.data resolved against the configuration's folder */
     dataset train_set, test_set;
     ann net;                   /* the network converted from */
     train_report trained;      /* when trained here */
@@ -113,6 +116,10 @@ typedef struct exp_snn {
     double program_J;          /* programming the tiles (one time) */
     double wall_s;             /* wall-clock time of the device pass (not a result) */
     json_t *banks;             /* per layer: tiles, event reads, row pulses, programming (owned) */
+    /* The recorded images (snn.record_images) of the last pass (the device pass when it runs): every spike as
+     * image,step,layer,neuron (layer 0: the input channels), and every neuron's membrane at the end of each step as
+     * image,step,l1_v0,...,l2_v0,... (CSV bodies with their header lines). */
+    strbuf raster, volts;
 } exp_snn;
 
 void exp_snn_init(exp_snn *e, cfg *c);

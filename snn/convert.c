@@ -74,11 +74,15 @@ int convert_ann(const convert_params *p, const ann *a, const dataset *s, const n
     if (!(np->v_th_V > 0) || !isfinite(np->v_th_V))
         return cim_error(CIM_EINVAL, "convert: v_th_V (%g) must be positive: the weights are fractions of it",
                          np->v_th_V);
-    if (p->bias && L > 1 && (np->t_ref_steps > 0 || np->dv_th_V != 0))
+    /* dv_th_V acts only on an adaptive type (alif): a lif or if neuron ignores it. */
+    int adapts = np->type >= 0 && neuron_types[np->type] != NULL && neuron_types[np->type]->adaptive &&
+                 np->dv_th_V != 0;
+    if (p->bias && L > 1 && (np->t_ref_steps > 0 || adapts))
         return cim_error(CIM_EINVAL,
-                         "convert: t_ref_steps (%lld) must be 0 and dv_th_V (%g) 0 for a network of %zu layers with "
-                         "convert.bias: each hidden layer's relay neuron must spike every step",
-                         np->t_ref_steps, np->dv_th_V, L);
+                         "neuron.t_ref_steps (%lld) must be 0 and the threshold must not adapt (neuron.type \"%s\", "
+                         "dv_th_V %g) for a network of %zu layers with convert.bias: each hidden layer's relay neuron "
+                         "must spike every step",
+                         np->t_ref_steps, neuron_types[np->type] ? neuron_types[np->type]->name : "?", np->dv_th_V, L);
 
     /* Every layer's activations on the training set, and its normalizer. */
     double *act[ANN_MAX_LAYERS];
