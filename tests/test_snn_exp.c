@@ -108,7 +108,7 @@ Test(snn_exp, digits_accuracies_counts_and_report, .timeout = 300)
 Test(snn_exp, the_cli_prints_the_accuracies_and_writes_one_line_per_image, .timeout = 300)
 {
     char *dir = util_tmpdir(), *out, *err, args[800];
-    snprintf(args, sizeof args, "snn %s --set snn.n_test=40 -o p.csv --plot e.png", DIGITS_CFG);
+    snprintf(args, sizeof args, "snn %s --set snn.n_test=40 -o p.csv --plot e.png --raster r.csv", DIGITS_CFG);
     cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
     /* With -o the summary goes to stdout. */
     cr_expect(strstr(out, "float network") && strstr(out, "SNN, ideal synapses") && strstr(out, "SNN on vteam tiles"),
@@ -126,6 +126,40 @@ Test(snn_exp, the_cli_prints_the_accuracies_and_writes_one_line_per_image, .time
     cr_expect_eq(lines, 41, "the header and one line per image of snn.n_test = 40");
     snprintf(path, sizeof path, "%s/e.png", dir);
     cr_expect(util_slurp(path, NULL) != NULL, "the energy plot was written");
+    /* The raster of image 0: its input channels spike floor(0.5 + T x) times (T for the bias channel 64), and
+     * the output neuron with the most spikes is the prediction of p.csv's first line (ties aside). */
+    dataset tr, te;
+    cr_assert_eq(digits_load(CIM_SRC "/data/digits.csv.gz", &tr, &te), CIM_OK, "%s", cim_errmsg());
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    char *raster = util_slurp(path, NULL);
+    cr_assert_not_null(raster);
+    long in_count[65] = {0}, out_count[10] = {0};
+    for (char *line = strtok(raster, "\n"); line; line = strtok(NULL, "\n")) {
+        long img, t, l, k;
+        if (line[0] == '#' || sscanf(line, "%ld,%ld,%ld,%ld", &img, &t, &l, &k) != 4)
+            continue;
+        cr_assert_eq(img, 0, "snn.record_images defaults to 1");
+        if (l == 0 && k >= 0 && k < 65)
+            in_count[k]++;
+        else if (l == 1 && k >= 0 && k < 10)
+            out_count[k]++;
+    }
+    for (size_t j = 0; j < 64; j++)
+        cr_expect_eq(in_count[j], (long)floor(0.5 + 30 * te.x[j]), "channel %zu", j);
+    cr_expect_eq(in_count[64], 30);
+    long best = 0;
+    for (int k = 1; k < 10; k++)
+        best = out_count[k] > out_count[best] ? k : best;
+    int label, f, ideal, dev;
+    cr_assert_eq(sscanf(head + strlen("image,label,float,snn_ideal,snn_device\n"), "0,%d,%d,%d,%d", &label, &f,
+                        &ideal, &dev), 4);
+    int tie = 0;
+    for (int k = 0; k < 10; k++)
+        tie += k != best && out_count[k] == out_count[best];
+    if (!tie)
+        cr_expect_eq(dev, best, "image 0: predicted %d, most output spikes %ld", dev, best);
+    free(raster);
+    dataset_free(&tr), dataset_free(&te);
     free(csv), free(out), free(err);
 }
 
