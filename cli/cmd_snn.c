@@ -12,12 +12,14 @@
 #include "core/status.h"
 #include "core/strbuf.h"
 #include "core/version.h"
+#include "core/xalloc.h"
 #include "cli/plot.h"
 #include "exp/snn.h"
 #include "exp/experiment.h"
 #include "snn/netdir.h"
 #include "snn/network.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,15 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         strbuf_puts(&volts, "\n");
     }
     uint64_t *per_layer = calloc(d.n_layers + 1, sizeof *per_layer);
+    /* Learning: the weights the devices hold before the run, to say how far STDP moved them. */
+    const exp_snn *xe = r.state;
+    int learns = a->config != NULL && xe->syn.learn;
+    double **w0 = xcalloc(d.n_layers + 1, sizeof *w0);
+    for (size_t l = 1; learns && l <= d.n_layers && st == CIM_OK; l++) {
+        snn_synapse *bank = snn_net_synapse(net, l);
+        w0[l] = xmalloc(d.sizes[l - 1] * d.sizes[l] * sizeof *w0[l]);
+        st = bank->type->weights(bank, w0[l]);
+    }
     progress prog;
     cli_progress(a, &prog);
     progress_start(&prog, "steps", (size_t)d.T_steps, prog.sink, prog.ctx);
@@ -213,6 +224,24 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
         fprintf(out, "  synaptic ops       %llu\n", (unsigned long long)c->sop);
         fprintf(out, "  neuron updates     %llu with input, %llu without\n", (unsigned long long)c->updates_active,
                 (unsigned long long)c->updates_idle);
+        if (learns)
+            for (size_t l = 1; l <= d.n_layers; l++) {
+                snn_synapse *bank = snn_net_synapse(net, l);
+                const snn_xbar_stats *xs = snn_synapse_xbar_stats(bank);
+                size_t nw = d.sizes[l - 1] * d.sizes[l];
+                double *w = xmalloc(nw * sizeof *w), sum = 0, big = 0;
+                if (bank->type->weights(bank, w) == CIM_OK) {
+                    for (size_t k = 0; k < nw; k++) {
+                        double dw = fabs(w[k] - w0[l][k]);
+                        sum += dw;
+                        big = dw > big ? dw : big;
+                    }
+                    fprintf(out, "  learning, layer %-3zu %zu potentiating and %zu depressing pulses; the weights "
+                                 "the devices hold moved by %.3g V on average (at most %.3g V)\n",
+                            l, xs->n_pulses_plus, xs->n_pulses_minus, sum / (double)nw, big);
+                }
+                free(w);
+            }
         if (a->config != NULL) {
             energy_tally all = {0};
             for (size_t l = 1; l <= d.n_layers; l++)
@@ -229,6 +258,9 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
             fprintf(out, "wrote %s (step, then each layer's membrane in volts)\n", vpath);
     }
     free(per_layer);
+    for (size_t l = 0; l <= d.n_layers; l++)
+        free(w0[l]);
+    free(w0);
     strbuf_destroy(&spikes);
     strbuf_destroy(&volts);
     snn_net_free(net);

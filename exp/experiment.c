@@ -68,7 +68,8 @@ static const param_group *const energy_groups[] = {
     &adc_group, &tech_group, &baseline_group, &workload_group, NULL};
 static const param_group *const snn_groups[] = {
     &experiment_key_group, &run_group, &snn_group, &neuron_group, &encode_group, &train_group, &convert_group,
-    &synapse_group, &crossbar_group, &cell_group, &mapping_group, &device_group, &sim_group, &program_group,
+    &synapse_group, &stdp_group, &crossbar_group, &cell_group, &mapping_group, &device_group, &sim_group,
+    &program_group,
     &variability_group, &read_noise_group, &endurance_group, &dac_group, &sense_group, &adc_group, &tech_group,
     &baseline_group, NULL};
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
@@ -360,7 +361,7 @@ static const experiment x_sneak = {
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
 const char *const experiment_names[] = {EXPERIMENTS(EXP_AS_NAME) NULL};
-const param_group *const library_groups[] = {&stdp_group, NULL};
+const param_group *const library_groups[] = {NULL};
 
 const experiment *experiment_find(const char *name)
 {

@@ -53,6 +53,7 @@ void exp_snn_init(exp_snn *e, cfg *c)
     cfg_bind(c, &train_group, &e->train);
     cfg_bind(c, &convert_group, &e->conv);
     cfg_bind(c, &synapse_group, &e->syn);
+    cfg_bind(c, &stdp_group, &e->stdp);
     cfg_bind(c, &crossbar_group, &e->xb);
     cfg_bind(c, &cell_group, &e->cell);
     cfg_bind(c, &mapping_group, &e->mp);
@@ -132,7 +133,7 @@ int exp_snn_maker(void *ctx, size_t l, size_t n_in, size_t n_out, const double *
     snn_xbar_config cf = {
         .syn = &e->syn, .mapping = &e->mp, .crossbar = &e->xb, .cell = &e->cell, .device = &e->b,
         .program = &e->prog, .sim = &e->sim, .dac = &e->dac, .sense = &e->sense, .adc = &e->adc,
-        .e_shift_add_J = e->tech.e_shift_add_J, .stdp = NULL, .dt_s = e->p.dt_s, .seed = (uint64_t)e->run.seed,
+        .e_shift_add_J = e->tech.e_shift_add_J, .stdp = e->syn.learn ? &e->stdp : NULL, .dt_s = e->p.dt_s, .seed = (uint64_t)e->run.seed,
         .name = name,
     };
     int st = snn_synapse_xbar_new(out, n_in, n_out, w, &cf);
@@ -347,6 +348,9 @@ static int energy_of(exp_snn *e, snn_net *net, const uint64_t *spikes_of)
 int exp_snn_run(exp_snn *e, progress *prog)
 {
     int st = CIM_OK;
+    if (e->syn.learn)
+        return cim_error(CIM_ECONFIG, "synapse.learn: the digits experiment classifies with the converted weights; "
+                                      "STDP runs on a network directory (cimsim snn --network DIR CONFIG)");
     if (!e->loaded) {
         if ((st = train_fit(&e->train, &e->train_set, (uint64_t)e->run.seed, "train", &e->net, &e->trained)) != CIM_OK)
             return cim_error_prefix(st, "train: ");

@@ -55,6 +55,7 @@
 #include "snn/encode.h"
 #include "snn/network.h"
 #include "snn/neuron.h"
+#include "snn/stdp.h"
 #include "snn/synapse_xbar.h"
 #include "snn/train.h"
 
@@ -92,6 +93,7 @@ typedef struct exp_snn {
     train_params train;
     convert_params conv;
     snn_xbar_params syn;       /* group `synapse` */
+    stdp_params stdp;          /* group `stdp`: used when synapse.learn (cimsim snn --network DIR CONFIG) */
     crossbar_params xb;
     cell_params cell;
     mapping_params mp;

@@ -30,6 +30,9 @@ static const param_spec synapse_spec[] = {
     PARAM_REAL_F(snn_xbar_params, t_read_s, 0, 1, 10e-9, "s",
                  "duration of one read pulse, its energy's time (10 ns: NeuroSim's default read pulse "
                  "[NeuroSim-V14-Param])"),
+    PARAM_BOOL_F(snn_xbar_params, learn, 0,
+                 "learn online by pair-based STDP (group stdp; device cells, one slice per weight): every weight change "
+                 "is applied as programming pulses to the devices (cimsim snn --network DIR CONFIG)"),
     PARAM_END,
 };
 

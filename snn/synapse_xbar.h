@@ -75,6 +75,8 @@ typedef struct snn_xbar_params { /* group "synapse" */
     int membrane;    /* SNN_MEMBRANE_*: column outputs through the ADC, or charging the integrator (no ADC) */
     double t_s;      /* device cells: read this long after each tile's programming */
     double t_read_s; /* one read pulse (its energy) */
+    int learn;       /* 1: the banks learn by STDP (group stdp), each weight change as programming pulses; the
+                        caller passes the stdp group (snn_xbar_config.stdp) */
 } snn_xbar_params;
 
 extern const param_group synapse_group;

@@ -208,3 +208,33 @@ Test(snn_exp, network_on_ideal_tiles_reproduces_the_conformance_spikes)
     cr_expect_null(util_slurp(path, NULL));
     free(out), free(err);
 }
+
+/* STDP through the CLI: the chain network on learning VTEAM tiles applies pulses and moves the weights its devices
+ * hold; the same tiles without learning move nothing; the digits experiment refuses to learn. */
+Test(snn_exp, network_tiles_learn_by_stdp_only_when_asked, .timeout = 120)
+{
+    char *dir = util_tmpdir(), *out, *err, args[800];
+    snprintf(args, sizeof args, "snn --network %s/configs/snn/chain %s/configs/snn/network_stdp.cfg -o s.csv", CIM_SRC,
+             CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    size_t plus = 0, minus = 0;
+    double moved = 0;
+    const char *p = strstr(out, "learning, layer 1");
+    cr_assert_not_null(p, "%s", out);
+    cr_assert_eq(sscanf(p, "learning, layer 1 %zu potentiating and %zu depressing pulses; the weights the devices hold "
+                           "moved by %lf",
+                        &plus, &minus, &moved),
+                 3, "%s", p);
+    cr_expect_gt(plus + minus, 0);
+    cr_expect_gt(moved, 0.0);
+    free(out), free(err);
+    snprintf(args, sizeof args, "snn --network %s/configs/snn/chain %s/configs/snn/network_rram.cfg -o s.csv", CIM_SRC,
+             CIM_SRC);
+    cr_assert_eq(util_run_cli(dir, args, &out, &err), 0, "%s", err);
+    cr_expect_null(strstr(out, "learning"), "%s", out);
+    free(out), free(err);
+    snprintf(args, sizeof args, "snn %s --set synapse.learn=true -o p.csv", DIGITS_CFG);
+    cr_expect_eq(util_run_cli(dir, args, &out, &err), 2);
+    cr_expect(strstr(err, "synapse.learn") != NULL, "%s", err);
+    free(out), free(err);
+}
