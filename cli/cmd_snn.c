@@ -82,7 +82,7 @@ static const char *shortest(char *buf, size_t n, double x)
 }
 
 /* The '#' lines that open each output: version, command line, the input files and their fingerprints, the network. */
-static void header(strbuf *b, const cli_args *a, const snn_netdir *d, const char *syn_what)
+static void header(strbuf *b, const cli_args *a, const snn_netdir *d, const char *syn_what, const exp_run *r)
 {
     strbuf_printf(b, "# cimsim %s: snn --network\n", cim_version());
     strbuf_printf(b, "# invocation: %s\n", a->invocation);
@@ -95,6 +95,14 @@ static void header(strbuf *b, const cli_args *a, const snn_netdir *d, const char
     for (size_t l = 1; l <= d->n_layers; l++)
         strbuf_printf(b, " -> %zu", d->sizes[l]);
     strbuf_printf(b, " LIF neurons, %lld steps, inter-layer delay %d, %s\n", d->T_steps, d->delay_steps, syn_what);
+    if (a->config != NULL) { /* the synapses' configuration, resolved (its seed included) */
+        strbuf_puts(b, "# resolved configuration of the synapses:\n");
+        strbuf text;
+        strbuf_init(&text);
+        cfg_dump(&r->c, &text);
+        strbuf_prefix_lines(b, "#   ", text.s);
+        strbuf_destroy(&text);
+    }
 }
 
 static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
@@ -148,10 +156,10 @@ static int snn_network(const cli_command *cmd, cli_args *a, const char *dir)
     strbuf spikes, volts;
     strbuf_init(&spikes);
     strbuf_init(&volts);
-    header(&spikes, a, &d, syn_what);
+    header(&spikes, a, &d, syn_what, &r);
     strbuf_puts(&spikes, "step,layer,neuron\n");
     if (vpath != NULL) {
-        header(&volts, a, &d, syn_what);
+        header(&volts, a, &d, syn_what, &r);
         strbuf_puts(&volts, "step");
         for (size_t l = 1; l <= d.n_layers; l++)
             for (size_t i = 0; i < d.sizes[l]; i++)

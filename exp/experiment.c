@@ -387,7 +387,7 @@ static const char *const key_names[] = {"auto", EXPERIMENTS(EXP_AS_NAME) NULL};
 static const param_spec key_spec[] = {
     PARAM_CHOICE_F(experiment_key, experiment, key_names, 0,
                    "what this file is for: \"auto\" (the command and its flags decide), or one of device, pulses, "
-                   "endurance, pcm_stat (cimsim device), mvm, mvm_weights (cimsim mvm), energy (cimsim energy), sneak (cimsim sneak); a "
+                   "endurance, pcm_stat (cimsim device), mvm, mvm_weights (cimsim mvm), energy (cimsim energy), snn (cimsim snn), sneak (cimsim sneak); a "
                    "command or flag that contradicts it is refused"),
     PARAM_END,
 };
