@@ -77,4 +77,9 @@ static inline size_t snn_fire_fixed(neuron_state *s, double v_th, double v_reset
     return snn_compact_spikes(spk, s, fired);
 }
 
+/* The `fire` of a fixed-threshold type (lif, if): snn_fire_fixed with the parameters' threshold, reset and
+ * refractory period, one multiversioned loop per reset mode (snn/fire.c). */
+size_t snn_fire_threshold(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
+                          size_t *n_awake);
+
 #endif

@@ -15,33 +15,11 @@ static void if_leak(const neuron_params *p, const neuron_derived *d, neuron_stat
     (void)p, (void)d, (void)s; /* no leak: the membrane keeps everything */
 }
 
-/* One function per reset mode, as in snn/lif.c. */
-SNN_MULTIVERSION
-static size_t if_fire_value(const neuron_params *p, neuron_state *s, uint32_t *spk, size_t *n_awake)
-{
-    return snn_fire_fixed(s, p->v_th_V, p->v_reset_V, 0, 0.0, (int32_t)p->t_ref_steps, spk, n_awake);
-}
-
-SNN_MULTIVERSION
-static size_t if_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
-                               size_t *n_awake)
-{
-    return snn_fire_fixed(s, p->v_th_V, p->v_reset_V, 1, d->v_sub, (int32_t)p->t_ref_steps, spk, n_awake);
-}
-
-static size_t if_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
-                      size_t *n_awake)
-{
-    if (p->reset == NEURON_RESET_SUBTRACT)
-        return if_fire_subtract(p, d, s, spk, n_awake);
-    return if_fire_value(p, s, spk, n_awake);
-}
-
 const neuron_type neuron_if = {
     .name = "if",
     .cite = "[Gerstner2014] ch. 1.3 (integrate-and-fire without leak); [Diehl2015] (converted rate-coded networks)",
     .equations = "v <- v + sum of input jumps; v >= v_th: spike, reset, t_ref steps held",
     .adaptive = 0,
     .leak = if_leak,
-    .fire = if_fire,
+    .fire = snn_fire_threshold,
 };

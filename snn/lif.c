@@ -28,34 +28,11 @@ static void lif_leak(const neuron_params *p, const neuron_derived *d, neuron_sta
     }
 }
 
-/* One function per reset mode, so that each loop is compiled with its mode fixed (a mode chosen inside the loop
- * keeps GCC from vectorising it). */
-SNN_MULTIVERSION
-static size_t lif_fire_value(const neuron_params *p, neuron_state *s, uint32_t *spk, size_t *n_awake)
-{
-    return snn_fire_fixed(s, p->v_th_V, p->v_reset_V, 0, 0.0, (int32_t)p->t_ref_steps, spk, n_awake);
-}
-
-SNN_MULTIVERSION
-static size_t lif_fire_subtract(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
-                                size_t *n_awake)
-{
-    return snn_fire_fixed(s, p->v_th_V, p->v_reset_V, 1, d->v_sub, (int32_t)p->t_ref_steps, spk, n_awake);
-}
-
-static size_t lif_fire(const neuron_params *p, const neuron_derived *d, neuron_state *s, uint32_t *spk,
-                       size_t *n_awake)
-{
-    if (p->reset == NEURON_RESET_SUBTRACT)
-        return lif_fire_subtract(p, d, s, spk, n_awake);
-    return lif_fire_value(p, s, spk, n_awake);
-}
-
 const neuron_type neuron_lif = {
     .name = "lif",
     .cite = "[Gerstner2014] ch. 1.3 (leaky integrate-and-fire), exact integration per step",
     .equations = "v <- v_rest + (v - v_rest) alpha + sum of input jumps; v >= v_th: spike, reset, t_ref steps held",
     .adaptive = 0,
     .leak = lif_leak,
-    .fire = lif_fire,
+    .fire = snn_fire_threshold,
 };
