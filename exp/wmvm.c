@@ -515,14 +515,10 @@ static int energy_of(exp_wmvm *e)
     energy_work w = energy_work_mvm(R, C, 1, (int)e->m.p.weight_bits, x_bits, 16);
     /* The design's MVM: every category the tiles tallied but programming's (one-time, apart: program_J). */
     static const int programming[] = {ENERGY_WRITE, ENERGY_VERIFY, ENERGY_DISTURB};
-    energy_tally design = e->tally, vn, neuro;
-    e->program_J = 0;
-    for (size_t k = 0; k < sizeof programming / sizeof *programming; k++) {
-        int c = programming[k];
-        e->program_J += energy_tally_J(&design, c);
-        design.J[c] = design.c[c] = 0;
-        design.n[c] = 0;
-    }
+    energy_tally design = e->tally, vn, neuro, prog = {0};
+    for (size_t k = 0; k < sizeof programming / sizeof *programming; k++)
+        energy_tally_move(&prog, &design, programming[k]);
+    e->program_J = energy_tally_total_J(&prog);
     baseline_cim_movement(&e->tech, &w, &design);
     energy_tally_zero(&vn);
     energy_tally_zero(&neuro);
