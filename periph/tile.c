@@ -28,7 +28,7 @@ struct tile {
     double *v_seg_V;     /* [nr] one segment's row voltages */
     double *t_sort_s;    /* [nr] a cycle's on-times, sorted */
     energy_tally own;    /* DAC, sense, ADC, digital of the MVMs */
-    energy_tally xb_at_calib; /* the array's tally when calibration ended: reads before it are not the MVMs' */
+    energy_tally xb_calib; /* the array's energy in calibration reads: not the MVMs' (programming before it is) */
     tile_stats st;
 };
 
@@ -106,7 +106,7 @@ int tile_new(tile **out, const tile_spec *s)
     t->v_seg_V = xcalloc(t->nr, sizeof *t->v_seg_V);
     t->t_sort_s = xcalloc(t->nr, sizeof *t->t_sort_s);
     energy_tally_zero(&t->own);
-    energy_tally_zero(&t->xb_at_calib);
+    energy_tally_zero(&t->xb_calib);
     t->st.adc_lo_A = t->adcs[0].lo_A;
     t->st.adc_hi_A = t->adcs[0].hi_A;
     *out = t;
@@ -201,6 +201,8 @@ int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
     size_t cap = 0, m = 0;
     double *samples = NULL;
     int st = CIM_OK;
+    const energy_tally xb_before = *xbar_energy(t->xb);
+    const size_t reads_before = t->st.n_reads;
     for (size_t v = 0; v < n && st == CIM_OK; v++) {
         if ((st = dac_encode(&t->d, x + v * t->nr, x_max, &t->cyc)) != CIM_OK)
             break;
@@ -230,9 +232,13 @@ int tile_calibrate(tile *t, size_t n, const double *x, double x_max)
             st = adc_set_range(&t->adcs[a], t->adcs[a].lo_A, 0.0);
     }
     free(samples);
-    /* Calibration is not part of the MVMs: its reads are left out of tile_energy and the statistics. */
-    t->xb_at_calib = *xbar_energy(t->xb);
-    t->st.n_reads = 0;
+    /* Calibration is not part of the MVMs: its reads are left out of tile_energy and the statistics.  Only its
+     * reads: the array's programming, tallied before it, stays in tile_energy. */
+    const energy_tally *xb_after = xbar_energy(t->xb);
+    for (int k = 0; k < ENERGY_N_CATEGORIES; k++)
+        energy_tally_add(&t->xb_calib, k, energy_tally_J(xb_after, k) - energy_tally_J(&xb_before, k),
+                         xb_after->n[k] - xb_before.n[k]);
+    t->st.n_reads = reads_before;
     if (st != CIM_OK)
         return cim_error_prefix(st, "%s: ADC calibration: ", t->name);
     t->st.adc_lo_A = t->adcs[0].lo_A;
@@ -353,8 +359,7 @@ void tile_energy(const tile *t, energy_tally *out)
     energy_tally_zero(out);
     const energy_tally *a = xbar_energy(t->xb);
     for (int k = 0; k < ENERGY_N_CATEGORIES; k++)
-        energy_tally_add(out, k, energy_tally_J(a, k) - energy_tally_J(&t->xb_at_calib, k),
-                         a->n[k] - t->xb_at_calib.n[k]);
+        energy_tally_add(out, k, energy_tally_J(a, k) - energy_tally_J(&t->xb_calib, k), a->n[k] - t->xb_calib.n[k]);
     energy_tally_merge(out, &t->own);
 }
 

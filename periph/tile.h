@@ -36,7 +36,8 @@
  * lsb hi / (2^(N-1) - 1), i.e. [-hi - lsb, hi], so that 0 is a code (needs adc.bits >= 2); "calibrated" and
  * "percentile" come from the pairs' differences (and 0 A), and never exclude 0.  A tile
  * with such a range refuses tile_mvm until it is calibrated.  Calibration reads are real reads of the array (they
- * drift nothing: reads do not change state), and their energy is kept apart: tile_energy reports the MVMs only.
+ * drift nothing: reads do not change state), and their energy and count are kept apart: tile_energy reports the
+ * MVMs (and the array's programming, before or after), not the calibration's reads.
  *
  * Energy (energy/tally.h): the array's reads (ENERGY_READ, the xbar's own tally), and the tile's: ENERGY_DAC one
  * event per row conversion (dac_energy_J), ENERGY_SENSE one per channel per read (sense.e_read_J), ENERGY_ADC one
