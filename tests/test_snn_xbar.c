@@ -917,3 +917,42 @@ Test(synapse_xbar, a_calibrated_adc_is_ranged_by_the_bank_and_an_analog_membrane
     s.type->destroy(&s);
     free(w);
 }
+
+/* A calibrated ADC range is set by reads of the programmed array; those reads are left out of the bank's energy,
+ * the programming before them is not: the same bank with ideal converters (no calibration) reports the same
+ * programming energy, and one event read is the one array read the tally counts. */
+Test(synapse_xbar, the_adc_calibration_leaves_the_programming_energy_in_the_tally)
+{
+    devbind d;
+    snn_synapse s[2];
+    for (int calibrated = 0; calibrated < 2; calibrated++) {
+        bank_cfg b;
+        device_bank(&b, &d, 0);
+        b.c.stdp = NULL;
+        if (calibrated) {
+            b.adc.type = type_index(adc_type_names, "sar");
+            b.adc.range = ADC_RANGE_CALIBRATED;
+            b.adc.bits = 8;
+        }
+        cr_assert_eq(snn_synapse_xbar_new(&s[calibrated], 4, 3, w12, &b.c), CIM_OK, "%s", cim_errmsg());
+        uint32_t src[] = {0, 2};
+        double acc[3] = {0};
+        cr_assert_eq(s[calibrated].type->events(&s[calibrated], src, 2, acc), CIM_OK, "%s", cim_errmsg());
+        devbind_unload(&d);
+    }
+    const energy_tally *ideal = &s[0].tally, *cal = &s[1].tally;
+    const energy_tally *array_own = xbar_energy(tile_xbar(tiled_tile(snn_synapse_xbar_tiles(&s[1]), 0)));
+    cr_assert_gt(energy_tally_J(ideal, ENERGY_WRITE), 0, "the cells were programmed by pulses");
+    int programming[] = {ENERGY_WRITE, ENERGY_VERIFY, ENERGY_DISTURB};
+    for (size_t k = 0; k < 3; k++) {
+        int c = programming[k];
+        cr_expect_eq(energy_tally_J(cal, c), energy_tally_J(ideal, c), "%s: the same programming, the same joules",
+                     energy_categories[c].name);
+        cr_expect_eq(cal->n[c], ideal->n[c], "%s", energy_categories[c].name);
+    }
+    cr_expect_eq(cal->n[ENERGY_READ], 1, "the event read; not the calibration's");
+    cr_expect_gt(array_own->n[ENERGY_READ], 1, "the array itself did read for the calibration");
+    cr_expect_eq(tile_get_stats(tiled_tile(snn_synapse_xbar_tiles(&s[1]), 0))->n_reads, 1);
+    for (int k = 0; k < 2; k++)
+        s[k].type->destroy(&s[k]);
+}
