@@ -377,6 +377,16 @@ static int snn_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
             strbuf_destroy(&t);
             if (e->program_J > 0)
                 fprintf(out, "programming the tiles (one-time, not above): %s\n", cli_si(s1, e->program_J, "J"));
+            for (size_t l = 0; e->syn.cells == SNN_XBAR_CELLS_DEVICE && l < json_array_size(e->banks); l++) {
+                json_t *jb = json_array_get(e->banks, l);
+                long long cells = json_integer_value(json_object_get(jb, "cells_programmed"));
+                long long failed = json_integer_value(json_object_get(jb, "cells_failed"));
+                long long out_range = json_integer_value(json_object_get(jb, "targets_out_of_range"));
+                fprintf(out, "  layer %zu: %lld cells programmed by %lld pulses; %lld outside program.tol_rel when "
+                             "their programming ended, %lld targets outside the device's range%s\n",
+                        l + 1, cells, (long long)json_integer_value(json_object_get(jb, "program_pulses")), failed,
+                        out_range, failed > 0 || out_range > 0 ? " (the accuracy above includes them)" : "");
+            }
         }
         if (a->output)
             fprintf(out, "wrote %s (%s)\n", a->output, a->format == CLI_FORMAT_JSON ? "JSON" : "CSV: image,label,predictions");

@@ -303,7 +303,15 @@ static int energy_of(exp_snn *e, snn_net *net, const uint64_t *spikes_of)
         json_array_append_new(e->banks, json_pack("{s:I, s:I, s:I, s:f}", "layer", (json_int_t)l, "n_in",
                                                   (json_int_t)s->n_in, "n_out", (json_int_t)s->n_out,
                                                   "latency_s", lat));
-        json_object_set_new(json_array_get(e->banks, l - 1), "n_tiles", json_integer((json_int_t)tg->n_tiles));
+        json_t *jb = json_array_get(e->banks, l - 1);
+        json_object_set_new(jb, "n_tiles", json_integer((json_int_t)tg->n_tiles));
+        /* How programming went (device cells): cells, pulses, those outside tolerance, targets out of range. */
+        const tiled_stats *ps = tiled_get_stats(td);
+        json_object_set_new(jb, "cells_programmed", json_integer((json_int_t)ps->n_cells));
+        json_object_set_new(jb, "program_pulses", json_integer((json_int_t)ps->n_pulses));
+        json_object_set_new(jb, "cells_failed", json_integer((json_int_t)ps->n_failed));
+        json_object_set_new(jb, "cells_out_of_tol_end", json_integer((json_int_t)ps->n_out_of_tol_end));
+        json_object_set_new(jb, "targets_out_of_range", json_integer((json_int_t)ps->n_out_of_range));
     }
     e->program_J = energy_tally_total_J(&prog);
     /* Neurons: a digital update per neuron and step -- the leak (a 16-bit multiply), the input and the threshold

@@ -79,6 +79,13 @@ Test(snn_exp, digits_accuracies_counts_and_report)
                  "the neuromorphic chip is priced for this run's synaptic operations");
     cr_expect_eq(energy_tally_n(&rep->design.tally, ENERGY_NEURON), (uint64_t)(n * 10) * (uint64_t)T);
     cr_expect_gt(rep->latency_s, 0.0);
+    /* Programming: every cell of the layer's tile -- 65 rows x 10 outputs x 2 slices of 2 bits (4-bit weights) x 2
+     * signs -- and the run says how it went. */
+    json_t *bank = json_array_get(e->banks, 0);
+    cr_assert_not_null(bank);
+    cr_expect_eq(json_integer_value(json_object_get(bank, "cells_programmed")), 65 * 10 * 2 * 2);
+    cr_expect_eq(json_integer_value(json_object_get(bank, "targets_out_of_range")), 0);
+    cr_expect_gt(json_integer_value(json_object_get(bank, "program_pulses")), 0);
 
     /* The same seed again: the same predictions and summary. */
     exp_run r2;
