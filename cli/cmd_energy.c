@@ -38,18 +38,10 @@ static int energy_present(const cli_command *cmd, const cli_args *a, exp_run *r,
     const char *png = cli_opt(cmd, a, "plot");
     if (st == CIM_OK && png != NULL) {
         const char *bars[3] = {"CIM design", "von Neumann", "neuromorphic"};
-        const char *parts[ENERGY_N_CATEGORIES];
-        double v[3 * ENERGY_N_CATEGORIES];
-        double per = rep->n_mac > 0 ? 1e12 / (double)rep->n_mac : 0; /* pJ per MAC */
-        for (int c = 0; c < ENERGY_N_CATEGORIES; c++) {
-            parts[c] = energy_categories[c].name;
-            for (int k = 0; k < 3; k++)
-                v[k * ENERGY_N_CATEGORIES + c] = energy_tally_J(&mach[k]->tally, c) * per;
-        }
         char title[256];
         snprintf(title, sizeof title, "energy per MAC, %zu layer%s, %llu MACs: saved on data movement %.3g x", e->n_layers,
                  e->n_layers == 1 ? "" : "s", (unsigned long long)rep->n_mac, rep->saved_ratio);
-        st = plot_stacked(bars, 3, parts, ENERGY_N_CATEGORIES, v, "energy per MAC (pJ)", title, png);
+        st = plot_energy_report(rep, bars, title, png);
     }
 
     FILE *out = cli_summary_stream(a);

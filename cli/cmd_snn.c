@@ -333,20 +333,11 @@ static int snn_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
         if (!e->p.device_run) {
             st = cim_error(CIM_EUSAGE, "snn: --plot draws the device run's energy; snn.device_run is false");
         } else {
-            const energy_machine *mach[3] = {&rep->design, &rep->von_neumann, &rep->neuromorphic};
             const char *bars[3] = {"CIM design (SNN on tiles)", "von Neumann (the ANN)", "neuromorphic (this SNN)"};
-            const char *parts[ENERGY_N_CATEGORIES];
-            double v[3 * ENERGY_N_CATEGORIES];
-            double per = rep->n_mac > 0 ? 1e12 / (double)rep->n_mac : 0;
-            for (int c = 0; c < ENERGY_N_CATEGORIES; c++) {
-                parts[c] = energy_categories[c].name;
-                for (int k = 0; k < 3; k++)
-                    v[k * ENERGY_N_CATEGORIES + c] = energy_tally_J(&mach[k]->tally, c) * per;
-            }
             char title[256];
             snprintf(title, sizeof title, "digits, %zu test images: energy per MAC of the network converted from; "
                      "saved on data movement %.3g x", n, rep->saved_ratio);
-            st = plot_stacked(bars, 3, parts, ENERGY_N_CATEGORIES, v, "energy per MAC (pJ)", title, png);
+            st = plot_energy_report(rep, bars, title, png);
         }
     }
     FILE *out = cli_summary_stream(a);

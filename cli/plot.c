@@ -590,3 +590,17 @@ int plot_stacked(const char *const *bars, size_t n_bars, const char *const *part
     snprintf(script + m, sizeof script - m, "\n");
     return run_gnuplot(&fg, script, data);
 }
+
+int plot_energy_report(const energy_report *rep, const char *const bars[3], const char *title, const char *path)
+{
+    const energy_machine *mach[3] = {&rep->design, &rep->von_neumann, &rep->neuromorphic};
+    const char *parts[ENERGY_N_CATEGORIES];
+    double v[3 * ENERGY_N_CATEGORIES];
+    double per = rep->n_mac > 0 ? 1e12 / (double)rep->n_mac : 0; /* pJ per MAC */
+    for (int c = 0; c < ENERGY_N_CATEGORIES; c++) {
+        parts[c] = energy_categories[c].name;
+        for (int k = 0; k < 3; k++)
+            v[k * ENERGY_N_CATEGORIES + c] = energy_tally_J(&mach[k]->tally, c) * per;
+    }
+    return plot_stacked(bars, 3, parts, ENERGY_N_CATEGORIES, v, "energy per MAC (pJ)", title, path);
+}

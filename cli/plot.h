@@ -3,6 +3,7 @@
 #define CIM_CLI_PLOT_H
 
 #include "device/integrate.h"
+#include "energy/report.h"
 #include "exp/pcm_stat.h"
 
 /* Draws the I-V loop of a trace to png_path (current on a log |I| axis if log_current), with the
@@ -56,5 +57,9 @@ int plot_bars(const char *const *names, const double *a, const double *b, size_t
  * axis from a decade below the smallest total (totals decades apart stay visible).  Written to a temporary name and renamed.  CIM_EIO if gnuplot fails. */
 int plot_stacked(const char *const *bars, size_t n_bars, const char *const *parts, size_t n_parts, const double *v,
                  const char *y_label, const char *title, const char *path);
+
+/* An energy report's three machines (design, von Neumann, neuromorphic) as stacked bars of energy per MAC (pJ) by
+ * category: plot_stacked with the bars named bars[0..2]. */
+int plot_energy_report(const energy_report *rep, const char *const bars[3], const char *title, const char *path);
 
 #endif
