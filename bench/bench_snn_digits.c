@@ -44,7 +44,7 @@ static double run(const char *const *sets, config *c)
     size_t n = 0;
     while (sets[n] != NULL)
         n++;
-    experiment_loading l = {path, sets, n, NULL, NULL, NULL, "snn", NULL, NULL, NULL};
+    experiment_loading l = {path, sets, n, NULL, NULL, NULL, "snn", NULL, NULL, NULL, NULL};
     exp_inputs in = {dir, NULL, NULL, NULL, NULL};
     exp_run r;
     exp_metrics ms;
@@ -106,7 +106,7 @@ static void run_pass(void *ctx)
 static double time_ideal_pass(int *same)
 {
     const char *sets[] = {"snn.device_run=false", NULL};
-    experiment_loading l = {path, sets, 1, NULL, NULL, NULL, "snn", NULL, NULL, NULL};
+    experiment_loading l = {path, sets, 1, NULL, NULL, NULL, "snn", NULL, NULL, NULL, NULL};
     exp_inputs in = {dir, NULL, NULL, NULL, NULL};
     exp_run r;
     if (experiment_run(&l, &in, &r, NULL) != CIM_OK) {

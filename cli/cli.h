@@ -157,6 +157,7 @@ extern const cli_command cmd_device;
 extern const cli_command cmd_energy;
 extern const cli_command cmd_sneak;
 extern const cli_command cmd_snn;
+extern const cli_command cmd_sweep;
 
 /* The weight level of `cimsim mvm` (cli/cmd_mvm_weights.c). */
 extern const cli_presenter cli_mvm_weights_presenter;

@@ -131,7 +131,7 @@ static int load_as(const experiment *x, cli_args *a, cfg *c, void **storage)
     }
     storage[n] = NULL;
     bind_ctx b = {x, storage, n};
-    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, bind_optional, &b, NULL, NULL, NULL, x};
+    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, bind_optional, &b, NULL, NULL, NULL, x, NULL};
     return experiment_load(c, &l, NULL);
 }
 

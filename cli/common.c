@@ -69,7 +69,13 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
     opterr = 0; /* we write our own messages */
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    int jobs_opt = -1; /* -j N is the short form of a command's own option --jobs */
+    for (size_t k = 0; cmd->options && cmd->options[k].name; k++)
+        if (strcmp(cmd->options[k].name, "jobs") == 0)
+            jobs_opt = (int)k;
+    while ((c = getopt_long(argc, argv, jobs_opt >= 0 ? ":o:qhj:" : ":o:qh", longopts, NULL)) != -1) {
+        if (c == 'j')
+            c = OPT_OWN + jobs_opt;
         switch (c) {
         case OPT_SET: {
             void *p = a->sets;
@@ -317,7 +323,7 @@ int cli_run_experiment(const cli_command *cmd, cli_args *a)
     int st = cmd->choose != NULL ? cmd->choose(cmd, a, &flag, &by_default) : CIM_OK;
     if (st != CIM_OK)
         return st;
-    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, NULL, NULL, cmd->name, flag, by_default, NULL};
+    experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, NULL, NULL, cmd->name, flag, by_default, NULL, NULL};
     exp_run r;
     st = experiment_open(&l, &r);
     const cli_presenter *p = NULL;

@@ -14,6 +14,7 @@ const cli_command *const cli_commands[] = {
     &cmd_energy,
     &cmd_sneak,
     &cmd_snn,
+    &cmd_sweep,
     &cmd_config,
     NULL,
 };

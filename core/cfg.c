@@ -83,6 +83,8 @@ static const param_spec *find_key(const cfg *c, const char *path, size_t *group_
     return NULL;
 }
 
+const param_spec *cfg_find_spec(const cfg *c, const char *path) { return find_key(c, path, NULL); }
+
 /* True if path names a bound group or a folder above one ("device" above "device.vteam"). */
 static int is_group_path(const cfg *c, const char *path)
 {

@@ -60,6 +60,9 @@ const char *cfg_peek_string(const cfg *c, const char *path);
 /* 1 if a bound table declares the key of assignment "key.path=value" (or of a bare path). */
 int cfg_knows(const cfg *c, const char *assignment);
 
+/* The table entry of the bound key at path ("crossbar.rows"), or NULL: its kind, unit and range. */
+const param_spec *cfg_find_spec(const cfg *c, const char *path);
+
 /* 1 if the tree has a setting (group or value) at path. */
 int cfg_has(const cfg *c, const char *path);
 

@@ -566,6 +566,8 @@ static int load_tree(cfg *c, const experiment_loading *l, const experiment **out
     if (out != NULL)
         *out = NULL;
     int st = l->path != NULL ? cfg_read_file(c, l->path) : CIM_OK;
+    if (st == CIM_OK && l->skip_group != NULL && config_setting_get_member(config_root_setting(&c->lc), l->skip_group))
+        config_setting_remove(config_root_setting(&c->lc), l->skip_group);
     /* Overrides of keys already bound go first, so that one of them (device.model, mvm.level) can decide the
      * experiment and which further groups bind_more adds; the rest follow once those groups exist. */
     unsigned char *done = xcalloc(l->n_sets + 1, 1);

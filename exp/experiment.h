@@ -122,6 +122,8 @@ typedef struct experiment_loading {
     const char *flag;
     const char *(*by_default)(const cfg *c); /* the default's name for this tree (NULL: the command's name) */
     const experiment *fixed;                 /* load for this experiment without choosing (NULL: choose) */
+    const char *skip_group;                  /* a top-level group of the file that is not for the experiment (the
+                                                sweep spec, sweep/spec.h): dropped once read (NULL: none) */
 } experiment_loading;
 
 /* Loads a configuration into c, its groups already bound: reads the file; applies the overrides of keys already

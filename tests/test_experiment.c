@@ -129,7 +129,7 @@ ParameterizedTest(size_t *ci, experiment, shipped_configs_run_by_key_and_match_t
     snprintf(dir, sizeof dir, "%s/configs/%s", CIM_SRC, sc->path);
     *strrchr(dir, '/') = '\0';
     strcat(dir, "/");
-    experiment_loading l = {path, sc->sets, n_sets, "7", NULL, NULL, x->command, NULL, NULL, NULL};
+    experiment_loading l = {path, sc->sets, n_sets, "7", NULL, NULL, x->command, NULL, NULL, NULL, NULL};
     exp_inputs in = {dir, NULL, NULL, NULL, NULL};
     exp_run r;
     exp_metrics ms;
@@ -184,7 +184,7 @@ Test(experiment, a_point_loads_by_key_path_without_the_cli)
     const char *sets[] = {"crossbar.rows=6", "crossbar.cols=3", "mvm.v_max_V=0.1"};
     char path[600];
     snprintf(path, sizeof path, "%s/configs/mvm/circuit.cfg", CIM_SRC);
-    experiment_loading l = {path, sets, 3, NULL, NULL, NULL, NULL, NULL, NULL, experiment_find("mvm")};
+    experiment_loading l = {path, sets, 3, NULL, NULL, NULL, NULL, NULL, NULL, experiment_find("mvm"), NULL};
     exp_run r;
     exp_metrics ms;
     exp_metrics_init(&ms);
@@ -250,7 +250,7 @@ ParameterizedTest(size_t *xi, experiment, the_cli_dispatches_every_experiment_as
     snprintf(dir, sizeof dir, "%s", path);
     *(strrchr(dir, '/') + 1) = '\0';
 
-    experiment_loading l = {path, NULL, 0, "11", NULL, NULL, x->command, NULL, NULL, NULL};
+    experiment_loading l = {path, NULL, 0, "11", NULL, NULL, x->command, NULL, NULL, NULL, NULL};
     exp_inputs in = {dir, NULL, NULL, NULL, NULL};
     exp_run r;
     exp_metrics ms;
