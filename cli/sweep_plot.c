@@ -14,9 +14,9 @@
  * Scales: x (and y of a heat map) is logarithmic for logspace / loguniform axes and for value lists of positive
  * numbers spanning more than two decades; the metric is logarithmic when its positive values span more than two
  * decades (plot_spans_decades).  Labels are the keys with their units, values in SI prefixes ("(nA)", "100 mΩ").
- * Failed runs and NaN values are left out.  A metric is not drawn when no run has a value, when it is the same in
- * every run (it tells nothing), or when it repeats a swept value in every run (rows beside crossbar.rows); at most
- * 40 figures are drawn.  The summary on `out` names every file written and every metric left out, and why.
+ * Failed runs and NaN values are left out.  A metric is not drawn when no run drawn has a value, when it is the same
+ * in every run (it tells nothing), or when it repeats a swept value in every run (rows beside crossbar.rows); at
+ * most 40 figures are drawn.  The summary on `out` names every file written and every metric left out, and why.
  * Files: PREFIX_<metric>.png (the metric's name as in the result's column, dots kept), or .svg / .pdf when PREFIX
  * ends so; a PREFIX ending in '/' is a folder: PREFIX<metric>.png.
  */
@@ -193,7 +193,9 @@ static void axis_values_of(const sweep_spec *s, size_t a, sweep_shape *sh, axis_
         if (k == v->n) {
             v->label[v->n] = pt->label[a];
             v->num[v->n++] = pt->num[a];
-            v->numeric &= isfinite(pt->num[a]);
+            char *end; /* a number as its label reads: true / false (0 / 1) are categories */
+            strtod(pt->label[a], &end);
+            v->numeric &= isfinite(pt->num[a]) && end != pt->label[a] && *end == '\0';
         }
         v->of_point[p] = k;
     }
@@ -238,10 +240,12 @@ static void axis_values_of(const sweep_spec *s, size_t a, sweep_shape *sh, axis_
         lo = fmin(lo, sa->lo), hi = fmax(hi, sa->hi);
     v->log = v->numeric && lo > 0 &&
              (sa->scale == SWEEP_LOG || (sa->scale == SWEEP_LIST && plot_spans_decades(lo, hi)));
-    size_t m = 0;
+    strbuf name;
+    strbuf_init(&name);
     for (size_t k = 0; k < sa->n_keys; k++)
-        m += (size_t)snprintf(v->name + m, sizeof v->name - (m < sizeof v->name ? m : sizeof v->name), "%s%s",
-                              k ? " = " : "", sa->keys[k]);
+        strbuf_printf(&name, "%s%s", k ? " = " : "", sa->keys[k]);
+    snprintf(v->name, sizeof v->name, "%s", name.s);
+    strbuf_destroy(&name);
     v->unit = show_unit(sa->unit);
 }
 
@@ -285,9 +289,6 @@ static void shape_of(const sweep_spec *s, sweep_shape *sh)
         sh->kind = DRAW_NOTHING;
         return;
     }
-    char rep[128] = "";
-    if (sh->repeats > 1)
-        snprintf(rep, sizeof rep, "mean of %zu repeats, bars: min .. max", sh->repeats);
     if (s->mode == SWEEP_RANDOM || s->mode == SWEEP_LHS) {
         sh->kind = DRAW_SCATTER;
         for (size_t k = 0; k < nv && sh->n_panels < MAX_PANELS; k++)
@@ -312,8 +313,6 @@ static void shape_of(const sweep_spec *s, sweep_shape *sh)
         for (size_t k = 0; k < nv; k++)
             if (varying[k] != sh->x)
                 strbuf_printf(&sh->note, "%s%s", sh->note.len ? ", " : "zip: moving with ", sh->ax[varying[k]].name);
-        if (rep[0] != '\0')
-            strbuf_printf(&sh->note, "%s%s", sh->note.len ? "; " : "", rep);
         strbuf_printf(&sh->what, "against %s", sh->ax[sh->x].name);
         return;
     }
@@ -333,8 +332,6 @@ static void shape_of(const sweep_spec *s, sweep_shape *sh)
     }
     if (sh->kind == DRAW_HEAT && sh->repeats > 1)
         strbuf_printf(&sh->note, "%smean of %zu repeats", sh->note.len ? "; " : "", sh->repeats);
-    if (sh->kind == DRAW_LINES && sh->fam < 0 && rep[0] != '\0')
-        strbuf_printf(&sh->note, "%s%s", sh->note.len ? "; " : "", rep);
     if (sh->kind == DRAW_HEAT)
         strbuf_printf(&sh->what, "a heat map over %s and %s", sh->ax[sh->x].name, sh->ax[sh->fam].name);
     else if (sh->fam >= 0)
@@ -437,9 +434,12 @@ static metric_use metric_values(const sweep_file *f, const sweep_shape *sh, cons
             q->lo = fmin(q->lo, v[i]);
             q->hi = fmax(q->hi, v[i]);
         }
-    for (size_t p = 0; p < sh->n_points; p++)
+    size_t drawn = 0;
+    for (size_t p = 0; p < sh->n_points; p++) {
         ps[p].mean = ps[p].n > 0 ? ps[p].mean / (double)ps[p].n : NAN;
-    return USE_DRAW;
+        drawn += ps[p].n > 0 && point_drawn(sh, p);
+    }
+    return drawn > 0 ? USE_DRAW : SKIP_NONE; /* values only where other axes are not at their first value */
 }
 
 /* ---- the figures ------------------------------------------------------------------------------------------------ */
@@ -802,6 +802,11 @@ int cli_sweep_plot(const sweep_file *f, const char *prefix, FILE *out)
         shape_free(&sh);
         return CIM_OK;
     }
+    size_t n_failed = 0;
+    for (size_t i = 0; i < s->n_runs; i++)
+        n_failed += f->rows[i] == NULL || f->rows[i]->status != CIM_OK;
+    if (n_failed > 0) /* the title says so: a line that stops early is not the model's doing */
+        strbuf_printf(&sh.note, "%s%zu of %zu runs failed, left out", sh.note.len ? "; " : "", n_failed, s->n_runs);
     size_t nm;
     const char **names = sweep_file_metric_names(f, &nm);
     const char **skipped[4];
@@ -842,7 +847,7 @@ int cli_sweep_plot(const sweep_file *f, const char *prefix, FILE *out)
         fprintf(out, "sweep --plot: %zu figure%s, each metric %s\n", n_written, n_written == 1 ? "" : "s", sh.what.s);
         for (size_t w = 0; w < n_written; w++)
             fprintf(out, "  wrote %s\n", written[w]);
-        static const char *const why[4] = {"no value in any run", "the same in every run",
+        static const char *const why[4] = {"no value in any run drawn", "the same in every run",
                                            "repeating a swept value", "over the limit of 40 figures"};
         size_t total = n_skipped[0] + n_skipped[1] + n_skipped[2] + n_skipped[3];
         if (total > 0) {

@@ -303,18 +303,24 @@ Test(sweep_plot, size_and_wire_family_of_lines)
 
 /* ---- one axis with repeats -------------------------------------------------------------------------------------- */
 
-static const char *const mvm_base = "experiment = \"mvm\";\n"
-                                    "crossbar = { rows = 16; cols = 16; r_row_ohm = 1.0; r_col_ohm = 1.0; };\n"
-                                    "mvm = { g_min_S = 1e-6; g_max_S = 100e-6; v_min_V = 0.0; v_max_V = 0.2; };\n";
-
-/* dir/name: the mvm experiment on a 16 x 16 array with wires, run.seed = seed, and the sweep group. */
-static char *write_cfg(const char *dir, const char *name, int seed, const char *sweep)
+/* dir/name: the mvm experiment on a 16 x 16 array with 1 ohm wires (and crossbar keys `more`), run.seed = seed,
+ * and the sweep group. */
+static char *write_cfg_more(const char *dir, const char *name, int seed, const char *more, const char *sweep)
 {
     char *path = malloc(700), text[4096];
     snprintf(path, 700, "%s/%s", dir, name);
-    snprintf(text, sizeof text, "%srun = { seed = %d; };\n%s", mvm_base, seed, sweep);
+    snprintf(text, sizeof text,
+             "experiment = \"mvm\";\nrun = { seed = %d; };\n"
+             "crossbar = { rows = 16; cols = 16; r_row_ohm = 1.0; r_col_ohm = 1.0; %s };\n"
+             "mvm = { g_min_S = 1e-6; g_max_S = 100e-6; v_min_V = 0.0; v_max_V = 0.2; };\n%s",
+             seed, more, sweep);
     util_write(path, text);
     return path;
+}
+
+static char *write_cfg(const char *dir, const char *name, int seed, const char *sweep)
+{
+    return write_cfg_more(dir, name, seed, "", sweep);
 }
 
 Test(sweep_plot, one_axis_repeats_mean_and_spread)
@@ -501,6 +507,59 @@ Test(sweep_plot, lhs_dots_per_run_against_each_axis)
     }
     cr_expect(fabs(log10(scale) / 3 - round(log10(scale) / 3)) < 1e-9, "the metric is drawn x %g", scale);
     free(script), free(data), free(cfg);
+    result_free(&r);
+    scratch_done(dir);
+}
+
+/* ---- failed runs ---------------------------------------------------------------------------------------------------- */
+
+Test(sweep_plot, failed_runs_left_out)
+{
+    char *dir = scratch(), prefix[700], args[2048], path[900];
+    /* a conjugate-gradient solve allowed one iteration cannot reach a residual of 1e-15: those runs fail */
+    char *cfg = write_cfg_more(dir, "fail.cfg", 11, "solver = \"pcg\"; rtol = 1e-15;",
+                               "sweep = { mode = \"grid\"; repeats = 2; metrics = [\"error_vs_ideal.rmse_A\"];\n"
+                               "  axes = ( { key = \"crossbar.max_iter\"; values = [1, 1000, 2000]; } ); };\n");
+    snprintf(prefix, sizeof prefix, "%s/fail", dir);
+    snprintf(args, sizeof args, "sweep %s -o %s/r.csv --plot %s -j 1", cfg, dir, prefix);
+    char *out, *err;
+    int st = util_run_cli(dir, args, &out, &err);
+    cr_assert_eq(st, 1, "runs failed: exit 1, got %d\n%s", st, err);
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    result r;
+    result_read(path, &r);
+    size_t ok = 0, failed = 0;
+    for (size_t i = 0; i < r.n_rows; i++) {
+        int is_ok = strcmp(r.cell[i][result_col(&r, "status")], "ok") == 0;
+        ok += is_ok, failed += !is_ok;
+        cr_assert_eq(is_ok, result_num(&r, i, "crossbar.max_iter") > 1, "run %zu: the test wants max_iter = 1 to fail "
+                     "and the others to converge", i);
+    }
+    snprintf(path, sizeof path, "%s_error_vs_ideal.rmse_A.png", prefix);
+    expect_image(path, png_magic, 8); /* the figures stay although the command fails */
+    char *data, *script = script_of(dir, "fail_error_vs_ideal.rmse_A.png", &data);
+    cr_assert(script != NULL && data != NULL);
+    char note[64];
+    snprintf(note, sizeof note, "%zu of %zu runs failed, left out", failed, r.n_rows);
+    cr_expect(strstr(script, note) != NULL, "the title says %s", note);
+    blocks b;
+    blocks_read(data, &b);
+    cr_assert_eq(b.n, 1);
+    cr_assert_eq(b.rows[0], 2, "the points whose runs converged: %zu drawn", b.rows[0]);
+    double scale = NAN;
+    for (size_t j = 0; j < 2; j++) {
+        double sum = 0;
+        size_t n = 0;
+        for (size_t i = 0; i < r.n_rows; i++)
+            if (result_num(&r, i, "crossbar.max_iter") == b.v[0][j][0])
+                sum += result_num(&r, i, "error_vs_ideal.rmse_A"), n++;
+        cr_assert_eq(n, 2);
+        if (isnan(scale))
+            scale = b.v[0][j][1] / (sum / 2);
+        cr_expect(near(b.v[0][j][1], sum / 2 * scale), "max_iter %g: mean %g (x %g), drawn %g", b.v[0][j][0], sum / 2,
+                  scale, b.v[0][j][1]);
+    }
+    free(script), free(data), free(cfg), free(out), free(err);
     result_free(&r);
     scratch_done(dir);
 }
