@@ -22,7 +22,8 @@ typedef struct result {
     char *cell[MAX_ROWS][MAX_COLS];
 } result;
 
-/* The CSV of a finished sweep: comment lines, the column line, the rows (no quoted cells in the runs used here). */
+/* The CSV of a finished sweep: comment lines, the column line, the rows (a quoted cell, the error of a failed run,
+ * may hold commas; its quotes are kept). */
 static void result_read(const char *path, result *r)
 {
     memset(r, 0, sizeof *r);
@@ -35,7 +36,10 @@ static void result_read(const char *path, result *r)
         size_t k = 0;
         char **dst = header ? r->col : r->cell[r->n_rows];
         for (char *c = line;; k++) {
-            char *comma = strchr(c, ',');
+            char *comma = c;
+            for (int quoted = 0; *comma && (quoted || *comma != ','); comma++)
+                quoted ^= *comma == '"';
+            comma = *comma ? comma : NULL;
             if (comma)
                 *comma = '\0';
             cr_assert_lt(k, MAX_COLS);
@@ -46,8 +50,10 @@ static void result_read(const char *path, result *r)
         }
         if (header)
             r->n_cols = k + 1, header = 0;
-        else
+        else {
+            cr_assert_eq(k + 1, r->n_cols, "%s: a row of %zu cells under %zu columns", path, k + 1, r->n_cols);
             r->n_rows++;
+        }
         cr_assert_lt(r->n_rows, MAX_ROWS);
     }
     free(text);
@@ -108,7 +114,7 @@ static char *scratch(void)
  * after it), and that script's data; NULL if none. */
 static char *script_of(const char *dir, const char *name, char **data)
 {
-    char logdir[600], path[800], needle[400];
+    char logdir[600], path[1000], needle[400];
     snprintf(logdir, sizeof logdir, "%s/log", dir);
     snprintf(needle, sizeof needle, "/.%s.tmp.", name);
     *data = NULL;
