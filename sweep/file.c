@@ -162,6 +162,26 @@ static void column_line(const sweep_file *f, strbuf *b, const char *const *metri
     strbuf_puts(b, "\n");
 }
 
+/* 1 if a row's metrics are, in their order, some of the columns (in the columns' order) and then metrics outside them:
+ * the order a resume reads back (the columns, then more_metrics), which decides the final file's column order. */
+static int fits_columns(const sweep_row *r, const char *const *metrics, size_t n_metrics)
+{
+    size_t next = 0;
+    int outside = 0;
+    for (size_t q = 0; q < r->metrics.n; q++) {
+        size_t k = 0;
+        while (k < n_metrics && strcmp(metrics[k], r->metrics.m[q].name) != 0)
+            k++;
+        if (k == n_metrics)
+            outside = 1;
+        else if (outside || k < next)
+            return 0;
+        else
+            next = k + 1;
+    }
+    return 1;
+}
+
 static void row_line(const sweep_file *f, strbuf *b, const sweep_row *r, const char *const *metrics, size_t n_metrics,
                      int journal)
 {
@@ -176,9 +196,12 @@ static void row_line(const sweep_file *f, strbuf *b, const sweep_row *r, const c
     }
     strbuf_printf(b, ",%lld,%s", pt->seed, r->status == CIM_OK ? "ok" : "failed");
     unsigned char *used = xcalloc(r->metrics.n + 1, 1);
+    /* A journal row whose metrics would read back in another order (points that report different metrics) goes
+     * whole to more_metrics, in its order. */
+    int in_columns = !journal || fits_columns(r, metrics, n_metrics);
     for (size_t k = 0; k < n_metrics; k++) {
         strbuf_puts(b, ",");
-        for (size_t q = 0; q < r->metrics.n; q++)
+        for (size_t q = 0; in_columns && q < r->metrics.n; q++)
             if (!used[q] && strcmp(r->metrics.m[q].name, metrics[k]) == 0) {
                 char num[64];
                 sweep_fmt_real(num, sizeof num, r->metrics.m[q].value);
