@@ -331,7 +331,8 @@ static int parse_row(const sweep_file *f, char **cols, size_t n_cols, char **v, 
     return 0;
 }
 
-static int read_existing(sweep_file *f, const char *text, size_t len, off_t *keep)
+/* *journal: 1 if the column line has the journal's column more_metrics (0: a finished file). */
+static int read_existing(sweep_file *f, const char *text, size_t len, off_t *keep, int *journal)
 {
     const sweep_spec *s = f->s;
     *keep = 0;
@@ -405,6 +406,7 @@ static int read_existing(sweep_file *f, const char *text, size_t len, off_t *kee
                     f->columns[f->n_columns++] = xstrdup(cols[c]);
                 }
                 f->header_written = 1;
+                *journal = find_col(cols, n_cols, COL_MORE) >= 0;
             }
         } else if (line[0] != '\0') {
             char **v;
@@ -448,6 +450,24 @@ static int read_existing(sweep_file *f, const char *text, size_t len, off_t *kee
 
 /* ---- the file --------------------------------------------------------------------------------------------------- */
 
+static int write_atomic(const char *path, const char *data, size_t n);
+
+/* The rows held so far, in run order, as a journal (the file's metric columns, then more_metrics), replacing the file
+ * atomically. */
+static int rewrite_as_journal(sweep_file *f)
+{
+    strbuf b;
+    strbuf_init(&b);
+    strbuf_puts(&b, f->provenance);
+    column_line(f, &b, (const char *const *)f->columns, f->n_columns, 1);
+    for (size_t i = 0; i < f->s->n_runs; i++)
+        if (f->rows[i] != NULL)
+            row_line(f, &b, f->rows[i], (const char *const *)f->columns, f->n_columns, 1);
+    int st = write_atomic(f->path, b.s, b.len);
+    strbuf_destroy(&b);
+    return st;
+}
+
 int sweep_file_open(sweep_file *f, const sweep_spec *s, const char *path, const char *invocation, int restart)
 {
     memset(f, 0, sizeof *f);
@@ -475,12 +495,23 @@ int sweep_file_open(sweep_file *f, const sweep_spec *s, const char *path, const 
             got += (size_t)r;
         }
         off_t keep = 0;
-        int st = read_existing(f, text, got, &keep);
+        int journal = 1;
+        int st = read_existing(f, text, got, &keep, &journal);
         free(text);
         if (st == CIM_OK && keep < (off_t)got && (ftruncate(fd, keep) != 0 || fsync(fd) != 0))
             st = cim_error(CIM_EIO, "cannot cut the torn last line of %s: %s", path, strerror(errno));
-        if (st != CIM_OK) {
+        if (st == CIM_OK && !journal && f->n_done < s->n_runs) {
+            /* A finished file with rows missing (cut off, or deleted to redo them): rows appended to it would have
+             * the journal's extra column, which a second resume cannot read; it becomes a journal first. */
             close(fd);
+            fd = -1;
+            st = rewrite_as_journal(f);
+            if (st == CIM_OK && (fd = open(path, O_RDWR)) < 0)
+                st = cim_error(CIM_EIO, "cannot open %s to resume: %s", path, strerror(errno));
+        }
+        if (st != CIM_OK) {
+            if (fd >= 0)
+                close(fd);
             return st;
         }
         if (lseek(fd, 0, SEEK_END) < 0) {

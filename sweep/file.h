@@ -18,7 +18,8 @@
  * Resuming (sweep_file_open on an existing file): the header's sweep_hash must equal the sweep's, else
  * CIM_ECONFIG naming the file and --restart; a last line without its newline, or one that does not parse (a torn
  * write), is cut off and its run redone; a row in the middle that does not parse is an error naming its line;
- * a second row of the same run is ignored.  restart: an existing file is replaced.
+ * a second row of the same run is ignored; a finished file with rows missing is rewritten as a journal before rows are
+ * appended to it.  restart: an existing file is replaced.
  */
 #ifndef CIM_SWEEP_FILE_H
 #define CIM_SWEEP_FILE_H
