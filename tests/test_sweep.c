@@ -846,8 +846,9 @@ Test(sweep_file, a_stop_starts_no_run_after_the_ones_in_flight)
     sweep_options o = {.jobs = 1, .stop = &flag};
     cr_expect_eq(sweep_run_local(&f, &o), CIM_OK);
     pthread_join(th, NULL);
+    cr_assert_not_null(f.rows[0]);
+    cr_assert_gt(f.rows[0]->runtime_s, 0.2, "run 0 took %.3f s: too short to be stopped at 0.1 s", f.rows[0]->runtime_s);
     cr_expect_eq(f.n_done, 1, "stopped during run 0: %zu runs done, expected only run 0", f.n_done);
-    cr_expect_not_null(f.rows[0]);
     sweep_file_close(&f);
     sweep_spec_free(&s);
     free(p), free(out), remove_dir(dir);
@@ -1212,6 +1213,25 @@ Test(sweep_bad, specs_are_refused_with_file_line_and_key_and_nothing_written)
         free(out);
         free(o), free(e), remove_dir(dir);
     }
+}
+
+Test(sweep_bad, usage_errors_exit_2_and_write_nothing)
+{
+    char *dir = util_tmpdir();
+    free(write_cfg(dir, "s.cfg", SMALL_CFG));
+    const char *args[] = {"sweep s.cfg", "sweep s.cfg -o -", "sweep s.cfg -o out.csv -j 0", "sweep s.cfg -o out.csv -j x",
+                          "sweep missing.cfg -o out.csv"};
+    const char *says[] = {"-o FILE is required", "-o -", "-j 0", "-j x", "missing.cfg"};
+    for (size_t k = 0; k < sizeof args / sizeof args[0]; k++) {
+        char *o, *e;
+        int st = util_run_cli(dir, args[k], &o, &e);
+        cr_expect_eq(st, 2, "%s: exit %d", args[k], st);
+        cr_expect(strstr(e, says[k]) != NULL, "%s: %s", args[k], e);
+        cr_expect_str_eq(o, "", "%s", args[k]);
+        cr_expect_eq(util_count_prefix(dir, ""), 3, "%s: only s.cfg in the folder", args[k]);
+        free(o), free(e);
+    }
+    remove_dir(dir);
 }
 
 Test(sweep_bad, a_changed_config_refuses_to_resume_unless_restarted)
