@@ -163,6 +163,26 @@ static void column_line(const sweep_file *f, strbuf *b, const char *const *metri
     strbuf_puts(b, "\n");
 }
 
+/* 1 if a row's metrics are, in their order, some of the columns (in the columns' order) and then metrics outside them:
+ * the order a resume reads back (the columns, then more_metrics), which decides the final file's column order. */
+static int fits_columns(const sweep_row *r, const char *const *metrics, size_t n_metrics)
+{
+    size_t next = 0;
+    int outside = 0;
+    for (size_t q = 0; q < r->metrics.n; q++) {
+        size_t k = 0;
+        while (k < n_metrics && strcmp(metrics[k], r->metrics.m[q].name) != 0)
+            k++;
+        if (k == n_metrics)
+            outside = 1;
+        else if (outside || k < next)
+            return 0;
+        else
+            next = k + 1;
+    }
+    return 1;
+}
+
 static void row_line(const sweep_file *f, strbuf *b, const sweep_row *r, const char *const *metrics, size_t n_metrics,
                      int journal)
 {
@@ -177,9 +197,12 @@ static void row_line(const sweep_file *f, strbuf *b, const sweep_row *r, const c
     }
     strbuf_printf(b, ",%lld,%s", pt->seed, r->status == CIM_OK ? "ok" : "failed");
     unsigned char *used = xcalloc(r->metrics.n + 1, 1);
+    /* A journal row whose metrics would read back in another order (points that report different metrics) goes
+     * whole to more_metrics, in its order. */
+    int in_columns = !journal || fits_columns(r, metrics, n_metrics);
     for (size_t k = 0; k < n_metrics; k++) {
         strbuf_puts(b, ",");
-        for (size_t q = 0; q < r->metrics.n; q++)
+        for (size_t q = 0; in_columns && q < r->metrics.n; q++)
             if (!used[q] && strcmp(r->metrics.m[q].name, metrics[k]) == 0) {
                 char num[64];
                 sweep_fmt_real(num, sizeof num, r->metrics.m[q].value);
@@ -378,7 +401,8 @@ static int parse_row(const sweep_file *f, char **cols, size_t n_cols, char **v, 
     return 0;
 }
 
-static int read_existing(sweep_file *f, const char *text, size_t len, off_t *keep)
+/* *journal: 1 if the column line has the journal's column more_metrics (0: a finished file). */
+static int read_existing(sweep_file *f, const char *text, size_t len, off_t *keep, int *journal)
 {
     const sweep_spec *s = f->s;
     *keep = 0;
@@ -452,6 +476,7 @@ static int read_existing(sweep_file *f, const char *text, size_t len, off_t *kee
                     f->columns[f->n_columns++] = xstrdup(cols[c]);
                 }
                 f->header_written = 1;
+                *journal = find_col(cols, n_cols, COL_MORE) >= 0;
             }
         } else if (line[0] != '\0') {
             char **v;
@@ -495,6 +520,24 @@ static int read_existing(sweep_file *f, const char *text, size_t len, off_t *kee
 
 /* ---- the file --------------------------------------------------------------------------------------------------- */
 
+static int write_atomic(const char *path, const char *data, size_t n);
+
+/* The rows held so far, in run order, as a journal (the file's metric columns, then more_metrics), replacing the file
+ * atomically. */
+static int rewrite_as_journal(sweep_file *f)
+{
+    strbuf b;
+    strbuf_init(&b);
+    strbuf_puts(&b, f->provenance);
+    column_line(f, &b, (const char *const *)f->columns, f->n_columns, 1);
+    for (size_t i = 0; i < f->s->n_runs; i++)
+        if (f->rows[i] != NULL)
+            row_line(f, &b, f->rows[i], (const char *const *)f->columns, f->n_columns, 1);
+    int st = write_atomic(f->path, b.s, b.len);
+    strbuf_destroy(&b);
+    return st;
+}
+
 int sweep_file_open(sweep_file *f, const sweep_spec *s, const char *path, const char *invocation, int restart)
 {
     memset(f, 0, sizeof *f);
@@ -522,12 +565,23 @@ int sweep_file_open(sweep_file *f, const sweep_spec *s, const char *path, const 
             got += (size_t)r;
         }
         off_t keep = 0;
-        int st = read_existing(f, text, got, &keep);
+        int journal = 1;
+        int st = read_existing(f, text, got, &keep, &journal);
         free(text);
         if (st == CIM_OK && keep < (off_t)got && (ftruncate(fd, keep) != 0 || fsync(fd) != 0))
             st = cim_error(CIM_EIO, "cannot cut the torn last line of %s: %s", path, strerror(errno));
-        if (st != CIM_OK) {
+        if (st == CIM_OK && !journal && f->n_done < s->n_runs) {
+            /* A finished file with rows missing (cut off, or deleted to redo them): rows appended to it would have
+             * the journal's extra column, which a second resume cannot read; it becomes a journal first. */
             close(fd);
+            fd = -1;
+            st = rewrite_as_journal(f);
+            if (st == CIM_OK && (fd = open(path, O_RDWR)) < 0)
+                st = cim_error(CIM_EIO, "cannot open %s to resume: %s", path, strerror(errno));
+        }
+        if (st != CIM_OK) {
+            if (fd >= 0)
+                close(fd);
             return st;
         }
         if (lseek(fd, 0, SEEK_END) < 0) {

@@ -13,14 +13,16 @@
  * status is "ok" or "failed"; error is the failure's message (quoted); NaN metrics are "nan"; runtime_s is wall
  * time, the one column that differs between runs of the same sweep.  The metric columns of a journal are those of
  * the first row written; a later row's metrics outside them go, as name=value pairs, to the journal-only column
- * more_metrics.  When every run is done, sweep_file_finish rewrites the file atomically with the rows in run order
+ * more_metrics (all of its metrics when they come in another order than the columns', so a resume reads each row's
+ * metrics back in their order).  When every run is done, sweep_file_finish rewrites the file atomically with the rows in run order
  * (point, then repeat) and the metric columns in order of first appearance over that order, so the final file's
  * bytes, runtime_s aside, are the same for any number of workers, ranks and interruptions.
  *
  * Resuming (sweep_file_open on an existing file): the header's sweep_hash must equal the sweep's, else
  * CIM_ECONFIG naming the file and --restart; a last line without its newline, or one that does not parse (a torn
  * write), is cut off and its run redone; a row in the middle that does not parse is an error naming its line;
- * a second row of the same run is ignored.  restart: an existing file is replaced.
+ * a second row of the same run is ignored; a finished file with rows missing is rewritten as a journal before rows are
+ * appended to it.  restart: an existing file is replaced.
  */
 #ifndef CIM_SWEEP_FILE_H
 #define CIM_SWEEP_FILE_H

@@ -24,6 +24,7 @@ struct sweep_pool {
     size_t f_head, f_len, f_cap;
     size_t running;           /* runs a worker has taken */
     int quit;
+    volatile sig_atomic_t *stop; /* nonzero: workers start no queued run (sweep_run_local's stop; NULL: none) */
 };
 
 static void *worker(void *arg)
@@ -33,8 +34,14 @@ static void *worker(void *arg)
     for (;;) {
         while (p->q_len == 0 && !p->quit)
             pthread_cond_wait(&p->work, &p->mu);
+        /* A stop (SIGINT) during the last run: the queued runs are dropped here, before this worker would start the
+         * next one -- the thread handing out runs only sees the stop when a row or its timeout wakes it. */
+        if (p->stop != NULL && *p->stop)
+            p->q_len = 0;
         if (p->q_len == 0 && p->quit)
             break;
+        if (p->q_len == 0)
+            continue;
         size_t i = p->queue[p->q_head];
         p->q_head = (p->q_head + 1) % p->q_cap;
         p->q_len--;
@@ -178,6 +185,9 @@ int sweep_run_local(sweep_file *f, const sweep_options *o)
     const sweep_spec *s = f->s;
     int jobs = o->jobs < 1 ? 1 : o->jobs;
     sweep_pool *p = sweep_pool_start(s, jobs);
+    pthread_mutex_lock(&p->mu);
+    p->stop = o->stop;
+    pthread_mutex_unlock(&p->mu);
     size_t next = 0;
     int st = CIM_OK;
     for (;;) {

@@ -389,8 +389,9 @@ static int parse_axis(sweep_spec *s, const exp_run *base, const config_setting_t
         ax->lo = r[0];
         ax->hi = r[1];
     }
-    /* Duplicates (an integer linspace that rounds two values together) would run the same point twice. */
-    for (size_t i = 0; i < pa->v.n; i++)
+    /* Duplicates (an integer linspace that rounds two values together) would run the same point twice; a zip may
+     * repeat a value on one axis (its points are checked whole in expand). */
+    for (size_t i = 0; i < pa->v.n && s->mode != SWEEP_ZIP; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(pa->v.text[i], pa->v.text[j]) == 0)
                 return err_at(s, pa->vals, "sweep axis %s: the value %s appears twice", key, pa->v.label[i]);
@@ -485,6 +486,19 @@ static int expand(sweep_spec *s, parsed_axis *pa, sweep_point **out, size_t *n_o
         for (size_t p = 0; p < n; p++)
             for (size_t a = 0; a < s->n_axes; a++)
                 point_set(&pts[p], a, &pa[a].v, p);
+        for (size_t p = 0; p < n; p++)
+            for (size_t q = 0; q < p; q++) {
+                size_t a = 0;
+                while (a < s->n_axes && strcmp(pts[p].value_text[a], pts[q].value_text[a]) == 0)
+                    a++;
+                if (a == s->n_axes) {
+                    for (size_t k = 0; k < n; k++)
+                        free_point(&pts[k], s->n_axes);
+                    free(pts);
+                    return err_at(s, where, "sweep: zip points %zu and %zu are the same point (the %zu-th and %zu-th "
+                                            "values of every axis are equal)", q, p, q + 1, p + 1);
+                }
+            }
     } else {
         gsl_rng *r = rng_alloc((uint64_t)s->run_seed, "sweep.sample");
         size_t *perm = xcalloc(n, sizeof *perm);
