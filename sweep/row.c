@@ -53,11 +53,17 @@ void sweep_run_one(const sweep_spec *s, size_t i, sweep_row *row)
     char **sets = sweep_run_sets(s, i, &n);
     experiment_loading l = {.path = s->file, .sets = (const char *const *)sets, .n_sets = n, .fixed = s->x,
                             .skip_group = "sweep"};
+    /* Files the config names (snn.data, stimulus PWL files) are relative to its folder, as for the CLI. */
+    const char *slash = strrchr(s->file, '/');
+    char *dir = xstrdup(s->file);
+    dir[slash != NULL ? (size_t)(slash - s->file + 1) : 0] = '\0';
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     exp_metrics all;
     exp_metrics_init(&all);
     cim_error_clear();
-    int st = experiment_run(&l, NULL, &r, &all);
+    int st = experiment_run(&l, &in, &r, &all);
+    free(dir);
     if (st != CIM_OK)
         fail(row, st, cim_errmsg());
     else if (s->n_metrics == 0) {
