@@ -17,7 +17,13 @@ void sweep_fmt_real(char *buf, size_t n, double x)
         snprintf(buf, n, "nan");
         return;
     }
-    for (int prec = 6; prec <= 17; prec++) {
+    /* Most metrics need 16 or 17 digits.  A double that reads back from a decimal of p <= 15 digits lies within half
+     * an ulp (<= 1.1e-16 relative) of it, inside half a step of the 15-digit grid (>= 5e-16 relative), so %.15g
+     * prints that decimal and reads back too: when 15 digits do not, no fewer do, and the search starts at 16 -- the
+     * same text as searching from 6, in three conversions instead of twelve (the sweep formats every metric of every
+     * row twice). */
+    snprintf(buf, n, "%.15g", x);
+    for (int prec = strtod(buf, NULL) == x ? 6 : 16; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, x);
         if (strtod(buf, NULL) == x)
             return;
