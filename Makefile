@@ -22,7 +22,7 @@ LDFLAGS ?=
 # (binutils: readelf, with which `make test` checks the shared object's SONAME; zlib1g-dev: snn/digits.c reads
 # the gzip-compressed data set data/digits.csv.gz.)
 DEBIAN_PKGS := pkg-config libgsl-dev libconfig-dev libcriterion-dev libopenblas-dev libjansson-dev \
-               libsuitesparse-dev ngspice gnuplot-nox binutils zlib1g-dev
+               libsuitesparse-dev ngspice gnuplot-nox binutils zlib1g-dev openmpi-bin libopenmpi-dev
 
 # Fixed flags live here, not in CFLAGS, so `make CFLAGS=...` (as `check` does) keeps them.
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
@@ -34,6 +34,10 @@ PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)) -I/usr/i
 # GSL's BLAS calls go to OpenBLAS: link -lopenblas in place of GSL's reference -lgslcblas.
 PKG_LIBS   = $(eval PKG_LIBS := $$(filter-out -lgslcblas,$$(shell pkg-config --libs $(PKGS))) \
                -lcholmod $$(shell pkg-config --libs openblas))$(PKG_LIBS)
+# Open MPI (Debian openmpi-bin, libopenmpi-dev): the program's distributed sweeps (cli/sweep_mpi.c); the library does not
+# link it.
+MPI_CFLAGS = $(eval MPI_CFLAGS := $$(shell pkg-config --cflags ompi-c))$(MPI_CFLAGS)
+MPI_LIBS   = $(eval MPI_LIBS := $$(shell pkg-config --libs ompi-c))$(MPI_LIBS)
 CRIT_FLAGS = $(eval CRIT_FLAGS := $$(shell pkg-config --cflags --libs criterion))$(CRIT_FLAGS)
 
 CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
@@ -88,6 +92,8 @@ $(BUILD)/crossbar/%.o: ALL_CFLAGS += -O3
 # (nothing here enables traps or reads the exception flags).
 $(BUILD)/snn/%.o: ALL_CFLAGS += -O3 -fno-trapping-math
 
+$(BUILD)/cli/sweep_mpi.o: ALL_CFLAGS += $(MPI_CFLAGS)
+
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
@@ -116,7 +122,7 @@ $(UMBRELLA): $(HEADERS) Makefile
 	   for h in $(HEADERS); do echo "#include \"$$h\""; done; echo; echo '#endif'; } > $@.tmp && mv $@.tmp $@
 
 $(CIMSIM): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(PTHREAD) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) -lm
+	$(CC) $(PTHREAD) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(PKG_LIBS) $(MPI_LIBS) -lm
 
 # Tests find the program and the source tree through these (absolute, so any cwd works).
 $(BUILD)/tests/%: tests/%.c $(LIB_A) $(CIMSIM) | deps

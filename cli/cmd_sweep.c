@@ -223,8 +223,9 @@ static int run_sweep(const cli_command *cmd, cli_args *a)
     memset(&f, 0, sizeof f);
     f.fd = -1;
     int root = 1;
+    char note[512] = "";
     if (mpi > 1)
-        st = cli_sweep_mpi(&s, journal.s, inv.s, restart, &o, &f, &root);
+        st = cli_sweep_mpi(&s, journal.s, inv.s, restart, &o, &f, &root, note, sizeof note);
     else {
         st = sweep_file_open(&f, &s, journal.s, inv.s, restart);
         if (st == CIM_OK) {
@@ -254,6 +255,8 @@ static int run_sweep(const cli_command *cmd, cli_args *a)
             fprintf(out, "cimsim sweep: the %s experiment, %s; %zu run%s here (%zu resumed), %zu failed, %s; wrote %s\n",
                     s.x->name, sweep_describe(&s, desc, sizeof desc), f.n_done - f.n_resumed,
                     f.n_done - f.n_resumed == 1 ? "" : "s", f.n_resumed, f.n_failed, el, a->output);
+            if (note[0])
+                fprintf(out, "cimsim sweep: %s\n", note);
         }
         if (st == CIM_OK && f.n_failed > 0) {
             size_t shown = 0;

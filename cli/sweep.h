@@ -19,9 +19,10 @@ int cli_mpi_local_size(void);
  * scheduling: a rank asks for a run whenever one of its workers is free), appends each row as it arrives and, with
  * every run done, leaves f open and complete for the caller to finish (*is_root = 1).  Every other rank runs what
  * it is given on o->jobs workers and returns when rank 0 says the sweep is over (*is_root = 0).  *o->stop on rank 0
- * (SIGINT) stops handing out runs; the others finish what they hold.  Every rank must call it with the same spec. */
+ * (SIGINT) stops handing out runs; the others finish what they hold.  Every rank must call it with the same spec.
+ * note (rank 0): "2 ranks, runs per rank: 6 6", the rows each rank ran in this call. */
 int cli_sweep_mpi(const sweep_spec *s, const char *journal, const char *invocation, int restart,
-                  const sweep_options *o, sweep_file *f, int *is_root);
+                  const sweep_options *o, sweep_file *f, int *is_root, char *note, size_t n_note);
 
 /* Draws the metrics of a finished sweep (cli/sweep_plot.c): for each metric PREFIX_<metric>.png (.png unless the
  * prefix ends in .svg or .pdf: then that format) against the swept values -- a line for one axis (mean over repeats

@@ -511,6 +511,11 @@ int experiment_check_groups(const experiment *x, const cfg *c)
     for (int i = 0; i < n; i++) {
         const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
         const char *name = config_setting_name(s);
+        if (strcmp(name, "sweep") == 0 && config_setting_source_line(s) > 0)
+            return cim_error(CIM_ECONFIG, "%s:%d: group sweep makes this a sweep config (docs/sweeps.md): run `cimsim "
+                                          "sweep %s -o results.csv`, which runs the %s experiment at every point",
+                             config_setting_source_file(s) ? config_setting_source_file(s) : c->file,
+                             config_setting_source_line(s), c->file, x->name);
         if (!config_setting_is_group(s) || reads_under(x, c, name))
             continue; /* top-level keys and groups x reads: cfg_resolve checks them */
         /* Sub-groups (device.vteam) of a group x reads are cfg_resolve's to check; here: whole groups. */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,75 @@ static void row_line(const sweep_file *f, strbuf *b, const sweep_row *r, const c
     }
     strbuf_puts(b, "\n");
     free(used);
+}
+
+/* ---- syncing appended rows to disk, beside the sweep ---------------------------------------------------------------- */
+
+struct sweep_syncer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd;
+    unsigned long long written, synced; /* rows appended, and rows known to be on disk */
+    int quit, error;
+};
+
+static void *syncer_main(void *arg)
+{
+    struct sweep_syncer *y = arg;
+    pthread_mutex_lock(&y->mu);
+    for (;;) {
+        while (y->synced == y->written && !y->quit)
+            pthread_cond_wait(&y->cv, &y->mu);
+        if (y->synced == y->written && y->quit)
+            break;
+        unsigned long long target = y->written;
+        pthread_mutex_unlock(&y->mu);
+        int bad = fdatasync(y->fd) != 0;
+        pthread_mutex_lock(&y->mu);
+        y->synced = target;
+        y->error |= bad;
+    }
+    pthread_mutex_unlock(&y->mu);
+    return NULL;
+}
+
+static struct sweep_syncer *syncer_start(int fd)
+{
+    struct sweep_syncer *y = xcalloc(1, sizeof *y);
+    y->fd = fd;
+    pthread_mutex_init(&y->mu, NULL);
+    pthread_cond_init(&y->cv, NULL);
+    if (pthread_create(&y->thread, NULL, syncer_main, y) != 0)
+        abort(); /* no thread: like out of memory (core/xalloc.h) */
+    return y;
+}
+
+static int syncer_wrote(struct sweep_syncer *y)
+{
+    pthread_mutex_lock(&y->mu);
+    y->written++;
+    int err = y->error;
+    pthread_cond_signal(&y->cv);
+    pthread_mutex_unlock(&y->mu);
+    return err;
+}
+
+/* Waits for the last sync, stops the thread; 1 if any sync failed. */
+static int syncer_stop(struct sweep_syncer *y)
+{
+    if (y == NULL)
+        return 0;
+    pthread_mutex_lock(&y->mu);
+    y->quit = 1;
+    pthread_cond_signal(&y->cv);
+    pthread_mutex_unlock(&y->mu);
+    pthread_join(y->thread, NULL);
+    int err = y->error;
+    pthread_mutex_destroy(&y->mu);
+    pthread_cond_destroy(&y->cv);
+    free(y);
+    return err;
 }
 
 /* ---- reading an existing file ------------------------------------------------------------------------------------- */
@@ -504,10 +574,14 @@ int sweep_file_append(sweep_file *f, sweep_row *row)
         column_line(f, &b, (const char *const *)f->columns, f->n_columns, 1);
     }
     row_line(f, &b, row, (const char *const *)f->columns, f->n_columns, 1);
-    /* One write of whole lines, then fsync: a kill leaves whole rows; a power cut at most a torn last line. */
+    /* One write of whole lines: a kill leaves whole rows; the syncer puts them on disk. */
     int st = CIM_OK;
-    if (write_all(f->fd, b.s, b.len) != 0 || fdatasync(f->fd) != 0)
+    if (f->syncer == NULL)
+        f->syncer = syncer_start(f->fd);
+    if (write_all(f->fd, b.s, b.len) != 0)
         st = cim_error(CIM_EIO, "cannot append to %s: %s", f->path, strerror(errno));
+    else if (syncer_wrote(f->syncer) != 0)
+        st = cim_error(CIM_EIO, "cannot sync %s to disk", f->path);
     strbuf_destroy(&b);
     f->header_written = 1;
     size_t run = row->run;
@@ -637,6 +711,11 @@ static int write_atomic(const char *path, const char *data, size_t n)
 
 int sweep_file_finish(sweep_file *f, const char *json_path)
 {
+    if (syncer_stop(f->syncer) != 0) {
+        f->syncer = NULL;
+        return cim_error(CIM_EIO, "cannot sync %s to disk", f->path);
+    }
+    f->syncer = NULL;
     if (f->n_done < f->s->n_runs)
         return cim_error(CIM_EINVAL, "sweep_file_finish: %zu of %zu runs done", f->n_done, f->s->n_runs);
     int st;
@@ -669,6 +748,7 @@ int sweep_file_finish(sweep_file *f, const char *json_path)
 
 void sweep_file_close(sweep_file *f)
 {
+    syncer_stop(f->syncer);
     if (f->fd >= 0)
         close(f->fd);
     for (size_t i = 0; f->rows != NULL && i < f->s->n_runs; i++)

@@ -2,8 +2,11 @@
  *
  * While a sweep runs, its result file is a journal: the provenance comment block (version, the sweep's config
  * hash, the resolved sweep and configuration), then the column line, then one row per finished run in the order
- * runs finish.  Each row is one write(2) of a complete line followed by fsync, so a killed process leaves only
- * complete rows, and a power cut at most one torn last line.  Columns:
+ * runs finish.  Each row is one write(2) of a complete line, so a killed process leaves only complete rows; a
+ * thread of the file then syncs it to disk (fdatasync), so a power cut loses at most the rows of the last few
+ * milliseconds (they are run again on resume) and tears at most the last line.  The sync runs beside the sweep, not
+ * in its path: on this machine's disk one fdatasync takes 2-3 ms, 20-30 % of a 10 ms run, and rows that finish
+ * during one sync are covered together by the next.  Columns:
  *
  *   point,repeat,<swept keys>,seed,status,<metrics>,error,runtime_s      (+ more_metrics while running)
  *
@@ -37,6 +40,7 @@ typedef struct sweep_file {
     char **columns;          /* metric columns of the journal's column line (owned), n_columns */
     size_t n_columns;
     int header_written;      /* the column line is in the file */
+    struct sweep_syncer *syncer; /* the thread that syncs appended rows to disk */
 } sweep_file;
 
 /* Opens path for the sweep s: resumes an existing file (see above) unless restart, else creates it with the
