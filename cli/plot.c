@@ -15,13 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A figure being drawn: its output, written by gnuplot to a temporary beside it and renamed when whole
- * (core/afile.h), and the script lines that choose the terminal from the extension and point it there. */
-typedef struct figure {
-    afile out;
-    char head[1400]; /* "set terminal ...\nset output '...'\n" */
-} figure;
-
 /* The gnuplot terminal of a figure's file name (cli_check_outputs refuses others before the run): PNG and PDF through
  * cairo (anti-aliased, the same fonts), SVG through gnuplot's own svg terminal (gnuplot-nox has no cairo svg). */
 static const char *terminal_of(const char *path)
@@ -37,7 +30,7 @@ static const char *terminal_of(const char *path)
 }
 
 /* Opens path for a w x h figure (pixels; a PDF gets the same shape at 100 pixels to the inch). */
-static int figure_open(figure *fg, const char *path, int w, int h)
+static int figure_open(plot_figure *fg, const char *path, int w, int h)
 {
     const char *term = terminal_of(path);
     if (term == NULL)
@@ -79,8 +72,7 @@ static void tail_of(const char *path, char *out, size_t n)
         snprintf(out, n, "%s", last);
 }
 
-/* Runs gnuplot on script (fg->head first), removes the data file, and commits the figure. */
-static int run_gnuplot(figure *fg, const char *script, const char *data)
+int plot_figure_draw(plot_figure *fg, const char *script, const char *data)
 {
     char err_path[] = "/tmp/cimsim-gnuplot-XXXXXX", cmd[64], why[600];
     int fd = mkstemp(err_path);
@@ -128,9 +120,7 @@ static int run_gnuplot(figure *fg, const char *script, const char *data)
     return CIM_EIO;
 }
 
-/* Opens the figure (figure_open) and a temporary data file for gnuplot, open for writing in *fp; data receives its
- * name.  On failure nothing is left behind. */
-static int figure_begin(figure *fg, const char *path, int w, int h, char data[static 24], FILE **fp)
+int plot_figure_begin(plot_figure *fg, const char *path, int w, int h, char data[static 24], FILE **fp)
 {
     int st = figure_open(fg, path, w, h);
     if (st != CIM_OK)
@@ -149,9 +139,7 @@ static int figure_begin(figure *fg, const char *path, int w, int h, char data[st
     return CIM_OK;
 }
 
-/* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
- * then read "current (µA)" with ticks 0 .. 150, not 1.5x10^-4 A. */
-static double eng_scale(double peak, const char **prefix)
+double plot_eng_scale(double peak, const char **prefix)
 {
     static const char *const name[] = {"f", "p", "n", "µ", "m", "", "k", "M", "G"};
     int k = peak > 0 && isfinite(peak) ? 5 + (int)floor(log10(peak) / 3) : 5;
@@ -176,13 +164,9 @@ size_t plot_iv_current_range(const device_trace *tr, int reactive, double *lo, d
     return k0;
 }
 
-/* Conductance spans more than two decades from lo to hi (both > 0): the axis is logarithmic, else the spread
- * vanishes into the bottom of the axis. */
-static int spans_decades(double lo, double hi) { return lo > 0 && hi > 0 && hi / lo > 100.0; }
+int plot_spans_decades(double lo, double hi) { return lo > 0 && hi > 0 && hi / lo > 100.0; }
 
-/* "set <axis>tics ('1 µS' 1e-06, '10 µS' 1e-05, ...)" for a log axis of values in unit from lo to hi: the tick
- * labels in SI prefixes (gnuplot's own %c writes 'u' for micro). */
-static void log_tics(char *out, size_t n, const char *axis, double lo, double hi, const char *unit)
+void plot_log_tics(char *out, size_t n, const char *axis, double lo, double hi, const char *unit)
 {
     size_t m = (size_t)snprintf(out, n, "set %stics (", axis);
     int first = 1;
@@ -198,10 +182,10 @@ static void log_tics(char *out, size_t n, const char *axis, double lo, double hi
 int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot, const char *title,
                 const char *png_path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, 900, 650, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, 900, 650, data, &fp);
     if (st != CIM_OK)
         return st;
     /* The unit's prefix from the data (µS or mS); a log axis when the curve spans more than two decades. */
@@ -211,15 +195,15 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
             lo = fmin(lo, g_S[k]);
             hi = fmax(hi, g_S[k]);
         }
-    int log_g = spans_decades(lo, hi);
+    int log_g = plot_spans_decades(lo, hi);
     const char *prefix = "";
-    double scale = log_g ? 1.0 : eng_scale(hi, &prefix);
+    double scale = log_g ? 1.0 : plot_eng_scale(hi, &prefix);
     for (size_t k = 0; k < n; k++)
         fprintf(fp, "%zu %.9g %d %.9g\n", k, g_S[k] * scale, k <= n_pot ? 0 : 1, g_sd_S ? g_sd_S[k] * scale : 0.0);
     fclose(fp);
     char script[4096], axis[1024] = "";
     if (log_g)
-        log_tics(axis, sizeof axis, "y", lo, hi, "S");
+        plot_log_tics(axis, sizeof axis, "y", lo, hi, "S");
     /* With a spread over cycles: the mean with +-1 sigma error bars. */
     const char *style = g_sd_S ? "1:($3==%d?$2:1/0):4 with yerrorlines" : "1:($3==%d?$2:1/0) with linespoints";
     char s0[96], s1[96];
@@ -232,16 +216,16 @@ int plot_pulses(const double *g_S, const double *g_sd_S, size_t n, size_t n_pot,
              "'' using %s pt 7 ps 0.5 lc rgb '#d62728' title 'depression'\n",
              title, log_g ? "" : " (", log_g ? "" : prefix, log_g ? "" : "S)",
              g_sd_S ? ", mean +- 1 sigma over cycles" : "", log_g ? "set logscale y\n" : "", axis, data, s0, s1);
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_iv(const device_trace *tr, const device_observable *obs, const char *title, int log_current,
             const char *png_path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, obs != NULL && obs->name != NULL && tr->obs != NULL ? 1600 : 900, 650, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, obs != NULL && obs->name != NULL && tr->obs != NULL ? 1600 : 900, 650, data, &fp);
     if (st != CIM_OK)
         return st;
     int two = obs != NULL && obs->name != NULL && tr->obs != NULL;
@@ -251,7 +235,7 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
     for (size_t i = 0; i < tr->n; i++)
         peak = fmax(peak, fabs(tr->i_A[i]));
     const char *i_prefix = "", *t_prefix;
-    double i_scale = log_current ? 1.0 : eng_scale(peak, &i_prefix), t_scale = eng_scale(tr->t_s[tr->n - 1], &t_prefix);
+    double i_scale = log_current ? 1.0 : plot_eng_scale(peak, &i_prefix), t_scale = plot_eng_scale(tr->t_s[tr->n - 1], &t_prefix);
     for (size_t i = 0; i < tr->n; i++)
         fprintf(fp, "%.9g %.9g %.9g %.9g\n", tr->v_V[i], log_current ? fabs(tr->i_A[i]) : tr->i_A[i] * i_scale,
                 tr->t_s[i] * t_scale, two ? tr->obs[i] * scale : 0.0);
@@ -293,16 +277,16 @@ int plot_iv(const device_trace *tr, const device_observable *obs, const char *ti
                               t_prefix);
     snprintf(script + m, sizeof script - m, "plot '%s' using 1:2:3 with lines lw 2 lc palette\n%s", data,
              two ? "unset multiplot\n" : "");
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slope, double ln_r1_ohm, double dt_lo_s,
              double dt_hi_s, const char *title, const char *png_path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, 900, 650, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, 900, 650, data, &fp);
     if (st != CIM_OK)
         return st;
     for (size_t k = first; k < tr->n; k++) {
@@ -327,22 +311,22 @@ int plot_r_t(const device_trace *tr, size_t first, double t_start_s, double slop
              "set grid xtics ytics mytics\nset key top left\nset samples 400\n"
              "plot '%s' using 1:2 every %zu with points pt 6 ps 1 lc rgb '#1f77b4' title 'R(t), simulated'%s\n",
              title, data, every, fit);
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char *title, const char *png_path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, 1400, 1000, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, 1400, 1000, data, &fp);
     if (st != CIM_OK)
         return st;
     /* Conductances in the prefix of g_max (µS for the IBM model); G(t) on a log axis when the targets span more
      * than two decades. */
     const char *gp;
-    double gs = eng_scale(r->g_max_S, &gp);
-    int log_g = r->n_targets > 0 && spans_decades(r->g_t_S[0], r->g_t_S[r->n_targets - 1]);
+    double gs = plot_eng_scale(r->g_max_S, &gp);
+    int log_g = r->n_targets > 0 && plot_spans_decades(r->g_t_S[0], r->g_t_S[r->n_targets - 1]);
     /* index 0: the model on a fine grid of G_T; 1: the drawn statistics per target; 2 + k: G(t) of target k. */
     for (int i = 0; i <= 400; i++) {
         double x = i / 400.0, mean, sd;
@@ -388,16 +372,16 @@ int plot_pcm_stat(const pcm_stat_params *m, const pcm_stat_result *r, const char
              "unset multiplot\n",
              title, gp, gp, data, gp, gp, log_g ? "set logscale y" : "set yrange [0:*]", names, last, last, last,
              last, last);
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_endurance(const double *cycles, const double *window, const double *i_pos, const double *i_neg, size_t n,
                    const char *obs_label, double obs_scale, const char *title, const char *png_path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, (window != NULL) + (i_pos != NULL) > 1 ? 1300 : 800, 600, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, (window != NULL) + (i_pos != NULL) > 1 ? 1300 : 800, 600, data, &fp);
     if (st != CIM_OK)
         return st;
     int has_obs = window != NULL, has_read = i_pos != NULL;
@@ -425,16 +409,16 @@ int plot_endurance(const double *cycles, const double *window, const double *i_p
                               "'' using 1:4 with linespoints pt 7 ps 0.6 lc rgb '#1f77b4' title 'after the negative half'\n",
                               data);
     snprintf(script + m, sizeof script - m, "unset multiplot\n");
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, const char *z_label, const char *log_unit,
                  const char *title, const char *png_path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, 700, 600, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, 700, 600, data, &fp);
     if (st != CIM_OK)
         return st;
     /* gnuplot's "matrix" format: one line per row, row 0 at the top (set yrange reverse). */
@@ -451,24 +435,24 @@ int plot_heatmap(const double *z, size_t rows, size_t cols, double z_scale, cons
     fclose(fp);
     char script[4096], cb[1024] = "";
     if (log_unit != NULL && hi > 0)
-        log_tics(cb, sizeof cb, "cb", lo, hi, log_unit);
+        plot_log_tics(cb, sizeof cb, "cb", lo, hi, log_unit);
     snprintf(script, sizeof script,
              "set title \"%s\" noenhanced font ',10'\nset xlabel 'column j (bit line; sense at the bottom)'\n"
              "set ylabel 'row i (word line; driver at column 0)'\nset cblabel '%s' noenhanced\n%s%s"
              "set xrange [-0.5:%zu-0.5]\nset yrange [%zu-0.5:-0.5]\nset palette rgbformulae 33,13,10\n"
              "set tics out\nplot '%s' matrix with image notitle\n",
              title, z_label, log_unit ? "set logscale cb\n" : "", cb, cols, rows, data);
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_margin(const size_t *n, size_t count, const double *const *margin, const double *const *closed,
                 const char *const *labels, size_t n_series, double margin_min, const char *title, const char *png_path)
 {
     static const char *const colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, png_path, 800, 600, data, &fp);
+    int st = plot_figure_begin(&fg, png_path, 800, 600, data, &fp);
     if (st != CIM_OK)
         return st;
     /* columns: n, then margin and closed form (or -1: none) of each series, in % */
@@ -497,16 +481,16 @@ int plot_margin(const size_t *n, size_t count, const double *const *margin, cons
                                   3 + 2 * s, colour[s], labels[s]);
     }
     snprintf(script + m, sizeof script - m, "\n");
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_bars(const char *const *names, const double *a, const double *b, size_t n, const char *label_a,
               const char *label_b, const char *y_label, const char *title, const char *path)
 {
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, path, 900, 560, data, &fp);
+    int st = plot_figure_begin(&fg, path, 900, 560, data, &fp);
     if (st != CIM_OK)
         return st;
     for (size_t k = 0; k < n; k++)
@@ -519,7 +503,7 @@ int plot_bars(const char *const *names, const double *a, const double *b, size_t
              "set grid ytics\nset yrange [0:*]\nset ylabel \"%s\" noenhanced\nset xtics noenhanced\nset key top left\n"
              "plot '%s' using 2:xtic(1) lc rgb '#1f77b4' title \"%s\", '' using 3 lc rgb '#d62728' title \"%s\"\n",
              title, y_label, data, label_a, label_b);
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_stacked(const char *const *bars, size_t n_bars, const char *const *parts, size_t n_parts, const double *v,
@@ -539,10 +523,10 @@ int plot_stacked(const char *const *bars, size_t n_bars, const char *const *part
             smallest = fmin(smallest, tot);
     }
     double y_floor = isfinite(smallest) ? pow(10, floor(log10(smallest)) - 1) : 1e-3;
-    figure fg;
+    plot_figure fg;
     char data[24];
     FILE *fp;
-    int st = figure_begin(&fg, path, 900, 600, data, &fp);
+    int st = plot_figure_begin(&fg, path, 900, 600, data, &fp);
     if (st != CIM_OK)
         return st;
     /* one data block per part: for each bar with that part, x, the sum below and the sum with it */
@@ -588,7 +572,7 @@ int plot_stacked(const char *const *bars, size_t n_bars, const char *const *part
     if (first)
         m += (size_t)snprintf(script + m, sizeof script - m, "NaN notitle");
     snprintf(script + m, sizeof script - m, "\n");
-    return run_gnuplot(&fg, script, data);
+    return plot_figure_draw(&fg, script, data);
 }
 
 int plot_energy_report(const energy_report *rep, const char *const bars[3], const char *title, const char *path)

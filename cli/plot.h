@@ -2,9 +2,40 @@
 #ifndef CIM_CLI_PLOT_H
 #define CIM_CLI_PLOT_H
 
+#include "core/afile.h"
 #include "device/integrate.h"
 #include "energy/report.h"
 #include "exp/pcm_stat.h"
+
+#include <stdio.h>
+
+/* ---- the parts every figure is drawn with (for figures whose script is built elsewhere: cli/sweep_plot.c) ---- */
+
+/* A figure being drawn: its output, written by gnuplot to a temporary beside it and renamed when whole
+ * (core/afile.h), and the script lines that choose the terminal from the extension and point it there. */
+typedef struct plot_figure {
+    afile out;
+    char head[1400]; /* "set terminal ...\nset output '...'\n" */
+} plot_figure;
+
+/* Opens path for a w x h figure (pixels; the extension .png, .svg or .pdf chooses the terminal, a PDF gets the same
+ * shape at 100 pixels to the inch) and a temporary data file for gnuplot, open for writing in *fp; data receives its
+ * name.  On failure nothing is left behind. */
+int plot_figure_begin(plot_figure *fg, const char *path, int w, int h, char data[static 24], FILE **fp);
+/* Runs gnuplot on script (fg->head first), removes the data file, and commits the figure (core/afile.h).  CIM_EIO
+ * with gnuplot's last message if gnuplot is missing, fails or writes nothing. */
+int plot_figure_draw(plot_figure *fg, const char *script, const char *data);
+/* The power of 1000 that brings |x| <= peak into [1, 1000) (from femto to giga), and its SI prefix: axes
+ * then read "current (µA)" with ticks 0 .. 150, not 1.5x10^-4 A. */
+double plot_eng_scale(double peak, const char **prefix);
+/* Values from lo to hi (both > 0) span more than two decades: the axis is logarithmic, else the spread vanishes
+ * into the bottom of the axis. */
+int plot_spans_decades(double lo, double hi);
+/* "set <axis>tics ('1 µS' 1e-06, '10 µS' 1e-05, ...)\nset m<axis>tics 10\n" for a log axis of values in unit from lo
+ * to hi: the tick labels in SI prefixes (gnuplot's own %c writes 'u' for micro). */
+void plot_log_tics(char *out, size_t n, const char *axis, double lo, double hi, const char *unit);
+
+/* ---- the figures ---------------------------------------------------------------------------------------------- */
 
 /* Draws the I-V loop of a trace to png_path (current on a log |I| axis if log_current), with the
  * time-colour of each point so the direction of the loop reads off the figure.  With a model observable

@@ -25,11 +25,12 @@ int cli_sweep_mpi(const sweep_spec *s, const char *journal, const char *invocati
                   const sweep_options *o, sweep_file *f, int *is_root, char *note, size_t n_note);
 
 /* Draws the metrics of a finished sweep (cli/sweep_plot.c): for each metric PREFIX_<metric>.png (.png unless the
- * prefix ends in .svg or .pdf: then that format) against the swept values -- a line for one axis (mean over repeats
- * with the spread as error bars), a family of lines (the second axis as the family, up to 8 values) or a heat map
- * for two, the first axis against each other axis held at its first value beyond two; axes labelled with the keys and
- * their units.  Failed runs are left out.  Writes the names of the files drawn to out (may be NULL).  CIM_EIO if
- * gnuplot fails. */
+ * prefix ends in .svg or .pdf: then that format; a prefix ending in '/' is a folder) against the swept values -- a
+ * line for one axis (mean over repeats with min .. max as error bars), for two a family of lines (the second axis
+ * as the family, up to 8 values) or beyond that a heat map, further axes held at their first value; a random or lhs
+ * sweep as one dot per run against each axis.  Axes labelled with the keys and their units.  Failed runs are left
+ * out; metrics without values, constant, or repeating a swept value are not drawn, at most 40 figures.  Writes the
+ * names of the files drawn and of the metrics left out to out (may be NULL).  CIM_EIO if gnuplot fails. */
 int cli_sweep_plot(const sweep_file *f, const char *prefix, FILE *out);
 
 #endif

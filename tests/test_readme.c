@@ -5,11 +5,11 @@
  * included), in a scratch folder holding a copy of the repository's configs/ and data/, where `cimsim` (on PATH) and
  * `build/cimsim` are the program just built.  The commands of one README block, one help text or one config share
  * a folder, in order, so a later command may read what an earlier one wrote.  A cimsim command must exit 0 and
- * write every file it names (-o, --plot, --plot-r-t, --spice, --maps; for `sweep --plot PREFIX`, at least one
- * PREFIX_* figure); an `ngspice -b X.cir` line must run its analysis to the end: ngspice exits 0 after a "Timestep
- * too small" abort, so its log and the last time in the data file are checked instead.  What a command prints (its
- * summary) may cite only documents that exist (tests/docref.h).  A line of a ```sh block that the test cannot run
- * is a failure, not a skip; deliberately failing examples (error messages) belong in plain ``` blocks. */
+ * write every file it names (-o, --plot, --plot-r-t, --spice, --maps); an `ngspice -b X.cir` line must run its
+ * analysis to the end: ngspice exits 0 after a "Timestep too small" abort, so its log and the last time in the
+ * data file are checked instead.  What a command prints (its summary) may cite only documents that exist
+ * (tests/docref.h).  A line of a ```sh block that the test cannot run is a failure, not a skip;
+ * deliberately failing examples (error messages) belong in plain ``` blocks. */
 #include "tests/docref.h"
 #include "tests/util.h"
 
@@ -329,15 +329,12 @@ static void check_cimsim(const unit *u, const char *cmd, const char *dir, int st
     char buf[4096], *w[64];
     size_t nw = words(cmd, buf, sizeof buf, w, 64);
     int to_stdout = 1;
+    /* --plot of cimsim sweep is a prefix (PREFIX_<metric>.png), as --maps is */
+    int plot_prefix = nw > 1 && !strcmp(w[1], "sweep");
     for (size_t k = 1; k + 1 < nw; k++) {
         const char *opt = w[k], *f = w[k + 1];
-        if (!strcmp(opt, "--plot") && nw > 1 && !strcmp(w[1], "sweep")) {
-            /* A sweep draws one figure per metric, PREFIX_<metric>.png. */
-            char prefix[300];
-            snprintf(prefix, sizeof prefix, "%s_", f);
-            cr_expect_gt(util_count_prefix(dir, prefix), 0, "%s: `%s` drew no %s* figures", u->where, cmd, prefix);
-        } else if (!strcmp(opt, "-o") || !strcmp(opt, "--output") || !strcmp(opt, "--plot") ||
-                   !strcmp(opt, "--plot-r-t")) {
+        if (!strcmp(opt, "-o") || !strcmp(opt, "--output") || (!strcmp(opt, "--plot") && !plot_prefix) ||
+            !strcmp(opt, "--plot-r-t")) {
             to_stdout &= !(!strcmp(opt, "-o") || !strcmp(opt, "--output"));
             cr_expect_gt(file_size(dir, f), 0, "%s: `%s` did not write %s (or wrote it empty)", u->where, cmd, f);
         } else if (!strcmp(opt, "--spice")) {
@@ -348,10 +345,10 @@ static void check_cimsim(const unit *u, const char *cmd, const char *dir, int st
             snprintf(tile, sizeof tile, "%.*s_tile0%s", (int)stem, f, dot ? dot : "");
             cr_expect(file_size(dir, f) > 0 || file_size(dir, tile) > 0, "%s: `%s` wrote neither %s nor %s",
                       u->where, cmd, f, tile);
-        } else if (!strcmp(opt, "--maps")) {
+        } else if (!strcmp(opt, "--maps") || !strcmp(opt, "--plot")) {
             char prefix[300];
             snprintf(prefix, sizeof prefix, "%s_", f);
-            cr_expect_gt(util_count_prefix(dir, prefix), 0, "%s: `%s` wrote no %s* maps", u->where, cmd, prefix);
+            cr_expect_gt(util_count_prefix(dir, prefix), 0, "%s: `%s` wrote no %s* files", u->where, cmd, prefix);
             DIR *d = opendir(dir);
             for (struct dirent *e; d && (e = readdir(d)) != NULL;)
                 if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
