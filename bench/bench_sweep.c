@@ -10,8 +10,11 @@
  *    even number of them, so a perfect scheduler finishes both workers together:
  *      - 8 PCM pulse trains (the pulses experiment, 25 + 25 pulses integrated through the cell's thermal and
  *        threshold-switching dynamics, ~0.5 s each): compute-bound, a small working set;
- *      - 16 circuit solves of a 256 x 256 array with 1-ohm wires (the mvm experiment, ~0.04 s each): a working set of
- *        a few MB per worker, so the two workers share the cache and the memory bus.
+ *      - 16 circuit solves of a 256 x 256 array with 1-ohm wires (the mvm experiment, ~0.04 s each): each run
+ *        allocates ~10 MB of zeroed work arrays (crossbar/circuit.c), which glibc maps fresh and unmaps at the end
+ *        of the run, so most of its time is page faults and zeroing, and the two workers' page faults meet in the
+ *        one address space they share (with MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ set to 1e9 in the
+ *        environment the same run takes ~6 ms and the efficiency is ~100 %).
  *    The configurations take turns for three rounds; each keeps its best time.
  * 2. What the engine adds per run: the same runs (a) in a plain loop through experiment_run with each run's
  *    overrides (what a hand-written loop would do), (b) in a plain loop through sweep_run_one (the run and its row),
@@ -23,7 +26,9 @@
  *    ~10 ms (a VTEAM pulse train, 75 + 75 pulses integrated: compute-bound, a small working set).  The appends and
  *    syncs run beside the worker, so the wall time hides them while a core is free for them; on a machine whose
  *    every core runs a worker (-j = cores) what the sweep takes from the runs is its CPU time, and the goal (under
- *    1 % of a 10 ms point) is read on the CPU column.
+ *    1 % of a 10 ms point) is read on the CPU column.  "in rows" is the runs' own wall time as the rows record it
+ *    (sweep_run_one on the worker): the part of the overhead that is the runs running slower beside the sweep's
+ *    other threads rather than the sweep's own work.
  * 3. One ~300-byte row appended and fdatasync'ed in the same folder, alone: its wall time and its CPU time (the
  *    kernel's, counted in the process's CPU time of (2) once per sync the file's thread does).
  * 4. (To be added with the MPI sweep, cli/sweep_mpi.c) the parallel efficiency of (1) under `mpirun -n 2`: see
@@ -79,6 +84,7 @@ typedef struct times {
     double wall, cpu;
     double main_cpu; /* time_sweep: the CPU time of the thread that runs the sweep (appends the rows) */
     double finish;   /* time_sweep: sweep_file_finish, the final rewrite in run order (every row formatted again) */
+    double runs;     /* time_sweep: the runs' own wall times as the rows record them (sweep_run_one on the workers) */
 } times;
 
 static double cpu_now_s(void)
@@ -101,13 +107,22 @@ static void keep_best(times *best, times t)
     best->cpu = t.cpu < best->cpu ? t.cpu : best->cpu;
     best->main_cpu = t.main_cpu < best->main_cpu ? t.main_cpu : best->main_cpu;
     best->finish = t.finish < best->finish ? t.finish : best->finish;
+    best->runs = t.runs < best->runs ? t.runs : best->runs;
 }
 
-/* Called on the sweep's own thread after each row is appended: its CPU clock then. */
+/* What the progress callback records: the CPU clock of the sweep's own thread after the last row, and the sum of the
+ * rows' run times. */
+typedef struct row_clock {
+    double cpu, runs;
+} row_clock;
+
+/* Called on the sweep's own thread after each row is appended. */
 static void on_row(void *ctx, const sweep_row *row, size_t done, size_t failed, size_t total)
 {
-    (void)row, (void)done, (void)failed, (void)total;
-    *(double *)ctx = thread_cpu_now_s();
+    (void)done, (void)failed, (void)total;
+    row_clock *c = ctx;
+    c->cpu = thread_cpu_now_s();
+    c->runs += row->runtime_s;
 }
 
 /* The whole sweep into a new result file on `jobs` workers: open, run, finish. */
@@ -116,7 +131,8 @@ static times time_sweep(const sweep_spec *s, int jobs)
     char out[600];
     snprintf(out, sizeof out, "%s/results.csv", tmp);
     sweep_file f;
-    double t0 = progress_now_s(), c0 = cpu_now_s(), m0 = thread_cpu_now_s(), m1 = m0;
+    double t0 = progress_now_s(), c0 = cpu_now_s(), m0 = thread_cpu_now_s();
+    row_clock m1 = {m0, 0};
     if (sweep_file_open(&f, s, out, "bench_sweep", 1) != CIM_OK)
         die("sweep_file_open");
     sweep_options o = {.jobs = jobs, .stop = NULL, .progress = on_row, .ctx = &m1};
@@ -125,7 +141,7 @@ static times time_sweep(const sweep_spec *s, int jobs)
     double t_fin = progress_now_s();
     if (sweep_file_finish(&f, NULL) != CIM_OK)
         die("sweep_file_finish");
-    times t = {progress_now_s() - t0, cpu_now_s() - c0, m1 - m0, progress_now_s() - t_fin};
+    times t = {progress_now_s() - t0, cpu_now_s() - c0, m1.cpu - m0, progress_now_s() - t_fin, m1.runs};
     if (f.n_done != s->n_runs || f.n_failed != 0) {
         fprintf(stderr, "bench_sweep: %s: %zu of %zu runs done, %zu failed\n", s->file, f.n_done, s->n_runs,
                 f.n_failed);
@@ -185,7 +201,7 @@ static void *loop_body(void *arg)
  * hand-written loop would do), or through sweep_run_one (the run and its row). */
 static times time_loop(const sweep_spec *s, int direct)
 {
-    loop_job j = {s, direct, NULL, NULL, {0, 0, 0, 0}};
+    loop_job j = {s, direct, NULL, NULL, {0, 0, 0, 0, 0}};
     if (direct) {
         j.sets = calloc(s->n_runs, sizeof *j.sets);
         j.n = calloc(s->n_runs, sizeof *j.n);
@@ -228,12 +244,12 @@ static void parallel_efficiency(void)
          "pulses = { n_pulses = 25; v_pot_V = 3.65; v_dep_V = 6.0; t_width_s = 100e-9; t_rise_s = 1e-9; "
          "t_gap_s = 100e-9; };\n"
          "sweep = { repeats = 8; axes = ( { key = \"pulses.v_pot_V\"; values = [3.65]; } ); };\n",
-         {0}, {1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300}},
-        {"256 x 256 circuit solves (memory-bound)", "circuit.cfg",
+         {0}, {1e300, 1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300, 1e300}},
+        {"256 x 256 circuit solves (page faults)", "circuit.cfg",
          "experiment = \"mvm\";\n"
          "crossbar = { rows = 256; cols = 256; r_row_ohm = 1.0; r_col_ohm = 1.0; };\n"
          "sweep = { repeats = 16; axes = ( { key = \"mvm.v_max_V\"; values = [0.2]; } ); };\n",
-         {0}, {1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300}},
+         {0}, {1e300, 1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300, 1e300}},
     };
     const size_t n_cs = sizeof cs / sizeof *cs;
     for (size_t k = 0; k < n_cs; k++) {
@@ -273,7 +289,7 @@ static void overhead(void)
          "experiment = \"mvm\";\n"
          "crossbar = { rows = 4; cols = 4; };\n"
          "sweep = { repeats = 1000; axes = ( { key = \"mvm.v_max_V\"; values = [0.2]; } ); };\n",
-         {0}, {1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300}},
+         {0}, {1e300, 1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300, 1e300}},
         {"VTEAM pulse train (~10 ms)", "mid.cfg",
          "experiment = \"pulses\";\n"
          "device = { model = \"vteam\"; vteam = { window = \"kvatinsky\"; a_on_m = 0.3e-9; a_off_m = 2.7e-9; "
@@ -281,7 +297,7 @@ static void overhead(void)
          "pulses = { n_pulses = 75; v_pot_V = -0.21; v_dep_V = 0.1; t_width_s = 10e-9; t_rise_s = 1e-9; "
          "t_gap_s = 10e-9; };\n"
          "sweep = { repeats = 100; axes = ( { key = \"pulses.v_dep_V\"; values = [0.1]; } ); };\n",
-         {0}, {1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300}},
+         {0}, {1e300, 1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300, 1e300}, {1e300, 1e300, 1e300, 1e300, 1e300}},
     };
     const size_t n_ss = sizeof ss / sizeof *ss;
     for (size_t k = 0; k < n_ss; k++) {
@@ -298,17 +314,19 @@ static void overhead(void)
     printf("\n2. what the sweep adds per run, on 1 worker: the same runs in a plain loop (experiment_run; sweep_run_one)\n"
            "   and through the sweep; us per run, wall and CPU (every thread of the process), best of %d rounds\n",
            OVERHEAD_ROUNDS);
-    printf("%-28s %5s | %9s %9s %9s %9s | %9s %9s %9s %9s %10s | %12s %12s\n", "point", "runs", "loop", "run_one",
-           "sweep", "added", "CPU loop", "run_one", "sweep", "added", "of 10 ms", "rows' thread",
+    printf("%-28s %5s | %9s %9s %9s %9s | %9s %9s %9s %9s %10s | %9s %12s %12s\n", "point", "runs", "loop", "run_one",
+           "sweep", "added", "CPU loop", "run_one", "sweep", "added", "of 10 ms", "in rows", "rows' thread",
            "rewrite (ms)");
     for (size_t k = 0; k < n_ss; k++) {
         double n = (double)ss[k].s.n_runs;
-        times d = {ss[k].direct.wall / n, ss[k].direct.cpu / n, 0, 0}, o = {ss[k].one.wall / n, ss[k].one.cpu / n, 0, 0},
-              l = {ss[k].local.wall / n, ss[k].local.cpu / n, ss[k].local.main_cpu / n, ss[k].local.finish / n};
-        printf("%-28s %5zu | %9.4g %9.4g %9.4g %9.3g | %9.4g %9.4g %9.4g %9.3g %9.3f%% | %12.3g %12.3g\n", ss[k].name,
+        times d = {ss[k].direct.wall / n, ss[k].direct.cpu / n, 0, 0, 0},
+              o = {ss[k].one.wall / n, ss[k].one.cpu / n, 0, 0, 0},
+              l = {ss[k].local.wall / n, ss[k].local.cpu / n, ss[k].local.main_cpu / n, ss[k].local.finish / n,
+                   ss[k].local.runs / n};
+        printf("%-28s %5zu | %9.4g %9.4g %9.4g %9.3g | %9.4g %9.4g %9.4g %9.3g %9.3f%% | %9.4g %12.3g %12.3g\n", ss[k].name,
                ss[k].s.n_runs, 1e6 * d.wall, 1e6 * o.wall, 1e6 * l.wall, 1e6 * (l.wall - d.wall), 1e6 * d.cpu,
                1e6 * o.cpu, 1e6 * l.cpu, 1e6 * (l.cpu - d.cpu), 100 * (l.cpu - d.cpu) / 10e-3,
-               1e6 * l.main_cpu, 1e3 * ss[k].local.finish);
+               1e6 * l.runs, 1e6 * l.main_cpu, 1e3 * ss[k].local.finish);
         sweep_spec_free(&ss[k].s);
     }
     printf("   The rows' thread formats and writes each row; a thread of the file syncs what was written (fdatasync),\n"
