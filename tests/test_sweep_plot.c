@@ -223,14 +223,25 @@ static char *run_sweep(const char *dir, const char *cfg, const char *plot, resul
     return out;
 }
 
-/* ---- the sweep of configs/sweeps: array size x wire resistance --------------------------------------------------- */
+/* ---- array size x wire resistance, every metric ----------------------------------------------------------------- */
+
+/* The first version of configs/sweeps/mvm_size_wire.cfg, kept here so that the example can change for its readers
+ * (more points, fewer metrics) without changing what this test checks. */
+static const char size_wire_cfg[] =
+    "experiment = \"mvm\";\nrun = { seed = 42; };\ncrossbar = { rows = 64; cols = 64; };\n"
+    "mvm = { g_min_S = 1e-6; g_max_S = 100e-6; v_min_V = 0.0; v_max_V = 0.2; };\n"
+    "sweep = { mode = \"grid\"; axes = (\n"
+    "  { key = [\"crossbar.rows\", \"crossbar.cols\"]; values = [16, 32, 64, 128]; },\n"
+    "  { key = [\"crossbar.r_row_ohm\", \"crossbar.r_col_ohm\"]; logspace = [0.1, 10.0]; n = 3; } ); };\n";
 
 Test(sweep_plot, size_and_wire_family_of_lines)
 {
-    char *dir = scratch(), prefix[700], path[900];
+    char *dir = scratch(), prefix[700], path[900], cfg[700];
     snprintf(prefix, sizeof prefix, "%s/msw", dir);
+    snprintf(cfg, sizeof cfg, "%s/size_wire.cfg", dir);
+    util_write(cfg, size_wire_cfg);
     result r;
-    char *out = run_sweep(dir, CIM_SRC "/configs/sweeps/mvm_size_wire.cfg", prefix, &r);
+    char *out = run_sweep(dir, cfg, prefix, &r);
     cr_assert_eq(r.n_rows, 12, "4 sizes x 3 wire resistances");
 
     /* Which metrics are worth a figure, decided here from the result: a metric column (between status and error)
