@@ -130,9 +130,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB_A) $(CIMSIM) | deps
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DCIM_BIN='"$(abspath $(CIMSIM))"' -DCIM_SRC='"$(CURDIR)"' \
 	    $< -o $@ $(LIB_A) $(LDFLAGS) $(PKG_LIBS) $(CRIT_FLAGS) -lm
 
-$(BUILD)/bench/%: bench/%.c $(LIB_A) | deps
+$(BUILD)/bench/%: bench/%.c $(LIB_A) $(CIMSIM) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DCIM_SRC='"$(CURDIR)"' $< -o $@ $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lm
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DCIM_BIN='"$(abspath $(CIMSIM))"' -DCIM_SRC='"$(CURDIR)"' $< -o $@ $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -lm
 
 # The main job: handwritten digits on a spiking network whose synapses are simulated RRAM crossbars, with its
 # accuracies, synaptic operations and energy report; then one crossbar multiply checked against OpenBLAS.

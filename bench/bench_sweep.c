@@ -31,7 +31,7 @@
  *    other threads rather than the sweep's own work.
  * 3. One ~300-byte row appended and fdatasync'ed in the same folder, alone: its wall time and its CPU time (the
  *    kernel's, counted in the process's CPU time of (2) once per sync the file's thread does).
- * 4. (To be added with the MPI sweep, cli/sweep_mpi.c) the parallel efficiency of (1) under `mpirun -n 2`: see
+ * 4. The parallel efficiency of (1)'s compute-bound sweep under `mpirun -n 2` (cli/sweep_mpi.c), as processes: see
  *    mpi_efficiency below.
  *
  * `bench_sweep NAME` runs only the sections whose name contains NAME (efficiency, overhead, sync, mpi).
@@ -379,11 +379,90 @@ static void sync_cost(void)
 
 /* ---- 4. MPI ------------------------------------------------------------------------------------------------- */
 
-/* The parallel efficiency of (1) with the runs spread over 2 MPI ranks of one worker each (`mpirun -n 2 cimsim sweep
- * ... -j 1` against `cimsim sweep ... -j 1`).  Placeholder: the lead adds it with the MPI sweep (cli/sweep_mpi.c). */
+/* The parallel efficiency of (1)'s compute-bound sweep (16 PCM pulse trains) spread over 2 MPI ranks of one worker
+ * each, against one process of one worker: `mpirun -n 2 cimsim sweep ... -j 1` and `cimsim sweep ... -j 1`, whole
+ * processes timed from outside, so mpirun's start-up (ranks launched, MPI initialised) counts against it; that
+ * start-up alone (mpirun -n 2 of a sweep with nothing left to run) is printed beside it, and the efficiency of the
+ * sweep itself with it subtracted.  The two files must be the same (runtime_s aside); `--bind-to none` because Open
+ * MPI binds each of 2 ranks to one core, which -j inside a rank would share (docs/sweeps.md). */
+#define MPIRUN_ENV                                                                                                     \
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader "                               \
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none "
+
+static double time_shell(const char *cmd)
+{
+    double t0 = progress_now_s();
+    int st = system(cmd);
+    double t = progress_now_s() - t0;
+    if (st != 0) {
+        fprintf(stderr, "bench_sweep: `%s` failed (%d)\n", cmd, st);
+        exit(1);
+    }
+    return t;
+}
+
+/* The file without the last field of each line (runtime_s). */
+static char *strip_runtime(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        die(path);
+    size_t cap = 1 << 16, n = 0;
+    char *out = malloc(cap), line[1 << 16];
+    while (fgets(line, sizeof line, fp) != NULL) {
+        char *comma = line[0] == '#' ? NULL : strrchr(line, ',');
+        if (comma != NULL)
+            strcpy(comma, "\n");
+        size_t len = strlen(line);
+        if (n + len + 1 > cap)
+            out = realloc(out, cap = 2 * (n + len + 1));
+        memcpy(out + n, line, len + 1);
+        n += len;
+    }
+    fclose(fp);
+    return out;
+}
+
 static void mpi_efficiency(void)
 {
-    printf("\n4. parallel efficiency under mpirun -n 2: not measured here yet\n");
+    char cfg_path[600], cmd[4096], a[700], b[700];
+    write_config("mpi_pcm.cfg",
+                 "experiment = \"pulses\";\n"
+                 "device = { model = \"pcm\"; pcm = { a0 = 1.0; }; };\n"
+                 "stimulus = { r_series_ohm = 50e3; };\n"
+                 "pulses = { n_pulses = 25; v_pot_V = 3.65; v_dep_V = 6.0; t_width_s = 100e-9; t_rise_s = 1e-9; "
+                 "t_gap_s = 100e-9; };\n"
+                 "sweep = { repeats = 16; axes = ( { key = \"pulses.v_pot_V\"; values = [3.65]; } ); };\n",
+                 cfg_path, sizeof cfg_path);
+    snprintf(a, sizeof a, "%s/mpi_serial.csv", tmp);
+    snprintf(b, sizeof b, "%s/mpi_ranks.csv", tmp);
+    double t1 = 1e300, t2 = 1e300, t0 = 1e300;
+    for (int round = 0; round < 2; round++) {
+        unlink(a);
+        unlink(b);
+        snprintf(cmd, sizeof cmd, "%s sweep %s -o %s -j 1 -q", CIM_BIN, cfg_path, a);
+        double t = time_shell(cmd);
+        t1 = t < t1 ? t : t1;
+        snprintf(cmd, sizeof cmd, MPIRUN_ENV "mpirun -n 2 --oversubscribe --bind-to none %s sweep %s -o %s -j 1 -q",
+                 CIM_BIN, cfg_path, b);
+        t = time_shell(cmd);
+        t2 = t < t2 ? t : t2;
+        /* start-up alone: the same command on the finished file (nothing left to run) */
+        t = time_shell(cmd);
+        t0 = t < t0 ? t : t0;
+    }
+    char *sa = strip_runtime(a), *sb = strip_runtime(b);
+    int same = strcmp(sa, sb) == 0;
+    free(sa);
+    free(sb);
+    unlink(a);
+    unlink(b);
+    double eff = t1 / (2 * t2), eff_run = t1 / (2 * (t2 - t0));
+    printf("\n4. parallel efficiency under mpirun -n 2 (16 PCM pulse trains, one worker per rank), best of 2 rounds\n");
+    printf("   one process, -j 1: %.3g s; mpirun -n 2: %.3g s, of which start-up %.3g s\n", t1, t2, t0);
+    printf("   t1 / (2 t_mpi) = %.1f%% with start-up, %.1f%% without (goal >= 90%%: %s); files %s\n", 100 * eff,
+           100 * eff_run, eff >= 0.9 ? "met" : eff_run >= 0.9 ? "met without start-up" : "NOT met",
+           same ? "identical" : "DIFFER");
 }
 
 int main(int argc, char **argv)

@@ -96,6 +96,12 @@ static void docs(strbuf *out)
         strbuf_puts(out, "Read by the experiments: none yet (the library reads it: programs built on libcimsim set "
                          "it; no command reads it from a file yet).\n\n");
     }
+    /* The sweep group is a list of axes, not a table of keys: its reference is its own page. */
+    strbuf_puts(out, "### `sweep`\n\n"
+                     "Any experiment's config becomes a sweep with a group `sweep` (mode, points, repeats, seeds, metrics, "
+                     "axes: each a key or list of keys with values, linspace/logspace and n, or uniform/loguniform), run by "
+                     "`cimsim sweep CONFIG -o results.csv`.  Every key of the group, the result file and resuming are in "
+                     "[sweeps.md](sweeps.md); the keys an axis may vary are the ones above that its experiment reads.\n\n");
 }
 
 /* ---- --dump ------------------------------------------------------------------------------------ */

@@ -46,10 +46,15 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL); /* a second one stops at once */
 }
 
+/* The cores this process may run on (its affinity mask: under mpirun's binding, the ones given to the rank), with
+ * the kernels' thread count left as --threads set it. */
 static int n_cores(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    int kernel_threads = cim_threads();
+    cim_set_threads(0);
+    int n = cim_threads();
+    cim_set_threads(kernel_threads);
+    return n > 0 ? n : 1;
 }
 
 /* ---- progress ------------------------------------------------------------------------------------------------- */
@@ -119,7 +124,10 @@ static int dry_run(const cli_args *a, const sweep_spec *s)
             for (size_t k = 0; k < sweep_n_key_columns(s); k++) {
                 size_t ax;
                 const char *key = sweep_key_column(s, k, &ax);
-                json_object_set_new(vals, key, s->axes[ax].numeric ? json_real(pt->num[ax]) : json_string(pt->label[ax]));
+                json_object_set_new(vals, key,
+                                    !s->axes[ax].numeric ? json_string(pt->label[ax])
+                                    : s->axes[ax].is_int ? json_integer((json_int_t)pt->num[ax])
+                                                         : json_real(pt->num[ax]));
             }
             json_array_append_new(runs, json_pack("{s:I, s:I, s:o, s:I}", "point", (json_int_t)pt->point, "repeat",
                                                   (json_int_t)pt->repeat, "values", vals, "seed", (json_int_t)pt->seed));
@@ -195,7 +203,8 @@ static int run_sweep(const cli_command *cmd, cli_args *a)
         return st;
     }
     /* The kernels inside a run use one thread when several runs share the cores (the bits are the same). */
-    cim_set_threads(jobs > 1 || mpi > 1 ? 1 : 0);
+    if (jobs > 1 || mpi > 1)
+        cim_set_threads(1);
 
     /* What the provenance records: the sweep, not how many workers ran it (the file is the same for any -j). */
     strbuf inv;

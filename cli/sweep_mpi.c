@@ -1,8 +1,9 @@
 /* cli/sweep_mpi.c -- a sweep over Open MPI ranks: rank 0 hands out runs, every rank runs them on its workers.
  *
- * Dynamic scheduling with credits: each rank announces how many runs it takes at once (twice its workers, so a
- * worker that finishes finds the next run already queued and never waits for a message); rank 0 sends a run
- * whenever a rank has a free credit and gets a credit back with each row.  Rows travel as text (sweep_row_encode,
+ * Dynamic scheduling: each rank announces its workers; rank 0 keeps that many runs at the rank, and one more per
+ * worker while runs are short (under 20 ms on average), so a worker that finishes a short run finds the next one
+ * queued instead of waiting for a message.  Long runs are not queued ahead: at the end of a sweep a run queued behind
+ * a busy worker would keep a free one elsewhere idle for a whole run.  Rows travel as text (sweep_row_encode,
  * lossless), and only rank 0 writes the file, in the order rows arrive; sweep_file_finish then puts them in run
  * order, so the file is the same for any number of ranks.  Only each process's main thread calls MPI
  * (MPI_THREAD_FUNNELED); the workers are sweep/pool.h threads.  A run that fails is a row like any other.  When no
@@ -37,17 +38,27 @@ int cli_mpi_rank(void)
 }
 int cli_mpi_local_size(void) { return env_int("OMPI_COMM_WORLD_LOCAL_SIZE", 1); }
 
-/* Waits 200 us: how long a rank idles between looks for a message (its workers have runs queued meanwhile). */
-static void nap(void)
+/* How long a rank waits between looks for a message: 1/200 of a run on average (a run handed out late costs at most
+ * 0.5 % of one), between 200 us and 20 ms.  Each look is a system call or two; at a fixed 200 us they took ~10 % of a
+ * core from the workers of 0.5 s runs. */
+static double poll_s(double rt_sum, size_t rt_n)
 {
-    struct timespec t = {0, 200000};
+    double t = rt_n > 0 ? rt_sum / (double)rt_n / 200 : 0;
+    return t < 200e-6 ? 200e-6 : t > 20e-3 ? 20e-3 : t;
+}
+
+static void nap(double s)
+{
+    struct timespec t = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&t, NULL);
 }
 
 /* ---- rank 0 ------------------------------------------------------------------------------------------------------ */
 
-static int append_row(sweep_file *f, sweep_row *row, const sweep_options *o)
+static int append_row(sweep_file *f, sweep_row *row, const sweep_options *o, double *rt_sum, size_t *rt_n)
 {
+    *rt_sum += row->runtime_s;
+    (*rt_n)++;
     size_t run = row->run;
     int st = sweep_file_append(f, row);
     if (o->progress != NULL && run < f->s->n_runs && f->rows[run] != NULL)
@@ -59,7 +70,9 @@ static int coordinate(const sweep_spec *s, sweep_file *f, const sweep_options *o
 {
     int jobs = o->jobs < 1 ? 1 : o->jobs;
     sweep_pool *p = sweep_pool_start(s, jobs);
-    int *credits = xcalloc((size_t)size, sizeof *credits);
+    int *workers = xcalloc((size_t)size, sizeof *workers); /* announced by each rank; 0 until it has */
+    double rt_sum = 0;
+    size_t rt_n = 0;
     size_t *outstanding = xcalloc((size_t)size, sizeof *outstanding);
     int *stopped = xcalloc((size_t)size, sizeof *stopped);
     size_t next = 0, remote = 0;
@@ -70,8 +83,9 @@ static int coordinate(const sweep_spec *s, sweep_file *f, const sweep_options *o
         while (next < s->n_runs && f->rows[next] != NULL)
             next++;
         int activity = 0;
-        /* local workers first: one run queued ahead of each */
-        while (!halt && next < s->n_runs && sweep_pool_in_flight(p) < 2 * (size_t)jobs) {
+        /* local workers first (queued ahead while runs are short, as for the other ranks) */
+        int ahead_local = rt_n == 0 || rt_sum / (double)rt_n < 0.02;
+        while (!halt && next < s->n_runs && sweep_pool_in_flight(p) < (size_t)jobs * (ahead_local ? 2 : 1)) {
             sweep_pool_submit(p, next++);
             while (next < s->n_runs && f->rows[next] != NULL)
                 next++;
@@ -89,31 +103,30 @@ static int coordinate(const sweep_spec *s, sweep_file *f, const sweep_options *o
             char *buf = xcalloc((size_t)len + 1, 1);
             MPI_Recv(buf, len, MPI_CHAR, src, ms.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (ms.MPI_TAG == TAG_READY)
-                credits[src] += atoi(buf);
+                workers[src] = atoi(buf) > 0 ? atoi(buf) : 1;
             else if (ms.MPI_TAG == TAG_ROW) {
                 sweep_row row;
                 int st_d = sweep_row_decode(buf, &row);
                 by_rank[src]++;
                 if (st_d == CIM_OK) {
-                    int st_w = append_row(f, &row, o);
+                    int st_w = append_row(f, &row, o, &rt_sum, &rt_n);
                     if (st == CIM_OK)
                         st = st_w;
                     sweep_row_free(&row);
                 } else if (st == CIM_OK)
                     st = st_d;
-                credits[src]++;
                 outstanding[src]--;
                 remote--;
             }
             free(buf);
         }
         halt = (o->stop != NULL && *o->stop) || st != CIM_OK;
-        /* hand out runs to ranks with free credits */
+        /* hand out runs to ranks with room */
+        int ahead = rt_n == 0 || rt_sum / (double)rt_n < 0.02;
         for (int r = 1; r < size && !halt; r++)
-            while (credits[r] > 0 && next < s->n_runs) {
+            while (outstanding[r] < (size_t)(workers[r] * (ahead ? 2 : 1)) && next < s->n_runs) {
                 long long run = (long long)next++;
                 MPI_Send(&run, 1, MPI_LONG_LONG, r, TAG_RUN, MPI_COMM_WORLD);
-                credits[r]--;
                 outstanding[r]++;
                 remote++;
                 activity = 1;
@@ -129,12 +142,12 @@ static int coordinate(const sweep_spec *s, sweep_file *f, const sweep_options *o
                 }
         /* rows of the local workers */
         sweep_row row;
-        int got = sweep_pool_next(p, activity ? 0.0 : 0.0005, &row);
+        int got = sweep_pool_next(p, activity ? 0.0 : poll_s(rt_sum, rt_n), &row);
         if (got < 0 && !activity)
-            nap(); /* only other ranks' rows to wait for */
+            nap(poll_s(rt_sum, rt_n)); /* only other ranks' rows to wait for */
         if (got == 1) {
             by_rank[0]++;
-            int st_w = append_row(f, &row, o);
+            int st_w = append_row(f, &row, o, &rt_sum, &rt_n);
             if (st == CIM_OK)
                 st = st_w;
             sweep_row_free(&row);
@@ -148,7 +161,7 @@ static int coordinate(const sweep_spec *s, sweep_file *f, const sweep_options *o
             break;
     }
     sweep_pool_stop(p);
-    free(credits);
+    free(workers);
     free(outstanding);
     free(stopped);
     return st;
@@ -161,9 +174,11 @@ static int serve(const sweep_spec *s, const sweep_options *o)
     int jobs = o->jobs < 1 ? 1 : o->jobs;
     sweep_pool *p = sweep_pool_start(s, jobs);
     char cap[32];
-    snprintf(cap, sizeof cap, "%d", 2 * jobs);
+    snprintf(cap, sizeof cap, "%d", jobs);
     MPI_Send(cap, (int)strlen(cap) + 1, MPI_CHAR, 0, TAG_READY, MPI_COMM_WORLD);
     int stop = 0;
+    double rt_sum = 0;
+    size_t rt_n = 0;
     for (;;) {
         size_t busy = sweep_pool_in_flight(p);
         if (stop && busy == 0)
@@ -172,7 +187,7 @@ static int serve(const sweep_spec *s, const sweep_options *o)
         MPI_Status ms;
         MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &ms);
         if (!flag && busy == 0) { /* nothing to do but wait for rank 0; MPI_Probe would spin a core */
-            nap();
+            nap(poll_s(rt_sum, rt_n));
             continue;
         }
         while (flag) {
@@ -189,7 +204,9 @@ static int serve(const sweep_spec *s, const sweep_options *o)
             MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &ms);
         }
         sweep_row row;
-        if (sweep_pool_next(p, 0.0005, &row) == 1) {
+        if (sweep_pool_next(p, poll_s(rt_sum, rt_n), &row) == 1) {
+            rt_sum += row.runtime_s;
+            rt_n++;
             char *text = sweep_row_encode(&row);
             MPI_Send(text, (int)strlen(text) + 1, MPI_CHAR, 0, TAG_ROW, MPI_COMM_WORLD);
             free(text);
