@@ -298,7 +298,8 @@ const cli_command cmd_sweep = {
         "in run order, the same bytes (runtime_s aside) for any -j and any number of MPI ranks.  A run that fails is\n"
         "recorded with its message and the sweep goes on; the exit status is then 1.\n\n"
         "Under mpirun every rank takes runs from rank 0 as its workers free up:\n"
-        "  mpirun -n 4 --hostfile hosts cimsim sweep CONFIG -o results.csv -j 8\n\n"
+        "  mpirun -n 4 --hostfile hosts --bind-to none cimsim sweep CONFIG -o results.csv -j 8\n"
+        "(one rank per node, -j its cores; docs/sweeps.md, On a cluster)\n\n"
         "examples:\n"
         "  cimsim sweep configs/sweeps/mvm_size_wire.cfg --dry-run\n"
         "  cimsim sweep configs/sweeps/mvm_size_wire.cfg -o mvm_size_wire.csv --plot mvm_size_wire",

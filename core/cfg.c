@@ -254,7 +254,12 @@ static int read_error(cfg *c)
     source_name(c, config_error_file(&c->lc), name, sizeof name);
     if (config_error_type(&c->lc) == CONFIG_ERR_FILE_IO)
         return cim_error(CIM_EIO, "cannot read %s: %s", name, errno ? strerror(errno) : config_error_text(&c->lc));
-    return cim_error(CIM_ECONFIG, "%s:%d: %s", name, config_error_line(&c->lc), config_error_text(&c->lc));
+    const char *text = config_error_text(&c->lc);
+    /* libconfig's arrays hold one type, which a reader of [0.1, 10] does not expect */
+    const char *hint = text != NULL && strstr(text, "mismatched element type") != NULL
+                           ? " (an array [...] holds values of one type: write 10.0, not 10, beside reals)"
+                           : "";
+    return cim_error(CIM_ECONFIG, "%s:%d: %s%s", name, config_error_line(&c->lc), text, hint);
 }
 
 int cfg_read_file(cfg *c, const char *path)
