@@ -38,6 +38,13 @@
 #define MAX_FAMILY 8   /* more lines than this do not read apart: a heat map instead */
 #define MAX_PANELS 6   /* scatter panels of a random / lhs sweep */
 
+/* A metric's axis is logarithmic when its values span decades, unless the metric is a level in decibels (already a
+ * logarithm, and may be negative). */
+static int metric_log(const char *metric, double lo, double hi)
+{
+    return strcmp(exp_unit_of(metric), "dB") != 0 && plot_spans_decades(lo, hi);
+}
+
 static const char *const colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                      "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
@@ -523,7 +530,7 @@ static int draw_lines(const sweep_shape *sh, const point_stat *ps, const char *m
     axis_range(sh, xa, ps, &xlo, &xhi);
     plot_axis x, y;
     axis_setup(&x, "x", xa->name, xa->unit, xlo, xhi, xa->log);
-    axis_setup(&y, "y", metric, show_unit(exp_unit_of(metric)), ylo, yhi, plot_spans_decades(ylo, yhi));
+    axis_setup(&y, "y", metric, show_unit(exp_unit_of(metric)), ylo, yhi, metric_log(metric, ylo, yhi));
     int errors = sh->repeats > 1;
 
     plot_figure fg;
@@ -642,7 +649,7 @@ static int draw_heat(const sweep_shape *sh, const point_stat *ps, const char *me
     plot_axis x, y, z;
     axis_setup(&x, "x", xa->name, xa->unit, xlo, xhi, xa->log);
     axis_setup(&y, "y", ya->name, ya->unit, ylo, yhi, ya->log);
-    axis_setup(&z, "cb", metric, show_unit(exp_unit_of(metric)), zlo, zhi, plot_spans_decades(zlo, zhi));
+    axis_setup(&z, "cb", metric, show_unit(exp_unit_of(metric)), zlo, zhi, metric_log(metric, zlo, zhi));
     double *xe = xcalloc(xa->n + 1, sizeof *xe), *ye = xcalloc(ya->n + 1, sizeof *ye);
     size_t *xo = xcalloc(xa->n, sizeof *xo), *yo = xcalloc(ya->n, sizeof *yo);
     size_t *xr = xcalloc(xa->n, sizeof *xr), *yr = xcalloc(ya->n, sizeof *yr); /* value -> sorted place */
@@ -711,7 +718,7 @@ static int draw_scatter(const sweep_shape *sh, const double *v, const char *metr
         if (!isnan(v[i]))
             ylo = fmin(ylo, v[i]), yhi = fmax(yhi, v[i]);
     plot_axis y, x[MAX_PANELS];
-    axis_setup(&y, "y", metric, show_unit(exp_unit_of(metric)), ylo, yhi, plot_spans_decades(ylo, yhi));
+    axis_setup(&y, "y", metric, show_unit(exp_unit_of(metric)), ylo, yhi, metric_log(metric, ylo, yhi));
     for (size_t k = 0; k < sh->n_panels; k++) {
         const axis_values *a = &sh->ax[sh->panels[k]];
         double lo = HUGE_VAL, hi = -HUGE_VAL;

@@ -318,6 +318,30 @@ Test(sweep_plot, size_and_wire_family_of_lines)
     scratch_done(dir);
 }
 
+/* A level in dB is already a logarithm (and may be negative): its axis stays linear when its values span decades,
+ * where another metric's goes logarithmic (size_and_wire_family_of_lines: the RMS error) (the SNR of a 128 x 128 array from 0.1 to 1000 ohm wires: 25 dB to 0.03 dB). */
+Test(sweep_plot, decibels_on_a_linear_axis)
+{
+    char *dir = scratch(), prefix[700];
+    snprintf(prefix, sizeof prefix, "%s/db", dir);
+    char *cfg = malloc(700);
+    snprintf(cfg, 700, "%s/db.cfg", dir);
+    util_write(cfg, "experiment = \"mvm\";\nrun = { seed = 3; };\ncrossbar = { rows = 128; cols = 128; };\n"
+                    "sweep = { seeds = \"common\"; metrics = [\"error_vs_ideal.snr_dB\", \"error_vs_ideal.rmse_A\"];\n"
+                    "  axes = ( { key = [\"crossbar.r_row_ohm\", \"crossbar.r_col_ohm\"]; values = [0.1, 1000.0]; } ); };\n");
+    result r;
+    char *out = run_sweep(dir, cfg, prefix, &r);
+    double lo = fmin(result_num(&r, 0, "error_vs_ideal.snr_dB"), result_num(&r, 1, "error_vs_ideal.snr_dB"));
+    double hi = fmax(result_num(&r, 0, "error_vs_ideal.snr_dB"), result_num(&r, 1, "error_vs_ideal.snr_dB"));
+    cr_assert(lo > 0 && hi / lo > 100.0, "the SNR spans more than two decades here (%g .. %g dB)", lo, hi);
+    char *data, *script = script_of(dir, "db_error_vs_ideal.snr_dB.png", &data);
+    cr_assert(script != NULL, "gnuplot was not given the SNR's figure");
+    cr_expect(strstr(script, "set logscale y") == NULL, "a metric in dB is drawn on a linear axis");
+    free(script), free(data), free(out), free(cfg);
+    result_free(&r);
+    scratch_done(dir);
+}
+
 /* ---- one axis with repeats -------------------------------------------------------------------------------------- */
 
 /* dir/name: the mvm experiment on a 16 x 16 array with 1 ohm wires (and crossbar keys `more`), run.seed = seed,
