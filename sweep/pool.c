@@ -11,6 +11,35 @@
 #include <string.h>
 #include <time.h>
 
+/* A FIFO of fixed-size items that grows by doubling. */
+typedef struct ring {
+    char *buf;
+    size_t size, head, len, cap; /* item size in bytes; first item; items held; items room */
+} ring;
+
+static void ring_push(ring *r, const void *item)
+{
+    if (r->len == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        char *nb = xcalloc(cap, r->size);
+        for (size_t k = 0; k < r->len; k++)
+            memcpy(nb + k * r->size, r->buf + ((r->head + k) % r->cap) * r->size, r->size);
+        free(r->buf);
+        r->buf = nb;
+        r->head = 0;
+        r->cap = cap;
+    }
+    memcpy(r->buf + ((r->head + r->len) % r->cap) * r->size, item, r->size);
+    r->len++;
+}
+
+static void ring_pop(ring *r, void *item)
+{
+    memcpy(item, r->buf + r->head * r->size, r->size);
+    r->head = (r->head + 1) % r->cap;
+    r->len--;
+}
+
 struct sweep_pool {
     const sweep_spec *s;
     int n_workers;
@@ -18,10 +47,8 @@ struct sweep_pool {
     pthread_mutex_t mu;
     pthread_cond_t work;      /* a run was queued, or quit */
     pthread_cond_t done;      /* a row finished */
-    size_t *queue;            /* runs waiting, FIFO */
-    size_t q_head, q_len, q_cap;
-    sweep_row *finished;      /* rows waiting to be taken, FIFO */
-    size_t f_head, f_len, f_cap;
+    ring queue;               /* runs waiting (size_t) */
+    ring finished;            /* rows waiting to be taken (sweep_row) */
     size_t running;           /* runs a worker has taken */
     int quit;
     volatile sig_atomic_t *stop; /* nonzero: workers start no queued run (sweep_run_local's stop; NULL: none) */
@@ -32,36 +59,24 @@ static void *worker(void *arg)
     sweep_pool *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (p->q_len == 0 && !p->quit)
+        while (p->queue.len == 0 && !p->quit)
             pthread_cond_wait(&p->work, &p->mu);
         /* A stop (SIGINT) during the last run: the queued runs are dropped here, before this worker would start the
          * next one -- the thread handing out runs only sees the stop when a row or its timeout wakes it. */
         if (p->stop != NULL && *p->stop)
-            p->q_len = 0;
-        if (p->q_len == 0 && p->quit)
+            p->queue.len = 0;
+        if (p->queue.len == 0 && p->quit)
             break;
-        if (p->q_len == 0)
+        if (p->queue.len == 0)
             continue;
-        size_t i = p->queue[p->q_head];
-        p->q_head = (p->q_head + 1) % p->q_cap;
-        p->q_len--;
+        size_t i;
+        ring_pop(&p->queue, &i);
         p->running++;
         pthread_mutex_unlock(&p->mu);
         sweep_row row;
         sweep_run_one(p->s, i, &row);
         pthread_mutex_lock(&p->mu);
-        if (p->f_len == p->f_cap) {
-            size_t cap = p->f_cap ? 2 * p->f_cap : 16;
-            sweep_row *nf = xcalloc(cap, sizeof *nf);
-            for (size_t k = 0; k < p->f_len; k++)
-                nf[k] = p->finished[(p->f_head + k) % p->f_cap];
-            free(p->finished);
-            p->finished = nf;
-            p->f_head = 0;
-            p->f_cap = cap;
-        }
-        p->finished[(p->f_head + p->f_len) % p->f_cap] = row;
-        p->f_len++;
+        ring_push(&p->finished, &row);
         p->running--;
         pthread_cond_broadcast(&p->done);
     }
@@ -74,6 +89,8 @@ sweep_pool *sweep_pool_start(const sweep_spec *s, int n_workers)
     sweep_pool *p = xcalloc(1, sizeof *p);
     p->s = s;
     p->n_workers = n_workers < 1 ? 1 : n_workers;
+    p->queue.size = sizeof(size_t);
+    p->finished.size = sizeof(sweep_row);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_condattr_t ca;
@@ -91,18 +108,7 @@ sweep_pool *sweep_pool_start(const sweep_spec *s, int n_workers)
 void sweep_pool_submit(sweep_pool *p, size_t i)
 {
     pthread_mutex_lock(&p->mu);
-    if (p->q_len == p->q_cap) {
-        size_t cap = p->q_cap ? 2 * p->q_cap : 16;
-        size_t *nq = xcalloc(cap, sizeof *nq);
-        for (size_t k = 0; k < p->q_len; k++)
-            nq[k] = p->queue[(p->q_head + k) % p->q_cap];
-        free(p->queue);
-        p->queue = nq;
-        p->q_head = 0;
-        p->q_cap = cap;
-    }
-    p->queue[(p->q_head + p->q_len) % p->q_cap] = i;
-    p->q_len++;
+    ring_push(&p->queue, &i);
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
 }
@@ -110,7 +116,7 @@ void sweep_pool_submit(sweep_pool *p, size_t i)
 size_t sweep_pool_in_flight(sweep_pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    size_t n = p->q_len + p->running + p->f_len;
+    size_t n = p->queue.len + p->running + p->finished.len;
     pthread_mutex_unlock(&p->mu);
     return n;
 }
@@ -127,22 +133,20 @@ int sweep_pool_next(sweep_pool *p, double timeout_s, sweep_row *row)
     }
     int got = 0;
     for (;;) {
-        if (p->f_len > 0) {
-            *row = p->finished[p->f_head];
-            p->f_head = (p->f_head + 1) % p->f_cap;
-            p->f_len--;
+        if (p->finished.len > 0) {
+            ring_pop(&p->finished, row);
             got = 1;
             break;
         }
-        if (p->q_len + p->running == 0) {
+        if (p->queue.len + p->running == 0) {
             got = -1;
             break;
         }
         if (timeout_s < 0)
             pthread_cond_wait(&p->done, &p->mu);
         else if (pthread_cond_timedwait(&p->done, &p->mu, &until) == ETIMEDOUT) {
-            got = p->f_len > 0 ? got : 0;
-            if (p->f_len == 0)
+            got = p->finished.len > 0 ? got : 0;
+            if (p->finished.len == 0)
                 break;
         }
     }
@@ -153,8 +157,8 @@ int sweep_pool_next(sweep_pool *p, double timeout_s, sweep_row *row)
 size_t sweep_pool_drop_queued(sweep_pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    size_t n = p->q_len;
-    p->q_len = 0;
+    size_t n = p->queue.len;
+    p->queue.len = 0;
     pthread_mutex_unlock(&p->mu);
     return n;
 }
@@ -169,10 +173,13 @@ void sweep_pool_stop(sweep_pool *p)
     pthread_mutex_unlock(&p->mu);
     for (int k = 0; k < p->n_workers; k++)
         pthread_join(p->threads[k], NULL);
-    for (size_t k = 0; k < p->f_len; k++)
-        sweep_row_free(&p->finished[(p->f_head + k) % p->f_cap]);
-    free(p->finished);
-    free(p->queue);
+    while (p->finished.len > 0) {
+        sweep_row row;
+        ring_pop(&p->finished, &row);
+        sweep_row_free(&row);
+    }
+    free(p->finished.buf);
+    free(p->queue.buf);
     free(p->threads);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
