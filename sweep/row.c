@@ -68,7 +68,14 @@ void sweep_run_one(const sweep_spec *s, size_t i, sweep_row *row)
     exp_metrics all;
     exp_metrics_init(&all);
     cim_error_clear();
-    int st = experiment_run(&l, &in, &r, &all);
+    /* The run reads the config again: it must be the file the sweep was checked and hashed against, before and
+     * after the run (an edit during the run may have been read half-written). */
+    int ran = sweep_file_fnv(s->file) == s->file_fnv;
+    int st = ran ? experiment_run(&l, &in, &r, &all) : CIM_ECONFIG;
+    if (!ran || sweep_file_fnv(s->file) != s->file_fnv)
+        st = cim_error(CIM_ECONFIG, "%s changed on disk after the sweep started: restore it and run the sweep again, "
+                                    "or start over with --restart",
+                       s->file);
     free(dir);
     if (st != CIM_OK)
         fail(row, st, cim_errmsg());
@@ -92,7 +99,8 @@ void sweep_run_one(const sweep_spec *s, size_t i, sweep_row *row)
         }
     }
     exp_metrics_free(&all);
-    exp_run_free(&r);
+    if (ran)
+        exp_run_free(&r);
     sweep_sets_free(sets, n);
     row->runtime_s = progress_now_s() - t0;
 }

@@ -852,6 +852,7 @@ int sweep_load(sweep_spec *s, const char *path, const char *const *sets, size_t 
         goto done;
     spec_text(s);
     compute_hash(s);
+    s->file_fnv = sweep_file_fnv(path);
 done:
     for (size_t a = 0; pa != NULL && a < s->n_axes; a++)
         values_free(&pa[a].v);
@@ -863,6 +864,19 @@ done:
         exp_run_free(&base);
     cfg_destroy(&raw);
     return st;
+}
+
+uint64_t sweep_file_fnv(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return 0;
+    uint64_t h = RNG_FNV_OFFSET;
+    char buf[8192];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, fp)) > 0;)
+        h = rng_fnv1a64(h, buf, n);
+    fclose(fp);
+    return h;
 }
 
 void sweep_spec_free(sweep_spec *s)

@@ -89,6 +89,8 @@ typedef struct sweep_spec {
     char *base_dump;              /* the experiment's resolved configuration without the sweep (cfg_dump) */
     char *spec_text;              /* the sweep as resolved: mode, axes and values, repeats, seeds, metrics */
     uint64_t hash;                /* FNV-1a of version, base_dump and spec_text: the file a resume may continue */
+    uint64_t file_fnv;            /* FNV-1a of the config file's bytes when loaded: each run reads the file again and
+                                     fails if it changed meanwhile (sweep_file_fnv) */
 } sweep_spec;
 
 /* Reads the sweep config at path with the --set overrides sets (applied to every point; they may not name a
@@ -96,6 +98,9 @@ typedef struct sweep_spec {
  * once to check it.  CIM_ECONFIG / CIM_EIO / CIM_EUSAGE with FILE:LINE and the key; s is then still to be freed. */
 int sweep_load(sweep_spec *s, const char *path, const char *const *sets, size_t n_sets, const char *seed);
 void sweep_spec_free(sweep_spec *s);
+
+/* FNV-1a 64 of the bytes of the file at path (0 if it cannot be read). */
+uint64_t sweep_file_fnv(const char *path);
 
 /* The --set overrides of run i in order: the common sets, then "key=value" of each axis key, then run.seed
  * (the caller frees the array and its strings with sweep_sets_free). */

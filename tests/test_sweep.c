@@ -811,6 +811,36 @@ Test(sweep_file, sigint_stops_after_the_runs_in_flight_and_resumes)
     free(ref), free(out), free(so), free(se), remove_dir(dir);
 }
 
+/* Each run reads the config again: edited while the sweep runs, the runs that start after the edit fail (they would
+ * run another configuration than the rows before them), the sweep says why, and the rows before the edit stand. */
+Test(sweep_file, a_config_edited_during_the_sweep_fails_the_later_runs)
+{
+    char *dir = util_tmpdir();
+    char *cfg_path = write_cfg(dir, "slow.cfg", SLOW_CFG);
+    char *out = path_in(dir, "out.csv"), *so = path_in(dir, "so.txt"), *se = path_in(dir, "se.txt");
+    pid_t pid = spawn_cli(dir, "sweep slow.cfg -o out.csv -j 2", so, se);
+    int got = wait_rows(out, 3, pid);
+    /* a changed value: what a user editing the sweep's file during a run does */
+    util_write(cfg_path, SLOW_CFG "mvm = { n_vectors = 30; };\n");
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(got, "the sweep ended before it had 3 rows");
+    cr_assert(WIFEXITED(status));
+    cr_expect_eq(WEXITSTATUS(status), 1, "runs failed: exit 1");
+    table t = read_table(out);
+    size_t ok = 0, changed = 0;
+    for (size_t r = 0; r < t.n_rows; r++) {
+        ok += strcmp(cell(&t, r, "status"), "ok") == 0;
+        changed += strstr(cell(&t, r, "error"), "changed on disk after the sweep started") != NULL;
+    }
+    cr_expect_eq(t.n_rows, SLOW_RUNS, "every run has its row");
+    cr_expect_geq(ok, 3, "the rows before the edit stand");
+    cr_expect_eq(ok + changed, SLOW_RUNS, "every other run failed because the file changed (%zu ok, %zu changed)", ok, changed);
+    cr_expect_geq(changed, 1, "the edit came before the last run");
+    table_free(&t);
+    free(cfg_path), free(out), free(so), free(se), remove_dir(dir);
+}
+
 /* The library's stop: set while run 0 is running (its runs take ~0.4 s), the sweep returns once run 0 is written and
  * starts no other run -- not the runs queued behind it. */
 typedef struct stop_later {
