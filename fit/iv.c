@@ -32,12 +32,12 @@ static int from_table(const char *name, int st, csv_table *t, size_t min_points,
             if (strcmp(t->header[j], iv_columns[q]) == 0)
                 which = q;
         if (which < 0)
-            st = cim_error(CIM_EIO, "%s:%zu:%zu: unknown column \"%s\"; an I-V trace has the columns t_s (optional), "
+            st = cim_error(CIM_EIO, "%s:%zu: column %zu is \"%s\"; an I-V trace has the columns t_s (optional), "
                                     "v_V and i_A",
                            name, t->header_line, j + 1, t->header[j]);
         else if (col[which] >= 0)
-            st = cim_error(CIM_EIO, "%s:%zu:%zu: column \"%s\" appears twice (also column %d)", name, t->header_line,
-                           j + 1, t->header[j], col[which] + 1);
+            st = cim_error(CIM_EIO, "%s:%zu: column %zu repeats \"%s\" (column %d)", name, t->header_line, j + 1,
+                           t->header[j], col[which] + 1);
         else
             col[which] = (int)j;
     }
@@ -67,7 +67,7 @@ static int from_table(const char *name, int st, csv_table *t, size_t min_points,
         if (tr->t_s != NULL) {
             tr->t_s[k] = row[col[0]];
             if (k > 0 && st == CIM_OK && !(tr->t_s[k] > tr->t_s[k - 1]))
-                st = cim_error(CIM_EIO, "%s:%zu:%d: time must increase, but t_s = %g s follows %g s on line %zu", name,
+                st = cim_error(CIM_EIO, "%s:%zu: t_s (column %d) must increase, but %g s follows %g s on line %zu", name,
                                t->line[k], col[0] + 1, tr->t_s[k], tr->t_s[k - 1], t->line[k - 1]);
         }
     }

@@ -3,7 +3,8 @@
  * File: CSV (core/csv.h conventions) with a header naming the columns v_V and i_A and, optionally, t_s, in any
  * order: volts across the device (or at the source, for a fit with a series resistor: fit/fit.h), amperes, and
  * seconds.  Without t_s the trace is a quasi-static sweep and the fit supplies a sample step.  Errors name the file,
- * the line and the column: a cell that is not a finite number (NaN, infinities), an unknown or repeated column
+ * the line and the column (a bad cell: core/csv.h's character column; otherwise the column's number): a cell that
+ * is not a finite number (NaN, infinities), an unknown or repeated column
  * name, a missing v_V or i_A column, times that do not increase, fewer points than the caller needs.
  */
 #ifndef CIM_FIT_IV_H
