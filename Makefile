@@ -45,7 +45,7 @@ CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
 PTHREAD := -pthread
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(PTHREAD) $(PKG_CFLAGS)
 
-LIB_DIRS := core device crossbar periph snn energy exp sweep
+LIB_DIRS := core device fit crossbar periph snn energy exp sweep
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
@@ -186,6 +186,8 @@ layers:
 	@! grep -rn '#include "cli/' exp || { echo "layer violation"; exit 1; }
 	@! grep -rn '#include "\(sweep\|cli\)/' core device energy crossbar periph snn exp || { echo "layer violation"; exit 1; }
 	@! grep -rn '#include "cli/' sweep || { echo "layer violation"; exit 1; }
+	@! grep -rn '#include "\(crossbar\|periph\|snn\|energy\|exp\|sweep\|cli\)/' fit || { echo "layer violation: fit/ sees core/ and device/ only"; exit 1; }
+	@! grep -rn '#include "fit/' core device energy crossbar periph snn || { echo "layer violation: fit/ is above device/, below exp/"; exit 1; }
 	@! grep -n '#include "\(exp\|cli\)/' tests/test_array.c tests/test_program.c tests/test_xbar.c tests/test_circuit.c \
 	    tests/test_sneak.c tests/test_mapping.c tests/test_tiling.c tests/test_crossbar.c \
 	    || { echo "layer violation: crossbar tests test the crossbar alone"; exit 1; }

@@ -177,6 +177,7 @@ int csv_parse(const char *name, const char *text, size_t len, const csv_read_opt
                     t->header[j][m] = '\0';
                 }
                 first_line = line_no;
+                t->header_line = line_no;
                 continue;
             }
         }

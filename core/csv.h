@@ -43,6 +43,7 @@ typedef struct csv_table {
     size_t rows, cols; /* data rows and columns */
     double *data;      /* rows*cols values, row-major */
     char **header;     /* cols names, or NULL when the file has none */
+    size_t header_line;/* the header's line number in the file (0: none) */
     size_t *line;      /* rows line numbers in the file, for messages about a row's values */
     uint64_t fnv1a64;  /* fingerprint of the file's bytes (for provenance) */
 } csv_table;

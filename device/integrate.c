@@ -292,9 +292,23 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
     c.frozen = opt != NULL && opt->frozen;
     int last_pol = polarity(stimulus_v(s, 0.0));
     size_t n = T->n_state, dim = n + 1;
+    const double *tx = opt != NULL ? opt->t_out_s : NULL; /* explicit output times, or NULL: sim's grid */
     double t_stop = sim->t_stop_s > 0 ? sim->t_stop_s : stimulus_duration(s);
     size_t n_out = (size_t)sim->n_points;
-    int status = sim_check_grid(sim, t_stop);
+    int status = CIM_OK;
+    if (tx != NULL) {
+        n_out = opt->n_t_out;
+        if (n_out == 0)
+            status = cim_error(CIM_EINVAL, "explicit output times: none given");
+        for (size_t k = 0; k < n_out && status == CIM_OK; k++)
+            if (!isfinite(tx[k]) || tx[k] < 0 || (k > 0 && !(tx[k] > tx[k - 1])))
+                status = cim_error(CIM_EINVAL, "explicit output time %zu (%g s) is not finite, non-negative and after "
+                                               "the one before", k, tx[k]);
+        if (status == CIM_OK)
+            t_stop = tx[n_out - 1];
+    } else {
+        status = sim_check_grid(sim, t_stop);
+    }
     if (status != CIM_OK) {
         memset(out, 0, sizeof *out); /* freeable, as after any failure */
         return status;
@@ -304,7 +318,6 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
     clamp(&c, y);
     y[n] = 0.0;
     alloc_trace(out, T, n_out, n);
-    record(out, 0, &c, 0.0, y);
 
     gsl_odeiv2_system sys = {rhs, jac, dim, &c};
     const gsl_odeiv2_step_type *st_type = sim->method == SIM_RKF45   ? gsl_odeiv2_step_rkf45
@@ -328,10 +341,13 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
         ev = drv->e;
     }
     double hmax = stimulus_max_step(s);
-    double t = 0.0, h = fmin(sim_output_time(sim, t_stop, 1, n_out), hmax) * 1e-3;
+    double t_first = tx != NULL ? (tx[0] > 0 ? tx[0] : (n_out > 1 ? tx[1] : t_stop))
+                                : sim_output_time(sim, t_stop, 1, n_out);
+    double t = 0.0, h = fmin(t_first > 0 ? t_first : hmax, hmax) * 1e-3;
     size_t steps = 0;
-    for (size_t k = 1; k < n_out && status == CIM_OK; k++) {
-        double t_out = sim_output_time(sim, t_stop, k, n_out);
+    /* k = 0 is t = 0 on sim's grid (recorded at once); explicit times may start later. */
+    for (size_t k = 0; k < n_out && status == CIM_OK; k++) {
+        double t_out = tx != NULL ? tx[k] : sim_output_time(sim, t_stop, k, n_out);
         while (t < t_out && status == CIM_OK) {
             double t_break = stimulus_next_break(s, t);
             double t_seg = fmin(t_out, t_break);

@@ -70,10 +70,15 @@ typedef struct device_sim_opts {
      * lo/hi and frozen (cycle-to-cycle redraws, ageing).  A non-OK status stops the run. */
     int (*on_reversal)(void *ctx, double t_s, double *y);
     void *ctx;
+    /* Explicit output times (a measured trace's sample times, which a fit compares with): n_t_out increasing
+     * times >= 0 replace sim's grid (n_points, spacing, t_stop_s); the run ends at the last.  The integrator
+     * lands on each, as on the grid's.  NULL: sim's grid. */
+    const double *t_out_s;
+    size_t n_t_out;
 } device_sim_opts;
 
 /* Simulates one device from state x (updated in place) over [0, t_stop] under s, recording
- * sim->n_points samples.  rng drives the noise hook on the fixed path (NULL: no noise); opt may be
+ * sim->n_points samples (or opt's explicit times).  rng drives the noise hook on the fixed path (NULL: no noise); opt may be
  * NULL. */
 int device_simulate(const device_type *T, const void *params, double T_K, double *x, const stimulus *s,
                     const sim_params *sim, gsl_rng *rng, const device_sim_opts *opt, device_trace *out,

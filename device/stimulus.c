@@ -87,6 +87,33 @@ int stimulus_init(stimulus *s, const stimulus_params *p, const char *base_dir)
     return st;
 }
 
+int stimulus_init_pwl(stimulus *s, const double *t_s, const double *v_V, size_t n, double r_series_ohm)
+{
+    memset(s, 0, sizeof *s);
+    param_defaults(&stimulus_group, &s->p);
+    s->p.kind = STIM_PWL;
+    s->p.r_series_ohm = r_series_ohm;
+    if (n == 0)
+        return cim_error(CIM_EINVAL, "a piecewise-linear waveform needs at least one knot");
+    if (!(r_series_ohm >= 0) || !isfinite(r_series_ohm))
+        return cim_error(CIM_EINVAL, "r_series_ohm (%g) must be finite and non-negative", r_series_ohm);
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(t_s[k]) || !isfinite(v_V[k]))
+            return cim_error(CIM_EINVAL, "knot %zu: t = %g s, v = %g V is not finite", k, t_s[k], v_V[k]);
+        if (k == 0 && t_s[0] < 0)
+            return cim_error(CIM_EINVAL, "knot 0: time %g s is negative", t_s[0]);
+        if (k > 0 && !(t_s[k] > t_s[k - 1]))
+            return cim_error(CIM_EINVAL, "knot %zu: times must increase, but t = %g s follows t = %g s", k, t_s[k],
+                             t_s[k - 1]);
+    }
+    s->pwl_n = n;
+    s->pwl_t_s = xmalloc(n * sizeof *s->pwl_t_s);
+    s->pwl_v_V = xmalloc(n * sizeof *s->pwl_v_V);
+    memcpy(s->pwl_t_s, t_s, n * sizeof *t_s);
+    memcpy(s->pwl_v_V, v_V, n * sizeof *v_V);
+    return CIM_OK;
+}
+
 void stimulus_destroy(stimulus *s)
 {
     free(s->pwl_t_s);

@@ -49,6 +49,10 @@ typedef struct stimulus {
 /* Builds a stimulus (reads the PWL file, relative to base_dir if not absolute).  CIM_EIO / CIM_EINVAL
  * with file and line on a malformed file or non-increasing times. */
 int stimulus_init(stimulus *s, const stimulus_params *p, const char *base_dir);
+/* Builds a pwl stimulus from n >= 1 knots in memory (a measured waveform: no file), copied, driving the device
+ * through r_series_ohm.  CIM_EINVAL naming the knot if a value is not finite, a time is negative or the times do
+ * not increase. */
+int stimulus_init_pwl(stimulus *s, const double *t_s, const double *v_V, size_t n, double r_series_ohm);
 void stimulus_destroy(stimulus *s);
 
 /* Voltage at time t. */

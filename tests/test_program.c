@@ -45,7 +45,7 @@ static double trapz_energy(const array *a, size_t c, double *x, double v_V, doub
     sim.n_points = 4001;
     sim.rtol = 1e-11;
     device_trace tr;
-    device_sim_opts opt = {a->lo + c * a->n_state, a->hi + c * a->n_state, 0, NULL, NULL};
+    device_sim_opts opt = {a->lo + c * a->n_state, a->hi + c * a->n_state, 0, NULL, NULL, NULL, 0};
     cr_assert_eq(device_simulate(a->T, array_p(a, c), a->T_K, x, &s, &sim, NULL, &opt, &tr, NULL), CIM_OK, "%s",
                  cim_errmsg());
     double e = 0;
