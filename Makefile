@@ -45,7 +45,7 @@ CPPFLAGS += -I. -MMD -MP -D_POSIX_C_SOURCE=200809L
 PTHREAD := -pthread
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC $(PTHREAD) $(PKG_CFLAGS)
 
-LIB_DIRS := core device crossbar periph snn energy exp sweep
+LIB_DIRS := core device fit crossbar periph snn energy exp sweep
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
