@@ -1,6 +1,6 @@
 /* fit/pulse.h -- fitting NeuroSim's nonlinear update (device/neurosim.c) to a measured pulse response.
  *
- * Data: the normalised pulse-response CSV `pulse,g_S,polarity` (../shared/data/measured/README.md): a running
+ * Data: the normalised pulse-response CSV `pulse,g_S,polarity` (the format of the project's measured sets): a running
  * pulse count, the conductance read after that pulse in siemens, +1 for a potentiating and -1 for a depressing
  * pulse.  A file whose second column is `g_norm` (normalised, arbitrary units: the Gong 2018 set) is refused
  * unless the caller passes normalised = 1, and then only such a file is read; the fitted G values are then in
