@@ -356,6 +356,8 @@ int device_cell_event(const variability *v, device_cell *cell, gsl_rng *r)
         if (st != CIM_OK)
             return st;
     }
+    if (v->T->c2c != NULL && r != NULL) /* a pulse model's own step noise, from the caller's stream */
+        v->T->c2c(cell->p, gsl_ran_gaussian_ziggurat(r, 1.0));
     cell->cycles += 0.5;
     if (v->T->condition != NULL)
         v->T->condition(cell->p, cell->T_K, cell->cycles);

@@ -172,8 +172,9 @@ int exp_pulses_run(exp_device *e, const pulses_params *p, pulse_curve *out, prog
             variability_read_sigma_A(&e->b.var.read, out->g_state_mean_S[k] * v_read, v_read, e->b.dev.T_K) / fabs(v_read);
     }
     const read_noise_params *rn = &e->b.var.read;
-    out->c2c_configured = e->b.var.any_c2c;
-    out->c2c_spread = e->b.var.any_c2c && nc >= 2;
+    int c2c = e->b.var.any_c2c || e->b.type->c2c != NULL; /* variability.c2c, or the model's own step noise */
+    out->c2c_configured = c2c;
+    out->c2c_spread = c2c && nc >= 2;
     out->read_noise = rn->bandwidth_Hz > 0 && (rn->thermal || rn->shot || rn->flicker_K > 0);
     out->stuck = e->cell.stuck;
     return CIM_OK;

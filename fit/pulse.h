@@ -1,0 +1,72 @@
+/* fit/pulse.h -- fitting NeuroSim's nonlinear update (device/neurosim.c) to a measured pulse response.
+ *
+ * Data: the normalised pulse-response CSV `pulse,g_S,polarity` (the format of the project's measured sets): a running
+ * pulse count, the conductance read after that pulse in siemens, +1 for a potentiating and -1 for a depressing
+ * pulse.  A file whose second column is `g_norm` (normalised, arbitrary units: the Gong 2018 set) is refused
+ * unless the caller passes normalised = 1, and then only such a file is read; the fitted G values are then in
+ * the file's units.
+ *
+ * Method.  On either NeuroSim branch dG/dP = (G_inf - G)/A is linear in G, so one pulse maps
+ *   G_{k+1} = a + b G_k,   b = e^{-1/A},   a = G_inf (1 - b),
+ * and NeuroSim's cycle-to-cycle noise is added to each pulse's end point, from which the next pulse starts: the
+ * branch is an AR(1) process and least squares of G_{k+1} on the measured G_k (gsl_fit_linear, every consecutive
+ * pair of reads within a run of same-polarity pulses, over all runs) is its maximum-likelihood fit, where fitting
+ * whole curves would count the accumulated random walk as independent errors.  Pairs whose later read sits at
+ * the file's minimum or maximum G (a clamped step) are left out.  The range [G_min, G_max] is the file's; from
+ * (a, b) and the range follow
+ *   A = -1/ln b,  B = G_inf - G_min (potentiation) or G_max - G_inf (depression),
+ *   P_max = -A ln(1 - (G_max - G_min)/B),  A_norm = A/P_max,
+ * and the label NL from A_norm through NeuroSim's table (signed: + saturating potentiation, - saturating
+ * depression, as device.neurosim.nl_ltp/nl_ltd).  Standard errors of NL and P_max by the delta method from
+ * the covariance of (a, b).  The residuals are the per-pulse noise: c2c_sigma_frac = their standard deviation
+ * / (G_max - G_min), NeuroSim's sigma_c2c.  Read noise in G_k biases b toward 0 (errors in the regressor);
+ * negligible while it is small against the C2C noise.
+ */
+#ifndef CIM_FIT_PULSE_H
+#define CIM_FIT_PULSE_H
+
+#include <stddef.h>
+
+typedef struct pulse_data {
+    size_t n;          /* rows */
+    double *pulse;     /* running pulse count, strictly increasing */
+    double *g;         /* conductance (S; the file's units when normalised) */
+    int *polarity;     /* +1 potentiating, -1 depressing */
+    size_t *line;      /* file line of each row, for messages */
+    int normalised;    /* the column was g_norm */
+} pulse_data;
+
+/* Reads a pulse-response CSV.  CIM_EIO with FILE:LINE:COLUMN for a non-number or NaN (core/csv.c), a missing or
+ * misnamed column, a polarity other than +1/-1, a pulse count that does not increase, fewer than 4 rows, and a
+ * g_norm column unless normalised (then a g_S column is refused). */
+int pulse_data_read(const char *path, int normalised, pulse_data *d);
+void pulse_data_free(pulse_data *d);
+
+/* One branch's fit. */
+typedef struct pulse_branch_fit {
+    int polarity;                /* +1 potentiation, -1 depression */
+    size_t n_runs, n_steps;      /* runs of this polarity, pulse pairs used */
+    double a, b, cov_aa, cov_ab, cov_bb; /* the one-pulse map G' = a + b G and its covariance */
+    double A_pulses, A_se;       /* A in pulses */
+    double g_inf, g_inf_se;      /* the asymptote of the exponential (S) */
+    double n_levels, n_levels_se; /* P_max: pulses across the range on the fitted curve */
+    double a_norm;               /* A / P_max */
+    double nl, nl_se;            /* signed NeuroSim label (NAN outside its table: 0.04 <= |NL| <= 9 extended) */
+    double rms;                  /* RMS of the one-pulse residuals (S) */
+    double r2;                   /* 1 - SS_res / SS_tot of the steps G_{k+1} - G_k */
+    double c2c_sigma_frac;       /* residual standard deviation / (G_max - G_min) */
+} pulse_branch_fit;
+
+typedef struct pulse_fit {
+    double g_min, g_max;         /* the file's range (S) */
+    pulse_branch_fit ltp, ltd;
+} pulse_fit;
+
+/* Fits both branches.  CIM_EINVAL (naming the branch) when a branch has fewer than 3 usable steps or its steps
+ * do not move toward their bound. */
+int pulse_fit_neurosim(const pulse_data *d, pulse_fit *out);
+
+/* NeuroSim's label for A/P_max (|a_norm|), log-log between table entries and extended beyond them. */
+double pulse_nl_of_a_norm(double a_norm);
+
+#endif
