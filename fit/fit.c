@@ -32,6 +32,8 @@ void fit_opts_default(fit_opts *o)
     o->fd_step = 1e-4;
     o->n_starts = 1;
     o->seed = 1;
+    o->polarity = 1;
+    o->n_threads = 1;
 }
 
 void fit_result_free(fit_result *res)
@@ -43,6 +45,34 @@ void fit_result_free(fit_result *res)
     free(res->model);
     free(res->i_model_A);
     memset(res, 0, sizeof *res);
+}
+
+void fit_stats_of(const iv_trace *tr, const double *i_model_A, double i_floor_A, fit_stats *s)
+{
+    size_t n = tr->n;
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    if (n == 0) {
+        s->rms_A = s->rms_log = s->r2 = s->nrmse = NAN;
+        return;
+    }
+    double mean = 0.0, ss_res = 0.0, ss_tot = 0.0, ss_log = 0.0, ss_dat = 0.0;
+    for (size_t k = 0; k < n; k++)
+        mean += tr->i_A[k];
+    mean /= (double)n;
+    for (size_t k = 0; k < n; k++) {
+        double d = i_model_A[k] - tr->i_A[k];
+        double dl = log10(fabs(i_model_A[k]) + i_floor_A) - log10(fabs(tr->i_A[k]) + i_floor_A);
+        ss_res += d * d;
+        ss_log += dl * dl;
+        ss_tot += (tr->i_A[k] - mean) * (tr->i_A[k] - mean);
+        ss_dat += tr->i_A[k] * tr->i_A[k];
+        s->max_abs_A = fmax(s->max_abs_A, fabs(d));
+    }
+    s->rms_A = sqrt(ss_res / (double)n);
+    s->rms_log = sqrt(ss_log / (double)n);
+    s->r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : NAN;
+    s->nrmse = ss_dat > 0 ? s->rms_A / sqrt(ss_dat / (double)n) : NAN;
 }
 
 /* ---- parameter maps ------------------------------------------------------------------------------ */
@@ -119,7 +149,9 @@ static int run_model(fit_ctx *c, const void *block, double *i_A)
     int st = device_simulate(c->T, block, c->o->T_K, x, &c->stim, &c->sim, NULL, &so, &out, NULL);
     if (st != CIM_OK)
         return st;
-    memcpy(i_A, out.i_A, c->n * sizeof *i_A);
+    double pol = c->o->polarity < 0 ? -1.0 : 1.0;
+    for (size_t k = 0; k < c->n; k++)
+        i_A[k] = pol * out.i_A[k] + c->o->i_offset_A;
     device_trace_free(&out);
     for (size_t k = 0; k < c->n; k++)
         if (!isfinite(i_A[k]))
@@ -242,7 +274,16 @@ static int setup_ctx(fit_ctx *c, const device_type *T, const void *model, const 
             if (!(c->t_out[k] > c->t_out[k - 1]))
                 return cim_error(CIM_EINVAL, "line %zu: time %g s is not after the one before", tr->line[k],
                                  tr->t_s[k]);
-    int st = stimulus_init_pwl(&c->stim, c->t_out, tr->v_V, c->n, o->r_series_ohm);
+    if (o->polarity != 1 && o->polarity != -1)
+        return cim_error(CIM_EINVAL, "polarity (%d) must be +1 or -1", o->polarity);
+    if (!isfinite(o->i_offset_A))
+        return cim_error(CIM_EINVAL, "i_offset_A (%g) must be finite", o->i_offset_A);
+    /* a reversed device sees -v; the stimulus is built from the voltages it sees */
+    double *v_dev = xmalloc(c->n * sizeof *v_dev);
+    for (size_t k = 0; k < c->n; k++)
+        v_dev[k] = o->polarity < 0 ? -tr->v_V[k] : tr->v_V[k];
+    int st = stimulus_init_pwl(&c->stim, c->t_out, v_dev, c->n, o->r_series_ohm);
+    free(v_dev);
     if (st != CIM_OK)
         return st;
     param_defaults(&sim_group, &c->sim);
@@ -467,20 +508,11 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
         res->value[j] = map_p(&c.maps[j], best_u[j]);
         res->start[j] = map_p(&c.maps[j], u0[res->best_start * np + j]);
     }
-    double mean = 0.0, ss_res = 0.0, ss_tot = 0.0, ss_log = 0.0;
-    for (size_t k = 0; k < n; k++)
-        mean += tr->i_A[k];
-    mean /= (double)n;
-    for (size_t k = 0; k < n; k++) {
-        double d = res->i_model_A[k] - tr->i_A[k];
-        double dl = log10(fabs(res->i_model_A[k]) + o->i_floor_A) - c.y_log[k];
-        ss_res += d * d;
-        ss_log += dl * dl;
-        ss_tot += (tr->i_A[k] - mean) * (tr->i_A[k] - mean);
-    }
-    res->rms_A = sqrt(ss_res / (double)n);
-    res->rms_log = sqrt(ss_log / (double)n);
-    res->r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : NAN;
+    fit_stats fs;
+    fit_stats_of(tr, res->i_model_A, o->i_floor_A, &fs);
+    res->rms_A = fs.rms_A;
+    res->rms_log = fs.rms_log;
+    res->r2 = fs.r2;
 
     /* Covariance from the Jacobian at the optimum, mapped back through dp/du. */
     gsl_matrix *J = gsl_matrix_alloc(n, np), *C = gsl_matrix_alloc(np, np);

@@ -36,9 +36,15 @@ enum { FIT_RESID_LINEAR, FIT_RESID_LOG };
 enum { FIT_TRUST_LM, FIT_TRUST_LMACCEL, FIT_TRUST_DOGLEG, FIT_TRUST_DDOGLEG, FIT_TRUST_SUBSPACE2D };
 enum { FIT_MAP_AUTO, FIT_MAP_LINEAR, FIT_MAP_LOG };
 
+/* Keys of the measurement circuit that a fit_param may name besides the model's own. */
+#define FIT_KEY_R_SERIES "r_series_ohm"
+#define FIT_KEY_I_OFFSET "i_offset_A"
+
 /* One fitted parameter. */
 typedef struct fit_param {
-    const char *key; /* a real key of the model's group ("r_on_ohm" of device.vteam) */
+    const char *key; /* a real key of the model's group ("r_on_ohm" of device.vteam), or one of the measurement
+                        circuit's: FIT_KEY_R_SERIES ("r_series_ohm", start fit_opts.r_series_ohm) or
+                        FIT_KEY_I_OFFSET ("i_offset_A", start fit_opts.i_offset_A) */
     double lo, hi;   /* bounds: lo < start < hi, within the key's range in the table */
     int map;         /* FIT_MAP_AUTO, _LINEAR or _LOG (bounds of one sign, neither 0) */
 } fit_param;
@@ -48,6 +54,9 @@ typedef struct fit_opts {
     double i_floor_A;     /* > 0: added to |i| in log residuals and in rms_log (the instrument's floor) */
     const double *weight; /* n per-sample weights >= 0, or NULL: all 1 */
     double r_series_ohm;  /* resistor between source and device; > 0: the trace's v_V is the source voltage */
+    double i_offset_A;    /* the instrument's current offset: the measured current is i_model + i_offset_A */
+    int polarity;         /* +1, or -1 for a device connected the other way round (the model is driven by -v and
+                             the measured current is -i_model): a model's SET polarity against the measurement's */
     double dt_s;          /* sample step for a trace without times (a quasi-static sweep); unused otherwise */
     double T_K;           /* ambient temperature */
     int trust;            /* trust-region subproblem: FIT_TRUST_LM (Levenberg-Marquardt) ... */
@@ -59,9 +68,10 @@ typedef struct fit_opts {
     double fd_step;       /* relative finite-difference step in u */
     size_t n_starts;      /* starts, >= 1 (start 0 is the given block) */
     uint64_t seed;        /* seed of the "fit.starts" stream */
+    size_t n_threads;     /* threads the starts are spread over (0: 1); the result is the same bits for any count */
 } fit_opts;
 
-/* LM, linear residuals, i_floor 1e-12 A, no series resistor, 300 K, 200 iterations, xtol 1e-8, gtol 1e-8,
+/* LM, linear residuals, i_floor 1e-12 A, no series resistor, no offset, polarity +1, one thread, 300 K, 200 iterations, xtol 1e-8, gtol 1e-8,
  * ftol 1e-10, rk8pd at rtol 1e-8 and atol 1e-10, 1e6 steps, fd_step 1e-4, one start, seed 1. */
 void fit_opts_default(fit_opts *o);
 
@@ -93,6 +103,18 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
            const fit_opts *o, fit_result *res);
 
 void fit_result_free(fit_result *res);
+
+/* Agreement of model currents with a trace (a fit's, or a prediction of a second measurement). */
+typedef struct fit_stats {
+    size_t n;
+    double rms_A;      /* RMS of i_model - i_data */
+    double rms_log;    /* RMS of the log10(|i| + i_floor_A) difference, decades */
+    double r2;         /* 1 - SS_res / SS_tot (NAN for a constant trace) */
+    double max_abs_A;  /* largest |i_model - i_data| */
+    double nrmse;      /* rms_A / RMS of the measured current */
+} fit_stats;
+
+void fit_stats_of(const iv_trace *tr, const double *i_model_A, double i_floor_A, fit_stats *s);
 
 /* The model's current along the trace with the parameter block given (what fit_iv compares with the data): n
  * values into i_A.  Same conventions as fit_iv (series resistor, times, dt_s for a trace without times). */

@@ -66,6 +66,34 @@ typedef struct pulse_fit {
  * do not move toward their bound. */
 int pulse_fit_neurosim(const pulse_data *d, pulse_fit *out);
 
+/* ---- fitting a pulse-response device type (the `cimsim fit` pulse path) ------------------------------------ */
+
+struct device_type;
+
+/* One fitted quantity: a key of the model's group ("nl_ltp"), or a derived one ("ltp.a_norm"). */
+typedef struct pulse_fit_value {
+    char name[48];
+    const char *unit; /* "S", "1", ... (static) */
+    double value, se; /* se NAN where none */
+} pulse_fit_value;
+
+typedef struct pulse_model_fit {
+    pulse_fit_value v[32];
+    size_t n;
+    double rms_S;     /* RMS of the one-pulse residuals over both branches (the data's units) */
+    double r2;        /* of the steps G_{k+1} - G_k over both branches */
+    double g_min_S, g_max_S; /* the range used (robust: see the implementation) */
+} pulse_model_fit;
+
+/* Fits the pulse-response type T (neurosim, soft_bounds, lut) to d: block (T->params->size bytes) holds the
+ * config's values on entry and the fitted ones on return (keys not fitted keep theirs).  CIM_EINVAL naming the model
+ * for a type that is not a pulse-response model or data it cannot be fitted to. */
+int pulse_fit_device(const struct device_type *T, const pulse_data *d, void *block, pulse_model_fit *out);
+
+/* The model's conductance along the data's pulse sequence from the data's first G, with no cycle-to-cycle noise
+ * (the overlay a plot draws): n values into g_model. */
+int pulse_model_trace(const struct device_type *T, const void *block, const pulse_data *d, double *g_model);
+
 /* NeuroSim's label for A/P_max (|a_norm|), log-log between table entries and extended beyond them. */
 double pulse_nl_of_a_norm(double a_norm);
 
