@@ -651,7 +651,8 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
     memcpy(res->model, c.block, T->params->size);
     for (size_t j = 0; j < np; j++) {
         res->value[j] = map_p(&c.maps[j], best_u[j]);
-        res->start[j] = map_p(&c.maps[j], u0[res->best_start * np + j]);
+        /* start 0 as given, not through the map and back (which is not exact) */
+        res->start[j] = res->best_start == 0 ? c.maps[j].start : map_p(&c.maps[j], u0[res->best_start * np + j]);
     }
     fit_stats fs;
     fit_stats_of(tr, res->i_model_A, o->i_floor_A, &fs);
