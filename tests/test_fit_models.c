@@ -350,3 +350,104 @@ Test(fit_models, feram_lk_switching_current, .timeout = 300)
     cr_log_info("feram_lk: %.3f s", t);
     free(truth);
 }
+
+/* ---- coverage of the standard errors -------------------------------------------------------------------------- */
+
+/* The smallest and largest counts k with P(K < k) and P(K > k) each below (1 - level) / 2, K ~ Binomial(n, p). */
+static void binomial_interval(unsigned n, double p, double level, unsigned *lo, unsigned *hi)
+{
+    double tail = (1.0 - level) / 2.0;
+    *lo = 0;
+    while (*lo < n && gsl_cdf_binomial_P(*lo, p, n) < tail) /* P(K <= lo) < tail: lo itself is too few */
+        (*lo)++;
+    *hi = n;
+    while (*hi > 0 && gsl_cdf_binomial_Q(*hi - 1, p, n) < tail) /* P(K >= hi) < tail: hi is too many */
+        (*hi)--;
+}
+
+/* One trace of HP, fitted over N_SEEDS draws of its noise: for each key, the share of draws whose interval
+ * fit +- 1.96 se holds the truth must be 95% up to chance -- the count inside the 99.9% acceptance interval of
+ * Binomial(N_SEEDS, 0.95).  Log residuals are what makes this hold: 2% multiplicative noise is additive and of one
+ * variance in log10 |i| (log10(1 + 0.02 z) ~ 0.0087 z), so s^2 (J^T J)^-1 is the estimator's covariance.  (With
+ * linear residuals the noise grows with the current, the unweighted least-squares covariance is not the estimator's,
+ * and the coverage is off; FIT_DEBUG=1 prints it for comparison.) */
+enum { N_SEEDS = 100 };
+
+static void coverage_of(int residual, unsigned *inside, double *sum_z2, size_t np, const case_spec *cs, double *wall)
+{
+    const device_type *T = &device_hp;
+    void *truth = defaults_of(T);
+    set_key(T, truth, "x0", 0.1);
+    set_int(T, truth, "window", WINDOW_NONE);
+    setup su = sine_setup(1.5, 0.5, 1.0, 200, 0.0);
+    iv_trace tr = make_trace(T, truth, &su);
+    double *clean = malloc(tr.n * sizeof *clean);
+    memcpy(clean, tr.i_A, tr.n * sizeof *clean);
+    void *start = malloc(T->params->size);
+    memcpy(start, truth, T->params->size);
+    fit_param par[4];
+    double want[4];
+    for (size_t j = 0; j < np; j++) {
+        want[j] = get_key(T, truth, cs[j].key);
+        set_key(T, start, cs[j].key, want[j] * cs[j].start_factor);
+        par[j] = (fit_param){cs[j].key, want[j] / 10, want[j] * 10, FIT_MAP_AUTO};
+        inside[j] = 0;
+        sum_z2[j] = 0;
+    }
+    fit_opts o;
+    fit_opts_for(&su, &o);
+    o.residual = residual;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned s = 0; s < N_SEEDS; s++) {
+        add_noise(&tr, clean, 1000 + s);
+        fit_result res;
+        cr_assert_eq(fit_iv(T, start, &tr, par, np, &o, &res), CIM_OK, "%s", cim_errmsg());
+        cr_expect(res.converged, "seed %u: %s", s, res.stop);
+        for (size_t j = 0; j < np; j++) {
+            double z = (res.value[j] - want[j]) / res.std_err[j];
+            inside[j] += fabs(z) < 1.96;
+            sum_z2[j] += z * z;
+        }
+        fit_result_free(&res);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    free(start);
+    free(clean);
+    free(truth);
+    iv_trace_free(&tr);
+}
+
+Test(fit_coverage, standard_errors_cover_the_truth_at_95_percent, .timeout = 600)
+{
+    static const case_spec cs[] = {{"r_on_ohm", 1.4}, {"r_off_ohm", 0.65}, {"mu_v_m2_per_Vs", 1.45}};
+    unsigned lo, hi, inside[3];
+    double z2[3];
+    binomial_interval(N_SEEDS, 0.95, 0.999, &lo, &hi);
+    /* hand check of the interval for n = 100: mean 95, sd sqrt(100 0.95 0.05) = 2.18, a long lower tail; the upper
+     * end is 100 (0.95^100 = 0.006 is no rare event), so the count catches standard errors too small, not too large */
+    cr_assert(lo >= 85 && lo <= 90 && hi == 100, "acceptance interval [%u, %u]", lo, hi);
+    /* ... which sum z^2 over the seeds does too: with correct standard errors it is chi^2 with N_SEEDS degrees of
+     * freedom (z is t-distributed with n - p = 197, near enough normal) */
+    double z2_lo = gsl_cdf_chisq_Pinv(0.0005, N_SEEDS), z2_hi = gsl_cdf_chisq_Qinv(0.0005, N_SEEDS);
+    /* hand check by Wilson-Hilferty: k (1 - 2/(9k) -+ 3.29 sqrt(2/(9k)))^3 = 59.8 and 153.2 for k = 100 */
+    cr_assert(fabs(z2_lo - 59.8) < 0.5 && fabs(z2_hi - 153.2) < 0.5, "chi^2 interval [%g, %g]", z2_lo, z2_hi);
+    double wall;
+    coverage_of(FIT_RESID_LOG, inside, z2, 3, cs, &wall);
+    for (size_t j = 0; j < 3; j++) {
+        cr_expect(inside[j] >= lo && inside[j] <= hi, "%s: the 95%% interval held the truth in %u of %d fits (accept "
+                  "%u..%u)", cs[j].key, inside[j], N_SEEDS, lo, hi);
+        cr_expect(z2[j] > z2_lo && z2[j] < z2_hi, "%s: sum of z^2 %g over %d fits (accept %g..%g)", cs[j].key, z2[j],
+                  N_SEEDS, z2_lo, z2_hi);
+    }
+    cr_log_info("coverage (log residuals, %d seeds, %.2f s): %u %u %u of %d (accepted %u..%u), sum z^2 %.1f %.1f %.1f "
+                "(accepted %.1f..%.1f)", N_SEEDS, wall, inside[0], inside[1], inside[2], N_SEEDS, lo, hi, z2[0], z2[1],
+                z2[2], z2_lo, z2_hi);
+    if (debug_on()) {
+        unsigned lin[3];
+        coverage_of(FIT_RESID_LINEAR, lin, z2, 3, cs, &wall);
+        fprintf(stderr, "coverage, linear residuals: %u %u %u of %d, sum z^2 %.1f %.1f %.1f (%.2f s)\n", lin[0], lin[1],
+                lin[2], N_SEEDS, z2[0], z2[1], z2[2], wall);
+    }
+}
