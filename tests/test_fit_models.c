@@ -451,3 +451,82 @@ Test(fit_coverage, standard_errors_cover_the_truth_at_95_percent, .timeout = 600
                 lin[2], N_SEEDS, z2[0], z2[1], z2[2], wall);
     }
 }
+
+/* ---- a misfit ----------------------------------------------------------------------------------------------------- */
+
+/* Yakopcic's output (a sinh I-V that bends within the sweep, threshold switching) fitted with HP's linear ion drift
+ * (a linear I-V, no thresholds), given every chance: R_on, R_off, mu_v and the initial state, 8 starts.  The fit must
+ * say it failed where a fit of the right model to the same data does not:
+ *  - rms_log at least 3x the noise's 0.0087 decades (the right model: within 10% of it);
+ *  - residuals with structure: lag-1 autocorrelation above 0.5 (the right model: |r1| < 4 / sqrt(n) = 0.28, the
+ *    noise's independent draws);
+ *  - the standard errors, computed as if the residuals were noise, are not the parameters' uncertainty here; what the
+ *    fit reports instead is resid_lag1, the flag asserted above.  The one claim about them that holds for a misfit is
+ *    that they carry its size: s^2 = cost / (n - p) is at least 9x the noise's variance, so they are at least 3x what
+ *    the same Jacobian would give for noise alone (checked by the ratio of the two fits' s). */
+Test(fit_misfit, yakopcic_fitted_with_hp_says_so, .timeout = 300)
+{
+    const device_type *Y = &device_yakopcic, *H = &device_hp;
+    void *truth = defaults_of(Y);
+    set_key(Y, truth, "b", 3.0);
+    set_key(Y, truth, "x0", 0.3);
+    set_key(Y, truth, "a1", 2e-4);
+    set_key(Y, truth, "a2", 2e-4);
+    set_key(Y, truth, "a_p", 5000);
+    set_key(Y, truth, "a_n", 5000);
+    setup su = sine_setup(0.8, 100, 2.0, 200, 5000);
+    iv_trace tr = make_trace(Y, truth, &su);
+    double *clean = malloc(tr.n * sizeof *clean);
+    memcpy(clean, tr.i_A, tr.n * sizeof *clean);
+    add_noise(&tr, clean, 16);
+    fit_opts o;
+    fit_opts_for(&su, &o);
+    double noise_log = NOISE / log(10.0);
+
+    /* the right model, from 30-45% off */
+    void *ys = malloc(Y->params->size);
+    memcpy(ys, truth, Y->params->size);
+    static const case_spec yc[] = {{"a1", 1.4}, {"a2", 0.62}, {"a_p", 1.45}, {"a_n", 0.6}};
+    fit_param yp[4];
+    for (size_t j = 0; j < 4; j++) {
+        double t = get_key(Y, truth, yc[j].key);
+        set_key(Y, ys, yc[j].key, t * yc[j].start_factor);
+        yp[j] = (fit_param){yc[j].key, t / 10, t * 10, FIT_MAP_AUTO};
+    }
+    fit_result right;
+    cr_assert_eq(fit_iv(Y, ys, &tr, yp, 4, &o, &right), CIM_OK, "%s", cim_errmsg());
+
+    /* the wrong one: HP from a plausible start (R from the data's range), 8 starts over two decades either side */
+    void *hs = defaults_of(H);
+    set_int(H, hs, "window", WINDOW_NONE);
+    set_key(H, hs, "r_on_ohm", 1000);
+    set_key(H, hs, "r_off_ohm", 20e3);
+    set_key(H, hs, "mu_v_m2_per_Vs", 1e-14);
+    set_key(H, hs, "x0", 0.3);
+    fit_param hp[4] = {{"r_on_ohm", 10, 1e5, 0}, {"r_off_ohm", 1e3, 1e6, 0}, {"mu_v_m2_per_Vs", 1e-17, 1e-11, 0},
+                       {"x0", 0.001, 0.999, 0}};
+    o.n_starts = 8;
+    fit_result wrong;
+    cr_assert_eq(fit_iv(H, hs, &tr, hp, 4, &o, &wrong), CIM_OK, "%s", cim_errmsg());
+    if (debug_on()) {
+        fprintf(stderr, "right: rms_log %.4g lag1 %.3g r2 %.6f; wrong: rms_log %.4g lag1 %.3g r2 %.6f, %s\n",
+                right.rms_log, right.resid_lag1, right.r2, wrong.rms_log, wrong.resid_lag1, wrong.r2, wrong.stop);
+        for (size_t j = 0; j < 4; j++)
+            fprintf(stderr, "  %s %.4g se %.3g (%.2f%%)\n", hp[j].key, wrong.value[j], wrong.std_err[j],
+                    100 * wrong.std_err[j] / fabs(wrong.value[j]));
+    }
+    cr_expect(right.rms_log < 1.1 * noise_log, "the right model: rms_log %g, noise %g", right.rms_log, noise_log);
+    cr_expect_lt(fabs(right.resid_lag1), 4 / sqrt((double)tr.n), "the right model: lag-1 %g", right.resid_lag1);
+    cr_expect_gt(wrong.rms_log, 3 * noise_log, "the wrong model: rms_log %g, noise %g", wrong.rms_log, noise_log);
+    cr_expect_gt(wrong.resid_lag1, 0.5, "the wrong model's residuals are structured: lag-1 %g", wrong.resid_lag1);
+    double s_right = sqrt(right.cost / (double)(tr.n - 4)), s_wrong = sqrt(wrong.cost / (double)(tr.n - 4));
+    cr_expect_gt(s_wrong, 3 * s_right, "s %g against the right model's %g", s_wrong, s_right);
+    cr_expect_lt(wrong.r2, right.r2, "R^2 %g against %g", wrong.r2, right.r2);
+    fit_result_free(&right);
+    fit_result_free(&wrong);
+    free(hs);
+    free(ys);
+    free(clean);
+    free(truth);
+    iv_trace_free(&tr);
+}
