@@ -306,14 +306,15 @@ static int setup_ctx(fit_ctx *c, const device_type *T, const void *model, const 
         for (size_t k = 0; k < tr->n; k++)
             if (!(o->weight[k] >= 0) || !isfinite(o->weight[k]))
                 return cim_error(CIM_EINVAL, "weight %zu (%g, line %zu) must be finite and non-negative", k,
-                                 o->weight[k], tr->line != NULL ? tr->line[k] : 0);
+                                 o->weight[k], tr->line != NULL ? tr->line[k] : k + 1);
     c->t_out = xmalloc(c->n * sizeof *c->t_out);
     for (size_t k = 0; k < c->n; k++)
         c->t_out[k] = tr->t_s != NULL ? tr->t_s[k] - tr->t_s[0] : (double)k * o->dt_s;
     if (tr->t_s != NULL) /* differences of increasing times can still tie after rounding */
         for (size_t k = 1; k < c->n; k++)
             if (!(c->t_out[k] > c->t_out[k - 1]))
-                return cim_error(CIM_EINVAL, "line %zu: time %g s is not after the one before", tr->line[k],
+                return cim_error(CIM_EINVAL, "line %zu: time %g s is not after the one before",
+                                 tr->line != NULL ? tr->line[k] : k + 1,
                                  tr->t_s[k]);
     if (o->polarity != 1 && o->polarity != -1)
         return cim_error(CIM_EINVAL, "polarity (%d) must be +1 or -1", o->polarity);

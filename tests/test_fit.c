@@ -670,3 +670,67 @@ Test(fit_fd, standard_errors_do_not_hinge_on_the_tolerance, .timeout = 240)
     free(truth);
     iv_trace_free(&tr);
 }
+
+/* ---- bad requests: the circuit keys, the data, the options ------------------------------------------------------- */
+
+Test(fit_errors, circuit_keys_data_and_options)
+{
+    const device_type *T = &device_vteam;
+    void *p = vteam_truth();
+    iv_trace tr;
+    cr_assert_eq(parse("t_s,v_V,i_A\n0,0,0\n1e-3,0.1,1e-6\n2e-3,0.2,2e-6\n3e-3,0.1,1e-6\n", 2, &tr), CIM_OK);
+    fit_opts o;
+    fit_opts_default(&o);
+    fit_result res;
+    /* the series resistor starts at fit_opts' value, 0 by default: bounds [0, ...] cannot hold it strictly */
+    fit_param rs = {FIT_KEY_R_SERIES, 0, 1e4, FIT_MAP_AUTO};
+    cr_expect_eq(fit_iv(T, p, &tr, &rs, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "r_series_ohm (the series resistor): the bounds [0, 10000] exclude the start value 0 "
+                                   "(it must lie strictly inside)");
+    o.r_series_ohm = 100;
+    fit_param rs_neg = {FIT_KEY_R_SERIES, -10, 1e4, FIT_MAP_AUTO};
+    cr_expect_eq(fit_iv(T, p, &tr, &rs_neg, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "r_series_ohm (the series resistor): the bounds [-10, 10000] leave the key's range "
+                                   "[0, 1e+12]");
+    fit_param off_log = {FIT_KEY_I_OFFSET, -1e-6, 1e-6, FIT_MAP_LOG};
+    cr_expect_eq(fit_iv(T, p, &tr, &off_log, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "i_offset_A (the current offset): a log map needs bounds of one sign, neither 0 (got "
+                                   "[-1e-06, 1e-06])");
+    fit_param off_out = {FIT_KEY_I_OFFSET, 1e-9, 1e-6, FIT_MAP_AUTO}; /* the start, fit_opts' 0, lies outside */
+    cr_expect_eq(fit_iv(T, p, &tr, &off_out, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "i_offset_A (the current offset): the bounds [1e-09, 1e-06] exclude the start value "
+                                   "0 (it must lie strictly inside)");
+    fit_param twice[2] = {{FIT_KEY_I_OFFSET, -1e-6, 1e-6, 0}, {FIT_KEY_I_OFFSET, -1e-6, 1e-6, 0}};
+    cr_expect_eq(fit_iv(T, p, &tr, twice, 2, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "i_offset_A (the current offset) is listed twice");
+    fit_param model_twice[2] = {{"r_on_ohm", 10, 1000, 0}, {"r_on_ohm", 10, 1000, 0}};
+    cr_expect_eq(fit_iv(T, p, &tr, model_twice, 2, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "device.vteam.r_on_ohm is listed twice");
+    fit_param nan_bound = {"r_on_ohm", NAN, 1000, 0};
+    cr_expect_eq(fit_iv(T, p, &tr, &nan_bound, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "device.vteam.r_on_ohm: the bounds [nan, 1000] must be finite with lo < hi");
+    /* a trace built in memory, not read: a NaN is named by its line */
+    fit_param ron = {"r_on_ohm", 10, 1000, 0};
+    tr.i_A[2] = NAN;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "line 4: the sample (t 0.002 s, v 0.2 V, i nan A) is not finite");
+    tr.i_A[2] = 2e-6;
+    /* the options */
+    o.n_starts = 0;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "n_starts must be at least 1");
+    o.n_starts = 1;
+    o.fd_step = 1.5;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "fd_step (1.5) must lie in [0, 1) (0: chosen from rtol)");
+    o.fd_step = 0;
+    o.polarity = 0;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "polarity (0) must be +1 or -1");
+    o.polarity = 1;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 0, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "no parameters to fit");
+    cr_expect_null(res.value, "nothing returned on failure");
+    iv_trace_free(&tr);
+    free(p);
+}
