@@ -562,7 +562,7 @@ Test(fit_circuit, series_resistor_and_offset_beside_the_model_keys, .timeout = 1
 /* Six starts on 1, 2 and 3 threads: the same bits (values, standard errors, correlations, currents, the winning
  * start, the evaluation count summed over threads).  The starts run on contexts of their own, so a start's path
  * must not depend on which thread ran it or on what ran before it there. */
-Test(fit_threads, any_thread_count_gives_the_same_bits, .timeout = 240)
+Test(fit_threads, any_thread_count_gives_the_same_bits, .timeout = 120)
 {
     const device_type *T = &device_vteam;
     void *truth = vteam_truth();
@@ -631,7 +631,7 @@ Test(fit_fd, auto_step_is_the_root_of_the_tolerance)
  * truncation (h) is seen.  With log residuals on the VTEAM case, the auto step at rtol 1e-6, 1e-8 and 1e-10 (steps
  * 1e-3, 1e-4, 1e-5) agrees with it to 1%.  (A fixed step 1e-4 at rtol 1e-6 gave k_off's standard error 9% low,
  * 1e-5 there a factor 2 low, 1e-6 a factor 15: eps / h swamps the difference quotient when measured, 2026-12.) */
-Test(fit_fd, standard_errors_do_not_hinge_on_the_tolerance, .timeout = 240)
+Test(fit_fd, standard_errors_do_not_hinge_on_the_tolerance, .timeout = 120)
 {
     const device_type *T = &device_vteam;
     void *truth = vteam_truth();

@@ -249,7 +249,7 @@ static setup triangle_setup(double amp_V, double freq_Hz, double periods, size_t
 /* HP linear ion drift, no window, under a sine of 1.5 V at 0.5 Hz: the state runs from 0.1 to both ends (1 V at
  * 1 Hz reaches 0.36 only, and then R_on trades against mu_v: only R(x) along the path is seen).  R_on, R_off and
  * mu_v: the rate is k = mu_v R_on / D^2, so D stays fixed (only mu_v / D^2 is seen). */
-Test(fit_models, hp_linear_ion_drift, .timeout = 300)
+Test(fit_models, hp_linear_ion_drift, .timeout = 600)
 {
     const device_type *T = &device_hp;
     void *truth = defaults_of(T);
@@ -258,14 +258,15 @@ Test(fit_models, hp_linear_ion_drift, .timeout = 300)
     setup su = sine_setup(1.5, 0.5, 1.0, 200, 0.0);
     static const case_spec cs[] = {{"r_on_ohm", 1.4}, {"r_off_ohm", 0.65}, {"mu_v_m2_per_Vs", 1.45}};
     double t = recover(T, truth, &su, cs, 3, 11, 0);
-    cr_log_info("hp: %.3f s", t);
+    if (debug_on())
+        fprintf(stderr, "hp: fit %.3f s\n", t);
     free(truth);
 }
 
 /* TEAM (current thresholds, linear I-V, no window) with thresholds +-20 uA and rates that take the state across
  * [0, 3 nm] within each half of a 2 V, 1 kHz sine (at 1 V the state moves 0.8 nm and R_on is not seen): R_on, R_off and both rates (the exponents and thresholds
  * fixed: a threshold trades against its rate when the current only just passes it). */
-Test(fit_models, team_current_thresholds, .timeout = 300)
+Test(fit_models, team_current_thresholds, .timeout = 600)
 {
     const device_type *T = &device_team;
     void *truth = defaults_of(T);
@@ -282,7 +283,8 @@ Test(fit_models, team_current_thresholds, .timeout = 300)
     static const case_spec cs[] = {
         {"r_on_ohm", 1.4}, {"r_off_ohm", 0.65}, {"k_off_m_per_s", 1.45}, {"k_on_m_per_s", 0.6}};
     double t = recover(T, truth, &su, cs, 4, 12, 0);
-    cr_log_info("team: %.3f s", t);
+    if (debug_on())
+        fprintf(stderr, "team: fit %.3f s\n", t);
     free(truth);
 }
 
@@ -291,7 +293,7 @@ Test(fit_models, team_current_thresholds, .timeout = 300)
  * a 1 kohm compliance resistor it stops at 0.97 nm and I0 trades against g0, whose standard errors grow to 5%).  I0, g0 and V0 shape the I-V (I0 exp(-g/g0) sinh(V/V0)): with the gap at both of its
  * bounds, g0 is set by the ON/OFF ratio and I0 by the level; vel0 scales the gap's speed (E_a stays fixed: at one
  * temperature it only rescales vel0). */
-Test(fit_models, stanford_pku_filament_gap, .timeout = 300)
+Test(fit_models, stanford_pku_filament_gap, .timeout = 600)
 {
     const device_type *T = &device_stanford_pku;
     void *truth = defaults_of(T);
@@ -299,7 +301,8 @@ Test(fit_models, stanford_pku_filament_gap, .timeout = 300)
     setup su = sine_setup(1.5, 1e5, 1.0, 200, 0.0);
     static const case_spec cs[] = {{"i0_A", 1.4}, {"g0_m", 0.65}, {"v0_V", 1.35}, {"vel0_m_per_s", 0.6}};
     double t = recover(T, truth, &su, cs, 4, 13, 0);
-    cr_log_info("stanford_pku: %.3f s", t);
+    if (debug_on())
+        fprintf(stderr, "stanford_pku: fit %.3f s\n", t);
     free(truth);
 }
 
@@ -312,7 +315,7 @@ Test(fit_models, stanford_pku_filament_gap, .timeout = 300)
  * dz stay fixed: at one temperature E_ac only rescales I0, and R_ots adds to R_c in the on-state.  Over the rising
  * half alone the same fit ends in a wrong minimum (V_h 4 standard errors off, rms_log 9x the noise): the falling
  * branch and the negative switch pin E_th against V_h. */
-Test(fit_models, pcm_threshold_switching_sweep, .timeout = 300)
+Test(fit_models, pcm_threshold_switching_sweep, .timeout = 600)
 {
     const device_type *T = &device_pcm;
     void *truth = defaults_of(T);
@@ -321,7 +324,8 @@ Test(fit_models, pcm_threshold_switching_sweep, .timeout = 300)
     setup su = triangle_setup(2.5, 1e6, 1.0, 200, 20e3);
     static const case_spec cs[] = {{"i0_A", 1.4}, {"e_th_V_per_m", 0.7}, {"v_h_V", 1.35}, {"r_c_ohm", 0.65}};
     double t = recover(T, truth, &su, cs, 4, 14, 0);
-    cr_log_info("pcm: %.3f s", t);
+    if (debug_on())
+        fprintf(stderr, "pcm: fit %.3f s\n", t);
     free(truth);
 }
 
@@ -338,7 +342,7 @@ Test(fit_models, pcm_threshold_switching_sweep, .timeout = 300)
  *    peaks (a peak moved by one sample changes its flanks' log currents by decades), and log residuals alone from
  *    the 30-50% start end in a wrong minimum (P_r 0.147, rms_log 19x the noise); the linear cost, dominated by the
  *    peaks, is smooth there.  The second stage gives the noise's own metric and its standard errors. */
-Test(fit_models, feram_lk_switching_current, .timeout = 300)
+Test(fit_models, feram_lk_switching_current, .timeout = 600)
 {
     const device_type *T = &device_feram_lk;
     void *truth = defaults_of(T);
@@ -347,7 +351,8 @@ Test(fit_models, feram_lk_switching_current, .timeout = 300)
     setup su = sine_setup(3.0, 1e5, 1.0, 200, 0.0);
     static const case_spec cs[] = {{"p_r_C_per_m2", 1.4}, {"e_c_V_per_m", 0.65}, {"rho_ohm_m", 1.45}};
     double t = recover(T, truth, &su, cs, 3, 15, 1);
-    cr_log_info("feram_lk: %.3f s", t);
+    if (debug_on())
+        fprintf(stderr, "feram_lk: fit %.3f s\n", t);
     free(truth);
 }
 
@@ -371,6 +376,7 @@ static void binomial_interval(unsigned n, double p, double level, unsigned *lo, 
  * variance in log10 |i| (log10(1 + 0.02 z) ~ 0.0087 z), so s^2 (J^T J)^-1 is the estimator's covariance.  (With
  * linear residuals the noise grows with the current, the unweighted least-squares covariance is not the estimator's,
  * and the coverage is off; FIT_DEBUG=1 prints it for comparison.) */
+/* (Every test of this file has the same Criterion timeout: its timer leaks when parallel jobs carry different ones.) */
 enum { N_SEEDS = 100 };
 
 static void coverage_of(int residual, unsigned *inside, double *sum_z2, size_t np, const case_spec *cs, double *wall)
@@ -402,7 +408,7 @@ static void coverage_of(int residual, unsigned *inside, double *sum_z2, size_t n
     for (unsigned s = 0; s < N_SEEDS; s++) {
         add_noise(&tr, clean, 1000 + s);
         fit_result res;
-        cr_assert_eq(fit_iv(T, start, &tr, par, np, &o, &res), CIM_OK, "%s", cim_errmsg());
+        cr_assert_eq(fit_iv(T, start, &tr, par, np, &o, &res), CIM_OK, "seed %u: %s", s, cim_errmsg());
         cr_expect(res.converged, "seed %u: %s", s, res.stop);
         for (size_t j = 0; j < np; j++) {
             double z = (res.value[j] - want[j]) / res.std_err[j];
@@ -441,7 +447,8 @@ Test(fit_coverage, standard_errors_cover_the_truth_at_95_percent, .timeout = 600
         cr_expect(z2[j] > z2_lo && z2[j] < z2_hi, "%s: sum of z^2 %g over %d fits (accept %g..%g)", cs[j].key, z2[j],
                   N_SEEDS, z2_lo, z2_hi);
     }
-    cr_log_info("coverage (log residuals, %d seeds, %.2f s): %u %u %u of %d (accepted %u..%u), sum z^2 %.1f %.1f %.1f "
+    if (debug_on())
+        fprintf(stderr, "coverage (log residuals, %d seeds, %.2f s): %u %u %u of %d (accepted %u..%u), sum z^2 %.1f %.1f %.1f "
                 "(accepted %.1f..%.1f)", N_SEEDS, wall, inside[0], inside[1], inside[2], N_SEEDS, lo, hi, z2[0], z2[1],
                 z2[2], z2_lo, z2_hi);
     if (debug_on()) {
@@ -464,7 +471,7 @@ Test(fit_coverage, standard_errors_cover_the_truth_at_95_percent, .timeout = 600
  *    fit reports instead is resid_lag1, the flag asserted above.  The one claim about them that holds for a misfit is
  *    that they carry its size: s^2 = cost / (n - p) is at least 9x the noise's variance, so they are at least 3x what
  *    the same Jacobian would give for noise alone (checked by the ratio of the two fits' s). */
-Test(fit_misfit, yakopcic_fitted_with_hp_says_so, .timeout = 300)
+Test(fit_misfit, yakopcic_fitted_with_hp_says_so, .timeout = 600)
 {
     const device_type *Y = &device_yakopcic, *H = &device_hp;
     void *truth = defaults_of(Y);
