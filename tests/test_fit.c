@@ -507,8 +507,9 @@ Test(fit_circuit, offset_alone_is_recovered_within_its_standard_error, .timeout 
 }
 
 /* R_s and R_on add in the ON state and trade exactly in the current there; what tells them apart is the device's
- * own voltage v_src R(x) / (R_s + R(x)), which sets the switching rates.  So R_s is fitted with the OFF resistance
- * and the rates, R_on known (as after a DC read of the ON state through the same resistor, which gives R_s + R_on). */
+ * own voltage v_src R(x) / (R_s + R(x)), which sets the switching rates.  Here R_s is fitted with the OFF resistance
+ * and the rates, R_on known (as after a DC read of the ON state through the same resistor, which gives R_s + R_on);
+ * the next test fits both. */
 Test(fit_circuit, series_resistor_and_offset_beside_the_model_keys, .timeout = 120)
 {
     const device_type *T = &device_vteam;
@@ -733,4 +734,48 @@ Test(fit_errors, circuit_keys_data_and_options)
     cr_expect_null(res.value, "nothing returned on failure");
     iv_trace_free(&tr);
     free(p);
+}
+
+/* R_on and R_s fitted together (with R_off, the rates and the offset): the switching tells them apart, but only just
+ * -- their correlation is strongly negative (they trade in the ON state's current) and R_on's standard error grows
+ * from nothing (known) to a few percent.  Asserted: every key within 4 standard errors of the truth, R_on's and R_s's
+ * standard errors below 5%, and their correlation below -0.8 (the ON state's trade, which the fit must report). */
+Test(fit_circuit, series_resistor_and_r_on_told_apart_by_the_switching, .timeout = 120)
+{
+    const device_type *T = &device_vteam;
+    void *truth = vteam_truth();
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, truth, vteam_cases[j].key, vteam_cases[j].truth);
+    iv_trace tr = knowm_trace(T, truth, 1, 29, NULL);
+    for (size_t k = 0; k < tr.n; k++)
+        tr.i_A[k] += I_OFF;
+    double *w = relative_weights(&tr);
+    void *start = malloc(T->params->size);
+    memcpy(start, truth, T->params->size);
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, start, vteam_cases[j].key, vteam_cases[j].truth * vteam_cases[j].start_factor);
+    fit_param par[6] = {{"r_on_ohm", 200, 2e4, 0},          {"r_off_ohm", 5e3, 5e5, 0},
+                        {"k_off_m_per_s", 5e-8, 5e-6, 0},    {"k_on_m_per_s", -1e-5, -1e-7, 0},
+                        {FIT_KEY_R_SERIES, 500, 50e3, 0},   {FIT_KEY_I_OFFSET, -5e-6, 5e-6, 0}};
+    double want[6] = {2000, 50e3, 5e-7, -1e-6, R_S, I_OFF};
+    fit_opts o;
+    fit_opts_default(&o);
+    o.r_series_ohm = R_S * 1.4;
+    o.i_offset_A = -0.5e-6;
+    o.weight = w;
+    fit_result res;
+    cr_assert_eq(fit_iv(T, start, &tr, par, 6, &o, &res), CIM_OK, "%s", cim_errmsg());
+    cr_expect(res.converged, "%s", res.stop);
+    for (size_t j = 0; j < 6; j++)
+        cr_expect_lt(fabs(res.value[j] - want[j]), 4 * res.std_err[j], "%s: fitted %g, true %g, standard error %g",
+                     par[j].key, res.value[j], want[j], res.std_err[j]);
+    cr_expect_lt(res.std_err[0], 0.05 * res.value[0], "R_on: standard error %g of %g", res.std_err[0], res.value[0]);
+    cr_expect_lt(res.std_err[4], 0.05 * res.value[4], "R_s: standard error %g of %g", res.std_err[4], res.value[4]);
+    cr_expect_lt(res.corr[0 * 6 + 4], -0.8, "corr(R_on, R_s) %g", res.corr[4]);
+    cr_expect_eq(res.corr[0 * 6 + 4], res.corr[4 * 6 + 0]);
+    fit_result_free(&res);
+    free(w);
+    free(start);
+    free(truth);
+    iv_trace_free(&tr);
 }
