@@ -23,7 +23,10 @@
  * changes the device's voltage (the stimulus is updated per evaluation), the offset adds to the current.
  * Uncertainties: at the optimum, cov_u = s^2 (J^T J)^-1 with s^2 = sum r^2 / (n - p), mapped back through the
  * transforms' derivatives: cov_p = D cov_u D, D = diag(dp/du).  They assume independent residuals of equal
- * variance (weights make them so), as the usual least-squares standard errors do.
+ * variance (weights make them so), as the usual least-squares standard errors do.  Noise proportional to the current
+ * (a meter's percentage error) is of equal variance in log residuals, not in linear ones: tests/test_fit_models.c
+ * measures 94-96% coverage of the 95% intervals with log residuals, and 45% / 100% / 100% with unweighted linear
+ * ones, on the same data.  resid_lag1 tells residuals that are noise from a model that misses the data's shape. 
  * The library never prints; bad input is a cim_status with a message.  A fit that stops without converging still
  * returns CIM_OK with its best point, converged = 0 and the reason in stop (the caller decides what that means).
  */
