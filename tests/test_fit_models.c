@@ -449,7 +449,7 @@ Test(fit_coverage, standard_errors_cover_the_truth_at_95_percent, .timeout = 600
     }
     if (debug_on())
         fprintf(stderr, "coverage (log residuals, %d seeds, %.2f s): %u %u %u of %d (accepted %u..%u), sum z^2 %.1f %.1f %.1f "
-                "(accepted %.1f..%.1f)", N_SEEDS, wall, inside[0], inside[1], inside[2], N_SEEDS, lo, hi, z2[0], z2[1],
+                "(accepted %.1f..%.1f)\n", N_SEEDS, wall, inside[0], inside[1], inside[2], N_SEEDS, lo, hi, z2[0], z2[1],
                 z2[2], z2_lo, z2_hi);
     if (debug_on()) {
         unsigned lin[3];
