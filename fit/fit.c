@@ -2,6 +2,7 @@
 #include "fit/fit.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "core/threads.h"
 #include "core/xalloc.h"
 #include "device/integrate.h"
 #include "device/stimulus.h"
@@ -9,6 +10,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +31,7 @@ void fit_opts_default(fit_opts *o)
     o->rtol = 1e-8;
     o->atol = 1e-10;
     o->max_steps = 1000000;
-    o->fd_step = 1e-4;
+    o->fd_step = 0.0; /* auto: fit_fd_step */
     o->n_starts = 1;
     o->seed = 1;
     o->polarity = 1;
@@ -77,11 +79,16 @@ void fit_stats_of(const iv_trace *tr, const double *i_model_A, double i_floor_A,
 
 /* ---- parameter maps ------------------------------------------------------------------------------ */
 
+/* What a fitted parameter sets: a double of the model's block, or a quantity of the measurement circuit. */
+enum { PM_MODEL, PM_R_SERIES, PM_I_OFFSET };
+
 typedef struct pmap {
-    size_t offset; /* of the double in the block */
+    int kind;      /* PM_MODEL, PM_R_SERIES or PM_I_OFFSET */
+    size_t offset; /* PM_MODEL: of the double in the block */
     int log;       /* 1: log map */
     double lo, hi; /* linear: the bounds; log: a, b (ln of the smaller and larger |bound|) */
     double sign;   /* log map: the bounds' sign */
+    double start;  /* the given value (start 0) */
 } pmap;
 
 static double map_p(const pmap *m, double u)
@@ -125,6 +132,8 @@ typedef struct fit_ctx {
     double *t_out;      /* times from 0 */
     double *y_log;      /* log10(|i_data| + floor) */
     double i_scale;     /* RMS measured current (linear residuals) */
+    double i_offset;    /* the current offset of this evaluation (fit_opts' or a fitted one) */
+    double fd_step;     /* relative finite-difference step in u (fit_fd_step) */
     double *i_model;    /* last evaluation's currents */
     size_t n_eval;
     /* the last f, for the Jacobian at the same point */
@@ -151,7 +160,7 @@ static int run_model(fit_ctx *c, const void *block, double *i_A)
         return st;
     double pol = c->o->polarity < 0 ? -1.0 : 1.0;
     for (size_t k = 0; k < c->n; k++)
-        i_A[k] = pol * out.i_A[k] + c->o->i_offset_A;
+        i_A[k] = pol * out.i_A[k] + c->i_offset;
     device_trace_free(&out);
     for (size_t k = 0; k < c->n; k++)
         if (!isfinite(i_A[k]))
@@ -159,11 +168,18 @@ static int run_model(fit_ctx *c, const void *block, double *i_A)
     return CIM_OK;
 }
 
+/* Sets the model block and the circuit to u.  The series resistor lives in the stimulus, which the integrator reads
+ * afresh at every run (device_simulate builds its right-hand side from s->p.r_series_ohm). */
 static void set_block(fit_ctx *c, const double *u)
 {
     for (size_t j = 0; j < c->np; j++) {
         double p = map_p(&c->maps[j], u[j]);
-        memcpy((char *)c->block + c->maps[j].offset, &p, sizeof p);
+        if (c->maps[j].kind == PM_R_SERIES)
+            c->stim.p.r_series_ohm = p;
+        else if (c->maps[j].kind == PM_I_OFFSET)
+            c->i_offset = p;
+        else
+            memcpy((char *)c->block + c->maps[j].offset, &p, sizeof p);
     }
 }
 
@@ -203,13 +219,14 @@ static int gsl_f(const gsl_vector *x, void *params, gsl_vector *f)
     return GSL_SUCCESS;
 }
 
-/* Forward differences in u with step fd_step max(|u|, 1); a failed forward point is tried backward. */
+/* Forward differences in u with step fd_step max(|u|, 1) (fit_fd_step); a failed forward point is tried
+ * backward. */
 static void jacobian(fit_ctx *c, const double *u, const double *f0, gsl_matrix *J)
 {
     double *up = xmalloc(c->np * sizeof *up), *f1 = xmalloc(c->n * sizeof *f1);
     for (size_t j = 0; j < c->np; j++) {
         memcpy(up, u, c->np * sizeof *up);
-        double h = c->o->fd_step * fmax(fabs(u[j]), 1.0);
+        double h = c->fd_step * fmax(fabs(u[j]), 1.0);
         up[j] = u[j] + h;
         h = up[j] - u[j]; /* the step actually taken */
         int st = residuals(c, up, f1);
@@ -243,6 +260,20 @@ static int gsl_df(const gsl_vector *x, void *params, gsl_matrix *J)
 
 /* ---- setting up ------------------------------------------------------------------------------------ */
 
+/* The forward-difference step in u.  The model's residuals carry the integrator's error, a relative eps ~ rtol
+ * that does not vary smoothly with the parameters (a perturbed run takes other steps); a forward difference of
+ * step h is then off by ~ eps / h (that error, divided by h) plus h f'' / 2 (truncation).  In u the residuals
+ * are O(1) functions with O(1) curvature (the tanh map puts the bounds at u = +-inf and the RMS or log scaling
+ * makes f O(1)), so the sum is smallest near h = sqrt(eps): 1e-4 at the default rtol 1e-8, where either error
+ * is ~1e-4 of the derivative -- far below the 2% noise of a measured trace.  Floored at machine precision for a
+ * model with no integration error to speak of. */
+double fit_fd_step(const fit_opts *o)
+{
+    if (o->fd_step > 0)
+        return o->fd_step;
+    return sqrt(fmax(o->rtol, DBL_EPSILON));
+}
+
 static int setup_ctx(fit_ctx *c, const device_type *T, const void *model, const iv_trace *tr, const fit_opts *o)
 {
     memset(c, 0, sizeof *c);
@@ -255,29 +286,41 @@ static int setup_ctx(fit_ctx *c, const device_type *T, const void *model, const 
     if (tr->t_s == NULL && !(o->dt_s > 0))
         return cim_error(CIM_EINVAL, "the I-V trace has no t_s column: a quasi-static sweep needs a sample step "
                                      "dt_s > 0");
-    if (!(o->r_series_ohm >= 0))
-        return cim_error(CIM_EINVAL, "r_series_ohm (%g) must not be negative", o->r_series_ohm);
+    if (!(o->r_series_ohm >= 0) || !isfinite(o->r_series_ohm))
+        return cim_error(CIM_EINVAL, "r_series_ohm (%g) must be finite and not negative", o->r_series_ohm);
     if (o->residual == FIT_RESID_LOG && !(o->i_floor_A > 0))
         return cim_error(CIM_EINVAL, "log-current residuals need i_floor_A > 0 (got %g)", o->i_floor_A);
-    if (!(o->fd_step > 0 && o->fd_step < 1))
-        return cim_error(CIM_EINVAL, "fd_step (%g) must lie in (0, 1)", o->fd_step);
+    if (!(o->fd_step >= 0 && o->fd_step < 1))
+        return cim_error(CIM_EINVAL, "fd_step (%g) must lie in [0, 1) (0: chosen from rtol)", o->fd_step);
+    if (!(o->rtol > 0))
+        return cim_error(CIM_EINVAL, "rtol (%g) must be positive", o->rtol);
+    c->fd_step = fit_fd_step(o);
+    /* a trace built in memory has not been through iv_parse's checks */
+    for (size_t k = 0; k < tr->n; k++) {
+        double t = tr->t_s != NULL ? tr->t_s[k] : 0.0;
+        if (!isfinite(t) || !isfinite(tr->v_V[k]) || !isfinite(tr->i_A[k]))
+            return cim_error(CIM_EINVAL, "line %zu: the sample (t %g s, v %g V, i %g A) is not finite",
+                             tr->line != NULL ? tr->line[k] : k + 1, t, tr->v_V[k], tr->i_A[k]);
+    }
     if (o->weight != NULL)
         for (size_t k = 0; k < tr->n; k++)
             if (!(o->weight[k] >= 0) || !isfinite(o->weight[k]))
                 return cim_error(CIM_EINVAL, "weight %zu (%g, line %zu) must be finite and non-negative", k,
-                                 o->weight[k], tr->line != NULL ? tr->line[k] : 0);
+                                 o->weight[k], tr->line != NULL ? tr->line[k] : k + 1);
     c->t_out = xmalloc(c->n * sizeof *c->t_out);
     for (size_t k = 0; k < c->n; k++)
         c->t_out[k] = tr->t_s != NULL ? tr->t_s[k] - tr->t_s[0] : (double)k * o->dt_s;
     if (tr->t_s != NULL) /* differences of increasing times can still tie after rounding */
         for (size_t k = 1; k < c->n; k++)
             if (!(c->t_out[k] > c->t_out[k - 1]))
-                return cim_error(CIM_EINVAL, "line %zu: time %g s is not after the one before", tr->line[k],
+                return cim_error(CIM_EINVAL, "line %zu: time %g s is not after the one before",
+                                 tr->line != NULL ? tr->line[k] : k + 1,
                                  tr->t_s[k]);
     if (o->polarity != 1 && o->polarity != -1)
         return cim_error(CIM_EINVAL, "polarity (%d) must be +1 or -1", o->polarity);
     if (!isfinite(o->i_offset_A))
         return cim_error(CIM_EINVAL, "i_offset_A (%g) must be finite", o->i_offset_A);
+    c->i_offset = o->i_offset_A;
     /* a reversed device sees -v; the stimulus is built from the voltages it sees */
     double *v_dev = xmalloc(c->n * sizeof *v_dev);
     for (size_t k = 0; k < c->n; k++)
@@ -331,6 +374,9 @@ int fit_eval_iv(const device_type *T, const void *model, const iv_trace *tr, con
     return st;
 }
 
+/* The maps of par; each map's start is the model block's value, or fit_opts' for a circuit key.  Circuit keys
+ * are checked like the model's against a range of their own: a series resistor is >= 0, an offset any finite
+ * current (its bounds may straddle 0: then the map is linear). */
 static int make_maps(fit_ctx *c, const void *model, const fit_param *par, size_t n_par)
 {
     const param_group *g = c->T->params;
@@ -338,36 +384,55 @@ static int make_maps(fit_ctx *c, const void *model, const fit_param *par, size_t
     c->maps = xcalloc(n_par, sizeof *c->maps);
     for (size_t j = 0; j < n_par; j++) {
         const fit_param *f = &par[j];
-        const param_spec *s = f->key != NULL ? param_find(g, f->key) : NULL;
-        if (s == NULL)
-            return cim_error(CIM_EINVAL, "%s is not a parameter of model %s (group %s)", f->key ? f->key : "(null)",
-                             c->T->name, g->path);
-        if (s->kind != PARAM_REAL)
-            return cim_error(CIM_EINVAL, "%s.%s is not a real number, so it cannot be fitted", g->path, f->key);
+        pmap *m = &c->maps[j];
+        char name[192];
+        double start, min, max;
+        if (f->key != NULL && strcmp(f->key, FIT_KEY_R_SERIES) == 0) {
+            m->kind = PM_R_SERIES;
+            snprintf(name, sizeof name, "%s (the series resistor)", f->key);
+            start = c->o->r_series_ohm;
+            min = 0.0;
+            max = 1e12; /* stimulus.r_series_ohm's range */
+        } else if (f->key != NULL && strcmp(f->key, FIT_KEY_I_OFFSET) == 0) {
+            m->kind = PM_I_OFFSET;
+            snprintf(name, sizeof name, "%s (the current offset)", f->key);
+            start = c->o->i_offset_A;
+            min = -INFINITY;
+            max = INFINITY;
+        } else {
+            const param_spec *s = f->key != NULL ? param_find(g, f->key) : NULL;
+            if (s == NULL)
+                return cim_error(CIM_EINVAL, "%s is not a parameter of model %s (group %s)", f->key ? f->key : "(null)",
+                                 c->T->name, g->path);
+            if (s->kind != PARAM_REAL)
+                return cim_error(CIM_EINVAL, "%s.%s is not a real number, so it cannot be fitted", g->path, f->key);
+            m->kind = PM_MODEL;
+            m->offset = s->offset;
+            snprintf(name, sizeof name, "%s.%s", g->path, f->key);
+            memcpy(&start, (const char *)model + s->offset, sizeof start);
+            min = s->min;
+            max = s->max;
+        }
         for (size_t q = 0; q < j; q++)
             if (strcmp(par[q].key, f->key) == 0)
-                return cim_error(CIM_EINVAL, "%s.%s is listed twice", g->path, f->key);
-        double start;
-        memcpy(&start, (const char *)model + s->offset, sizeof start);
+                return cim_error(CIM_EINVAL, "%s is listed twice", name);
         if (!(f->lo < f->hi) || !isfinite(f->lo) || !isfinite(f->hi))
-            return cim_error(CIM_EINVAL, "%s.%s: the bounds [%g, %g] must be finite with lo < hi", g->path, f->key,
-                             f->lo, f->hi);
-        if (f->lo < s->min || f->hi > s->max)
-            return cim_error(CIM_EINVAL, "%s.%s: the bounds [%g, %g] leave the key's range [%g, %g]", g->path,
-                             f->key, f->lo, f->hi, s->min, s->max);
+            return cim_error(CIM_EINVAL, "%s: the bounds [%g, %g] must be finite with lo < hi", name, f->lo, f->hi);
+        if (f->lo < min || f->hi > max)
+            return cim_error(CIM_EINVAL, "%s: the bounds [%g, %g] leave the key's range [%g, %g]", name, f->lo, f->hi,
+                             min, max);
         if (!(start > f->lo && start < f->hi))
-            return cim_error(CIM_EINVAL, "%s.%s: the bounds [%g, %g] exclude the start value %g (it must lie strictly "
-                                         "inside)", g->path, f->key, f->lo, f->hi, start);
+            return cim_error(CIM_EINVAL, "%s: the bounds [%g, %g] exclude the start value %g (it must lie strictly "
+                                         "inside)", name, f->lo, f->hi, start);
         int one_sign = (f->lo > 0) || (f->hi < 0);
         int log_map = f->map == FIT_MAP_LOG ||
                       (f->map == FIT_MAP_AUTO && one_sign && fmax(fabs(f->lo), fabs(f->hi)) >= 100.0 *
                                                                  fmin(fabs(f->lo), fabs(f->hi)));
         if (f->map == FIT_MAP_LOG && !one_sign)
-            return cim_error(CIM_EINVAL, "%s.%s: a log map needs bounds of one sign, neither 0 (got [%g, %g])",
-                             g->path, f->key, f->lo, f->hi);
-        pmap *m = &c->maps[j];
-        m->offset = s->offset;
+            return cim_error(CIM_EINVAL, "%s: a log map needs bounds of one sign, neither 0 (got [%g, %g])", name,
+                             f->lo, f->hi);
         m->log = log_map;
+        m->start = start;
         if (log_map) {
             m->sign = f->lo > 0 ? 1.0 : -1.0;
             m->lo = log(fmin(fabs(f->lo), fabs(f->hi)));
@@ -406,6 +471,71 @@ static void stop_reason(int status, int info, char *buf, size_t len)
         snprintf(buf, len, "not converged: %s", gsl_strerror(status));
 }
 
+/* Lag-1 autocorrelation of r[0..n) about its mean (NAN for a constant r). */
+static double lag1(const double *r, size_t n)
+{
+    double mean = 0.0, ss = 0.0, s1 = 0.0;
+    for (size_t k = 0; k < n; k++)
+        mean += r[k];
+    mean /= (double)n;
+    for (size_t k = 0; k < n; k++) {
+        ss += (r[k] - mean) * (r[k] - mean);
+        if (k + 1 < n)
+            s1 += (r[k] - mean) * (r[k + 1] - mean);
+    }
+    return ss > 0 ? s1 / ss : NAN;
+}
+
+/* ---- the starts ------------------------------------------------------------------------------------ */
+
+typedef struct start_out {
+    double cost;       /* at the final point, from a fresh evaluation */
+    int ok;            /* the model ran there */
+    size_t iterations;
+    int gs, info;      /* the driver's status and why it stopped */
+} start_out;
+
+typedef struct starts_job {
+    fit_ctx *ctx;      /* one per slot */
+    const double *u0;  /* ns x np starts */
+    double *u_end;     /* ns x np final points */
+    start_out *out;    /* ns */
+} starts_job;
+
+/* One start from u0 to its end point, on context c, with a workspace of its own. */
+static void run_start(fit_ctx *c, const double *u0, double *u_end, start_out *so)
+{
+    const fit_opts *o = c->o;
+    size_t n = c->n, np = c->np;
+    gsl_multifit_nlinear_fdf fdf = {gsl_f, gsl_df, NULL, n, np, c, 0, 0, 0};
+    gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
+    fp.trs = trs_of(o->trust);
+    gsl_multifit_nlinear_workspace *w = xoom(gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, np));
+    gsl_vector_const_view x0 = gsl_vector_const_view_array(u0, np);
+    c->have_last = 0;
+    gsl_multifit_nlinear_init(&x0.vector, &fdf, w);
+    so->info = 0;
+    so->gs = gsl_multifit_nlinear_driver(o->max_iter, o->xtol, o->gtol, o->ftol, NULL, NULL, &so->info, w);
+    so->iterations = gsl_multifit_nlinear_niter(w);
+    gsl_vector *x = gsl_multifit_nlinear_position(w);
+    for (size_t j = 0; j < np; j++)
+        u_end[j] = gsl_vector_get(x, j);
+    gsl_multifit_nlinear_free(w);
+    so->ok = residuals(c, u_end, c->f_last) == CIM_OK;
+    c->have_last = 0;
+    so->cost = 0.0;
+    for (size_t k = 0; k < n; k++)
+        so->cost += c->f_last[k] * c->f_last[k];
+}
+
+static void starts_chunk(void *v, int slot, size_t k0, size_t k1)
+{
+    starts_job *j = v;
+    fit_ctx *c = &j->ctx[slot];
+    for (size_t k = k0; k < k1; k++)
+        run_start(c, j->u0 + k * c->np, j->u_end + k * c->np, &j->out[k]);
+}
+
 int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fit_param *par, size_t n_par,
            const fit_opts *o, fit_result *res)
 {
@@ -427,16 +557,11 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
         return st;
     }
     size_t n = c.n, np = n_par, ns = o->n_starts;
-    c.u_last = xmalloc(np * sizeof *c.u_last);
-    c.f_last = xmalloc(n * sizeof *c.f_last);
 
     /* Every start drawn up front, in order: start 0 the given values. */
     double *u0 = xmalloc(ns * np * sizeof *u0);
-    for (size_t j = 0; j < np; j++) {
-        double p;
-        memcpy(&p, (const char *)model + c.maps[j].offset, sizeof p);
-        u0[j] = map_u(&c.maps[j], p);
-    }
+    for (size_t j = 0; j < np; j++)
+        u0[j] = map_u(&c.maps[j], c.maps[j].start);
     if (ns > 1) {
         gsl_rng *r = rng_alloc(o->seed, "fit.starts");
         for (size_t s = 1; s < ns; s++)
@@ -445,41 +570,59 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
         rng_free(r);
     }
 
-    gsl_multifit_nlinear_fdf fdf = {gsl_f, gsl_df, NULL, n, np, &c, 0, 0, 0};
-    gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
-    fp.trs = trs_of(o->trust);
-    gsl_multifit_nlinear_workspace *w = xoom(gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, np));
+    /* The starts, over n_threads slots, each with a context of its own (working block, stimulus, buffers); slot 0
+     * is c, kept for the result below.  Each start's run depends on its u0 alone, so which slot runs it does not
+     * matter. */
+    size_t n_slots = o->n_threads > 1 ? o->n_threads : 1;
+    if (n_slots > ns)
+        n_slots = ns;
+    fit_ctx *ctx = xcalloc(n_slots, sizeof *ctx);
+    ctx[0] = c;
+    for (size_t q = 1; q < n_slots; q++) {
+        st = setup_ctx(&ctx[q], T, model, tr, o); /* as for slot 0, so it succeeds */
+        if (st == CIM_OK)
+            st = make_maps(&ctx[q], model, par, n_par);
+        if (st != CIM_OK) { /* not reached: the same checks passed for slot 0 */
+            for (size_t k = 0; k <= q; k++)
+                free_ctx(&ctx[k]);
+            free(ctx);
+            free(u0);
+            return st;
+        }
+    }
+    for (size_t q = 0; q < n_slots; q++) {
+        ctx[q].u_last = xmalloc(np * sizeof *ctx[q].u_last);
+        ctx[q].f_last = xmalloc(n * sizeof *ctx[q].f_last);
+    }
+    start_out *out = xcalloc(ns, sizeof *out);
+    double *u_end = xmalloc(ns * np * sizeof *u_end);
+    starts_job job = {ctx, u0, u_end, out};
+    cim_parallel_for((int)n_slots, ns, 1, starts_chunk, &job);
+    size_t n_eval = 0;
+    for (size_t q = 1; q < n_slots; q++) {
+        n_eval += ctx[q].n_eval;
+        free_ctx(&ctx[q]);
+    }
+    c = ctx[0];
+    free(ctx);
+
+    /* The lowest cost wins, the earliest start on a tie: the same choice for any thread count. */
     double *best_u = xmalloc(np * sizeof *best_u);
     double best_cost = INFINITY;
     int any = 0;
-    for (size_t s = 0; s < ns; s++) {
-        gsl_vector_view x0 = gsl_vector_view_array(u0 + s * np, np);
-        c.have_last = 0;
-        gsl_multifit_nlinear_init(&x0.vector, &fdf, w);
-        int info = 0;
-        int gs = gsl_multifit_nlinear_driver(o->max_iter, o->xtol, o->gtol, o->ftol, NULL, NULL, &info, w);
-        gsl_vector *x = gsl_multifit_nlinear_position(w);
-        double *u = xmalloc(np * sizeof *u);
-        for (size_t j = 0; j < np; j++)
-            u[j] = gsl_vector_get(x, j);
-        /* the cost at the final point, from a fresh evaluation (it must have run) */
-        int ok = residuals(&c, u, c.f_last) == CIM_OK;
-        double cost = 0.0;
-        for (size_t k = 0; k < n; k++)
-            cost += c.f_last[k] * c.f_last[k];
-        if (ok && cost < best_cost) {
+    for (size_t s = 0; s < ns; s++)
+        if (out[s].ok && out[s].cost < best_cost) {
             any = 1;
-            best_cost = cost;
-            memcpy(best_u, u, np * sizeof *u);
+            best_cost = out[s].cost;
+            memcpy(best_u, u_end + s * np, np * sizeof *best_u);
             res->best_start = s;
-            res->iterations = gsl_multifit_nlinear_niter(w);
-            res->gsl_status = gs;
-            res->converged = gs == GSL_SUCCESS;
-            stop_reason(gs, info, res->stop, sizeof res->stop);
+            res->iterations = out[s].iterations;
+            res->gsl_status = out[s].gs;
+            res->converged = out[s].gs == GSL_SUCCESS;
+            stop_reason(out[s].gs, out[s].info, res->stop, sizeof res->stop);
         }
-        free(u);
-    }
-    gsl_multifit_nlinear_free(w);
+    free(out);
+    free(u_end);
     if (!any) {
         st = cim_error(CIM_ESIM, "the model could not be evaluated at the end of any of the %zu start%s", ns,
                        ns == 1 ? "" : "s");
@@ -502,11 +645,15 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
     double *f0 = xmalloc(n * sizeof *f0);
     residuals(&c, best_u, f0);
     memcpy(res->i_model_A, c.i_model, n * sizeof *c.i_model);
+    res->r_series_ohm = c.stim.p.r_series_ohm;
+    res->i_offset_A = c.i_offset;
+    res->resid_lag1 = lag1(f0, n);
     res->model = xmalloc(T->params->size);
     memcpy(res->model, c.block, T->params->size);
     for (size_t j = 0; j < np; j++) {
         res->value[j] = map_p(&c.maps[j], best_u[j]);
-        res->start[j] = map_p(&c.maps[j], u0[res->best_start * np + j]);
+        /* start 0 as given, not through the map and back (which is not exact) */
+        res->start[j] = res->best_start == 0 ? c.maps[j].start : map_p(&c.maps[j], u0[res->best_start * np + j]);
     }
     fit_stats fs;
     fit_stats_of(tr, res->i_model_A, o->i_floor_A, &fs);
@@ -533,7 +680,7 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
         }
     gsl_matrix_free(J);
     gsl_matrix_free(C);
-    res->n_eval = c.n_eval;
+    res->n_eval = c.n_eval + n_eval;
     free(f0);
     free(best_u);
     free(u0);

@@ -11,6 +11,7 @@
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
+#include <float.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <string.h>
@@ -449,4 +450,332 @@ Test(fit_errors, names_the_key_the_bounds_and_the_points)
     cr_expect_str_eq(cim_errmsg(), "the I-V trace has no t_s column: a quasi-static sweep needs a sample step dt_s > 0");
     iv_trace_free(&qs);
     free(p);
+}
+
+/* ---- the measurement circuit as fitted parameters ---------------------------------------------------------- */
+
+/* A VTEAM trace through 5 kohm with an instrument offset of 0.3 uA added after the device's 2% noise: the offset is
+ * fitted alone (the model known), then the series resistor and the offset beside the model's switching keys.
+ * Weights 1 / i_data^2 match the noise, which is 2% of the device's current: near a zero crossing the data are
+ * almost exact, and there the offset shows (floored at 10 nA, well below the offset, so they stay finite). */
+static const double I_OFF = 0.3e-6;
+
+static double *relative_weights(const iv_trace *tr)
+{
+    double *w = malloc(tr->n * sizeof *w);
+    for (size_t k = 0; k < tr->n; k++) {
+        double a = fabs(tr->i_A[k]) + 1e-8;
+        w[k] = 1.0 / (a * a);
+    }
+    return w;
+}
+
+Test(fit_circuit, offset_alone_is_recovered_within_its_standard_error, .timeout = 120)
+{
+    const device_type *T = &device_vteam;
+    void *truth = vteam_truth();
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, truth, vteam_cases[j].key, vteam_cases[j].truth);
+    iv_trace tr = knowm_trace(T, truth, 1, 23, NULL);
+    for (size_t k = 0; k < tr.n; k++)
+        tr.i_A[k] += I_OFF;
+    double *w = relative_weights(&tr);
+    fit_opts o;
+    fit_opts_default(&o);
+    o.r_series_ohm = R_S;
+    o.weight = w;
+    o.i_offset_A = 0.0; /* the start: no offset; bounds straddle 0, so the map is linear */
+    fit_param par = {FIT_KEY_I_OFFSET, -5e-6, 5e-6, FIT_MAP_AUTO};
+    fit_result res;
+    cr_assert_eq(fit_iv(T, truth, &tr, &par, 1, &o, &res), CIM_OK, "%s", cim_errmsg());
+    cr_expect(res.converged, "%s", res.stop);
+    double v = res.value[0], se = res.std_err[0];
+    cr_expect(isfinite(se) && se > 0 && se < 0.1 * I_OFF, "standard error %g", se);
+    cr_expect_lt(fabs(v - I_OFF), 4 * se, "offset %g, true %g, standard error %g", v, I_OFF, se);
+    cr_expect_eq(res.i_offset_A, v);
+    cr_expect_eq(res.r_series_ohm, R_S, "not fitted: fit_opts' value");
+    /* the stored currents include the fitted offset: the model block alone plus the offset gives them */
+    double *i0 = malloc(tr.n * sizeof *i0);
+    o.i_offset_A = v;
+    cr_assert_eq(fit_eval_iv(T, res.model, &tr, &o, i0), CIM_OK, "%s", cim_errmsg());
+    cr_expect(memcmp(i0, res.i_model_A, tr.n * sizeof *i0) == 0);
+    free(i0);
+    fit_result_free(&res);
+    free(w);
+    free(truth);
+    iv_trace_free(&tr);
+}
+
+/* R_s and R_on add in the ON state and trade exactly in the current there; what tells them apart is the device's
+ * own voltage v_src R(x) / (R_s + R(x)), which sets the switching rates.  Here R_s is fitted with the OFF resistance
+ * and the rates, R_on known (as after a DC read of the ON state through the same resistor, which gives R_s + R_on);
+ * the next test fits both. */
+Test(fit_circuit, series_resistor_and_offset_beside_the_model_keys, .timeout = 120)
+{
+    const device_type *T = &device_vteam;
+    void *truth = vteam_truth();
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, truth, vteam_cases[j].key, vteam_cases[j].truth);
+    iv_trace tr = knowm_trace(T, truth, 1, 29, NULL);
+    for (size_t k = 0; k < tr.n; k++)
+        tr.i_A[k] += I_OFF;
+    double *w = relative_weights(&tr);
+    void *start = malloc(T->params->size);
+    memcpy(start, truth, T->params->size);
+    set_key(T, start, "r_off_ohm", 50e3 * 0.65);
+    set_key(T, start, "k_off_m_per_s", 5e-7 * 1.45);
+    set_key(T, start, "k_on_m_per_s", -1e-6 * 0.60);
+    fit_param par[5] = {{"r_off_ohm", 5e3, 5e5, 0},
+                        {"k_off_m_per_s", 5e-8, 5e-6, 0},
+                        {"k_on_m_per_s", -1e-5, -1e-7, 0},
+                        {FIT_KEY_R_SERIES, 500, 50e3, 0},
+                        {FIT_KEY_I_OFFSET, -5e-6, 5e-6, 0}};
+    double want[5] = {50e3, 5e-7, -1e-6, R_S, I_OFF};
+    fit_opts o;
+    fit_opts_default(&o);
+    o.r_series_ohm = R_S * 1.4; /* 40% off */
+    o.i_offset_A = -0.5e-6;
+    o.weight = w;
+    fit_result res;
+    cr_assert_eq(fit_iv(T, start, &tr, par, 5, &o, &res), CIM_OK, "%s", cim_errmsg());
+    cr_expect(res.converged, "%s", res.stop);
+    for (size_t j = 0; j < 5; j++) {
+        double v = res.value[j], se = res.std_err[j];
+        cr_expect(isfinite(se) && se > 0, "%s: standard error %g", par[j].key, se);
+        cr_expect_lt(fabs(v - want[j]), 4 * se, "%s: fitted %g, true %g, standard error %g", par[j].key, v, want[j],
+                     se);
+        if (j < 4)
+            cr_expect_lt(fabs(v / want[j] - 1), 0.05, "%s: fitted %g, true %g", par[j].key, v, want[j]);
+        cr_expect_eq(res.corr[j * 5 + j], 1.0);
+    }
+    cr_expect_eq(res.r_series_ohm, res.value[3]);
+    cr_expect_eq(res.i_offset_A, res.value[4]);
+    cr_expect_eq(res.start[3], R_S * 1.4, "start 0 is fit_opts' value");
+    fit_result_free(&res);
+    free(w);
+    free(start);
+    free(truth);
+    iv_trace_free(&tr);
+}
+
+/* ---- multi-start over threads ------------------------------------------------------------------------------- */
+
+/* Six starts on 1, 2 and 3 threads: the same bits (values, standard errors, correlations, currents, the winning
+ * start, the evaluation count summed over threads).  The starts run on contexts of their own, so a start's path
+ * must not depend on which thread ran it or on what ran before it there. */
+Test(fit_threads, any_thread_count_gives_the_same_bits, .timeout = 120)
+{
+    const device_type *T = &device_vteam;
+    void *truth = vteam_truth();
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, truth, vteam_cases[j].key, vteam_cases[j].truth);
+    iv_trace tr = knowm_trace(T, truth, 1, 31, NULL);
+    void *start = malloc(T->params->size);
+    memcpy(start, truth, T->params->size);
+    fit_param par[5];
+    for (size_t j = 0; j < 4; j++) {
+        set_key(T, start, vteam_cases[j].key, vteam_cases[j].truth * vteam_cases[j].start_factor);
+        double a = vteam_cases[j].truth / 10, b = vteam_cases[j].truth * 10;
+        par[j] = (fit_param){vteam_cases[j].key, fmin(a, b), fmax(a, b), FIT_MAP_AUTO};
+    }
+    par[4] = (fit_param){FIT_KEY_R_SERIES, 1e3, 2e4, FIT_MAP_AUTO}; /* a circuit key too: it lives in the context */
+    fit_opts o;
+    fit_opts_default(&o);
+    o.r_series_ohm = 4000;
+    o.residual = FIT_RESID_LOG;
+    o.n_starts = 6;
+    o.max_iter = 60; /* a start far from the truth may wander: its path, not its end, is what must repeat */
+    fit_result r[3];
+    for (int k = 0; k < 3; k++) {
+        o.n_threads = (size_t)k + 1;
+        cr_assert_eq(fit_iv(T, start, &tr, par, 5, &o, &r[k]), CIM_OK, "%s", cim_errmsg());
+    }
+    for (int k = 1; k < 3; k++) {
+        cr_expect(memcmp(r[0].value, r[k].value, 5 * sizeof(double)) == 0, "values differ on %d threads", k + 1);
+        cr_expect(memcmp(r[0].std_err, r[k].std_err, 5 * sizeof(double)) == 0);
+        cr_expect(memcmp(r[0].corr, r[k].corr, 25 * sizeof(double)) == 0);
+        cr_expect(memcmp(r[0].start, r[k].start, 5 * sizeof(double)) == 0);
+        cr_expect(memcmp(r[0].i_model_A, r[k].i_model_A, tr.n * sizeof(double)) == 0);
+        cr_expect_eq(r[0].best_start, r[k].best_start);
+        cr_expect_eq(r[0].iterations, r[k].iterations);
+        cr_expect_eq(r[0].n_eval, r[k].n_eval, "n_eval %zu on 1 thread, %zu on %d", r[0].n_eval, r[k].n_eval, k + 1);
+        cr_expect_eq(r[0].cost, r[k].cost);
+        cr_expect_str_eq(r[0].stop, r[k].stop);
+    }
+    /* the winner is the lowest cost of the six: none of the single-start fits from the drawn starts beats it */
+    cr_expect_eq(r[0].n_starts, 6);
+    for (int k = 0; k < 3; k++)
+        fit_result_free(&r[k]);
+    free(start);
+    free(truth);
+    iv_trace_free(&tr);
+}
+
+/* ---- the finite-difference step ------------------------------------------------------------------------------ */
+
+Test(fit_fd, auto_step_is_the_root_of_the_tolerance)
+{
+    fit_opts o;
+    fit_opts_default(&o);
+    cr_expect_eq(o.fd_step, 0.0, "auto by default");
+    cr_expect(fabs(fit_fd_step(&o) - 1e-4) < 1e-18, "sqrt(1e-8): %g", fit_fd_step(&o));
+    o.rtol = 1e-6;
+    cr_expect(fabs(fit_fd_step(&o) - 1e-3) < 1e-17);
+    o.rtol = 1e-40;
+    cr_expect_eq(fit_fd_step(&o), sqrt(DBL_EPSILON), "floored at machine precision");
+    o.fd_step = 3e-5;
+    cr_expect_eq(fit_fd_step(&o), 3e-5, "an override wins");
+}
+
+/* The auto step gives the standard errors of a converged Jacobian at any integrator tolerance.  The reference: a
+ * tight integrator (rtol 1e-12) and a small step (1e-6), where neither the integrator's error (eps / h = 1e-6) nor
+ * truncation (h) is seen.  With log residuals on the VTEAM case, the auto step at rtol 1e-6, 1e-8 and 1e-10 (steps
+ * 1e-3, 1e-4, 1e-5) agrees with it to 1%.  (A fixed step 1e-4 at rtol 1e-6 gave k_off's standard error 9% low,
+ * 1e-5 there a factor 2 low, 1e-6 a factor 15: eps / h swamps the difference quotient when measured, 2026-12.) */
+Test(fit_fd, standard_errors_do_not_hinge_on_the_tolerance, .timeout = 120)
+{
+    const device_type *T = &device_vteam;
+    void *truth = vteam_truth();
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, truth, vteam_cases[j].key, vteam_cases[j].truth);
+    iv_trace tr = knowm_trace(T, truth, 1, 37, NULL);
+    fit_param par[4];
+    for (size_t j = 0; j < 4; j++) {
+        double a = vteam_cases[j].truth / 10, b = vteam_cases[j].truth * 10;
+        par[j] = (fit_param){vteam_cases[j].key, fmin(a, b), fmax(a, b), FIT_MAP_AUTO};
+    }
+    fit_opts o;
+    fit_opts_default(&o);
+    o.r_series_ohm = R_S;
+    o.residual = FIT_RESID_LOG;
+    o.rtol = 1e-12;
+    o.atol = 1e-14;
+    o.fd_step = 1e-6;
+    fit_result ref;
+    cr_assert_eq(fit_iv(T, truth, &tr, par, 4, &o, &ref), CIM_OK, "%s", cim_errmsg());
+    static const double rtols[] = {1e-6, 1e-8, 1e-10};
+    for (size_t q = 0; q < 3; q++) {
+        o.rtol = rtols[q];
+        o.atol = rtols[q] / 100;
+        o.fd_step = 0;
+        fit_result a;
+        cr_assert_eq(fit_iv(T, truth, &tr, par, 4, &o, &a), CIM_OK, "%s", cim_errmsg());
+        for (size_t j = 0; j < 4; j++) {
+            cr_expect_lt(fabs(a.std_err[j] / ref.std_err[j] - 1), 0.01, "rtol %g (step %g), %s: standard error %g, "
+                         "converged %g", rtols[q], fit_fd_step(&o), par[j].key, a.std_err[j], ref.std_err[j]);
+            cr_expect_lt(fabs(a.value[j] - ref.value[j]), 0.2 * ref.std_err[j], "%s: the optimum moved", par[j].key);
+        }
+        fit_result_free(&a);
+    }
+    fit_result_free(&ref);
+    free(truth);
+    iv_trace_free(&tr);
+}
+
+/* ---- bad requests: the circuit keys, the data, the options ------------------------------------------------------- */
+
+Test(fit_errors, circuit_keys_data_and_options)
+{
+    const device_type *T = &device_vteam;
+    void *p = vteam_truth();
+    iv_trace tr;
+    cr_assert_eq(parse("t_s,v_V,i_A\n0,0,0\n1e-3,0.1,1e-6\n2e-3,0.2,2e-6\n3e-3,0.1,1e-6\n", 2, &tr), CIM_OK);
+    fit_opts o;
+    fit_opts_default(&o);
+    fit_result res;
+    /* the series resistor starts at fit_opts' value, 0 by default: bounds [0, ...] cannot hold it strictly */
+    fit_param rs = {FIT_KEY_R_SERIES, 0, 1e4, FIT_MAP_AUTO};
+    cr_expect_eq(fit_iv(T, p, &tr, &rs, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "r_series_ohm (the series resistor): the bounds [0, 10000] exclude the start value 0 "
+                                   "(it must lie strictly inside)");
+    o.r_series_ohm = 100;
+    fit_param rs_neg = {FIT_KEY_R_SERIES, -10, 1e4, FIT_MAP_AUTO};
+    cr_expect_eq(fit_iv(T, p, &tr, &rs_neg, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "r_series_ohm (the series resistor): the bounds [-10, 10000] leave the key's range "
+                                   "[0, 1e+12]");
+    fit_param off_log = {FIT_KEY_I_OFFSET, -1e-6, 1e-6, FIT_MAP_LOG};
+    cr_expect_eq(fit_iv(T, p, &tr, &off_log, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "i_offset_A (the current offset): a log map needs bounds of one sign, neither 0 (got "
+                                   "[-1e-06, 1e-06])");
+    fit_param off_out = {FIT_KEY_I_OFFSET, 1e-9, 1e-6, FIT_MAP_AUTO}; /* the start, fit_opts' 0, lies outside */
+    cr_expect_eq(fit_iv(T, p, &tr, &off_out, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "i_offset_A (the current offset): the bounds [1e-09, 1e-06] exclude the start value "
+                                   "0 (it must lie strictly inside)");
+    fit_param twice[2] = {{FIT_KEY_I_OFFSET, -1e-6, 1e-6, 0}, {FIT_KEY_I_OFFSET, -1e-6, 1e-6, 0}};
+    cr_expect_eq(fit_iv(T, p, &tr, twice, 2, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "i_offset_A (the current offset) is listed twice");
+    fit_param model_twice[2] = {{"r_on_ohm", 10, 1000, 0}, {"r_on_ohm", 10, 1000, 0}};
+    cr_expect_eq(fit_iv(T, p, &tr, model_twice, 2, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "device.vteam.r_on_ohm is listed twice");
+    fit_param nan_bound = {"r_on_ohm", NAN, 1000, 0};
+    cr_expect_eq(fit_iv(T, p, &tr, &nan_bound, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "device.vteam.r_on_ohm: the bounds [nan, 1000] must be finite with lo < hi");
+    /* a trace built in memory, not read: a NaN is named by its line */
+    fit_param ron = {"r_on_ohm", 10, 1000, 0};
+    tr.i_A[2] = NAN;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "line 4: the sample (t 0.002 s, v 0.2 V, i nan A) is not finite");
+    tr.i_A[2] = 2e-6;
+    /* the options */
+    o.n_starts = 0;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "n_starts must be at least 1");
+    o.n_starts = 1;
+    o.fd_step = 1.5;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "fd_step (1.5) must lie in [0, 1) (0: chosen from rtol)");
+    o.fd_step = 0;
+    o.polarity = 0;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 1, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "polarity (0) must be +1 or -1");
+    o.polarity = 1;
+    cr_expect_eq(fit_iv(T, p, &tr, &ron, 0, &o, &res), CIM_EINVAL);
+    cr_expect_str_eq(cim_errmsg(), "no parameters to fit");
+    cr_expect_null(res.value, "nothing returned on failure");
+    iv_trace_free(&tr);
+    free(p);
+}
+
+/* R_on and R_s fitted together (with R_off, the rates and the offset): the switching tells them apart, but only just
+ * -- their correlation is strongly negative (they trade in the ON state's current) and R_on's standard error grows
+ * from nothing (known) to a few percent.  Asserted: every key within 4 standard errors of the truth, R_on's and R_s's
+ * standard errors below 5%, and their correlation below -0.8 (the ON state's trade, which the fit must report). */
+Test(fit_circuit, series_resistor_and_r_on_told_apart_by_the_switching, .timeout = 120)
+{
+    const device_type *T = &device_vteam;
+    void *truth = vteam_truth();
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, truth, vteam_cases[j].key, vteam_cases[j].truth);
+    iv_trace tr = knowm_trace(T, truth, 1, 29, NULL);
+    for (size_t k = 0; k < tr.n; k++)
+        tr.i_A[k] += I_OFF;
+    double *w = relative_weights(&tr);
+    void *start = malloc(T->params->size);
+    memcpy(start, truth, T->params->size);
+    for (size_t j = 0; j < 4; j++)
+        set_key(T, start, vteam_cases[j].key, vteam_cases[j].truth * vteam_cases[j].start_factor);
+    fit_param par[6] = {{"r_on_ohm", 200, 2e4, 0},          {"r_off_ohm", 5e3, 5e5, 0},
+                        {"k_off_m_per_s", 5e-8, 5e-6, 0},    {"k_on_m_per_s", -1e-5, -1e-7, 0},
+                        {FIT_KEY_R_SERIES, 500, 50e3, 0},   {FIT_KEY_I_OFFSET, -5e-6, 5e-6, 0}};
+    double want[6] = {2000, 50e3, 5e-7, -1e-6, R_S, I_OFF};
+    fit_opts o;
+    fit_opts_default(&o);
+    o.r_series_ohm = R_S * 1.4;
+    o.i_offset_A = -0.5e-6;
+    o.weight = w;
+    fit_result res;
+    cr_assert_eq(fit_iv(T, start, &tr, par, 6, &o, &res), CIM_OK, "%s", cim_errmsg());
+    cr_expect(res.converged, "%s", res.stop);
+    for (size_t j = 0; j < 6; j++)
+        cr_expect_lt(fabs(res.value[j] - want[j]), 4 * res.std_err[j], "%s: fitted %g, true %g, standard error %g",
+                     par[j].key, res.value[j], want[j], res.std_err[j]);
+    cr_expect_lt(res.std_err[0], 0.05 * res.value[0], "R_on: standard error %g of %g", res.std_err[0], res.value[0]);
+    cr_expect_lt(res.std_err[4], 0.05 * res.value[4], "R_s: standard error %g of %g", res.std_err[4], res.value[4]);
+    cr_expect_lt(res.corr[0 * 6 + 4], -0.8, "corr(R_on, R_s) %g", res.corr[4]);
+    cr_expect_eq(res.corr[0 * 6 + 4], res.corr[4 * 6 + 0]);
+    fit_result_free(&res);
+    free(w);
+    free(start);
+    free(truth);
+    iv_trace_free(&tr);
 }
