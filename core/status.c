@@ -1,6 +1,8 @@
 /* core/status.c -- the error message buffer behind cim_error(). */
 #include "core/status.h"
 
+#include <gsl/gsl_errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,3 +57,7 @@ const char *cim_strstatus(int status)
     default: return "unknown status";
     }
 }
+
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+static void gsl_off(void) { gsl_set_error_handler_off(); }
+void cim_gsl_errors_off(void) { pthread_once(&gsl_once, gsl_off); }

@@ -46,4 +46,9 @@ int cim_exit_code(int status);
 /* A short name for a status ("invalid value", "config error", ...). */
 const char *cim_strstatus(int status);
 
+/* Turns GSL's abort-on-error handler off, once per process (GSL's handler is a global: setting it from every
+ * call, on several threads, was a data race).  Every library path that calls GSL calls this first: GSL must
+ * report through its return codes, never abort. */
+void cim_gsl_errors_off(void);
+
 #endif

@@ -282,7 +282,7 @@ int device_simulate(const device_type *T, const void *params, double T_K, double
                     const sim_params *sim, gsl_rng *rng, const device_sim_opts *opt, device_trace *out,
                     progress *prog)
 {
-    gsl_set_error_handler_off(); /* GSL must report, never abort */
+    cim_gsl_errors_off(); /* GSL must report, never abort */
     rhs_ctx c = {T, params, T_K, s, s->p.r_series_ohm, 0.0, 0.0, 0, 0, 0.0, 0, {0}, {0}};
     T->bounds(params, c.lo, c.hi);
     if (opt != NULL && opt->lo != NULL) {

@@ -68,7 +68,7 @@ int device_state_for_g(const device_type *T, const void *p, double T_K, double v
                          "device model %s reads %.4g S .. %.4g S at %g V; a conductance of %.4g S is out of its reach",
                          T->name, fmin(g0, g1), fmax(g0, g1), v_read_V, g_S);
     } else {
-        gsl_set_error_handler_off(); /* GSL must report, never abort */
+        cim_gsl_errors_off(); /* GSL must report, never abort */
         gsl_function F = {residual, &l};
         gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
         gsl_root_fsolver_set(rs, &F, 0.0, 1.0);

@@ -540,7 +540,7 @@ int fit_iv(const device_type *T, const void *model, const iv_trace *tr, const fi
            const fit_opts *o, fit_result *res)
 {
     memset(res, 0, sizeof *res);
-    gsl_set_error_handler_off();
+    cim_gsl_errors_off();
     if (n_par == 0)
         return cim_error(CIM_EINVAL, "no parameters to fit");
     if (tr->n < n_par + 1)

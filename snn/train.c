@@ -449,7 +449,7 @@ int train_fit(const train_params *p, const dataset *s, uint64_t seed, const char
         if (!(v >= q->min && v <= q->max))
             return cim_error(CIM_ECONFIG, "%s (%g) must be in [%g, %g]", q->key, v, q->min, q->max);
     }
-    gsl_set_error_handler_off(); /* GSL must report, never abort */
+    cim_gsl_errors_off(); /* GSL must report, never abort */
     /* OpenBLAS's own threads would split the products differently with the core count, and with them the bits of
      * the result: keep it on this thread, as core/threads.h does for every caller of cim_set_threads. */
     cim_set_threads(cim_threads());
