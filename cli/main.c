@@ -13,6 +13,7 @@ const cli_command *const cli_commands[] = {
     &cmd_mvm,
     &cmd_energy,
     &cmd_sneak,
+    &cmd_fit,
     &cmd_snn,
     &cmd_sweep,
     &cmd_config,

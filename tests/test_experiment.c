@@ -130,7 +130,7 @@ ParameterizedTest(size_t *ci, experiment, shipped_configs_run_by_key_and_match_t
     *strrchr(dir, '/') = '\0';
     strcat(dir, "/");
     experiment_loading l = {path, sc->sets, n_sets, "7", NULL, NULL, x->command, NULL, NULL, NULL, NULL};
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     exp_metrics ms;
     exp_metrics_init(&ms);
@@ -251,7 +251,7 @@ ParameterizedTest(size_t *xi, experiment, the_cli_dispatches_every_experiment_as
     *(strrchr(dir, '/') + 1) = '\0';
 
     experiment_loading l = {path, NULL, 0, "11", NULL, NULL, x->command, NULL, NULL, NULL, NULL};
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     exp_metrics ms;
     exp_metrics_init(&ms);
