@@ -263,11 +263,14 @@ static int fit_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
         /* Exit 1, but the best point is a result: its outputs are kept (core/afile.h). */
         afile_defer_end(1);
         afile_defer_begin();
+        const char *why = e->res.stop;
+        if (strncmp(why, "not converged: ", 15) == 0)
+            why += 15;
         return cim_error(CIM_ESIM,
-                         "the fit did not converge (%s) after %zu iterations of the winning start; its best point is "
+                         "the fit did not converge: %s, after %zu iterations of the winning start; its best point is "
                          "reported%s.  Try a larger fit.max_iter (now %lld), more starts drawn across the bounds "
                          "(fit.n_starts, now %lld), or other bounds",
-                         e->res.stop, e->res.iterations, a->output != NULL || png != NULL ? " and written" : "",
+                         why, e->res.iterations, a->output != NULL || png != NULL ? " and written" : "",
                          e->p.max_iter, e->p.n_starts);
     }
     return st;
