@@ -116,7 +116,7 @@ static void remove_dir(char *dir)
     if (d != NULL)
         closedir(d);
     rmdir(dir);
-    remove_dir(dir);
+    free(dir);
 }
 
 static json_t *parse_json(const char *text)
