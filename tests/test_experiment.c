@@ -25,7 +25,7 @@ Test(experiment, the_table_and_the_key_are_one_list)
                   experiments[n]->name);
     }
     cr_expect_null(experiment_names[n]);
-    cr_expect_eq(n, 9, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, energy, snn, sneak");
+    cr_expect_eq(n, 10, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, energy, snn, sneak, fit");
 }
 
 Test(experiment, metric_units_come_from_the_names)
@@ -258,13 +258,14 @@ ParameterizedTest(size_t *xi, experiment, the_cli_dispatches_every_experiment_as
     cr_assert_eq(experiment_run(&l, &in, &r, &ms), CIM_OK, "%s: %s", path, cim_errmsg());
     cr_assert_eq(r.x, x, "%s: the library ran %s", path, r.x->name);
 
-    char *tmp = util_tmpdir(), args[1024], *err, out[800];
-    snprintf(args, sizeof args, "%s %s --seed 11 -q --format json -o out.json", x->command, path);
-    cr_assert_eq(util_run_cli(tmp, args, NULL, &err), 0, "%s: %s", args, err);
+    /* The result on standard output (without -o: for cimsim fit, -o names the fitted config, not the result). */
+    char *tmp = util_tmpdir(), args[1024], *err, *out;
+    snprintf(args, sizeof args, "%s %s --seed 11 -q --format json", x->command, path);
+    cr_assert_eq(util_run_cli(tmp, args, &out, &err), 0, "%s: %s", args, err);
     free(err);
-    snprintf(out, sizeof out, "%s/out.json", tmp);
-    json_t *j = json_load_file(out, 0, NULL);
-    cr_assert_not_null(j, "%s", out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s: standard output is not JSON", args);
+    free(out);
     const char *ran = json_string_value(json_object_get(json_object_get(json_object_get(j, "provenance"), "config"),
                                                         "experiment"));
     cr_expect(ran != NULL && strcmp(ran, x->name) == 0, "%s: the CLI ran %s, not %s", path, ran ? ran : "?", x->name);
