@@ -143,9 +143,9 @@ static int number_of(const config_setting_t *s, double *x)
     return 0;
 }
 
-void exp_fit_select(cfg *c, exp_fit *e)
+/* Reads fit.bounds into e->bounds (the first error into e->bounds_error) and removes it from the tree. */
+static void read_bounds(cfg *c, exp_fit *e)
 {
-    e->b.type = device_bind_params(c, &e->b.model, &e->b.unused, &e->b.n_unused);
     e->n_bounds = 0;
     e->bounds_error[0] = '\0';
     config_setting_t *fit = config_setting_get_member(config_root_setting(&c->lc), "fit");
@@ -195,6 +195,34 @@ void exp_fit_select(cfg *c, exp_fit *e)
     }
     /* Its keys depend on the model: checked by prepare, not by the param tables. */
     config_setting_remove(fit, "bounds");
+}
+
+void exp_fit_select(cfg *c, exp_fit *e)
+{
+    e->b.type = device_bind_params(c, &e->b.model, &e->b.unused, &e->b.n_unused);
+    read_bounds(c, e);
+}
+
+void exp_fit_take_bounds(cfg *c, strbuf *text)
+{
+    exp_fit *e = xcalloc(1, sizeof *e);
+    read_bounds(c, e);
+    strbuf v;
+    strbuf_init(&v);
+    for (size_t k = 0; k < e->n_bounds; k++) {
+        const exp_fit_bound *b = &e->bounds[k];
+        strbuf_clear(&v);
+        param_format_real(b->lo, &v);
+        strbuf_printf(text, "    %s = %s%s, ", b->key, b->map == FIT_MAP_AUTO ? "[" : "(", v.s);
+        strbuf_clear(&v);
+        param_format_real(b->hi, &v);
+        strbuf_printf(text, "%s%s;\n", v.s,
+                      b->map == FIT_MAP_AUTO ? "]" : b->map == FIT_MAP_LOG ? ", \"log\")" : ", \"linear\")");
+    }
+    if (e->bounds_error[0] != '\0')
+        strbuf_printf(text, "    # not read: %s\n", e->bounds_error);
+    strbuf_destroy(&v);
+    free(e);
 }
 
 /* ---- prepare ----------------------------------------------------------------------------------------------- */

@@ -98,6 +98,9 @@ void exp_fit_init(exp_fit *e, cfg *c);
 void exp_fit_select(cfg *c, exp_fit *e);
 /* After cfg_resolve: checks the bounds against the model (FILE:LINE and the key), reads the data (and the
  * prediction's).  CIM_ECONFIG / CIM_EIO with the file, the line and the key or column. */
+/* For `cimsim config --dump`, which binds the groups itself: removes fit.bounds from the tree c and appends its
+ * entries to text in config syntax, one a line ("    r_on_ohm = [200.0, 20000.0];"; nothing if absent). */
+void exp_fit_take_bounds(cfg *c, strbuf *text);
 int exp_fit_prepare(exp_fit *e, const exp_inputs *in, const cfg *c);
 /* The fit, then the prediction.  A fit that does not converge is CIM_OK with fit.converged = 0. */
 int exp_fit_run(exp_fit *e);
