@@ -421,3 +421,26 @@ Test(fit_cmd, the_dump_of_a_fit_config_runs_the_same_fit, .timeout = 120)
     free(out), free(err), free(out2), free(err2);
     remove_dir(dir);
 }
+
+/* A lower bound above the truth: R_on is pinned there; the metric and the report say so, the free keys do not. */
+Test(fit_cmd, a_value_pinned_at_a_bound_is_flagged, .timeout = 120)
+{
+    char *dir = util_tmpdir();
+    write_trace(dir, "trace.csv", 100.0, 17);
+    write_config(dir, "trace.csv", NULL,
+                 "r_on_ohm = [2100.0, 20000.0]; r_off_ohm = [5000.0, 500000.0]; k_off_m_per_s = [5e-8, 5e-6]; "
+                 "k_on_m_per_s = [-1e-5, -1e-7];");
+    char *out, *err;
+    int st = util_run_cli(dir, "fit fit.cfg --format json", &out, &err);
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, err);
+    json_t *j = parse_json(out);
+    cr_expect_eq(metric(j, "params.r_on_ohm.at_bound", NULL), 1.0);
+    cr_expect_lt(fabs(metric(j, "params.r_on_ohm.value", NULL) / 2100.0 - 1), 1e-3);
+    cr_expect_eq(metric(j, "params.r_off_ohm.at_bound", NULL), 0.0);
+    cr_expect(strstr(err, "warning: r_on_ohm = 2100 sits at a bound") != NULL, "the report (on stderr with json): %s",
+              err);
+    cr_expect(strstr(err, "warning: r_off_ohm") == NULL, "%s", err);
+    json_decref(j);
+    free(out), free(err);
+    remove_dir(dir);
+}
