@@ -188,7 +188,9 @@ Test(fit_cmd, recovers_vteam_and_writes_a_config_that_runs, .timeout = 120)
 
     /* The written config, run by the device experiment: the fitted values bit for bit in its resolved configuration,
      * and its current on the measured waveform equal to the fit's model current to the integrator's tolerance. */
-    char *cfg = util_slurp(strcat(strcpy(malloc(strlen(dir) + 32), dir), "/fitted.cfg"), NULL);
+    char cfg_path[512];
+    snprintf(cfg_path, sizeof cfg_path, "%s/fitted.cfg", dir);
+    char *cfg = util_slurp(cfg_path, NULL);
     cr_assert_not_null(cfg);
     cr_expect(strstr(cfg, "# fitted: +-") != NULL, "%s", cfg);
     cr_expect(strstr(cfg, json_string_value(json_object_get(json_object_get(root, "summary"), "data_fnv1a64"))) != NULL,
