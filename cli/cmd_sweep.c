@@ -48,15 +48,6 @@ static void on_signal(int sig)
 
 /* The cores this process may run on (its affinity mask: under mpirun's binding, the ones given to the rank), with
  * the kernels' thread count left as --threads set it. */
-static int n_cores(void)
-{
-    int kernel_threads = cim_threads();
-    cim_set_threads(0);
-    int n = cim_threads();
-    cim_set_threads(kernel_threads);
-    return n > 0 ? n : 1;
-}
-
 /* ---- progress ------------------------------------------------------------------------------------------------- */
 
 typedef struct sweep_progress {
@@ -183,7 +174,7 @@ static int run_sweep(const cli_command *cmd, cli_args *a)
     if (a->output != NULL && strcmp(a->output, "-") == 0)
         return cim_error(CIM_EUSAGE, "sweep: -o -: a sweep writes to a file it can resume from, not to standard output");
     int mpi = cli_mpi_size();
-    int jobs = n_cores() / (mpi > 1 ? cli_mpi_local_size() : 1);
+    int jobs = cim_available_cores() / (mpi > 1 ? cli_mpi_local_size() : 1);
     if (jobs < 1)
         jobs = 1;
     const char *jtext = cli_opt(cmd, a, "jobs");

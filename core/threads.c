@@ -51,12 +51,17 @@ static struct {
           .wake = PTHREAD_COND_INITIALIZER,
           .finished = PTHREAD_COND_INITIALIZER};
 
+int cim_available_cores(void)
+{
+    cpu_set_t set;
+    int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    return n > 0 ? n : 1;
+}
+
 void cim_set_threads(int n)
 {
-    if (n <= 0) {
-        cpu_set_t set;
-        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-    }
+    if (n <= 0)
+        n = cim_available_cores();
     if (n > MAX_SLOTS)
         n = MAX_SLOTS;
     atomic_store(&n_threads, n > 0 ? n : 1);

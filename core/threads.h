@@ -37,6 +37,9 @@
 /* Sets the thread count; n <= 0 means every processor available to this process (its affinity mask). */
 void cim_set_threads(int n);
 
+/* The processors this process may run on (its affinity mask; >= 1), whatever the thread count is set to. */
+int cim_available_cores(void);
+
 /* The current thread count (>= 1). */
 int cim_threads(void);
 

@@ -1,4 +1,5 @@
 /* tests/test_core.c -- RNG streams, atomic files, progress, strings, statuses and the thread pool. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_* */
 #include "core/afile.h"
 #include "core/progress.h"
 #include "core/rng.h"
@@ -9,6 +10,7 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -230,5 +232,26 @@ Test(threads, set_threads_counts_processors_and_clamps)
     cr_assert_geq(cim_threads(), 1);
     cim_set_threads(1 << 20);
     cr_assert_eq(cim_threads(), 4096);
+    cim_set_threads(1);
+}
+
+/* The cores available are the affinity mask's, and asking does not change the thread count (cmd_sweep's -j
+ * default used to set and restore it). */
+Test(threads, available_cores_follow_the_affinity_mask)
+{
+    cpu_set_t all, one;
+    cr_assert_eq(sched_getaffinity(0, sizeof all, &all), 0);
+    cim_set_threads(3);
+    cr_assert_eq(cim_available_cores(), CPU_COUNT(&all));
+    cr_assert_eq(cim_threads(), 3);
+    int first = 0;
+    while (!CPU_ISSET(first, &all))
+        first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    cr_assert_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    int n_one = cim_available_cores();
+    sched_setaffinity(0, sizeof all, &all);
+    cr_assert_eq(n_one, 1);
     cim_set_threads(1);
 }
