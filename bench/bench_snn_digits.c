@@ -45,7 +45,7 @@ static double run(const char *const *sets, config *c)
     while (sets[n] != NULL)
         n++;
     experiment_loading l = {path, sets, n, NULL, NULL, NULL, "snn", NULL, NULL, NULL, NULL};
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     exp_metrics ms;
     exp_metrics_init(&ms);
@@ -107,7 +107,7 @@ static double time_ideal_pass(int *same)
 {
     const char *sets[] = {"snn.device_run=false", NULL};
     experiment_loading l = {path, sets, 1, NULL, NULL, NULL, "snn", NULL, NULL, NULL, NULL};
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     if (experiment_run(&l, &in, &r, NULL) != CIM_OK) {
         fprintf(stderr, "bench_snn_digits: %s\n", cim_errmsg());

@@ -169,7 +169,7 @@ static void *loop_body(void *arg)
     const sweep_spec *s = j->s;
     char dir[600];
     snprintf(dir, sizeof dir, "%s/", tmp);
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     double t0 = progress_now_s(), c0 = cpu_now_s();
     for (size_t i = 0; i < s->n_runs; i++) {
         if (j->direct) {

@@ -158,6 +158,7 @@ extern const cli_command cmd_energy;
 extern const cli_command cmd_sneak;
 extern const cli_command cmd_snn;
 extern const cli_command cmd_sweep;
+extern const cli_command cmd_fit;
 
 /* The weight level of `cimsim mvm` (cli/cmd_mvm_weights.c). */
 extern const cli_presenter cli_mvm_weights_presenter;

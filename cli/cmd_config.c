@@ -1,5 +1,6 @@
 /* cli/cmd_config.c -- `cimsim config`: the resolved configuration and the configuration reference. */
 #include "cli/cli.h"
+#include "exp/fit.h"
 #include "exp/experiment.h"
 #include "core/afile.h"
 #include "core/status.h"
@@ -110,12 +111,15 @@ typedef struct bind_ctx {
     const experiment *x;
     void **storage;
     size_t n;
+    strbuf *fit_bounds; /* the fit experiment's fit.bounds, which it reads by hand (exp/fit.h) */
 } bind_ctx;
 
 /* Binds the optional groups the experiment would read for this file. */
 static void bind_optional(cfg *c, void *v)
 {
     bind_ctx *b = v;
+    if (strcmp(b->x->name, "fit") == 0 && b->fit_bounds != NULL)
+        exp_fit_take_bounds(c, b->fit_bounds);
     for (size_t k = 0; b->x->optional_group && b->x->optional_group(k); k++) {
         const param_group *g = b->x->optional_group(k);
         if (b->x->reads(c, g) && b->n < CFG_MAX_GROUPS) {
@@ -127,7 +131,7 @@ static void bind_optional(cfg *c, void *v)
 }
 
 /* Loads a->config as experiment x reads it; on success c is resolved and storage holds the values. */
-static int load_as(const experiment *x, cli_args *a, cfg *c, void **storage)
+static int load_as(const experiment *x, cli_args *a, cfg *c, void **storage, strbuf *fit_bounds)
 {
     cfg_init(c);
     size_t n = 0;
@@ -136,7 +140,7 @@ static int load_as(const experiment *x, cli_args *a, cfg *c, void **storage)
         cfg_bind(c, x->groups[n], storage[n]);
     }
     storage[n] = NULL;
-    bind_ctx b = {x, storage, n};
+    bind_ctx b = {x, storage, n, fit_bounds};
     experiment_loading l = {a->config, a->sets, a->n_sets, a->seed, bind_optional, &b, NULL, NULL, NULL, x, NULL};
     return experiment_load(c, &l, NULL);
 }
@@ -208,8 +212,11 @@ static int dump(cli_args *a, const char *for_name)
         }
     } else if ((st = experiment_for_file(a->config, &x)) != CIM_OK)
         return st;
-    st = load_as(x, a, &c, storage);
+    strbuf bounds;
+    strbuf_init(&bounds);
+    st = load_as(x, a, &c, storage, &bounds);
     if (st != CIM_OK) {
+        strbuf_destroy(&bounds);
         unload(&c, storage);
         return st;
     }
@@ -231,9 +238,22 @@ static int dump(cli_args *a, const char *for_name)
                       x->command, cim_version());
         strbuf_puts(&b, "# every key the experiment reads, with defaults filled in and --set applied\n");
         cfg_dump(&c, &b);
+        char *fit = bounds.len > 0 ? strstr(b.s, "\nfit = {\n") : NULL;
+        if (fit != NULL) { /* fit.bounds, which no param table holds, inside the group fit */
+            strbuf t;
+            strbuf_init(&t);
+            size_t at = (size_t)(fit - b.s) + strlen("\nfit = {\n");
+            strbuf_putn(&t, b.s, at);
+            strbuf_printf(&t, "  bounds = {                            # the fitted keys and their bounds\n%s  };\n",
+                          bounds.s);
+            strbuf_puts(&t, b.s + at);
+            strbuf_destroy(&b);
+            b = t;
+        }
         st = afile_write_all(a->output ? a->output : "-", b.s, b.len);
         strbuf_destroy(&b);
     }
+    strbuf_destroy(&bounds);
     unload(&c, storage);
     return st;
 }

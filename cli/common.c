@@ -338,7 +338,7 @@ int cli_run_experiment(const cli_command *cmd, cli_args *a)
         char dir[1024];
         cli_config_dir(a, dir, sizeof dir);
         exp_inputs in = {dir, cli_opt(cmd, a, "conductances"), cli_opt(cmd, a, "voltages"), cli_opt(cmd, a, "weights"),
-                         cli_opt(cmd, a, "inputs")};
+                         cli_opt(cmd, a, "inputs"), cli_opt(cmd, a, "data"), cli_opt(cmd, a, "predict")};
         prov pv;
         progress prog;
         prov_init(&pv, p->label, a->invocation, &r.c, run_seed(&r.c));

@@ -15,6 +15,7 @@ const cli_command *const cli_commands[] = {
     &cmd_energy,
     &cmd_sneak,
     &cmd_snn,
+    &cmd_fit,
     &cmd_sweep,
     &cmd_config,
     NULL,

@@ -21,6 +21,7 @@
 #include "exp/device.h"
 #include "exp/endurance.h"
 #include "exp/energy.h"
+#include "exp/fit.h"
 #include "exp/snn.h"
 #include "exp/margin.h"
 #include "exp/mvm.h"
@@ -72,6 +73,8 @@ static const param_group *const snn_groups[] = {
     &program_group,
     &variability_group, &read_noise_group, &endurance_group, &dac_group, &sense_group, &adc_group, &tech_group,
     &baseline_group, NULL};
+static const param_group *const fit_groups[] = {&experiment_key_group, &run_group, &device_group, &fit_group,
+                                                NULL};
 static const param_group *const sneak_groups[] = {&experiment_key_group, &run_group, &crossbar_group, &cell_group,
                                                   &sneak_group, NULL};
 
@@ -279,6 +282,32 @@ static int snn_run(void *v, progress *prog, const cfg *c)
 static json_t *snn_summary(const void *v) { return exp_snn_summary(v); }
 static void snn_destroy(void *v) { exp_snn_free(v); }
 
+/* The fit reads the device model's group, not its variability (a fit is of the nominal model). */
+static void fit_init(void *v, cfg *c) { exp_fit_init(v, c); }
+static void fit_select(cfg *c, void *v) { exp_fit_select(c, v); }
+static int fit_prepare(void *v, const exp_inputs *in, prov *pv, progress *prog, const cfg *c)
+{
+    (void)prog;
+    exp_fit *e = v;
+    int st = exp_fit_prepare(e, in, c);
+    if (st == CIM_OK && pv != NULL) {
+        prov_add_input(pv, "data", e->data_path, e->tr.fnv1a64);
+        if (e->have_pred)
+            prov_add_input(pv, "predict", e->predict_path, e->pred.fnv1a64);
+    }
+    return st;
+}
+static int fit_run(void *v, progress *prog, const cfg *c)
+{
+    int st;
+    if (prog != NULL)
+        progress_start(prog, "fit", 1.0, prog->sink, prog->ctx);
+    st = exp_fit_run(v);
+    return st == CIM_ECONFIG ? cim_error_prefix(st, "%s: ", c->file) : st;
+}
+static json_t *fit_summary(const void *v) { return exp_fit_summary(v); }
+static void fit_destroy(void *v) { exp_fit_free(v); }
+
 static void sneak_init(void *v, cfg *c) { exp_margin_init(v, c); }
 static int sneak_run(void *v, progress *prog, const cfg *c)
 {
@@ -355,8 +384,16 @@ static const experiment x_sneak = {
     .summary = sneak_summary, .destroy = sneak_destroy,
 };
 
+static const experiment x_fit = {
+    .name = "fit", .command = "fit",
+    .title = "a device model's parameters fitted to a measured I-V trace: values, standard errors, prediction error",
+    .groups = fit_groups, .optional_group = mvm_optional_group, .reads = mvm_reads,
+    .size = sizeof(exp_fit), .init = fit_init, .select = fit_select, .prepare = fit_prepare, .run = fit_run,
+    .summary = fit_summary, .destroy = fit_destroy,
+};
+
 /* One list: X(name) is the entry x_<name> and the key value "name". */
-#define EXPERIMENTS(X) X(device) X(pulses) X(endurance) X(pcm_stat) X(mvm) X(mvm_weights) X(energy) X(snn) X(sneak)
+#define EXPERIMENTS(X) X(device) X(pulses) X(endurance) X(pcm_stat) X(mvm) X(mvm_weights) X(energy) X(snn) X(sneak) X(fit)
 #define EXP_AS_ENTRY(n) &x_##n,
 #define EXP_AS_NAME(n) #n,
 const experiment *const experiments[] = {EXPERIMENTS(EXP_AS_ENTRY) NULL};
@@ -387,7 +424,7 @@ static const char *const key_names[] = {"auto", EXPERIMENTS(EXP_AS_NAME) NULL};
 static const param_spec key_spec[] = {
     PARAM_CHOICE_F(experiment_key, experiment, key_names, 0,
                    "what this file is for: \"auto\" (the command and its flags decide), or one of device, pulses, "
-                   "endurance, pcm_stat (cimsim device), mvm, mvm_weights (cimsim mvm), energy (cimsim energy), snn (cimsim snn), sneak (cimsim sneak); a "
+                   "endurance, pcm_stat (cimsim device), mvm, mvm_weights (cimsim mvm), energy (cimsim energy), snn (cimsim snn), sneak (cimsim sneak), fit (cimsim fit); a "
                    "command or flag that contradicts it is refused"),
     PARAM_END,
 };
@@ -727,7 +764,7 @@ int experiment_open(const experiment_loading *l_in, exp_run *r)
 int experiment_exec(exp_run *r, const exp_inputs *in, prov *pv, progress *prog, int (*ready)(exp_run *r, void *ctx),
                     void *ctx)
 {
-    static const exp_inputs none = {"", NULL, NULL, NULL, NULL};
+    static const exp_inputs none = {"", NULL, NULL, NULL, NULL, NULL, NULL};
     const experiment *x = r->x;
     int st = x->prepare != NULL ? x->prepare(r->state, in != NULL ? in : &none, pv, prog, &r->c) : CIM_OK;
     if (st == CIM_OK && ready != NULL)
@@ -793,7 +830,7 @@ void exp_metrics_add(exp_metrics *ms, const char *name, const char *unit, double
 static const char *suffix_unit(const char *c, size_t n)
 {
     /* The project's suffixes (SI units in names), longest first where one ends another. */
-    static const char *const units[] = {"per_Vs", "C_per_m2", "TOPS_per_W", "TOPS_per_mm2", "TOPS", "ohm", "dB", "Hz",
+    static const char *const units[] = {"per_Vs", "C_per_m2", "TOPS_per_W", "TOPS_per_mm2", "TOPS", "m_per_s", "ohm", "dB", "Hz",
                                         "J",      "W",        "A",          "V",            "S",    "s",   "K",  "F",
                                         "C",      "m2",       "m",          NULL};
     for (size_t k = 0; units[k] != NULL; k++) {
@@ -813,7 +850,7 @@ const char *exp_unit_of(const char *name)
         return u != NULL ? u : "1";
     /* A statistic of a quantity takes the quantity's unit: r_read_ohm.initial, column_current_A.mean. */
     static const char *const stats[] = {"min", "max", "mean", "median", "initial", "final", "first", "last", "rms", "sd",
-                                        NULL};
+                                        "value", "se", "start", "lo", "hi", NULL};
     int is_stat = 0;
     for (size_t k = 0; stats[k] != NULL; k++)
         is_stat |= strcmp(comp, stats[k]) == 0;

@@ -41,6 +41,8 @@ typedef struct exp_inputs {
     const char *voltages;       /* mvm: v, volts, M (or M x K for K vectors) */
     const char *weights;        /* mvm_weights: W, R x C */
     const char *inputs;         /* mvm_weights: x, R */
+    const char *data;           /* fit: the measurement, as given (NULL: the config's fit.data) */
+    const char *predict;        /* fit: a second measurement to predict, as given (NULL: the config's fit.predict) */
 } exp_inputs;
 
 typedef struct experiment {
@@ -189,7 +191,8 @@ const exp_metric *exp_metrics_find(const exp_metrics *ms, const char *name);
 /* Its value, NaN if absent. */
 double exp_metrics_value(const exp_metrics *ms, const char *name);
 /* The unit a name states by the suffix of its last component ("r_read_ohm" -> "ohm"), or of the quantity a
- * statistic belongs to ("r_read_ohm.initial" -> "ohm"; min, max, mean, median, initial, final, first, last, rms, sd);
+ * statistic belongs to ("r_read_ohm.initial" -> "ohm"; min, max, mean, median, initial, final, first, last, rms, sd, and a fit's value, se
+ * (standard error), start, lo, hi);
  * "1" if none. */
 const char *exp_unit_of(const char *name);
 /* [{"name": ..., "unit": ..., "value": ...}, ...] in order (value null for NaN); new reference. */

@@ -5,6 +5,7 @@
  *   pulses       exp_pulses_state      endurance   exp_endurance_state     pcm_stat   exp_pcm_stat_state
  *   mvm          exp_mvm_state         mvm_weights exp_wmvm_state
  *   sneak        exp_margin (exp/margin.h)
+ *   fit          exp_fit (exp/fit.h)
  */
 #ifndef CIM_EXP_STATE_H
 #define CIM_EXP_STATE_H
@@ -12,6 +13,7 @@
 #include "device/binding.h"
 #include "exp/device.h"
 #include "exp/endurance.h"
+#include "exp/fit.h"
 #include "exp/margin.h"
 #include "exp/mvm.h"
 #include "exp/pcm_stat.h"

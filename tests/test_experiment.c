@@ -25,7 +25,7 @@ Test(experiment, the_table_and_the_key_are_one_list)
                   experiments[n]->name);
     }
     cr_expect_null(experiment_names[n]);
-    cr_expect_eq(n, 9, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, energy, snn, sneak");
+    cr_expect_eq(n, 10, "device, pulses, endurance, pcm_stat, mvm, mvm_weights, energy, snn, sneak, fit");
 }
 
 Test(experiment, metric_units_come_from_the_names)
@@ -38,7 +38,10 @@ Test(experiment, metric_units_come_from_the_names)
              {"t_s", "s"},               {"rows", "1"},              {"campaign_max_s", "s"},
              {"T_K", "K"},               {"max_rel_err", "1"},       {"bandwidth_Hz", "Hz"},
              {"design.efficiency_TOPS_per_W", "TOPS_per_W"}, {"design.throughput_TOPS", "TOPS"},
-             {"design.density_TOPS_per_mm2", "TOPS_per_mm2"}, {"design.area_m2", "m2"}, {"t_fe_m", "m"}};
+             {"design.density_TOPS_per_mm2", "TOPS_per_mm2"}, {"design.area_m2", "m2"}, {"t_fe_m", "m"},
+             /* a fit's statistics of a key take the key's unit; m_per_s is a speed, not seconds */
+             {"params.r_on_ohm.value", "ohm"}, {"params.r_on_ohm.se", "ohm"}, {"params.i_offset_A.lo", "A"},
+             {"params.k_off_m_per_s.start", "m_per_s"}, {"params.alpha_on.hi", "1"}, {"fit.rms_log", "1"}};
     for (size_t i = 0; i < sizeof k / sizeof *k; i++)
         cr_expect_str_eq(exp_unit_of(k[i].name), k[i].unit, "%s", k[i].name);
     json_t *j = json_pack("{s:f, s:{s:i, s:n, s:b}, s:s, s:[i]}", "p_W", 2.5, "inner", "count", 3, "none_V", "flag",
@@ -130,7 +133,7 @@ ParameterizedTest(size_t *ci, experiment, shipped_configs_run_by_key_and_match_t
     *strrchr(dir, '/') = '\0';
     strcat(dir, "/");
     experiment_loading l = {path, sc->sets, n_sets, "7", NULL, NULL, x->command, NULL, NULL, NULL, NULL};
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     exp_metrics ms;
     exp_metrics_init(&ms);
@@ -251,20 +254,21 @@ ParameterizedTest(size_t *xi, experiment, the_cli_dispatches_every_experiment_as
     *(strrchr(dir, '/') + 1) = '\0';
 
     experiment_loading l = {path, NULL, 0, "11", NULL, NULL, x->command, NULL, NULL, NULL, NULL};
-    exp_inputs in = {dir, NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = dir};
     exp_run r;
     exp_metrics ms;
     exp_metrics_init(&ms);
     cr_assert_eq(experiment_run(&l, &in, &r, &ms), CIM_OK, "%s: %s", path, cim_errmsg());
     cr_assert_eq(r.x, x, "%s: the library ran %s", path, r.x->name);
 
-    char *tmp = util_tmpdir(), args[1024], *err, out[800];
-    snprintf(args, sizeof args, "%s %s --seed 11 -q --format json -o out.json", x->command, path);
-    cr_assert_eq(util_run_cli(tmp, args, NULL, &err), 0, "%s: %s", args, err);
+    /* The result on standard output (without -o: for cimsim fit, -o names the fitted config, not the result). */
+    char *tmp = util_tmpdir(), args[1024], *err, *out;
+    snprintf(args, sizeof args, "%s %s --seed 11 -q --format json", x->command, path);
+    cr_assert_eq(util_run_cli(tmp, args, &out, &err), 0, "%s: %s", args, err);
     free(err);
-    snprintf(out, sizeof out, "%s/out.json", tmp);
-    json_t *j = json_load_file(out, 0, NULL);
-    cr_assert_not_null(j, "%s", out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s: standard output is not JSON", args);
+    free(out);
     const char *ran = json_string_value(json_object_get(json_object_get(json_object_get(j, "provenance"), "config"),
                                                         "experiment"));
     cr_expect(ran != NULL && strcmp(ran, x->name) == 0, "%s: the CLI ran %s, not %s", path, ran ? ran : "?", x->name);

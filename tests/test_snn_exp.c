@@ -33,7 +33,7 @@
 static int run_digits(const char *const *sets, size_t n_sets, exp_run *r)
 {
     experiment_loading l = {DIGITS_CFG, sets, n_sets, NULL, NULL, NULL, "snn", NULL, NULL, NULL, NULL};
-    exp_inputs in = {CIM_SRC "/configs/snn/", NULL, NULL, NULL, NULL};
+    exp_inputs in = {.base_dir = CIM_SRC "/configs/snn/"};
     return experiment_run(&l, &in, r, NULL);
 }
 
