@@ -103,7 +103,8 @@ typedef struct pulse_fit_value {
     double value, se; /* se NAN where none */
 } pulse_fit_value;
 
-#define PULSE_LUT_MAX 64 /* PARAM_REALS_MAX: the lut device's table length */
+#define PULSE_LUT_MAX 64      /* PARAM_REALS_MAX: the lut device's table length */
+#define PULSE_LUT_MIN_COUNT 5 /* steps a bin needs for its own median; fewer: interpolated */
 
 /* One bin of a fitted lookup table (lut): the steps of one polarity whose earlier read fell in the bin. */
 typedef struct pulse_lut_bin {
@@ -140,6 +141,10 @@ int pulse_model_trace(const struct device_type *T, const void *block, const puls
 void *pulse_field(const struct device_type *T, void *block, const char *key, param_kind kind);
 /* Appends a value to out (silently full at 32). */
 void pulse_fit_add(pulse_model_fit *out, const char *name, const char *unit, double value, double se);
+/* rms_S, r2 and n_pairs of the configured model's noiseless one-pulse prediction (through T->pulse) over the
+ * consecutive same-polarity pairs with both reads inside [g_min, g_max]. */
+int pulse_model_stats(const struct device_type *T, const void *block, const pulse_data *d, double g_min, double g_max,
+                      pulse_model_fit *out);
 /* The lut fit (fit/pulse_lut.c). */
 int pulse_fit_lut(const struct device_type *T, const pulse_data *d, void *block, pulse_model_fit *out);
 

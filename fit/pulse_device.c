@@ -116,8 +116,8 @@ int pulse_model_trace(const device_type *T, const void *block, const pulse_data 
     return st;
 }
 
-/* rms and r2 of the configured model's one-pulse prediction over the pairs inside [g_min, g_max]. */
-static int model_stats(const device_type *T, const void *block, const pulse_data *d, double g_min, double g_max,
+/* (pulse.h) rms and r2 of the configured model's one-pulse prediction over the pairs inside [g_min, g_max]. */
+int pulse_model_stats(const device_type *T, const void *block, const pulse_data *d, double g_min, double g_max,
                        pulse_model_fit *out)
 {
     double vth, tp, lo[DEVICE_MAX_STATE], hi[DEVICE_MAX_STATE];
@@ -206,7 +206,7 @@ static int fit_neurosim(const device_type *T, const pulse_data *d, void *block, 
 #undef ADD
     }
     pulse_fit_add(out, "outliers", "1", (double)(f.n_outside + f.ltp.n_rejected + f.ltd.n_rejected), NAN);
-    return model_stats(T, block, d, f.g_min, f.g_max, out);
+    return pulse_model_stats(T, block, d, f.g_min, f.g_max, out);
 }
 
 /* One soft-bounds branch: alpha, its bound and the relative step noise, with standard errors. */
@@ -312,7 +312,7 @@ static int fit_soft_bounds(const device_type *T, const pulse_data *d, void *bloc
     pulse_fit_add(out, "ltp.resid_lag1", "1", p.resid_lag1, NAN);
     pulse_fit_add(out, "ltd.resid_lag1", "1", q.resid_lag1, NAN);
     pulse_fit_add(out, "outliers", "1", (double)(n_out + p.rejected + q.rejected), NAN);
-    return model_stats(T, block, d, g_min, g_max, out);
+    return pulse_model_stats(T, block, d, g_min, g_max, out);
 }
 
 int pulse_fit_device(const device_type *T, const pulse_data *d, void *block, pulse_model_fit *out)
@@ -327,10 +327,3 @@ int pulse_fit_device(const device_type *T, const pulse_data *d, void *block, pul
     return pulse_fit_lut(T, d, block, out);
 }
 
-int pulse_fit_lut(const device_type *T, const pulse_data *d, void *block, pulse_model_fit *out)
-{
-    (void)d;
-    (void)block;
-    (void)out;
-    return refuse(T);
-}

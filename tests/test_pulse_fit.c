@@ -299,3 +299,63 @@ Test(pulse_fit, model_trace_steps_each_row_with_its_polarity)
     pulse_data_free(&d);
     free(dir);
 }
+
+/* lut: the table recovered from data the lut device made with a known table and step noise (seeded C2C draws through
+ * the device interface).  The truth at each fitted centre is the generating device's own noiseless one-pulse step
+ * there; the fitted medians scatter about it by their standard errors: every bin within 4 se, and the mean of
+ * (error/se)^2 below 2 (its expectation is 1).  The spread recovers the noise within 10 %. */
+Test(pulse_fit, lut_recovers_a_known_table)
+{
+    static const char *const sets[] = {"device.lut.g_min_S=0.1", "device.lut.g_max_S=1", "device.lut.g_S=[0.1, 0.4, 0.7, 1.0]",
+                                       "device.lut.dg_pot_S=[0.02, 0.012, 0.008, 0.004]",
+                                       "device.lut.dg_dep_S=[-0.004, -0.008, -0.012, -0.02]",
+                                       "device.lut.sigma_pot_S=[0.003, 0.003, 0.003, 0.003]",
+                                       "device.lut.sigma_dep_S=[0.003, 0.003, 0.003, 0.003]",
+                                       "device.lut.t_pulse_s=1e-6", NULL};
+    char *dir = util_tmpdir();
+    char *path = generate_model(dir, "lut.csv", "lut", sets, 0.1, 30, 50, 21);
+    pulse_data d;
+    cr_assert_eq(pulse_data_read(path, 0, &d), CIM_OK, "%s", cim_errmsg());
+    devrun truth, r;
+    void *tb = block_of(&truth, "lut", sets);
+    static const char *const tp[] = {"device.lut.t_pulse_s=1e-6", NULL};
+    void *block = block_of(&r, "lut", tp);
+    const device_type *T = r.e.b.type;
+    pulse_model_fit f;
+    cr_assert_eq(pulse_fit_device(T, &d, block, &f), CIM_OK, "%s", cim_errmsg());
+    cr_expect(f.n_bins >= 4 && f.n_bins <= 32, "n_bins %zu", f.n_bins);
+    param_reals *g_S = pulse_field(T, block, "g_S", PARAM_REALS), *dp = pulse_field(T, block, "dg_pot_S", PARAM_REALS);
+    cr_expect(g_S->n == f.n_bins && dp->n == f.n_bins && dp->v[1] == f.pot[1].dg_S, "the table is in the block");
+    double lo[1], hi[1], chi2 = 0, e;
+    size_t nb = 0;
+    T->bounds(tb, lo, hi);
+    T->c2c(tb, 0);
+    for (int pol = 1; pol >= -1; pol -= 2)
+        for (size_t k = 0; k < f.n_bins; k++) {
+            const pulse_lut_bin *b = pol > 0 ? &f.pot[k] : &f.dep[k];
+            if (b->interpolated)
+                continue;
+            double g = b->g_S;
+            T->pulse(tb, &g, lo, hi, 3.0 * pol, 1e-6, 300, &e);
+            double z = (b->dg_S - (g - b->g_S)) / b->se_S;
+            cr_expect(fabs(z) < 4, "%s bin %zu at %g S: %g +- %g, truth %g", pol > 0 ? "pot" : "dep", k, b->g_S, b->dg_S,
+                      b->se_S, g - b->g_S);
+            chi2 += z * z;
+            nb++;
+        }
+    cr_expect(nb >= 8, "bins with their own median: %zu", nb);
+    cr_expect(chi2 / (double)nb < 2, "mean (error/se)^2 = %g over %zu bins", chi2 / (double)nb, nb);
+    const pulse_fit_value *sp = value_of(&f, "pot.sigma_S"), *sd = value_of(&f, "dep.sigma_S");
+    cr_expect(fabs(sp->value - 0.003) <= 0.1 * 0.003 && fabs(sd->value - 0.003) <= 0.1 * 0.003, "sigma %g, %g (0.003)",
+              sp->value, sd->value);
+    /* The bin count from the config. */
+    long long *nbk = pulse_field(T, block, "fit_n_bins", PARAM_INT);
+    *nbk = 6;
+    cr_assert_eq(pulse_fit_device(T, &d, block, &f), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(f.n_bins, 6);
+    devrun_unload(&truth);
+    devrun_unload(&r);
+    pulse_data_free(&d);
+    free(path);
+    free(dir);
+}
