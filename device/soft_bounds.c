@@ -52,8 +52,9 @@ static const param_spec soft_bounds_spec[] = {
                  "the read voltage)"),
     PARAM_REAL_F(soft_bounds_params, t_pulse_s, 1e-15, 1e3, 10e-9, "s",
                  "drive time that counts as one pulse (the pulses experiment's default width; aihwkit has no time)"),
-    PARAM_REAL_F(soft_bounds_params, sigma_c2c, 0, 0.999, 0.3, "1",
-                 "relative cycle-to-cycle sigma of each step (dw_min_std) [aihwkit-devices]"),
+    PARAM_REAL_F(soft_bounds_params, sigma_c2c, 0, 100, 0.3, "1",
+                 "relative cycle-to-cycle sigma of each step (dw_min_std; above 1 steps often reverse, as in "
+                 "noise-dominated data) [aihwkit-devices]"),
     PARAM_REAL_F(soft_bounds_params, g0_frac, 0, 1, 0, "1", "initial conductance, fraction of the range above g_min_S"),
     PARAM_END,
 };

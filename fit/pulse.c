@@ -5,6 +5,7 @@
 #include "core/xalloc.h"
 
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_multifit.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -287,19 +288,185 @@ done:
     return st;
 }
 
-static int fit_branch(const pulse_data *d, int pol, double g_min, double g_max, pulse_branch_fit *f)
+/* ---- whole-curve fit (read noise) ---- */
+
+typedef struct curve_data {
+    size_t m, n_runs;
+    double *y;     /* the reads used */
+    double *k;     /* pulses since the run's first read */
+    size_t *run;   /* run index of each read */
+} curve_data;
+
+/* Sum of squares at b, profiled over a and the starts; optionally the solution. */
+static double curve_ss(const curve_data *c, double b, double *a_out, double *g0_out)
+{
+    double *suv = calloc(c->n_runs, sizeof *suv), *svv = calloc(c->n_runs, sizeof *svv), *svy = calloc(c->n_runs,
+                                                                                                        sizeof *svy);
+    double suu = 0, suy = 0;
+    for (size_t i = 0; i < c->m; i++) {
+        double v = pow(b, c->k[i]), u = fabs(b - 1) < 1e-12 ? c->k[i] : (1 - v) / (1 - b);
+        size_t r = c->run[i];
+        suv[r] += u * v;
+        svv[r] += v * v;
+        svy[r] += v * c->y[i];
+        suu += u * u;
+        suy += u * c->y[i];
+    }
+    double num = suy, den = suu;
+    for (size_t r = 0; r < c->n_runs; r++)
+        if (svv[r] > 0) {
+            num -= suv[r] * svy[r] / svv[r];
+            den -= suv[r] * suv[r] / svv[r];
+        }
+    double a = den > 0 ? num / den : 0;
+    double ss = 0;
+    for (size_t i = 0; i < c->m; i++) {
+        double v = pow(b, c->k[i]), u = fabs(b - 1) < 1e-12 ? c->k[i] : (1 - v) / (1 - b);
+        size_t r = c->run[i];
+        double g0 = svv[r] > 0 ? (svy[r] - a * suv[r]) / svv[r] : 0, e = c->y[i] - g0 * v - a * u;
+        ss += e * e;
+    }
+    if (a_out != NULL)
+        *a_out = a;
+    if (g0_out != NULL)
+        for (size_t r = 0; r < c->n_runs; r++)
+            g0_out[r] = svv[r] > 0 ? (svy[r] - a * suv[r]) / svv[r] : 0;
+    free(suv);
+    free(svv);
+    free(svy);
+    return ss;
+}
+
+/* Fits the curves of polarity pol (reads inside [g_min, g_max]); *c_lo, *c_hi: the extent of the fitted curves. */
+static int fit_curve(const pulse_data *d, int pol, double g_min, double g_max, pulse_branch_fit *f, double *c_lo,
+                     double *c_hi)
+{
+    curve_data c = {0};
+    c.y = xmalloc(d->n * sizeof *c.y);
+    c.k = xmalloc(d->n * sizeof *c.k);
+    c.run = xmalloc(d->n * sizeof *c.run);
+    double k = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->polarity[i] != pol)
+            continue;
+        if (i == 0 || d->polarity[i - 1] != pol) {
+            c.n_runs++;
+            k = 0;
+        } else
+            k++;
+        if (d->g[i] < g_min || d->g[i] > g_max)
+            continue; /* an outlier: the pulse still counts */
+        c.y[c.m] = d->g[i];
+        c.k[c.m] = k;
+        c.run[c.m] = c.n_runs - 1;
+        c.m++;
+    }
+    int st = CIM_OK;
+    size_t p = 2 + c.n_runs;
+    if (c.m < p + 2) {
+        st = cim_error(CIM_EINVAL, "%s: too few points (%zu reads for a curve with %zu parameters)",
+                       pol > 0 ? "potentiation" : "depression", c.m, p);
+        goto done;
+    }
+    /* ln b on a grid over [-1, 0.05] (A from 1 pulse to accelerating with A = -20), then golden section. */
+    double best = INFINITY, lb = 0;
+    for (int j = 0; j <= 400; j++) {
+        double x = -1.0 + 1.05 * j / 400.0, ss = curve_ss(&c, exp(x), NULL, NULL);
+        if (ss < best)
+            best = ss, lb = x;
+    }
+    double lo = lb - 1.05 / 400, hi = lb + 1.05 / 400, gr = 0.5 * (sqrt(5.0) - 1);
+    double x1 = hi - gr * (hi - lo), x2 = lo + gr * (hi - lo);
+    double f1 = curve_ss(&c, exp(x1), NULL, NULL), f2 = curve_ss(&c, exp(x2), NULL, NULL);
+    for (int it = 0; it < 100 && hi - lo > 1e-13; it++) {
+        if (f1 < f2) {
+            hi = x2, x2 = x1, f2 = f1;
+            x1 = hi - gr * (hi - lo);
+            f1 = curve_ss(&c, exp(x1), NULL, NULL);
+        } else {
+            lo = x1, x1 = x2, f1 = f2;
+            x2 = lo + gr * (hi - lo);
+            f2 = curve_ss(&c, exp(x2), NULL, NULL);
+        }
+    }
+    double b = exp(0.5 * (lo + hi)), a, *g0 = xmalloc(c.n_runs * sizeof *g0);
+    double ss = curve_ss(&c, b, &a, g0);
+    /* Covariance: Jacobian in (a, b, G0_r) at the optimum; the regression of the residuals on it gives
+     * s^2 (J^T J)^-1. */
+    gsl_matrix *J = gsl_matrix_calloc(c.m, p), *cov = gsl_matrix_alloc(p, p);
+    gsl_vector *res = gsl_vector_alloc(c.m), *coef = gsl_vector_alloc(p);
+    double *rr = xmalloc(c.m * sizeof *rr);
+    for (size_t i = 0; i < c.m; i++) {
+        double kk = c.k[i], v = pow(b, kk), u = fabs(b - 1) < 1e-12 ? kk : (1 - v) / (1 - b);
+        double dv = kk > 0 ? kk * pow(b, kk - 1) : 0;
+        double du = fabs(b - 1) < 1e-9 ? 0.5 * kk * (kk - 1) : ((1 - v) - (1 - b) * dv) / ((1 - b) * (1 - b));
+        gsl_matrix_set(J, i, 0, u);
+        gsl_matrix_set(J, i, 1, a * du + g0[c.run[i]] * dv);
+        gsl_matrix_set(J, i, 2 + c.run[i], v);
+        rr[i] = c.y[i] - g0[c.run[i]] * v - a * u;
+        gsl_vector_set(res, i, rr[i]);
+        *c_lo = fmin(*c_lo, c.y[i] - rr[i]);
+        *c_hi = fmax(*c_hi, c.y[i] - rr[i]);
+    }
+    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(c.m, p);
+    double chisq;
+    gsl_multifit_linear(J, res, coef, cov, &chisq, w);
+    gsl_multifit_linear_free(w);
+    /* gsl_multifit_linear's cov is already s^2 (J^T J)^-1, s^2 from the scatter of the residuals about the fit (the
+     * residuals of the curve, as J^T r = 0 at the optimum).  With a pulse-to-pulse walk on top of the read noise the
+     * residuals correlate and this understates the spread. */
+    f->a = a;
+    f->b = b;
+    f->cov_aa = gsl_matrix_get(cov, 0, 0);
+    f->cov_ab = gsl_matrix_get(cov, 0, 1);
+    f->cov_bb = gsl_matrix_get(cov, 1, 1);
+    /* Noise split from the differenced residuals within runs. */
+    double sd1 = 0, sd2 = 0, mean = 0;
+    size_t n1 = 0, n2 = 0;
+    for (size_t i = 1; i < c.m; i++)
+        if (c.run[i] == c.run[i - 1] && c.k[i] == c.k[i - 1] + 1) {
+            mean += rr[i] - rr[i - 1];
+            n1++;
+        }
+    mean = n1 > 0 ? mean / (double)n1 : 0;
+    for (size_t i = 1; i < c.m; i++)
+        if (c.run[i] == c.run[i - 1] && c.k[i] == c.k[i - 1] + 1) {
+            double d1 = rr[i] - rr[i - 1] - mean;
+            sd1 += d1 * d1;
+            if (i + 1 < c.m && c.run[i + 1] == c.run[i] && c.k[i + 1] == c.k[i] + 1) {
+                sd2 += d1 * (rr[i + 1] - rr[i] - mean);
+                n2++;
+            }
+        }
+    double var = n1 > 1 ? sd1 / (double)(n1 - 1) : 0, cov1 = n2 > 0 ? sd2 / (double)n2 : 0;
+    double sr2 = fmax(-cov1, 0), sc2 = fmax(var - 2 * sr2, 0);
+    f->read_sigma_frac = sqrt(sr2) / (g_max - g_min);
+    f->resid_sd = sqrt(sc2);
+    f->rms = sqrt(ss / (double)c.m);
+    f->n_steps = c.m;
+    f->curve = 1;
+    free(g0);
+    free(rr);
+    gsl_matrix_free(J);
+    gsl_matrix_free(cov);
+    gsl_vector_free(res);
+    gsl_vector_free(coef);
+done:
+    free(c.y);
+    free(c.k);
+    free(c.run);
+    return st;
+}
+
+/* The NeuroSim quantities of a fitted map (a, b) on the range. */
+static int finish_branch(int pol, double g_min, double g_max, pulse_branch_fit *f)
 {
     const char *name = pol > 0 ? "potentiation" : "depression";
-    int st = fit_map(d, pol, g_min, g_max, 0, f);
-    if (st != CIM_OK)
-        return st;
     double gi, P, an, nl, A;
     if (!derive(f->a, f->b, pol, g_min, g_max, &A, &gi, &P, &an, &nl))
         return cim_error(CIM_EINVAL, "%s: the steps do not move toward the %s bound across the range (G' = %g + %g G): "
                          "no NeuroSim curve fits%s", name, pol > 0 ? "upper" : "lower", f->a, f->b,
-                         f->resid_lag1 < -0.25 ? " (the residuals of consecutive pulses anticorrelate: read noise, not "
-                                                 "pulse-to-pulse noise, dominates, which biases the one-pulse map)"
-                                               : "");
+                         f->curve ? " (fitted as whole curves: read noise dominates)" : "");
     f->A_pulses = A;
     f->g_inf = gi;
     f->n_levels = P;
@@ -325,6 +492,14 @@ static int fit_branch(const pulse_data *d, int pol, double g_min, double g_max, 
     return CIM_OK;
 }
 
+int pulse_fit_branch_curve(const pulse_data *d, int pol, double g_min, double g_max, pulse_branch_fit *f,
+                           double *c_lo, double *c_hi)
+{
+    *c_lo = INFINITY;
+    *c_hi = -INFINITY;
+    return fit_curve(d, pol, g_min, g_max, f, c_lo, c_hi);
+}
+
 int pulse_fit_branch_map(const pulse_data *d, int pol, double g_min, double g_max, int weighted, pulse_branch_fit *f)
 {
     return fit_map(d, pol, g_min, g_max, weighted, f);
@@ -336,8 +511,28 @@ int pulse_fit_neurosim(const pulse_data *d, pulse_fit *out)
     pulse_robust_range(d, &out->g_min, &out->g_max, &out->n_outside);
     if (!(out->g_max > out->g_min))
         return cim_error(CIM_EINVAL, "the conductance never changes (%g): nothing to fit", out->g_min);
-    int st = fit_branch(d, +1, out->g_min, out->g_max, &out->ltp);
+    int st = fit_map(d, +1, out->g_min, out->g_max, 0, &out->ltp);
     if (st == CIM_OK)
-        st = fit_branch(d, -1, out->g_min, out->g_max, &out->ltd);
+        st = fit_map(d, -1, out->g_min, out->g_max, 0, &out->ltd);
+    if (st != CIM_OK)
+        return st;
+    if (out->ltp.resid_lag1 < PULSE_READ_NOISE_LAG1 || out->ltd.resid_lag1 < PULSE_READ_NOISE_LAG1) {
+        /* Read noise: both branches as whole curves, and the range is the fitted curves' extent (the extremes of
+         * noisy reads lie several read sigmas beyond the device's range). */
+        double lo = INFINITY, hi = -INFINITY, lag[2] = {out->ltp.resid_lag1, out->ltd.resid_lag1};
+        if ((st = fit_curve(d, +1, out->g_min, out->g_max, &out->ltp, &lo, &hi)) != CIM_OK ||
+            (st = fit_curve(d, -1, out->g_min, out->g_max, &out->ltd, &lo, &hi)) != CIM_OK)
+            return st;
+        out->ltp.resid_lag1 = lag[0];
+        out->ltd.resid_lag1 = lag[1];
+        double range0 = out->g_max - out->g_min;
+        out->ltp.read_sigma_frac *= range0 / (hi - lo);
+        out->ltd.read_sigma_frac *= range0 / (hi - lo);
+        out->g_min = lo;
+        out->g_max = hi;
+    }
+    st = finish_branch(+1, out->g_min, out->g_max, &out->ltp);
+    if (st == CIM_OK)
+        st = finish_branch(-1, out->g_min, out->g_max, &out->ltd);
     return st;
 }

@@ -62,6 +62,9 @@ typedef struct pulse_branch_fit {
     double resid_lag1;           /* correlation of the residuals of consecutive pulses: ~0 for pulse-to-pulse (AR(1))
                                     noise, toward -0.5 when read noise dominates (then the map is biased) */
     size_t n_rejected;           /* pairs left out as outliers (residual beyond 5 MAD sigmas) */
+    int curve;                   /* 1: read noise dominated (resid_lag1 < PULSE_READ_NOISE_LAG1) and (a, b) are from
+                                    the whole-curve fit (pulse_fit_neurosim) */
+    double read_sigma_frac;      /* the read-noise sd / (G_max - G_min) (curve fits; 0 otherwise) */
 } pulse_branch_fit;
 
 typedef struct pulse_fit {
@@ -77,6 +80,7 @@ typedef struct pulse_fit {
  * *n_outside (may be NULL): the reads outside the range. */
 #define PULSE_RANGE_QUANTILE 0.01
 #define PULSE_RANGE_FENCE 5.0
+#define PULSE_READ_NOISE_LAG1 (-0.25)
 void pulse_robust_range(const pulse_data *d, double *g_min, double *g_max, size_t *n_outside);
 
 /* 1.4826 times the median absolute deviation of v[0..n) (reorders v): a standard deviation that outliers do not move. */
@@ -88,7 +92,20 @@ double pulse_mad_sigma(double *v, size_t n);
  * resid_lag1, n_rejected. */
 int pulse_fit_branch_map(const pulse_data *d, int pol, double g_min, double g_max, int weighted, pulse_branch_fit *f);
 
-/* Fits both branches.  CIM_EINVAL (naming the branch) when a branch has fewer than 3 usable steps or its steps
+/* The whole-curve fit of one branch (below): a, b and their covariance, n_steps (reads), rms, resid_sd (the
+ * pulse-to-pulse sd s_c, S), read_sigma_frac (s_r / (g_max - g_min)), curve = 1; [*c_lo, *c_hi] the fitted curves'
+ * extent. */
+int pulse_fit_branch_curve(const pulse_data *d, int pol, double g_min, double g_max, pulse_branch_fit *f,
+                           double *c_lo, double *c_hi);
+
+/* Fits both branches.  A branch whose one-pulse residuals anticorrelate (resid_lag1 < PULSE_READ_NOISE_LAG1: the
+ * noise is mostly in the reads, not carried from pulse to pulse, and the errors in the regressor bias b toward 0) is
+ * fitted instead as whole curves: every run of the polarity follows G_k = G_0 b^k + a (1 + b + ... + b^{k-1}) (k
+ * pulses after its first read G_0, a start of its own per run), by least squares profiled over b (golden section
+ * on ln b after a grid; a and the starts are linear); covariance of (a, b) from the Jacobian.  The noise is then
+ * split by the moments of the differenced curve residuals: with reads y = m + w (white, sd s_r) plus a pulse-to-pulse
+ * walk (sd s_c), var(dr) = 2 s_r^2 + s_c^2 and cov(dr_k, dr_k+1) = -s_r^2; c2c_sigma_frac = s_c/(range),
+ * read_sigma_frac = s_r/(range).  CIM_EINVAL (naming the branch) when a branch has fewer than 3 usable steps or its steps
  * do not move toward their bound. */
 int pulse_fit_neurosim(const pulse_data *d, pulse_fit *out);
 

@@ -8,9 +8,11 @@
  * AR(1) regression gives b = 1 - alpha and a = alpha G_bound: alpha = 1 - b, G_bound = a/(1 - b) (the branch's
  * asymptote).  The step noise is multiplicative (aihwkit's dw_min_std), so the regression is weighted by 1/gap^2
  * (gap: distance to the asymptote), and sigma_c2c = the weighted residual sd / alpha.  Where a branch's asymptote
- * is not a soft bound of the data (alpha outside (0, 1), or the asymptote inside the data's range or outside the
- * key's range: an accelerating branch), its bound is fixed at the end of the data's robust range and alpha is the
- * mean of step/gap (the weighted least squares of a line through the origin); out says so (ltp.bound_fixed).
+ * is not a soft bound of the data, alpha is the median of step/gap with the bound fixed: at the key's limit when the
+ * asymptote is a soft bound beyond the key's range (depression toward a negative G: the limit 0 S), else (alpha
+ * outside (0, 1), an accelerating branch, or the asymptote inside the data) at the end of the data's robust range;
+ * out says so (ltp.bound_fixed), and the fit statistics show the misfit.  Read-noise-dominated branches (the
+ * residuals of the one-pulse map anticorrelate) are fitted as whole curves, as pulse_fit_neurosim does.
  * lut: the steps binned by the read before them (pulse_lut.c).
  * The fit statistics (rms_S, r2) are of the configured model's own one-pulse prediction through the device
  * interface (T->pulse with no C2C noise), over the consecutive same-polarity pairs inside the robust range.
@@ -26,6 +28,12 @@
 #include <string.h>
 
 static const char *const pulse_types[] = {"neurosim", "soft_bounds", "lut", NULL};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
 
 static int is_pulse_type(const device_type *T)
 {
@@ -161,59 +169,62 @@ static int fit_neurosim(const device_type *T, const pulse_data *d, void *block, 
     out->g_min_S = f.g_min;
     out->g_max_S = f.g_max;
     const pulse_branch_fit *b[2] = {&f.ltp, &f.ltd};
-    double wsum = 0, psum = 0;
-    for (int k = 0; k < 2; k++) {
-        double w = b[k]->n_levels_se > 0 ? 1 / (b[k]->n_levels_se * b[k]->n_levels_se) : 1;
-        wsum += w;
-        psum += w * b[k]->n_levels;
-    }
-    double P = psum / wsum, P_se = 1 / sqrt(wsum);
     size_t m = f.ltp.n_steps + f.ltd.n_steps;
-    double ss = f.ltp.resid_sd * f.ltp.resid_sd * (double)(f.ltp.n_steps - 2) +
-                f.ltd.resid_sd * f.ltd.resid_sd * (double)(f.ltd.n_steps - 2);
-    double sigma = sqrt(ss / (double)(m - 4)) / (f.g_max - f.g_min), sigma_se = sigma / sqrt(2.0 * (double)(m - 4));
-    long long *nl = pulse_field(T, block, "n_levels", PARAM_INT);
-    if (nl == NULL)
+    double c1 = f.ltp.c2c_sigma_frac, c2 = f.ltd.c2c_sigma_frac;
+    double sigma = sqrt((c1 * c1 * (double)(f.ltp.n_steps - 2) + c2 * c2 * (double)(f.ltd.n_steps - 2)) / (double)(m - 4));
+    double sigma_se = sigma / sqrt(2.0 * (double)(m - 4));
+    /* The values first, so that a caller has them even when one is outside its key's range. */
+    pulse_fit_add(out, "g_min_S", "S", f.g_min, NAN);
+    pulse_fit_add(out, "g_max_S", "S", f.g_max, NAN);
+    pulse_fit_add(out, "nl_ltp", "1", f.ltp.nl, f.ltp.nl_se);
+    pulse_fit_add(out, "nl_ltd", "1", f.ltd.nl, f.ltd.nl_se);
+    pulse_fit_add(out, "n_levels", "1", f.ltp.n_levels, f.ltp.n_levels_se);
+    pulse_fit_add(out, "n_levels_ltd", "1", f.ltd.n_levels, f.ltd.n_levels_se);
+    pulse_fit_add(out, "sigma_c2c", "1", sigma, sigma_se);
+    /* NeuroSim's asymmetry: the labels of a symmetric device are opposite (+NL, -NL), so their sum is 0; and the
+     * relative difference of the level counts. */
+    pulse_fit_add(out, "asymmetry", "1", f.ltp.nl + f.ltd.nl, hypot(f.ltp.nl_se, f.ltd.nl_se));
+    double Ps = f.ltp.n_levels + f.ltd.n_levels;
+    pulse_fit_add(out, "levels_asymmetry", "1", (f.ltp.n_levels - f.ltd.n_levels) / Ps,
+                  2 * hypot(f.ltd.n_levels * f.ltp.n_levels_se, f.ltp.n_levels * f.ltd.n_levels_se) / (Ps * Ps));
+    const char *pre[2] = {"ltp.", "ltd."};
+    char name[48];
+    for (int k = 0; k < 2; k++) {
+#define ADD(key, unit, v, se) (snprintf(name, sizeof name, "%s%s", pre[k], key), pulse_fit_add(out, name, unit, v, se))
+        ADD("A_pulses", "1", b[k]->A_pulses, b[k]->A_se);
+        ADD("a_norm", "1", b[k]->a_norm, NAN);
+        ADD("g_inf_S", "S", b[k]->g_inf, b[k]->g_inf_se);
+        ADD("sigma_c2c", "1", b[k]->c2c_sigma_frac, b[k]->c2c_sigma_frac / sqrt(2.0 * (double)(b[k]->n_steps - 2)));
+        ADD("read_sigma", "1", b[k]->read_sigma_frac, NAN);
+        ADD("resid_lag1", "1", b[k]->resid_lag1, NAN);
+        ADD("curve_fit", "1", b[k]->curve, NAN);
+        ADD("steps", "1", (double)b[k]->n_steps, NAN);
+#undef ADD
+    }
+    pulse_fit_add(out, "outliers", "1", (double)(f.n_outside + f.ltp.n_rejected + f.ltd.n_rejected), NAN);
+    long long *nl = pulse_field(T, block, "n_levels", PARAM_INT), *nld = pulse_field(T, block, "n_levels_ltd", PARAM_INT);
+    if (nl == NULL || nld == NULL)
         return refuse(T);
+    for (int k = 0; k < 2; k++)
+        if (!(b[k]->n_levels >= 0.5 && b[k]->n_levels < 1e9))
+            return cim_error(CIM_EINVAL, "neurosim: the fitted level count %g is outside the key's range [1, 1e9]",
+                             b[k]->n_levels);
     if ((st = set_real(T, block, "g_min_S", f.g_min, d->normalised)) != CIM_OK ||
         (st = set_real(T, block, "g_max_S", f.g_max, d->normalised)) != CIM_OK ||
         (st = set_real(T, block, "nl_ltp", f.ltp.nl, 0)) != CIM_OK ||
         (st = set_real(T, block, "nl_ltd", f.ltd.nl, 0)) != CIM_OK ||
         (st = set_real(T, block, "sigma_c2c", sigma, 0)) != CIM_OK)
         return st;
-    if (!(P >= 1 && P < 1e9))
-        return cim_error(CIM_EINVAL, "neurosim: the fitted level count %g is outside the key's range [1, 1e9]", P);
-    *nl = llround(P);
-    pulse_fit_add(out, "g_min_S", "S", f.g_min, NAN);
-    pulse_fit_add(out, "g_max_S", "S", f.g_max, NAN);
-    pulse_fit_add(out, "nl_ltp", "1", f.ltp.nl, f.ltp.nl_se);
-    pulse_fit_add(out, "nl_ltd", "1", f.ltd.nl, f.ltd.nl_se);
-    pulse_fit_add(out, "n_levels", "1", P, P_se);
-    pulse_fit_add(out, "sigma_c2c", "1", sigma, sigma_se);
-    /* NeuroSim's asymmetry: the labels of a symmetric device are opposite (+NL, -NL), so their sum is 0. */
-    pulse_fit_add(out, "asymmetry", "1", f.ltp.nl + f.ltd.nl, hypot(f.ltp.nl_se, f.ltd.nl_se));
-    const char *pre[2] = {"ltp.", "ltd."};
-    char name[48];
-    for (int k = 0; k < 2; k++) {
-#define ADD(key, unit, v, se) (snprintf(name, sizeof name, "%s%s", pre[k], key), pulse_fit_add(out, name, unit, v, se))
-        ADD("levels", "1", b[k]->n_levels, b[k]->n_levels_se);
-        ADD("A_pulses", "1", b[k]->A_pulses, b[k]->A_se);
-        ADD("a_norm", "1", b[k]->a_norm, NAN);
-        ADD("g_inf_S", "S", b[k]->g_inf, b[k]->g_inf_se);
-        ADD("sigma_c2c", "1", b[k]->c2c_sigma_frac, b[k]->c2c_sigma_frac / sqrt(2.0 * (double)(b[k]->n_steps - 2)));
-        ADD("resid_lag1", "1", b[k]->resid_lag1, NAN);
-        ADD("steps", "1", (double)b[k]->n_steps, NAN);
-#undef ADD
-    }
-    pulse_fit_add(out, "outliers", "1", (double)(f.n_outside + f.ltp.n_rejected + f.ltd.n_rejected), NAN);
+    *nl = llround(f.ltp.n_levels);
+    *nld = llround(f.ltd.n_levels);
     return pulse_model_stats(T, block, d, f.g_min, f.g_max, out);
 }
 
 /* One soft-bounds branch: alpha, its bound and the relative step noise, with standard errors. */
 typedef struct sb_branch {
     double alpha, alpha_se, bound, bound_se, sigma, n;
-    int bound_fixed;
-    double resid_lag1;
+    int bound_fixed, curve;
+    double resid_lag1, read_sigma_S;
     size_t rejected;
 } sb_branch;
 
@@ -225,25 +236,50 @@ static int fit_sb_branch(const device_type *T, const pulse_data *d, int pol, dou
     if (st != CIM_OK)
         return st;
     const param_spec *ps = param_find(T->params, pol > 0 ? "g_max_S" : "g_min_S");
-    double alpha = 1 - f.b, bound = f.a / alpha, end = pol > 0 ? g_max : g_min;
     r->resid_lag1 = f.resid_lag1;
     r->rejected = f.n_rejected;
-    if (alpha > 0 && alpha < 1 && pol * (bound - end) >= 0 && (d->normalised || (bound >= ps->min && bound <= ps->max))) {
+    double c_lo, c_hi, gap_rms = NAN;
+    if (f.resid_lag1 < PULSE_READ_NOISE_LAG1) { /* read noise: whole curves (pulse.h) */
+        if ((st = pulse_fit_branch_curve(d, pol, g_min, g_max, &f, &c_lo, &c_hi)) != CIM_OK)
+            return st;
+        r->curve = 1;
+        r->rejected = 0; /* the curve fit leaves out only the reads outside the range */
+        r->read_sigma_S = f.read_sigma_frac * (g_max - g_min);
+        /* The pulse-to-pulse sd s_c is alpha sigma times the gap: sigma from the RMS gap of the reads. */
+        double bound0 = f.a / (1 - f.b), ss = 0;
+        size_t m = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->polarity[i] == pol && d->g[i] >= g_min && d->g[i] <= g_max) {
+                ss += (bound0 - d->g[i]) * (bound0 - d->g[i]);
+                m++;
+            }
+        gap_rms = sqrt(ss / (double)m);
+    }
+    /* The data's end in this direction: the fitted curves' extent for curve fits (noisy reads overshoot it). */
+    double alpha = 1 - f.b, bound = f.a / alpha, end = pol > 0 ? (r->curve ? c_hi : g_max) : (r->curve ? c_lo : g_min);
+    int in_keys = d->normalised || (bound >= ps->min && bound <= ps->max);
+    if (alpha > 0 && alpha < 1 && pol * (bound - end) >= 0 && in_keys) {
         r->alpha = alpha;
         r->alpha_se = sqrt(f.cov_bb);
         r->bound = bound;
         /* bound = a/(1 - b): d/da = 1/(1 - b), d/db = a/(1 - b)^2 */
         double ga = 1 / alpha, gb = f.a / (alpha * alpha);
         r->bound_se = sqrt(fmax(ga * ga * f.cov_aa + 2 * ga * gb * f.cov_ab + gb * gb * f.cov_bb, 0));
-        r->sigma = f.resid_sd / alpha;
+        r->sigma = r->curve ? f.resid_sd / (alpha * gap_rms) : f.resid_sd / alpha;
         r->n = (double)f.n_steps;
         return CIM_OK;
     }
-    /* No soft bound beyond the data: the bound is the range's end, alpha the mean of step / gap. */
+    /* No soft bound beyond the data: the bound is the range's end, and each step gives u = step / gap, whose mean is
+     * alpha and whose sd is alpha sigma under the model.  Median and MAD: the model does not hold here, and the few
+     * steps close to the bound (tiny gaps) would dominate a mean and an sd. */
     r->bound_fixed = 1;
+    r->rejected = 0;
+    if (alpha > 0 && alpha < 1 && pol * (bound - end) >= 0) /* a soft bound beyond the key's range: the key's limit */
+        end = pol > 0 ? ps->max : ps->min;
+    end = pol > 0 ? fmax(end, g_max) : fmin(end, g_min);
     r->bound = end;
     r->bound_se = NAN;
-    double sum = 0, sum2 = 0;
+    double *u = xmalloc(d->n * sizeof *u), *v = xmalloc(d->n * sizeof *v);
     size_t m = 0;
     for (size_t i = 1; i < d->n; i++) {
         if (d->polarity[i] != pol || d->polarity[i - 1] != pol)
@@ -251,21 +287,27 @@ static int fit_sb_branch(const device_type *T, const pulse_data *d, int pol, dou
         double x = d->g[i - 1], y = d->g[i], gap = pol * (end - x);
         if (x < g_min || x > g_max || y < g_min || y > g_max || y == end || !(gap > 1e-3 * (g_max - g_min)))
             continue;
-        double u = (y - x) * pol / gap;
-        sum += u;
-        sum2 += u * u;
+        u[m] = (y - x) * pol / gap;
+        v[m] = u[m];
         m++;
     }
-    if (m < 3)
+    if (m < 3) {
+        free(u);
+        free(v);
         return cim_error(CIM_EINVAL, "soft_bounds: %s: too few points (%zu usable pulse steps; at least 3)",
                          pol > 0 ? "potentiation" : "depression", m);
-    double mean = sum / (double)m, sd = sqrt(fmax(sum2 - sum * mean, 0) / (double)(m - 1));
-    if (!(mean > 0))
-        return cim_error(CIM_EINVAL, "soft_bounds: %s: the steps do not move toward the %s bound on average: no soft-bounds "
-                         "curve fits", pol > 0 ? "potentiation" : "depression", pol > 0 ? "upper" : "lower");
-    r->alpha = mean;
-    r->alpha_se = sd / sqrt((double)m);
-    r->sigma = sd / mean;
+    }
+    double sd = pulse_mad_sigma(v, m); /* sorts v */
+    qsort(u, m, sizeof *u, cmp_double);
+    double med = m % 2 ? u[m / 2] : 0.5 * (u[m / 2 - 1] + u[m / 2]);
+    free(u);
+    free(v);
+    if (!(med > 0))
+        return cim_error(CIM_EINVAL, "soft_bounds: %s: the steps do not move toward the %s bound: no soft-bounds curve "
+                         "fits", pol > 0 ? "potentiation" : "depression", pol > 0 ? "upper" : "lower");
+    r->alpha = med;
+    r->alpha_se = 1.2533141373155 * sd / sqrt((double)m);
+    r->sigma = sd / med;
     r->n = (double)m;
     return CIM_OK;
 }
@@ -288,12 +330,6 @@ static int fit_soft_bounds(const device_type *T, const pulse_data *d, void *bloc
     /* The pooled relative step noise (each branch's sigma^2 weighted by its degrees of freedom). */
     double sigma = sqrt((p.sigma * p.sigma * (p.n - 2) + q.sigma * q.sigma * (q.n - 2)) / (p.n + q.n - 4));
     double sigma_se = sigma / sqrt(2 * (p.n + q.n - 4));
-    if ((st = set_real(T, block, "g_min_S", q.bound, d->normalised)) != CIM_OK ||
-        (st = set_real(T, block, "g_max_S", p.bound, d->normalised)) != CIM_OK ||
-        (st = set_real(T, block, "alpha_pot", p.alpha, 0)) != CIM_OK ||
-        (st = set_real(T, block, "alpha_dep", q.alpha, 0)) != CIM_OK ||
-        (st = set_real(T, block, "sigma_c2c", sigma, 0)) != CIM_OK)
-        return st;
     out->g_min_S = g_min;
     out->g_max_S = g_max;
     pulse_fit_add(out, "g_min_S", "S", q.bound, q.bound_se);
@@ -311,7 +347,17 @@ static int fit_soft_bounds(const device_type *T, const pulse_data *d, void *bloc
     pulse_fit_add(out, "ltd.sigma_c2c", "1", q.sigma, q.sigma / sqrt(2 * (q.n - 2)));
     pulse_fit_add(out, "ltp.resid_lag1", "1", p.resid_lag1, NAN);
     pulse_fit_add(out, "ltd.resid_lag1", "1", q.resid_lag1, NAN);
+    pulse_fit_add(out, "ltp.curve_fit", "1", p.curve, NAN);
+    pulse_fit_add(out, "ltd.curve_fit", "1", q.curve, NAN);
+    pulse_fit_add(out, "ltp.read_sigma_S", "S", p.read_sigma_S, NAN);
+    pulse_fit_add(out, "ltd.read_sigma_S", "S", q.read_sigma_S, NAN);
     pulse_fit_add(out, "outliers", "1", (double)(n_out + p.rejected + q.rejected), NAN);
+    if ((st = set_real(T, block, "g_min_S", q.bound, d->normalised)) != CIM_OK ||
+        (st = set_real(T, block, "g_max_S", p.bound, d->normalised)) != CIM_OK ||
+        (st = set_real(T, block, "alpha_pot", p.alpha, 0)) != CIM_OK ||
+        (st = set_real(T, block, "alpha_dep", q.alpha, 0)) != CIM_OK ||
+        (st = set_real(T, block, "sigma_c2c", sigma, 0)) != CIM_OK)
+        return st;
     return pulse_model_stats(T, block, d, g_min, g_max, out);
 }
 
@@ -320,10 +366,14 @@ int pulse_fit_device(const device_type *T, const pulse_data *d, void *block, pul
     memset(out, 0, sizeof *out);
     if (!is_pulse_type(T))
         return refuse(T);
-    if (strcmp(T->name, "neurosim") == 0)
-        return fit_neurosim(T, d, block, out);
-    if (strcmp(T->name, "soft_bounds") == 0)
-        return fit_soft_bounds(T, d, block, out);
-    return pulse_fit_lut(T, d, block, out);
+    /* On a copy: the block changes only when every fitted key is valid. */
+    void *q = xmalloc(T->params->size);
+    memcpy(q, block, T->params->size);
+    int st = strcmp(T->name, "neurosim") == 0      ? fit_neurosim(T, d, q, out)
+             : strcmp(T->name, "soft_bounds") == 0 ? fit_soft_bounds(T, d, q, out)
+                                                   : pulse_fit_lut(T, d, q, out);
+    if (st == CIM_OK)
+        memcpy(block, q, T->params->size);
+    free(q);
+    return st;
 }
-
