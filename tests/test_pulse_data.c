@@ -7,11 +7,13 @@
 #include "core/status.h"
 #include "device/device.h"
 #include "fit/pulse.h"
+#include "exp/pulses.h"
 #include "tests/devrun.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
 #include <gsl/gsl_fit.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,5 +223,53 @@ Test(pulse_data, gong_is_read_noise_and_fits_as_curves)
                 value_of(&f, "sigma_c2c")->value, value_of(&f, "ltp.read_sigma")->value,
                 value_of(&f, "ltd.read_sigma")->value, f.g_min_S, f.g_max_S);
     devrun_unload(&r);
+    pulse_data_free(&d);
+}
+
+/* configs/device/lut_crosssim_pulses.cfg holds the lut fit of the CrossSim ramps with 12 bins: the same table as a
+ * fresh fit (to its 4 printed digits).  Driven noiselessly by the pulses experiment, whose NeuroSim estimator
+ * (exp/pulses.c) was written separately, the table's potentiation shows the label the neurosim fit finds in the raw
+ * ramps (NL_ltp about -1.6, accelerating): within 5 %. */
+Test(pulse_data, crosssim_table_drives_the_pulses_experiment)
+{
+    pulse_data d;
+    cr_assert_eq(pulse_data_read(CROSSSIM, 0, &d), CIM_OK, "%s", cim_errmsg());
+    pulse_fit nf;
+    cr_assert_eq(pulse_fit_neurosim(&d, &nf), CIM_OK, "%s", cim_errmsg());
+    cfg c;
+    exp_device e;
+    pulses_params pp;
+    cfg_init(&c);
+    exp_device_init(&e, &c);
+    cfg_bind(&c, &pulses_group, &pp);
+    cr_assert_eq(cfg_read_file(&c, CIM_SRC "/configs/device/lut_crosssim_pulses.cfg"), CIM_OK, "%s", cim_errmsg());
+    device_binding_select(&e.b, &c);
+    static const char *const quiet[] = {"device.lut.sigma_pot_S=[0,0,0,0,0,0,0,0,0,0,0,0]",
+                                        "device.lut.sigma_dep_S=[0,0,0,0,0,0,0,0,0,0,0,0]", "pulses.n_cycles=1", NULL};
+    for (int i = 0; quiet[i] != NULL; i++)
+        cr_assert_eq(cfg_set(&c, quiet[i]), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(cfg_resolve(&c), CIM_OK, "%s", cim_errmsg());
+    cr_assert_eq(exp_device_prepare(&e, NULL), CIM_OK, "%s", cim_errmsg());
+    /* The table against a fresh fit with 12 bins. */
+    const device_type *T = e.b.type;
+    void *fresh = malloc(T->params->size);
+    memcpy(fresh, e.b.model, T->params->size);
+    *(long long *)pulse_field(T, fresh, "fit_n_bins", PARAM_INT) = 12;
+    pulse_model_fit lf;
+    cr_assert_eq(pulse_fit_device(T, &d, fresh, &lf), CIM_OK, "%s", cim_errmsg());
+    const param_reals *cp = pulse_field(T, e.b.model, "dg_pot_S", PARAM_REALS), *fp = pulse_field(T, fresh, "dg_pot_S", PARAM_REALS);
+    cr_assert_eq(cp->n, 12);
+    for (size_t k = 0; k < 12; k++)
+        cr_expect(fabs(cp->v[k] - fp->v[k]) <= 5e-4 * fabs(fp->v[k]), "bin %zu: config %g, fit %g", k, cp->v[k], fp->v[k]);
+    free(fresh);
+    pulse_curve pc;
+    cr_assert_eq(exp_pulses_run(&e, &pp, &pc, NULL), CIM_OK, "%s", cim_errmsg());
+    json_t *j = exp_pulses_summary(&pc, &pp);
+    double nl = json_real_value(json_object_get(json_object_get(j, "potentiation"), "nl_label"));
+    cr_expect(fabs(nl - nf.ltp.nl) <= 0.05 * fabs(nf.ltp.nl), "pulses experiment NL %g, fit to the ramps %g", nl, nf.ltp.nl);
+    json_decref(j);
+    pulse_curve_free(&pc);
+    exp_device_free(&e);
+    cfg_destroy(&c);
     pulse_data_free(&d);
 }
