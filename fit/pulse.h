@@ -144,12 +144,27 @@ typedef struct pulse_model_fit {
 } pulse_model_fit;
 
 /* Fits the pulse-response type T (neurosim, soft_bounds, lut) to d: block (T->params->size bytes) holds the
- * config's values on entry and the fitted ones on return (keys not fitted keep theirs).  CIM_EINVAL naming the model
- * for a type that is not a pulse-response model or data it cannot be fitted to. */
+ * config's values on entry and the fitted ones on return (keys not fitted keep theirs); it changes only on success.
+ * CIM_EINVAL naming the model for a type that is not a pulse-response model or data it cannot be fitted to, or when
+ * a fitted value lies outside its key's range (out->v then still holds the values, for the message).
+ *   neurosim: g_min_S, g_max_S (the robust range; the curves' extent for read noise), nl_ltp, nl_ltd, n_levels,
+ *     n_levels_ltd, sigma_c2c; derived: asymmetry (nl_ltp + nl_ltd, 0 for a symmetric device), levels_asymmetry
+ *     ((P_ltp - P_ltd)/(P_ltp + P_ltd)), per branch ltp./ltd. A_pulses, a_norm, g_inf_S, sigma_c2c, read_sigma,
+ *     resid_lag1, curve_fit, steps; outliers.
+ *   soft_bounds: g_min_S, g_max_S (the branches' asymptotes), alpha_pot, alpha_dep, sigma_c2c; derived: asymmetry
+ *     ((alpha_pot - alpha_dep)/(alpha_pot + alpha_dep)), ltp./ltd. bound_fixed, sigma_c2c, resid_lag1, curve_fit,
+ *     read_sigma_S; outliers (fit/pulse_device.c).
+ *   lut: the table (g_S, dg_pot_S, dg_dep_S, sigma_pot_S, sigma_dep_S; out->pot, out->dep with counts and standard
+ *     errors), g_min_S, g_max_S; derived: n_bins, pot./dep. sigma_S, interpolated_bins, min_count, steps; outliers.
+ * Normalised data (d->normalised): the conductance keys are in the file's units and skip their key's range check
+ * (they may be negative); a config made from them needs scaling to siemens first. */
 int pulse_fit_device(const struct device_type *T, const pulse_data *d, void *block, pulse_model_fit *out);
 
-/* The model's conductance along the data's pulse sequence from the data's first G, with no cycle-to-cycle noise
- * (the overlay a plot draws): n values into g_model. */
+/* The model's conductance along the data's pulse sequence from the data's first G (clamped to the model's range),
+ * with no cycle-to-cycle noise (the overlay a plot draws): n values into g_model.  Each row after the first is one
+ * pulse of its polarity (the pulse column orders the rows; gaps in it are not extra pulses), applied through the
+ * type's own closed-form pulse (T->pulse, |v| above v_threshold_V for t_pulse_s) on a copy of block with z = 0:
+ * the curve is the device model itself.  CIM_EINVAL for a type that is not a pulse-response model. */
 int pulse_model_trace(const struct device_type *T, const void *block, const pulse_data *d, double *g_model);
 
 /* ---- shared by fit/pulse*.c ---- */
