@@ -30,6 +30,16 @@ void csv_table_free(csv_table *t)
     memset(t, 0, sizeof *t);
 }
 
+int csv_column(const csv_table *t, const char *name)
+{
+    if (t->header == NULL)
+        return -1;
+    for (size_t j = 0; j < t->cols; j++)
+        if (strcmp(t->header[j], name) == 0)
+            return (int)j;
+    return -1;
+}
+
 /* ---- reading ---------------------------------------------------------------------------------- */
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }

@@ -57,6 +57,10 @@ int csv_parse(const char *name, const char *text, size_t len, const csv_read_opt
 
 void csv_table_free(csv_table *t);
 
+/* The index of the header column called name (the first, if it repeats), or -1 when it is absent or the table has
+ * no header.  Readers look columns up by name so that a file may give them in any order. */
+int csv_column(const csv_table *t, const char *name);
+
 /* Writes rows*cols values, one matrix row per line, "%.17g".  Returns CIM_EIO on write error. */
 int csv_write_matrix(FILE *fp, const double *a, size_t rows, size_t cols);
 

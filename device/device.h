@@ -100,7 +100,7 @@ typedef struct device_type {
     const char *spice_options;
     /* Optional: the derived observable above ({NULL}: none). */
     device_observable observable;
-    /* Optional: cycle-to-cycle noise of a behavioural pulse model (device/neurosim.c, soft_bounds.c).  At each
+    /* Optional: cycle-to-cycle noise of a behavioural pulse model (device/neurosim.c, soft_bounds.c, lut.c).  At each
      * switching event (device_cell_event, before the pulse) the caller draws z ~ N(0, 1) from its own named stream
      * and hands it here; the model keeps z in its own parameter copy p (a derived field, not a key) and dxdt and
      * pulse apply it to the coming pulse's step.  The model itself still draws nothing.  NULL: none. */
@@ -119,7 +119,7 @@ static inline size_t device_n_memory(const device_type *T) { return T->n_memory 
 /* ---- registry ---------------------------------------------------------------------------------- */
 
 extern const device_type device_hp, device_team, device_vteam, device_yakopcic, device_stanford_pku, device_pcm,
-    device_feram, device_feram_lk, device_fefet, device_neurosim, device_soft_bounds;
+    device_feram, device_feram_lk, device_fefet, device_neurosim, device_soft_bounds, device_lut;
 
 /* Every model, NULL-terminated (device/registry.c); a new model is one file and one line there. */
 extern const device_type *const device_types[];

@@ -6,7 +6,8 @@
  *   G_ltp(P) = B_p (1 - e^{-P/A_p}) + G_min,           B_p = (G_max - G_min) / (1 - e^{-P_max/A_p}),
  * and after P depressing pulses from G_max the mirror
  *   G_ltd(P) = G_max - B_d (1 - e^{-P/A_d}),            B_d = (G_max - G_min) / (1 - e^{-P_max/A_d}),
- * so P_max = n_levels pulses cross the whole range.  A = A_norm(|NL|) P_max, A_norm from NeuroSim's table of the
+ * so P_max = n_levels pulses cross the whole range (depression: n_levels_ltd when set, as NeuroSim's separate
+ * maxNumLevelLTP and maxNumLevelLTD).  A = A_norm(|NL|) P_max, A_norm from NeuroSim's table of the
  * nonlinearity label NL (Nonlinearity-NormA.htm; log-log interpolated between entries, and the first segment
  * extended below NL = 0.04, where A_norm ~ 1.26/NL -> the linear limit at NL = 0).  Sign convention as
  * NeuroSim's labels: NL_ltp > 0 and NL_ltd < 0 are the usual saturating curves (A > 0); the other signs give
@@ -35,7 +36,8 @@
 typedef struct neurosim_params {
     double g_min_S, g_max_S; /* conductance range */
     double nl_ltp, nl_ltd;   /* NeuroSim nonlinearity labels */
-    long long n_levels;      /* P_max: pulses across the whole range */
+    long long n_levels;      /* P_max: pulses across the whole range (potentiation; depression too unless below) */
+    long long n_levels_ltd;  /* P_max of depression (NeuroSim's maxNumLevelLTD); 0: n_levels */
     double v_threshold_V;    /* |v| above which the drive counts as a pulse */
     double t_pulse_s;        /* the pulse width one NeuroSim pulse stands for */
     double sigma_c2c;        /* per-pulse C2C sigma, fraction of G_max - G_min */
@@ -62,6 +64,9 @@ static const param_spec neurosim_spec[] = {
                  "depression nonlinearity label NL (< 0 saturating; Ag:a-Si) [NeuroSim-V3-manual]"),
     PARAM_INT_F(neurosim_params, n_levels, 1, 1e9, 100,
                 "P_max: pulses across the whole range (Ag:a-Si LTD; NeuroSim has 97 for LTP) [NeuroSim-V3-manual]"),
+    PARAM_INT_F(neurosim_params, n_levels_ltd, 0, 1e9, 0,
+                "P_max of depression when it differs (NeuroSim's maxNumLevelLTD; Ag:a-Si 100); 0: n_levels "
+                "[NeuroSim-V3-manual]"),
     PARAM_REAL_F(neurosim_params, v_threshold_V, 0, 1e3, 1.0, "V",
                  "|v| above which the drive is a pulse, v > 0 potentiating (between NeuroSim's 0.5 V read and its "
                  "+3.2/-2.8 V Ag:a-Si writes) [NeuroSim-MLP-Cell]"),
@@ -130,7 +135,8 @@ static void neurosim_rate(const neurosim_params *p, double v_V, double *c, doubl
     if (!(fabs(v_V) > p->v_threshold_V))
         return;
     int pot = v_V > 0;
-    double range = p->g_max_S - p->g_min_S, P = (double)p->n_levels, tp = p->t_pulse_s;
+    double range = p->g_max_S - p->g_min_S, tp = p->t_pulse_s;
+    double P = (double)(!pot && p->n_levels_ltd > 0 ? p->n_levels_ltd : p->n_levels);
     double sign = pot ? (p->nl_ltp >= 0 ? 1 : -1) : (p->nl_ltd <= 0 ? 1 : -1);
     double A = sign * a_norm_of(pot ? p->nl_ltp : p->nl_ltd) * P, noise = p->sigma_c2c * range * p->z;
     if (isinf(A)) { /* NL = 0: linear */

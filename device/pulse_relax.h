@@ -1,4 +1,4 @@
-/* device/pulse_relax.h -- the closed-form step shared by the behavioural pulse models (neurosim.c, soft_bounds.c).
+/* device/pulse_relax.h -- the closed-form step shared by the behavioural pulse models (neurosim.c, soft_bounds.c, lut.c).
  *
  * Both models are linear in their state G while a pulse is on: dG/dt = c - q G (q = 0: a constant rate), so a
  * rectangular pulse of length t has the exact solution

@@ -7,7 +7,7 @@
 /* The registry: one entry per model.  X(name) stands for the type table device_<name> (its file's one export)
  * and for the config name "name", so the two lists below are one list and cannot drift apart; a new model is one
  * file and one entry here.  tests/test_device.c checks that every table's own name is its entry's. */
-#define DEVICE_MODELS(X) X(hp) X(team) X(vteam) X(yakopcic) X(stanford_pku) X(pcm) X(feram) X(feram_lk) X(fefet) X(neurosim) X(soft_bounds)
+#define DEVICE_MODELS(X) X(hp) X(team) X(vteam) X(yakopcic) X(stanford_pku) X(pcm) X(feram) X(feram_lk) X(fefet) X(neurosim) X(soft_bounds) X(lut)
 
 #define DEVICE_AS_TYPE(n) &device_##n,
 #define DEVICE_AS_NAME(n) #n,

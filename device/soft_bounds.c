@@ -1,10 +1,14 @@
 /* device/soft_bounds.c -- soft-bounds pulse response: each pulse moves G a fixed fraction of the way to its bound.
  *
- * Source: IBM aihwkit's SoftBoundsDevice (Rasch et al., AICAS 2021; aihwkit simulator/configs/devices.py,
- * rpu_softbounds_device): a potentiating pulse adds dG = alpha_pot (G_max - G), a depressing one subtracts
- * alpha_dep (G - G_min), so steps shrink toward either bound (Fuller et al. and Gong et al. fit such curves to
- * ECRAM and ReRAM).  aihwkit's cycle-to-cycle noise (dw_min_std) scales each step by (1 + sigma_c2c z), z ~ N(0,1)
- * drawn by the caller from its own stream and handed over through the c2c hook (device.h).
+ * Source: IBM aihwkit's SoftBoundsDevice (Rasch et al., AICAS 2021; aihwkit simulator/configs/devices.py; in its C++
+ * core a LinearStep device with the slope set to vanish at the bounds, rpu_linearstep_device.h/.cpp): a potentiating
+ * pulse adds dG = alpha_pot (G_max - G), a depressing one subtracts alpha_dep (G - G_min), so steps shrink toward
+ * either bound (Fuller et al. and Gong et al. fit such curves to ECRAM and ReRAM).  In aihwkit's weight units the up
+ * step is dw_min (1 - w/w_max) and the down step dw_min (1 - w/w_min), so alpha = dw_min/w_max (dw_min/|w_min|).
+ * aihwkit's cycle-to-cycle noise (dw_min_std, multiplicative by default: mult_noise) scales each step by
+ * (1 + sigma_c2c z) with a fresh z ~ N(0,1) per pulse, drawn here by the caller from its own stream and handed over
+ * through the c2c hook (device.h).  As in aihwkit the factor is not clipped: 1 + sigma z < 0 reverses the step; a
+ * step reaching past the bound ends at it (aihwkit clips the weight there).
  * As a rate while |v| > v_threshold_V (v > 0 potentiates), with k = -ln(1 - alpha (1 + sigma_c2c z)) / t_pulse_s,
  *   dG/dt = k (G_max - G)   or   dG/dt = -k (G - G_min),
  * so one pulse of t_pulse_s gives exactly aihwkit's step, and the closed form is pulse_relax.h.  Linear read.
@@ -48,8 +52,9 @@ static const param_spec soft_bounds_spec[] = {
                  "the read voltage)"),
     PARAM_REAL_F(soft_bounds_params, t_pulse_s, 1e-15, 1e3, 10e-9, "s",
                  "drive time that counts as one pulse (the pulses experiment's default width; aihwkit has no time)"),
-    PARAM_REAL_F(soft_bounds_params, sigma_c2c, 0, 0.999, 0.3, "1",
-                 "relative cycle-to-cycle sigma of each step (dw_min_std) [aihwkit-devices]"),
+    PARAM_REAL_F(soft_bounds_params, sigma_c2c, 0, 100, 0.3, "1",
+                 "relative cycle-to-cycle sigma of each step (dw_min_std; above 1 steps often reverse, as in "
+                 "noise-dominated data) [aihwkit-devices]"),
     PARAM_REAL_F(soft_bounds_params, g0_frac, 0, 1, 0, "1", "initial conductance, fraction of the range above g_min_S"),
     PARAM_END,
 };
@@ -93,7 +98,8 @@ static void soft_bounds_rate(const soft_bounds_params *p, double v_V, double *c,
         return;
     int pot = v_V > 0;
     double a = (pot ? p->alpha_pot : p->alpha_dep) * (1.0 + p->sigma_c2c * p->z);
-    a = fmin(fmax(a, 0.0), 0.999999); /* a step never reverses nor overshoots its bound */
+    a = fmin(a, 0.999999); /* a >= 1 would overshoot: aihwkit clips at the bound, here the step ends there; a < 0
+                              (1 + sigma z < 0) reverses the step, as aihwkit's factor is not clipped */
     double k = -log1p(-a) / p->t_pulse_s;
     *q = k;
     *c = k * (pot ? p->g_max_S : p->g_min_S);

@@ -25,21 +25,20 @@ static int from_table(const char *name, int st, csv_table *t, size_t min_points,
     memset(tr, 0, sizeof *tr);
     if (st != CIM_OK)
         return st;
-    int col[3] = {-1, -1, -1}; /* t_s, v_V, i_A */
+    int col[3]; /* t_s, v_V, i_A */
+    for (int q = 0; q < 3; q++)
+        col[q] = csv_column(t, iv_columns[q]);
     for (size_t j = 0; j < t->cols && st == CIM_OK; j++) {
-        int which = -1;
+        int first = csv_column(t, t->header[j]), known = 0;
         for (int q = 0; q < 3; q++)
-            if (strcmp(t->header[j], iv_columns[q]) == 0)
-                which = q;
-        if (which < 0)
+            known |= strcmp(t->header[j], iv_columns[q]) == 0;
+        if (!known)
             st = cim_error(CIM_EIO, "%s:%zu: column %zu is \"%s\"; an I-V trace has the columns t_s (optional), "
                                     "v_V and i_A",
                            name, t->header_line, j + 1, t->header[j]);
-        else if (col[which] >= 0)
+        else if (first != (int)j)
             st = cim_error(CIM_EIO, "%s:%zu: column %zu repeats \"%s\" (column %d)", name, t->header_line, j + 1,
-                           t->header[j], col[which] + 1);
-        else
-            col[which] = (int)j;
+                           t->header[j], first + 1);
     }
     for (int q = 1; q < 3 && st == CIM_OK; q++)
         if (col[q] < 0)

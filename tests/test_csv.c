@@ -66,6 +66,20 @@ Test(csv, header_is_detected_and_kept)
     expect_error("t_s,v_V\n0,1\n", &o, "t.csv:1:1: expected a number, got 't_s'");
 }
 
+Test(csv, columns_are_found_by_name)
+{
+    csv_table t;
+    cr_assert_eq(parse("# a comment\nv_V,i_A,v_V\n1,2,3\n", NULL, &t), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(t.header_line, 2, "the header is on line 2, after the comment");
+    cr_expect_eq(csv_column(&t, "i_A"), 1);
+    cr_expect_eq(csv_column(&t, "v_V"), 0, "the first of a repeated name");
+    cr_expect_eq(csv_column(&t, "t_s"), -1);
+    csv_table_free(&t);
+    cr_assert_eq(parse("1,2\n", NULL, &t), CIM_OK, "%s", cim_errmsg());
+    cr_expect_eq(csv_column(&t, "v_V"), -1, "no header, no columns by name");
+    csv_table_free(&t);
+}
+
 Test(csv, malformed_cells_name_line_and_column)
 {
     expect_error("1,2\n3,abc\n", NULL, "t.csv:2:3: expected a number, got 'abc'");

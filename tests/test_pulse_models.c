@@ -1,4 +1,4 @@
-/* tests/test_pulse_models.c -- the behavioural pulse-response models (device/neurosim.c, device/soft_bounds.c):
+/* tests/test_pulse_models.c -- the behavioural pulse-response models (device/neurosim.c, soft_bounds.c, lut.c):
  * their check values against the papers' closed forms computed here, the closed-form pulse against a plain RK4
  * integration of dx/dt, the c2c hook's per-pulse noise, and the pulses experiment's independent NeuroSim fit
  * reading the configured nonlinearity labels back. */
@@ -88,9 +88,15 @@ Test(pulse_models, closed_form_equals_integration_with_energy)
 {
     static const char *const ns[] = {"device.neurosim.nl_ltp=-2", "device.neurosim.nl_ltd=-6.76", "device.neurosim.sigma_c2c=0.05", NULL};
     static const char *const sb[] = {"device.soft_bounds.alpha_pot=0.05", "device.soft_bounds.alpha_dep=0.2", NULL};
-    const char *names[] = {"neurosim", "soft_bounds"};
-    const char *const *sets[] = {ns, sb};
-    for (int m = 0; m < 2; m++) {
+    /* A table that bends (knots crossed within one long pulse) and, for depression, steps that grow toward G_min. */
+    static const char *const lt[] = {"device.lut.g_S=[2e-6, 5e-6, 9e-6, 20e-6]",
+                                     "device.lut.dg_pot_S=[4e-6, 1e-6, 3e-6, 0.5e-6]",
+                                     "device.lut.dg_dep_S=[-5e-6, -2e-6, -2.5e-6, -1e-6]",
+                                     "device.lut.sigma_pot_S=[0.2e-6, 0.1e-6, 0.3e-6, 0.1e-6]",
+                                     "device.lut.sigma_dep_S=[0.1e-6, 0.1e-6, 0.1e-6, 0.4e-6]", NULL};
+    const char *names[] = {"neurosim", "soft_bounds", "lut"};
+    const char *const *sets[] = {ns, sb, lt};
+    for (int m = 0; m < 3; m++) {
         devrun r;
         params_of(names[m], sets[m], &r);
         const device_type *T = r.e.b.type;
@@ -99,6 +105,8 @@ Test(pulse_models, closed_form_equals_integration_with_energy)
         T->bounds(p, lo, hi);
         T->c2c(p, 0.7); /* a drawn step noise, held for the pulse */
         double tp = m == 0 ? 300e-6 : 10e-9;
+        if (m == 2) /* from the table's ends and its middle, crossing knots */
+            T->c2c(p, -0.7);
         for (int s = 0; s < 3; s++) { /* 2.5 pulses long: inside the range, and (from near a bound) clamped */
             double g0 = lo[0] + (hi[0] - lo[0]) * (0.05 + 0.45 * s), e1, e2;
             for (int pol = -1; pol <= 1; pol += 2) {
@@ -165,4 +173,59 @@ Test(pulse_models, pulses_experiment_reads_the_labels_back)
     json_decref(j);
     pulse_curve_free(&c);
     devrun_unload(&r);
+}
+
+/* The lookup table: a constant table moves G by exactly dG + z sigma per pulse; a table linear in G from G_min to G_max
+ * (f = alpha (G_max - G)) is the flow dG/dP = alpha (G_max - G), whose one pulse is G_max - (G_max - G) e^{-alpha}. */
+Test(pulse_models, lut_steps_by_its_table)
+{
+    static const char *const flat[] = {"device.lut.g_min_S=0", "device.lut.g_max_S=1", "device.lut.g_S=[0.2, 0.8]",
+                                       "device.lut.dg_pot_S=[0.01, 0.01]", "device.lut.dg_dep_S=[-0.02, -0.02]",
+                                       "device.lut.sigma_pot_S=[0.002, 0.002]", "device.lut.sigma_dep_S=[0, 0]",
+                                       "device.lut.t_pulse_s=1e-6", NULL};
+    devrun r;
+    params_of("lut", flat, &r);
+    const device_type *T = r.e.b.type;
+    double g = pulse_g(T, r.e.b.model, 0.5, 3.0, 1e-6, NULL);
+    cr_expect(fabs(g - 0.51) < 1e-14, "one pulse of a flat table: 0.51, got %.15g", g);
+    cr_expect(fabs(pulse_g(T, r.e.b.model, 0.05, 3.0, 1e-6, NULL) - 0.06) < 1e-14, "below the first centre: held");
+    cr_expect(fabs(pulse_g(T, r.e.b.model, 0.5, -3.0, 2e-6, NULL) - 0.46) < 1e-14, "two depressing pulse widths");
+    cr_expect_eq(pulse_g(T, r.e.b.model, 0.995, 3.0, 1e-6, NULL), 1.0, "clamped at g_max_S");
+    cr_expect_eq(pulse_g(T, r.e.b.model, 0.5, 0.9, 1e-6, NULL), 0.5, "below the threshold nothing moves");
+    T->c2c(r.e.b.model, 1.5);
+    g = pulse_g(T, r.e.b.model, 0.5, 3.0, 1e-6, NULL);
+    cr_expect(fabs(g - (0.5 + 0.01 + 1.5 * 0.002)) < 1e-14, "with z = 1.5: %.15g", g);
+    devrun_unload(&r);
+    static const char *const lin[] = {"device.lut.g_min_S=0", "device.lut.g_max_S=1", "device.lut.g_S=[0, 0.5, 1]",
+                                      "device.lut.dg_pot_S=[0.1, 0.05, 0]", "device.lut.dg_dep_S=[0, -0.05, -0.1]",
+                                      "device.lut.sigma_pot_S=[0, 0, 0]", "device.lut.sigma_dep_S=[0, 0, 0]",
+                                      "device.lut.t_pulse_s=1e-6", NULL};
+    params_of("lut", lin, &r);
+    T = r.e.b.type;
+    g = 0.3;
+    for (int k = 1; k <= 30; k++) /* crosses the knot at 0.5 */
+        g = pulse_g(T, r.e.b.model, g, 3.0, 1e-6, NULL);
+    double want = 1 - 0.7 * exp(-0.1 * 30);
+    cr_expect(fabs(g - want) < 1e-12, "30 pulses of alpha 0.1 from 0.3: %.15g, flow %.15g", g, want);
+    g = pulse_g(T, r.e.b.model, 0.8, -3.0, 5e-6, NULL);
+    cr_expect(fabs(g - 0.8 * exp(-0.5)) < 1e-12, "five depressing pulses: %.15g", g);
+    devrun_unload(&r);
+}
+
+Test(pulse_models, lut_table_must_be_consistent)
+{
+    cfg c;
+    cfg_init(&c);
+    exp_device e;
+    exp_device_init(&e, &c);
+    cr_assert_eq(cfg_read_string(&c, "t.cfg", "device = { model = \"lut\"; lut = { g_S = [1e-6, 2e-6, 1.5e-6]; "
+                                              "dg_pot_S = [1e-8, 1e-8, 1e-8]; dg_dep_S = [1e-8, 1e-8, 1e-8]; "
+                                              "sigma_pot_S = [0.0, 0.0, 0.0]; sigma_dep_S = [0.0, 0.0]; }; };"),
+                 CIM_OK, "%s", cim_errmsg());
+    device_binding_select(&e.b, &c);
+    int st = cfg_resolve(&c);
+    cr_expect_neq(st, CIM_OK);
+    cr_expect(strstr(cim_errmsg(), "sigma_dep_S has 2 entries, but g_S has 3") != NULL, "%s", cim_errmsg());
+    exp_device_free(&e);
+    cfg_destroy(&c);
 }
