@@ -872,12 +872,14 @@ void exp_fit_pulse_config(const exp_fit *e, const char *invocation, strbuf *out)
         strbuf_clear(&v);
         param_format_value(s, e->fitted, &v);
         strbuf_printf(out, "    %s = %s;", s->key, v.s);
-        for (size_t k = 0; k < e->pf.n; k++)
-            if (strcmp(e->pf.v[k].name, s->key) == 0)
-                if (isfinite(e->pf.v[k].se))
-                    strbuf_printf(out, "   # fitted: +- %.3g", e->pf.v[k].se);
-                else
-                    strbuf_puts(out, "   # fitted");
+        for (size_t k = 0; k < e->pf.n; k++) {
+            if (strcmp(e->pf.v[k].name, s->key) != 0)
+                continue;
+            if (isfinite(e->pf.v[k].se))
+                strbuf_printf(out, "   # fitted: +- %.3g", e->pf.v[k].se);
+            else
+                strbuf_puts(out, "   # fitted");
+        }
         strbuf_puts(out, "\n");
     }
     strbuf_puts(out, "  };\n};\n");
