@@ -32,10 +32,11 @@ static int fit_check(const void *v)
 static const param_spec fit_spec[] = {
     PARAM_STRING_F(fit_exp_params, data, "",
                    "the measurement to fit, relative to this file's folder (`--data FILE` overrides); kind \"iv\": "
-                   "CSV columns t_s (optional), v_V, i_A (fit/iv.h)"),
+                   "CSV columns t_s (optional), v_V, i_A (fit/iv.h); kind \"pulse\": pulse, g_S (or g_norm), polarity"),
     PARAM_CHOICE_F(fit_exp_params, kind, kind_names, FIT_KIND_IV,
-                   "what the data is: \"iv\" (a current-voltage trace) or \"pulse\" (pulse,g_S,polarity: not yet "
-                   "available from this command)"),
+                   "what the data is: \"iv\" (a current-voltage trace, fitted by least squares within fit.bounds) or "
+                   "\"pulse\" (a pulse response pulse,g_S,polarity or g_norm, fitted in closed form to a neurosim, "
+                   "soft_bounds or lut model: fit/pulse.h)"),
     PARAM_CHOICE_F(fit_exp_params, residual, residual_names, FIT_RESID_LINEAR,
                    "residuals: \"linear\" (current difference over the RMS current) or \"log\" (difference of "
                    "log10(|i| + i_floor_A): currents over decades, multiplicative noise); a solver setting"),
