@@ -38,7 +38,10 @@ Test(experiment, metric_units_come_from_the_names)
              {"t_s", "s"},               {"rows", "1"},              {"campaign_max_s", "s"},
              {"T_K", "K"},               {"max_rel_err", "1"},       {"bandwidth_Hz", "Hz"},
              {"design.efficiency_TOPS_per_W", "TOPS_per_W"}, {"design.throughput_TOPS", "TOPS"},
-             {"design.density_TOPS_per_mm2", "TOPS_per_mm2"}, {"design.area_m2", "m2"}, {"t_fe_m", "m"}};
+             {"design.density_TOPS_per_mm2", "TOPS_per_mm2"}, {"design.area_m2", "m2"}, {"t_fe_m", "m"},
+             /* a fit's statistics of a key take the key's unit; m_per_s is a speed, not seconds */
+             {"params.r_on_ohm.value", "ohm"}, {"params.r_on_ohm.se", "ohm"}, {"params.i_offset_A.lo", "A"},
+             {"params.k_off_m_per_s.start", "m_per_s"}, {"params.alpha_on.hi", "1"}, {"fit.rms_log", "1"}};
     for (size_t i = 0; i < sizeof k / sizeof *k; i++)
         cr_expect_str_eq(exp_unit_of(k[i].name), k[i].unit, "%s", k[i].name);
     json_t *j = json_pack("{s:f, s:{s:i, s:n, s:b}, s:s, s:[i]}", "p_W", 2.5, "inner", "count", 3, "none_V", "flag",
