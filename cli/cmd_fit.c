@@ -118,6 +118,38 @@ static int plot_fit(const iv_trace *tr, const double *i_model, double dt_s, int 
     return plot_figure_draw(&fg, script, data);
 }
 
+/* Pulse responses: G against the pulse count, data as points, the fitted model (no noise) as a line. */
+static int plot_pulse_fit(const pulse_data *d, const double *g_model, const char *title, const char *path)
+{
+    plot_figure fg;
+    char data[24];
+    FILE *fp;
+    int st = plot_figure_begin(&fg, path, 1100, 600, data, &fp);
+    if (st != CIM_OK)
+        return st;
+    double peak = 0;
+    for (size_t k = 0; k < d->n; k++)
+        peak = fmax(peak, fmax(fabs(d->g[k]), fabs(g_model[k])));
+    const char *gp = "";
+    double gs = d->normalised ? 1.0 : plot_eng_scale(peak, &gp);
+    for (size_t k = 0; k < d->n; k++)
+        fprintf(fp, "%.9g %.9g %.9g %d\n", d->pulse[k], d->g[k] * gs, g_model[k] * gs, d->polarity[k]);
+    fclose(fp);
+    char script[3000], ylabel[64];
+    if (d->normalised)
+        snprintf(ylabel, sizeof ylabel, "conductance (normalised)");
+    else
+        snprintf(ylabel, sizeof ylabel, "conductance (%sS)", gp);
+    snprintf(script, sizeof script,
+             "set title \"%s\" noenhanced font ',10'\nset grid\nset key top right box opaque\n"
+             "set xlabel 'pulse'\nset ylabel '%s'\n"
+             "plot '%s' using 1:($4 > 0 ? $2 : 1/0) with points pt 7 ps 0.4 lc rgb '#1f77b4' title 'measured, potentiating', "
+             "'' using 1:($4 < 0 ? $2 : 1/0) with points pt 7 ps 0.4 lc rgb '#ff7f0e' title 'measured, depressing', "
+             "'' using 1:3 with lines lw 2 lc rgb '#d62728' title 'fitted model (no noise)'\n",
+             title, ylabel, data);
+    return plot_figure_draw(&fg, script, data);
+}
+
 /* ---- the report ---------------------------------------------------------------------------------------------- */
 
 static const char *unit_of_key(const exp_fit *e, const char *key)
@@ -215,10 +247,97 @@ static json_t *trace_json(const iv_trace *tr, const double *i_model, double dt_s
     return json_pack("{s:o, s:o, s:o, s:o}", "t_s", t, "v_V", v, "i_A", i, "i_model_A", im);
 }
 
+static void report_pulse(FILE *out, const cli_args *a, const exp_fit *e, const char *png, const char *png_pred)
+{
+    const pulse_model_fit *pf = &e->pf;
+    const char *u = e->pd.normalised ? "" : "S";
+    char b1[32], b2[32];
+    fprintf(out, "cimsim fit: %s -- %s\n", e->b.type->name, e->b.type->title);
+    fprintf(out, "  data            %s: %zu reads%s (fnv1a64 %016" PRIx64 ")\n", e->data_path, e->pd.n,
+            e->pd.normalised ? ", normalised units (g_norm)" : "", e->pd_fnv);
+    fprintf(out, "  %-24s %-16s %s\n", "quantity", "fitted", "std error");
+    for (size_t k = 0; k < pf->n; k++) {
+        char se[32];
+        if (isfinite(pf->v[k].se))
+            snprintf(se, sizeof se, "+- %.4g", pf->v[k].se);
+        else
+            snprintf(se, sizeof se, "-");
+        fprintf(out, "  %-24s %-16.8g %-13s %s\n", pf->v[k].name, pf->v[k].value, se,
+                strcmp(pf->v[k].unit, "1") != 0 ? pf->v[k].unit : "");
+    }
+    fprintf(out, "  range           %s .. %s (robust: outlying reads left out)\n", cli_si(b1, pf->g_min_S, u),
+            cli_si(b2, pf->g_max_S, u));
+    fprintf(out, "  fit             one-pulse rms %s, R^2 %.6g of the steps, over %zu pulse pairs (closed form)\n",
+            cli_si(b1, pf->rms_S, u), pf->r2, pf->n_pairs);
+    if (e->have_pred)
+        fprintf(out, "  prediction      %s: one-pulse rms %s, R^2 %.6g over %zu pairs, with the fitted parameters\n",
+                e->predict_path, cli_si(b1, e->pred_pf.rms_S, u), e->pred_pf.r2, e->pred_pf.n_pairs);
+    if (a->output != NULL)
+        fprintf(out, "  wrote           %s (run: cimsim device %s --pulses)\n", a->output, a->output);
+    if (png != NULL)
+        fprintf(out, "  wrote           %s\n", png);
+    if (png_pred != NULL)
+        fprintf(out, "  wrote           %s\n", png_pred);
+}
+
+static json_t *pulse_trace_json(const pulse_data *d, const double *g_model)
+{
+    json_t *p = json_array(), *g = json_array(), *pol = json_array(), *gm = json_array();
+    for (size_t k = 0; k < d->n; k++) {
+        json_array_append_new(p, json_real(d->pulse[k]));
+        json_array_append_new(g, json_real(d->g[k]));
+        json_array_append_new(pol, json_integer(d->polarity[k]));
+        json_array_append_new(gm, json_real(g_model[k]));
+    }
+    return json_pack("{s:o, s:o, s:o, s:o}", "pulse", p, "g_S", g, "polarity", pol, "g_model_S", gm);
+}
+
+static int pulse_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv)
+{
+    const exp_fit *e = r->state;
+    int st = CIM_OK;
+    char png_pred[4200];
+    const char *png = cli_opt(cmd, a, "plot");
+    if (a->output != NULL) {
+        strbuf b;
+        strbuf_init(&b);
+        exp_fit_pulse_config(e, a->invocation, &b);
+        st = afile_write_all(a->output, b.s, b.len);
+        strbuf_destroy(&b);
+    }
+    if (st == CIM_OK && a->format == CLI_FORMAT_JSON) {
+        cli_args to_stdout = *a;
+        to_stdout.output = NULL;
+        json_t *jb = json_pack("{s:O, s:o}", "summary", r->summary, "trace", pulse_trace_json(&e->pd, e->g_model_S));
+        if (e->have_pred)
+            json_object_set_new(jb, "prediction_trace", pulse_trace_json(&e->ppd, e->g_pred_S));
+        st = cli_write_result(&to_stdout, pv, NULL, jb);
+        json_decref(jb);
+    }
+    if (st == CIM_OK && png != NULL) {
+        char title[3000];
+        snprintf(title, sizeof title, "cimsim fit: %s to %s (one-pulse R^2 %.5g)", e->b.type->name, e->data_path,
+                 e->pf.r2);
+        st = plot_pulse_fit(&e->pd, e->g_model_S, title, png);
+        if (st == CIM_OK && e->have_pred) {
+            predict_plot_path(png, png_pred, sizeof png_pred);
+            snprintf(title, sizeof title, "cimsim fit: %s fitted to %s, predicting %s (one-pulse R^2 %.5g)",
+                     e->b.type->name, e->data_path, e->predict_path, e->pred_pf.r2);
+            st = plot_pulse_fit(&e->ppd, e->g_pred_S, title, png_pred);
+        }
+    }
+    FILE *out = a->quiet ? NULL : a->format == CLI_FORMAT_JSON ? stderr : stdout;
+    if (st == CIM_OK && out != NULL)
+        report_pulse(out, a, e, png, png != NULL && e->have_pred ? png_pred : NULL);
+    return st;
+}
+
 static int fit_present(const cli_command *cmd, const cli_args *a, exp_run *r, const prov *pv, progress *prog)
 {
     (void)prog;
     const exp_fit *e = r->state;
+    if (e->p.kind == FIT_KIND_PULSE)
+        return pulse_present(cmd, a, r, pv);
     int st = CIM_OK;
     char pwl[4200] = "", png_pred[4200];
     const char *png = cli_opt(cmd, a, "plot");
@@ -293,7 +412,9 @@ const cli_command cmd_fit = {
         "fitted model as a device config (and its stimulus, the measured waveform, beside it) that\n"
         "`cimsim device` runs.  --format json writes the result to standard output.\n"
         "Exit status: 0 converged, 1 not converged (the best point is still reported and written), 2 bad\n"
-        "input.  The data: CSV with columns t_s (optional), v_V, i_A; a trace without t_s needs fit.dt_s.\n\n"
+        "input.  The data: CSV with columns t_s (optional), v_V, i_A; a trace without t_s needs fit.dt_s.\n"
+        "fit.kind = \"pulse\" fits a pulse-response model (neurosim, soft_bounds, lut) to pulse,g_S,polarity\n"
+        "data in closed form (fit/pulse.h; no bounds), and -o writes a config for `cimsim device --pulses`.\n\n"
         "examples:\n"
         "  cimsim fit configs/fit/vteam_iv.cfg -o vteam_fitted.cfg --plot vteam_fit.png\n"
         "  cimsim device vteam_fitted.cfg -o vteam_fitted.csv\n"

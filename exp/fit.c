@@ -1,6 +1,7 @@
 /* exp/fit.c -- see fit.h. */
 #include "exp/fit.h"
 #include "core/status.h"
+#include "core/rng.h"
 #include "core/threads.h"
 #include "core/version.h"
 #include "core/xalloc.h"
@@ -31,10 +32,11 @@ static int fit_check(const void *v)
 static const param_spec fit_spec[] = {
     PARAM_STRING_F(fit_exp_params, data, "",
                    "the measurement to fit, relative to this file's folder (`--data FILE` overrides); kind \"iv\": "
-                   "CSV columns t_s (optional), v_V, i_A (fit/iv.h)"),
+                   "CSV columns t_s (optional), v_V, i_A (fit/iv.h); kind \"pulse\": pulse, g_S (or g_norm), polarity"),
     PARAM_CHOICE_F(fit_exp_params, kind, kind_names, FIT_KIND_IV,
-                   "what the data is: \"iv\" (a current-voltage trace) or \"pulse\" (pulse,g_S,polarity: not yet "
-                   "available from this command)"),
+                   "what the data is: \"iv\" (a current-voltage trace, fitted by least squares within fit.bounds) or "
+                   "\"pulse\" (a pulse response pulse,g_S,polarity or g_norm, fitted in closed form to a neurosim, "
+                   "soft_bounds or lut model: fit/pulse.h)"),
     PARAM_CHOICE_F(fit_exp_params, residual, residual_names, FIT_RESID_LINEAR,
                    "residuals: \"linear\" (current difference over the RMS current) or \"log\" (difference of "
                    "log10(|i| + i_floor_A): currents over decades, multiplicative noise); a solver setting"),
@@ -406,17 +408,95 @@ static int check_bound(exp_fit *e, const cfg *c, const exp_fit_bound *b, fit_par
     return CIM_OK;
 }
 
+/* 1 if the file's header (first non-comment line) names column `name`. */
+static int header_has(const char *path, const char *name)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return 0;
+    char line[512];
+    int yes = 0;
+    while (fgets(line, sizeof line, fp) != NULL) {
+        if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        yes = strstr(line, name) != NULL;
+        break;
+    }
+    fclose(fp);
+    return yes;
+}
+
+static uint64_t file_fnv(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    uint64_t h = RNG_FNV_OFFSET;
+    char buf[65536];
+    size_t n;
+    while (fp != NULL && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        h = rng_fnv1a64(h, buf, n);
+    if (fp != NULL)
+        fclose(fp);
+    return h;
+}
+
+static int read_pulses(const cfg *c, const char *path, pulse_data *d)
+{
+    int st = pulse_data_read(path, header_has(path, "g_norm"), d); /* g_norm: normalised units, kept as they are */
+    if (st != CIM_OK && header_has(path, "v_V") && header_has(path, "i_A")) {
+        char where[600];
+        where_set(c, "fit.kind", where, sizeof where);
+        return cim_error(CIM_EIO, "%s: a current-voltage trace (columns t_s, v_V, i_A), but fit.kind is \"pulse\" (%s), "
+                                  "which reads a pulse response (pulse, g_S, polarity): set fit.kind = \"iv\" or give a "
+                                  "pulse-response file",
+                         path, where);
+    }
+    return st;
+}
+
+/* kind = "pulse": the closed-form fit of a pulse-response model (fit/pulse.h). */
+static int prepare_pulse(exp_fit *e, const exp_inputs *in, const cfg *c)
+{
+    const char *name = e->b.type->name;
+    if (strcmp(name, "neurosim") != 0 && strcmp(name, "soft_bounds") != 0 && strcmp(name, "lut") != 0) {
+        cim_error(CIM_ECONFIG, "device.model: fit.kind = \"pulse\" fits a pulse-response model (neurosim, soft_bounds, "
+                               "lut), not %s; for an I-V trace set fit.kind = \"iv\"",
+                  name);
+        return cfg_locate_error(c, CIM_ECONFIG);
+    }
+    if (e->n_bounds > 0)
+        return cim_error(CIM_ECONFIG, "%s: fit.bounds: a pulse fit (fit.kind = \"pulse\") finds the model's keys in closed "
+                                      "form (fit/pulse.h), without bounds or starts; remove fit.bounds",
+                         e->bounds[0].where);
+    const char *base = in != NULL && in->base_dir != NULL ? in->base_dir : "";
+    const char *cl_data = in != NULL ? in->data : NULL, *cl_pred = in != NULL ? in->predict : NULL;
+    if (cl_data == NULL && e->p.data[0] == '\0')
+        return cim_error(CIM_ECONFIG, "%s: no data: set fit.data = \"FILE.csv\" or give --data FILE.csv", c->file);
+    int st = data_path(c, cl_data, "fit.data", e->p.data, base, e->data_path, sizeof e->data_path, "--data");
+    if (st == CIM_OK)
+        st = read_pulses(c, e->data_path, &e->pd);
+    if (st != CIM_OK)
+        return st;
+    e->pd_fnv = file_fnv(e->data_path);
+    if (cl_pred != NULL || e->p.predict[0] != '\0') {
+        st = data_path(c, cl_pred, "fit.predict", e->p.predict, base, e->predict_path, sizeof e->predict_path,
+                       "--predict");
+        if (st == CIM_OK)
+            st = read_pulses(c, e->predict_path, &e->ppd);
+        if (st != CIM_OK)
+            return st;
+        e->ppd_fnv = file_fnv(e->predict_path);
+        e->have_pred = 1;
+    }
+    return CIM_OK;
+}
+
 int exp_fit_prepare(exp_fit *e, const exp_inputs *in, const cfg *c)
 {
     if (e->bounds_error[0] != '\0')
         return cim_error(CIM_ECONFIG, "%s", e->bounds_error);
     e->b.type = device_types[e->b.dev.model];
-    if (e->p.kind == FIT_KIND_PULSE) {
-        /* The pulse path plugs in here: pulse_data_read, pulse_fit_device, pulse_model_trace (fit/pulse.h). */
-        cim_error(CIM_ECONFIG, "fit.kind = \"pulse\": fitting pulse responses from cimsim fit is not available yet "
-                               "(it waits for pulse_fit_device); fit an I-V trace (kind = \"iv\")");
-        return cfg_locate_error(c, CIM_ECONFIG);
-    }
+    if (e->p.kind == FIT_KIND_PULSE)
+        return prepare_pulse(e, in, c);
     if (!e->bounds_given || e->n_bounds == 0)
         return cim_error(CIM_ECONFIG, "%s: fit.bounds: no keys to fit; name them with their bounds, e.g. fit = { bounds "
                                       "= { %s = [lo, hi]; }; }",
@@ -481,8 +561,39 @@ int exp_fit_prepare(exp_fit *e, const exp_inputs *in, const cfg *c)
 
 /* ---- run --------------------------------------------------------------------------------------------------- */
 
+static int run_pulse(exp_fit *e)
+{
+    const device_type *T = e->b.type;
+    free(e->fitted);
+    e->fitted = xmalloc(T->params->size);
+    memcpy(e->fitted, e->b.model, T->params->size);
+    int st = pulse_fit_device(T, &e->pd, e->fitted, &e->pf);
+    if (st != CIM_OK)
+        return st == CIM_EINVAL ? cim_error_prefix(CIM_ECONFIG, "fit: %s: ", e->data_path) : st;
+    free(e->g_model_S);
+    e->g_model_S = xmalloc(e->pd.n * sizeof *e->g_model_S);
+    if ((st = pulse_model_trace(T, e->fitted, &e->pd, e->g_model_S)) != CIM_OK)
+        return st;
+    if (e->have_pred) {
+        free(e->g_pred_S);
+        e->g_pred_S = xmalloc(e->ppd.n * sizeof *e->g_pred_S);
+        st = pulse_model_trace(T, e->fitted, &e->ppd, e->g_pred_S);
+        if (st == CIM_OK) { /* the fitted model's one-pulse error on the second file, over its own range */
+            double lo, hi;
+            pulse_robust_range(&e->ppd, &lo, &hi, NULL);
+            memset(&e->pred_pf, 0, sizeof e->pred_pf);
+            st = pulse_model_stats(T, e->fitted, &e->ppd, lo, hi, &e->pred_pf);
+        }
+        if (st != CIM_OK)
+            return cim_error_prefix(st, "the prediction of %s: ", e->predict_path);
+    }
+    return CIM_OK;
+}
+
 int exp_fit_run(exp_fit *e)
 {
+    if (e->p.kind == FIT_KIND_PULSE)
+        return run_pulse(e);
     fit_result_free(&e->res);
     int st = fit_iv(e->b.type, e->b.model, &e->tr, e->par, e->n_par, &e->o, &e->res);
     if (st != CIM_OK)
@@ -525,8 +636,47 @@ static json_t *stats_json(const fit_stats *s)
     return j;
 }
 
+static json_t *summary_pulse(const exp_fit *e)
+{
+    char fp[32];
+    snprintf(fp, sizeof fp, "%016" PRIx64, e->pd_fnv);
+    json_t *j = json_object();
+    json_object_set_new(j, "model", json_string(e->b.type->name));
+    json_object_set_new(j, "kind", json_string(kind_names[e->p.kind]));
+    json_object_set_new(j, "data", json_string(e->data_path));
+    json_object_set_new(j, "data_fnv1a64", json_string(fp));
+    json_object_set_new(j, "units", json_string(e->pd.normalised ? "normalised (g_norm)" : "S"));
+    json_t *ps = json_object();
+    for (size_t k = 0; k < e->pf.n; k++)
+        json_object_set_new(ps, e->pf.v[k].name, json_pack("{s:o, s:o}", "value", jnum(e->pf.v[k].value), "se",
+                                                           jnum(e->pf.v[k].se)));
+    json_object_set_new(j, "params", ps);
+    json_t *f = json_object();
+    json_object_set_new(f, "n_points", json_integer((json_int_t)e->pd.n));
+    json_object_set_new(f, "n_pairs", json_integer((json_int_t)e->pf.n_pairs));
+    json_object_set_new(f, "rms_S", jnum(e->pf.rms_S));
+    json_object_set_new(f, "r2", jnum(e->pf.r2));
+    json_object_set_new(f, "g_min_S", jnum(e->pf.g_min_S));
+    json_object_set_new(f, "g_max_S", jnum(e->pf.g_max_S));
+    json_object_set_new(f, "converged", json_true());
+    json_object_set_new(f, "stop", json_string("closed form (fit/pulse.h)"));
+    json_object_set_new(j, "fit", f);
+    if (e->have_pred) {
+        json_t *p = json_object();
+        json_object_set_new(p, "n_points", json_integer((json_int_t)e->ppd.n));
+        json_object_set_new(p, "n_pairs", json_integer((json_int_t)e->pred_pf.n_pairs));
+        json_object_set_new(p, "rms_S", jnum(e->pred_pf.rms_S));
+        json_object_set_new(p, "r2", jnum(e->pred_pf.r2));
+        json_object_set_new(p, "data", json_string(e->predict_path));
+        json_object_set_new(j, "prediction", p);
+    }
+    return j;
+}
+
 json_t *exp_fit_summary(const exp_fit *e)
 {
+    if (e->p.kind == FIT_KIND_PULSE)
+        return summary_pulse(e);
     const fit_result *r = &e->res;
     char fp[32];
     snprintf(fp, sizeof fp, "%016" PRIx64, e->tr.fnv1a64);
@@ -582,6 +732,13 @@ void exp_fit_free(exp_fit *e)
     iv_trace_free(&e->pred);
     free(e->i_pred_A);
     e->i_pred_A = NULL;
+    pulse_data_free(&e->pd);
+    pulse_data_free(&e->ppd);
+    free(e->fitted);
+    free(e->g_model_S);
+    free(e->g_pred_S);
+    e->fitted = NULL;
+    e->g_model_S = e->g_pred_S = NULL;
     device_free_params(e->b.model, e->b.unused, e->b.n_unused);
     e->b.model = NULL;
     e->b.unused = NULL;
@@ -672,5 +829,69 @@ void exp_fit_config(const exp_fit *e, const char *pwl_name, const char *invocati
     strbuf_clear(&v);
     param_format_real(e->o.atol, &v);
     strbuf_printf(out, "  atol = %s;\n  max_steps = %lld;\n};\n", v.s, (long long)e->o.max_steps);
+    strbuf_destroy(&v);
+}
+
+void exp_fit_pulse_config(const exp_fit *e, const char *invocation, strbuf *out)
+{
+    const device_type *T = e->b.type;
+    strbuf v;
+    strbuf_init(&v);
+    strbuf_printf(out, "# %s fitted by cimsim %s to %s (fnv1a64 %016" PRIx64 ", %zu reads%s)\n", T->name, cim_version(),
+                  e->data_path, e->pd_fnv, e->pd.n, e->pd.normalised ? ", normalised units" : "");
+    if (invocation != NULL)
+        strbuf_printf(out, "# written by: %s\n", invocation);
+    strbuf_printf(out, "# fit: one-pulse rms %.4g, R^2 %.6g over %zu pulse pairs; range %.6g .. %.6g\n", e->pf.rms_S,
+                  e->pf.r2, e->pf.n_pairs, e->pf.g_min_S, e->pf.g_max_S);
+    for (size_t k = 0; k < e->pf.n; k++) {
+        strbuf_printf(out, "#   %-22s %.8g", e->pf.v[k].name, e->pf.v[k].value);
+        if (isfinite(e->pf.v[k].se))
+            strbuf_printf(out, " +- %.3g", e->pf.v[k].se);
+        strbuf_puts(out, "\n");
+    }
+    /* Trains as long as the data's longest run of one polarity, at twice the model's threshold, one model pulse
+     * wide: the pulses experiment then steps the model as the measurement did. */
+    size_t run = 1, longest = 1;
+    for (size_t k = 1; k < e->pd.n; k++) {
+        run = e->pd.polarity[k] == e->pd.polarity[k - 1] ? run + 1 : 1;
+        longest = run > longest ? run : longest;
+    }
+    double v_th = 1.0, t_pulse = 1e-6;
+    const param_spec *s;
+    if ((s = param_find(T->params, "v_threshold_V")) != NULL)
+        memcpy(&v_th, (const char *)e->fitted + s->offset, sizeof v_th);
+    if ((s = param_find(T->params, "t_pulse_s")) != NULL)
+        memcpy(&t_pulse, (const char *)e->fitted + s->offset, sizeof t_pulse);
+    strbuf_printf(out, "# Run:  cimsim device THIS.cfg --pulses -o fitted_pulses.csv\n");
+    strbuf_printf(out, "experiment = \"pulses\";\n\ndevice = {\n  model = \"%s\";\n", T->name);
+    param_format_real(e->b.dev.T_K, &v);
+    strbuf_printf(out, "  T_K = %s;\n", v.s);
+    strbuf_clear(&v);
+    param_format_real(e->b.dev.v_read_V, &v);
+    strbuf_printf(out, "  v_read_V = %s;\n  %s = {\n", v.s, strrchr(T->params->path, '.') + 1);
+    for (s = T->params->params; s->key != NULL; s++) {
+        strbuf_clear(&v);
+        param_format_value(s, e->fitted, &v);
+        strbuf_printf(out, "    %s = %s;", s->key, v.s);
+        for (size_t k = 0; k < e->pf.n; k++) {
+            if (strcmp(e->pf.v[k].name, s->key) != 0)
+                continue;
+            if (isfinite(e->pf.v[k].se))
+                strbuf_printf(out, "   # fitted: +- %.3g", e->pf.v[k].se);
+            else
+                strbuf_puts(out, "   # fitted");
+        }
+        strbuf_puts(out, "\n");
+    }
+    strbuf_puts(out, "  };\n};\n");
+    strbuf_clear(&v);
+    param_format_real(2 * v_th, &v);
+    strbuf_printf(out, "pulses = {\n  n_pulses = %zu;\n  v_pot_V = %s;\n", longest < 2 ? (size_t)2 : longest, v.s);
+    strbuf_clear(&v);
+    param_format_real(-2 * v_th, &v);
+    strbuf_printf(out, "  v_dep_V = %s;\n", v.s);
+    strbuf_clear(&v);
+    param_format_real(t_pulse, &v);
+    strbuf_printf(out, "  t_width_s = %s;\n  t_rise_s = 0.0;\n};\n", v.s);
     strbuf_destroy(&v);
 }

@@ -12,13 +12,16 @@
  * the configuration resolves, so it cannot be changed with --set.
  *
  * Data: fit.data (relative to the config's folder) or exp_inputs.data (as given); the same for fit.predict /
- * exp_inputs.predict.  kind = "iv" reads t_s,v_V,i_A (fit/iv.h).  kind = "pulse" (pulse,g_S,polarity; fit/pulse.h)
- * is designed in (exp_fit_prepare's switch) but refused until pulse_fit_device exists.
+ * exp_inputs.predict.  kind = "iv" reads t_s,v_V,i_A (fit/iv.h).  kind = "pulse" reads pulse,g_S,polarity (or g_norm,
+ * normalised units) and fits a pulse-response model (neurosim, soft_bounds, lut) in closed form (pulse_fit_device,
+ * fit/pulse.h): no bounds, no starts; the prediction is the fitted model's one-pulse error on the second file.
  *
  * Summary (named metrics): model, data, params.<key>.{value, se, start, lo, hi, at_bound}, fit.{rms_A, rms_log,
  * nrmse, r2, max_abs_A, cost, iterations, n_eval, best_start, n_starts, converged, n_points}, fit.stop (a string),
  * correlation {keys, matrix} (arrays: not metrics), prediction.{rms_A, rms_log, nrmse, r2, max_abs_A, n_points}
- * when a second trace is given.
+ * when a second trace is given.  Pulse fits: params.<name>.{value, se} (the model's keys and derived quantities such
+ * as ltp.a_norm), fit.{rms_S, r2, n_pairs, g_min_S, g_max_S, n_points, converged}, prediction.{rms_S, r2, n_pairs,
+ * n_points}.
  */
 #ifndef CIM_EXP_FIT_H
 #define CIM_EXP_FIT_H
@@ -30,6 +33,7 @@
 #include "exp/experiment.h"
 #include "fit/fit.h"
 #include "fit/iv.h"
+#include "fit/pulse.h"
 
 #include <jansson.h>
 
@@ -91,6 +95,12 @@ typedef struct exp_fit {
     double *i_pred_A;         /* the prediction's model currents */
     fit_stats pred_stats;
     int at_bound[EXP_FIT_MAX_KEYS];
+    /* kind = "pulse" */
+    pulse_data pd, ppd;       /* the data and the prediction's */
+    uint64_t pd_fnv, ppd_fnv; /* their files' fingerprints */
+    void *fitted;             /* the fitted parameter block */
+    pulse_model_fit pf, pred_pf;
+    double *g_model_S, *g_pred_S; /* the fitted model along each file's pulse sequence (no noise) */
 } exp_fit;
 
 void exp_fit_init(exp_fit *e, cfg *c);
@@ -116,6 +126,9 @@ double exp_fit_bound_position(const fit_param *par, double value);
  * commented with their standard errors), the measured waveform as a PWL stimulus read from pwl_name (written by
  * exp_fit_pwl beside it), the fit's integrator settings, and the data's provenance in comments. */
 void exp_fit_config(const exp_fit *e, const char *pwl_name, const char *invocation, strbuf *out);
+/* kind = "pulse": the fitted model as a pulses-experiment config (`cimsim device --pulses` runs it): device.<model>
+ * with every key, trains of the data's longest run at twice the model's threshold, one model pulse wide. */
+void exp_fit_pulse_config(const exp_fit *e, const char *invocation, strbuf *out);
 /* The PWL file of that config: t_s,v_V, times from 0, the voltage the model sees (polarity applied). */
 void exp_fit_pwl(const exp_fit *e, strbuf *out);
 

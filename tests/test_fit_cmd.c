@@ -9,6 +9,7 @@
 #include "device/device.h"
 #include "fit/fit.h"
 #include "fit/iv.h"
+#include "fit/pulse.h"
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
@@ -444,5 +445,127 @@ Test(fit_cmd, a_value_pinned_at_a_bound_is_flagged, .timeout = 120)
     cr_expect(strstr(err, "warning: r_off_ohm") == NULL, "%s", err);
     json_decref(j);
     free(out), free(err);
+    remove_dir(dir);
+}
+
+/* ---- the pulse path ------------------------------------------------------------------------------------------ */
+
+static const double SB_ALPHA_POT = 0.01, SB_ALPHA_DEP = 0.02, SB_GMAX = 25e-6;
+
+/* Soft-bounds pulse responses written by hand (device/soft_bounds.c's rule): 4 cycles of 300 potentiating then 300
+ * depressing pulses from G = 0, each step dG = alpha_pot (G_max - G) or -alpha_dep G times (1 + sigma z), z from
+ * stream "test.fit_cmd.pulse" of seed, clipped at the bounds. */
+static void write_pulses(const char *dir, const char *name, uint64_t seed, double sigma)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "pulse,g_S,polarity\n");
+    gsl_rng *r = rng_alloc(seed, "test.fit_cmd.pulse");
+    double g = 0;
+    size_t k = 0;
+    for (int c = 0; c < 4; c++)
+        for (int pol = 1; pol >= -1; pol -= 2)
+            for (int j = 0; j < 300; j++) {
+                double f = 1 + sigma * gsl_ran_gaussian(r, 1.0);
+                g += pol > 0 ? SB_ALPHA_POT * (SB_GMAX - g) * f : -SB_ALPHA_DEP * g * f;
+                g = fmin(fmax(g, 0.0), SB_GMAX);
+                fprintf(fp, "%zu,%.17g,%d\n", ++k, g, pol);
+            }
+    rng_free(r);
+    fclose(fp);
+}
+
+static void write_pulse_config(const char *dir, const char *model, const char *data, const char *extra)
+{
+    char text[1024], path[512];
+    snprintf(text, sizeof text,
+             "experiment = \"fit\";\ndevice = { model = \"%s\"; };\nfit = {\n  kind = \"pulse\"; data = \"%s\"; %s\n};\n",
+             model, data, extra != NULL ? extra : "");
+    snprintf(path, sizeof path, "%s/fit.cfg", dir);
+    util_write(path, text);
+}
+
+/* Soft bounds recovered from their own (noiseless) pulse responses; the written config runs the pulses experiment with
+ * the fitted values bit for bit; the prediction of a second response, with 10% step noise, equals hand arithmetic on
+ * the fitted rule.  (The fit of a noisy soft-bounds response is fit/pulse*.c's to test: with 10% step noise it is
+ * refused today, "potentiation: too few points", which is reported to its author.) */
+Test(fit_cmd, pulse_fit_recovers_soft_bounds_and_predicts, .timeout = 120)
+{
+    char *dir = util_tmpdir();
+    write_pulses(dir, "ramps.csv", 5, 0.0);
+    write_pulses(dir, "other.csv", 6, 0.1);
+    write_pulse_config(dir, "soft_bounds", "ramps.csv", "predict = \"other.csv\";");
+    char *out, *err;
+    int st = util_run_cli(dir, "fit fit.cfg -o fitted.cfg --plot p.png --format json -q", &out, &err);
+    cr_assert_eq(st, 0, "exit %d: %s", st, err);
+    cr_expect_eq(util_count_prefix(dir, "p_predict.png"), 1);
+    json_t *root = parse_json(out);
+    double ap = metric(root, "params.alpha_pot.value", NULL), ad = metric(root, "params.alpha_dep.value", NULL);
+    cr_expect_lt(fabs(ap / SB_ALPHA_POT - 1), 0.05, "alpha_pot %g", ap);
+    cr_expect_lt(fabs(ad / SB_ALPHA_DEP - 1), 0.05, "alpha_dep %g", ad);
+    double gmin = metric(root, "params.g_min_S.value", NULL), gmax = metric(root, "params.g_max_S.value", NULL);
+    cr_expect_eq(metric(root, "fit.converged", NULL), 1.0);
+
+    /* the prediction: one-pulse error of G' = G + alpha_pot (G_max - G) or G - alpha_dep (G - G_min) over the second
+     * file's consecutive same-polarity pairs inside its robust range */
+    char path[512];
+    snprintf(path, sizeof path, "%s/other.csv", dir);
+    pulse_data d;
+    cr_assert_eq(pulse_data_read(path, 0, &d), CIM_OK, "%s", cim_errmsg());
+    double lo, hi, ss = 0;
+    pulse_robust_range(&d, &lo, &hi, NULL);
+    size_t n = 0;
+    for (size_t k = 1; k < d.n; k++) {
+        if (d.polarity[k] != d.polarity[k - 1] || d.g[k - 1] < lo || d.g[k - 1] > hi || d.g[k] < lo || d.g[k] > hi)
+            continue;
+        double g = d.g[k - 1];
+        double pred = d.polarity[k] > 0 ? g + ap * (gmax - g) : g - ad * (g - gmin);
+        pred = fmin(fmax(pred, gmin), gmax);
+        ss += (d.g[k] - pred) * (d.g[k] - pred);
+        n++;
+    }
+    cr_expect_eq(metric(root, "prediction.n_pairs", NULL), (double)n);
+    double rms = sqrt(ss / (double)n), got = metric(root, "prediction.rms_S", NULL);
+    cr_expect_lt(fabs(got / rms - 1), 1e-6, "prediction rms %g, by hand %g", got, rms);
+    pulse_data_free(&d);
+
+    char *dout, *derr;
+    st = util_run_cli(dir, "device fitted.cfg --pulses --format json -q", &dout, &derr);
+    cr_assert_eq(st, 0, "cimsim device --pulses on the fitted config: exit %d: %s", st, derr);
+    json_t *dev = parse_json(dout);
+    json_t *sb = json_object_get(json_object_get(json_object_get(json_object_get(dev, "provenance"), "config"),
+                                                 "device"), "soft_bounds");
+    cr_expect_eq(json_number_value(json_object_get(sb, "alpha_pot")), ap);
+    cr_expect_eq(json_number_value(json_object_get(sb, "alpha_dep")), ad);
+    json_decref(dev);
+    json_decref(root);
+    free(dout), free(derr), free(out), free(err);
+    remove_dir(dir);
+}
+
+Test(fit_cmd, pulse_fit_bad_input_exits_2, .timeout = 60)
+{
+    char *dir = util_tmpdir();
+    write_pulses(dir, "ramps.csv", 5, 0.0);
+    write_trace(dir, "trace.csv", 100.0, 17);
+    struct {
+        const char *model, *data, *extra, *want[2];
+    } cases[] = {
+        {"vteam", "ramps.csv", "", {"fit.cfg:2: device.model", "pulse-response model (neurosim, soft_bounds, lut), not vteam"}},
+        {"soft_bounds", "trace.csv", "", {"trace.csv: a current-voltage trace", "set fit.kind = \"iv\""}},
+        {"soft_bounds", "ramps.csv", "bounds = { alpha_pot = [0.001, 0.1]; };",
+         {"fit.cfg:4: fit.bounds", "closed form"}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        write_pulse_config(dir, cases[c].model, cases[c].data, cases[c].extra);
+        char *out, *err;
+        int st = util_run_cli(dir, "fit fit.cfg -o out.cfg", &out, &err);
+        cr_expect_eq(st, 2, "case %zu: exit %d: %s", c, st, err);
+        for (int w = 0; w < 2; w++)
+            cr_expect(strstr(err, cases[c].want[w]) != NULL, "case %zu: no \"%s\" in: %s", c, cases[c].want[w], err);
+        cr_expect_eq(util_count_prefix(dir, "out"), 0);
+        free(out), free(err);
+    }
     remove_dir(dir);
 }
