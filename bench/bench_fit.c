@@ -1,9 +1,9 @@
 /* bench/bench_fit.c -- device-model fitting speed (issue 17).
  *  1. Time to fit VTEAM (4 parameters: k_on, k_off, v_on, v_off; 8 starts; log-current residuals with a 1 uA
  *     floor) to the Knowm W-SDC 100 Hz capture, driven by the rebuilt source voltage through 5 kohm, polarity -1
- *     (docs/fitting.md).  The capture is GPL data and not shipped: it is read from $CIM_MEASURED_DIR, else from
- *     ../shared/data/measured beside the repository; without it the bench fits a synthetic VTEAM trace of the same
- *     length and waveform (generated here, 2% multiplicative noise) and says so.  Reference in the same run: the
+ *     (docs/fitting.md).  The capture is GPL data and not shipped: it is read from the folder $CIM_MEASURED_DIR
+ *     (docs/fitting.md says where to get it); without it the bench fits a synthetic VTEAM trace of the same length
+ *     and waveform (generated here, 2% multiplicative noise) and says so.  Reference in the same run: the
  *     fit's model evaluations timed one by one (ratio = fit time / (evaluations x one evaluation): what the
  *     least-squares machinery costs beyond running the model).
  *  2. Model evaluations per second along the measured waveform: fit_eval_iv at the fitted parameters with the
@@ -79,7 +79,11 @@ static void opts(fit_opts *o)
 static int load_knowm(iv_trace *tr, char *path, size_t n_path)
 {
     const char *dir = getenv("CIM_MEASURED_DIR");
-    snprintf(path, n_path, "%s/" KNOWM_100HZ, dir != NULL ? dir : CIM_SRC "/../shared/data/measured");
+    if (dir == NULL || dir[0] == '\0') {
+        snprintf(path, n_path, "$CIM_MEASURED_DIR/" KNOWM_100HZ);
+        return 0;
+    }
+    snprintf(path, n_path, "%s/" KNOWM_100HZ, dir);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
@@ -214,7 +218,7 @@ int main(void)
     int real = load_knowm(&tr, path, sizeof path);
     if (!real) {
         printf("bench_fit: skipped the measured capture: %s not found (GPL data not shipped; set CIM_MEASURED_DIR "
-               "to the folder holding " KNOWM_100HZ ")\n",
+               "to the folder holding " KNOWM_100HZ ", docs/fitting.md)\n",
                path);
         double noise;
         synthetic(&tr, &noise);
