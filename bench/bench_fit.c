@@ -105,7 +105,7 @@ static void synthetic(iv_trace *tr, double *truth_rms_log)
     size_t n = 200;
     double dt = 1.0 / (200 * 100.0), phase = PI + asin(0.246 / 0.8);
     *tr = (iv_trace){n, malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n * sizeof(double)),
-                     malloc(n * sizeof(size_t)), 0};
+                     malloc(n * sizeof(size_t)), 0, NULL};
     for (size_t k = 0; k < n; k++) {
         tr->t_s[k] = (double)k * dt;
         tr->v_V[k] = 0.8 * sin(2 * PI * 100.0 * tr->t_s[k] + phase);

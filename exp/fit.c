@@ -32,7 +32,7 @@ static int fit_check(const void *v)
 static const param_spec fit_spec[] = {
     PARAM_STRING_F(fit_exp_params, data, "",
                    "the measurement to fit, relative to this file's folder (`--data FILE` overrides); kind \"iv\": "
-                   "CSV columns t_s (optional), v_V, i_A (fit/iv.h); kind \"pulse\": pulse, g_S (or g_norm), polarity"),
+                   "CSV columns t_s (optional), v_V, i_A, weight (optional) (fit/iv.h); kind \"pulse\": pulse, g_S (or g_norm), polarity"),
     PARAM_CHOICE_F(fit_exp_params, kind, kind_names, FIT_KIND_IV,
                    "what the data is: \"iv\" (a current-voltage trace, fitted by least squares within fit.bounds) or "
                    "\"pulse\" (a pulse response pulse,g_S,polarity or g_norm, fitted in closed form to a neurosim, "
@@ -595,6 +595,7 @@ int exp_fit_run(exp_fit *e)
     if (e->p.kind == FIT_KIND_PULSE)
         return run_pulse(e);
     fit_result_free(&e->res);
+    e->o.weight = e->tr.weight; /* the data's weight column, or NULL (statistics and the prediction are unweighted) */
     int st = fit_iv(e->b.type, e->b.model, &e->tr, e->par, e->n_par, &e->o, &e->res);
     if (st != CIM_OK)
         return st == CIM_EINVAL ? cim_error_prefix(CIM_ECONFIG, "fit: ") : st;

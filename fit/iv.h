@@ -2,7 +2,10 @@
  *
  * File: CSV (core/csv.h conventions) with a header naming the columns v_V and i_A and, optionally, t_s, in any
  * order: volts across the device (or at the source, for a fit with a series resistor: fit/fit.h), amperes, and
- * seconds.  Without t_s the trace is a quasi-static sweep and the fit supplies a sample step.  Errors name the file,
+ * seconds; and optionally `weight`, each sample's least-squares weight (dimensionless, finite, >= 0, not all 0: a 0
+ * leaves a sample out of the cost, as for a glitch or a clipped range; for independent errors of standard deviation
+ * sigma_k the weights 1/sigma_k^2 make the reported standard errors right).  Without t_s the trace is a
+ * quasi-static sweep and the fit supplies a sample step.  Errors name the file,
  * the line and the column (a bad cell: core/csv.h's character column; otherwise the column's number): a cell that
  * is not a finite number (NaN, infinities), an unknown or repeated column
  * name, a missing v_V or i_A column, times that do not increase, fewer points than the caller needs.
@@ -20,6 +23,7 @@ typedef struct iv_trace {
     double *i_A;      /* n currents */
     size_t *line;     /* n file line numbers, for messages */
     uint64_t fnv1a64; /* fingerprint of the file's bytes (provenance) */
+    double *weight;   /* n least-squares weights (column `weight`, >= 0, not all 0), or NULL: all 1 */
 } iv_trace;
 
 /* Reads path into tr; min_points is the fewest samples accepted (a fit of p parameters needs p + 1).  On failure

@@ -190,7 +190,7 @@ static iv_trace knowm_trace(const device_type *T, const void *truth, size_t n_pe
 {
     size_t n = n_periods * SRC_PER_PERIOD;
     iv_trace tr = {n, malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n * sizeof(double)),
-                   malloc(n * sizeof(size_t)), 0};
+                   malloc(n * sizeof(size_t)), 0, NULL};
     for (size_t k = 0; k < n; k++) {
         tr.t_s[k] = (double)k / (SRC_PER_PERIOD * F_HZ);
         tr.v_V[k] = A_V * sin(2 * PI * F_HZ * tr.t_s[k]);

@@ -52,7 +52,7 @@ static void write_trace(const char *dir, const char *name, double f_Hz, uint64_t
 {
     size_t n = 200;
     iv_trace tr = {n, malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n * sizeof(double)),
-                   malloc(n * sizeof(size_t)), 0};
+                   malloc(n * sizeof(size_t)), 0, NULL};
     for (size_t k = 0; k < n; k++) {
         tr.t_s[k] = (double)k / (200.0 * f_Hz);
         tr.v_V[k] = 0.8 * sin(2 * PI * f_Hz * tr.t_s[k]);
@@ -544,7 +544,7 @@ Test(fit_cmd, pulse_fit_recovers_soft_bounds_and_predicts, .timeout = 120)
     remove_dir(dir);
 }
 
-Test(fit_cmd, pulse_fit_bad_input_exits_2, .timeout = 60)
+Test(fit_cmd, pulse_fit_bad_input_exits_2, .timeout = 120)
 {
     char *dir = util_tmpdir();
     write_pulses(dir, "ramps.csv", 5, 0.0);
@@ -567,5 +567,80 @@ Test(fit_cmd, pulse_fit_bad_input_exits_2, .timeout = 60)
         cr_expect_eq(util_count_prefix(dir, "out"), 0);
         free(out), free(err);
     }
+    remove_dir(dir);
+}
+
+/* Rewrites dir/src as dir/dst: the currents of rows [k0, k1) (data rows, 0-based) times glitch, and with a weight
+ * column when weighted (0 on those rows, 1 elsewhere); drop != 0 leaves those rows out instead. */
+static void rewrite_trace(const char *dir, const char *src, const char *dst, size_t k0, size_t k1, double glitch,
+                          int weighted, int drop)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, src);
+    iv_trace tr;
+    cr_assert_eq(iv_read(path, 2, &tr), CIM_OK, "%s", cim_errmsg());
+    snprintf(path, sizeof path, "%s/%s", dir, dst);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, weighted ? "t_s,v_V,i_A,weight\n" : "t_s,v_V,i_A\n");
+    for (size_t k = 0; k < tr.n; k++) {
+        int hit = k >= k0 && k < k1;
+        if (hit && drop)
+            continue;
+        fprintf(fp, "%.17g,%.17g,%.17g", tr.t_s[k], tr.v_V[k], tr.i_A[k] * (hit ? glitch : 1.0));
+        if (weighted)
+            fprintf(fp, ",%d", hit ? 0 : 1);
+        fprintf(fp, "\n");
+    }
+    fclose(fp);
+    iv_trace_free(&tr);
+}
+
+/* A weight column: 20 samples with their current tripled (a glitch) and weight 0 give the fit of the trace
+ * without those rows (the same cost function; only the integrator's output times differ), recovering the truth;
+ * the same glitch unweighted spoils the fit.  A negative weight is refused with its line and column. */
+Test(fit_cmd, a_weight_column_leaves_samples_out, .timeout = 120)
+{
+    char *dir = util_tmpdir();
+    write_trace(dir, "trace.csv", 100.0, 23);
+    rewrite_trace(dir, "trace.csv", "weighted.csv", 60, 80, 3.0, 1, 0);
+    rewrite_trace(dir, "trace.csv", "glitch.csv", 60, 80, 3.0, 0, 0);
+    rewrite_trace(dir, "trace.csv", "dropped.csv", 60, 80, 3.0, 0, 1);
+    write_config(dir, "trace.csv", NULL, NULL);
+    const char *files[] = {"weighted.csv", "dropped.csv", "glitch.csv"};
+    double v[3][4];
+    for (int f = 0; f < 3; f++) {
+        char args[256], *out, *err;
+        snprintf(args, sizeof args, "fit fit.cfg --data %s --format json -q", files[f]);
+        int st = util_run_cli(dir, args, &out, &err);
+        cr_assert(st == 0 || st == 1, "%s: exit %d: %s", files[f], st, err);
+        json_t *root = parse_json(out);
+        for (int j = 0; j < 4; j++) {
+            char name[128];
+            snprintf(name, sizeof name, "params.%s.value", KEYS[j]);
+            v[f][j] = metric(root, name, NULL);
+        }
+        json_decref(root);
+        free(out), free(err);
+    }
+    for (int j = 0; j < 4; j++) {
+        cr_expect_lt(fabs(v[0][j] / TRUTH[j] - 1), 0.05, "weighted %s: %g, true %g", KEYS[j], v[0][j], TRUTH[j]);
+        cr_expect_lt(fabs(v[0][j] / v[1][j] - 1), 1e-4, "%s: weighted %.9g, rows dropped %.9g", KEYS[j], v[0][j],
+                     v[1][j]);
+    }
+    /* the unweighted fit bends to the glitch */
+    double worst = 0;
+    for (int j = 0; j < 4; j++)
+        worst = fmax(worst, fabs(v[2][j] / TRUTH[j] - 1));
+    cr_expect_gt(worst, 0.05, "the glitch left the unweighted fit within 5%% of the truth: the test shows nothing");
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/neg.csv", dir);
+    util_write(path, "t_s,v_V,i_A,weight\n0,0,0,1\n1e-4,0.1,1e-6,1\n2e-4,0.2,2e-6,-1\n3e-4,0.1,1e-6,1\n"
+                     "4e-4,0,0,1\n5e-4,-0.1,-1e-6,1\n");
+    char *out, *err;
+    int st = util_run_cli(dir, "fit fit.cfg --data neg.csv -q", &out, &err);
+    cr_expect_eq(st, 2, "exit %d", st);
+    cr_expect(strstr(err, "neg.csv:4") != NULL && strstr(err, "weight (column 4)") != NULL, "%s", err);
+    free(out), free(err);
     remove_dir(dir);
 }

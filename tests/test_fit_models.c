@@ -68,7 +68,7 @@ static iv_trace make_trace(const device_type *T, const void *truth, const setup 
 {
     size_t n = su->n;
     iv_trace tr = {n, malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n * sizeof(double)),
-                   malloc(n * sizeof(size_t)), 0};
+                   malloc(n * sizeof(size_t)), 0, NULL};
     stimulus src;
     cr_assert_eq(stimulus_init(&src, &su->sp, NULL), CIM_OK, "%s", cim_errmsg());
     for (size_t k = 0; k < n; k++) {
