@@ -63,10 +63,12 @@ static int fit_check(const cli_command *cmd, const cli_args *a, const exp_run *r
 
 /* ---- the figure ---------------------------------------------------------------------------------------------- */
 
-/* Data as points, the model as a line: i(v), i(t) when the trace has times, log|i|(v) for log residuals. */
-static int plot_fit(const iv_trace *tr, const double *i_model, double dt_s, int log_panel, const char *title,
-                    const char *path)
+/* Data as points, the model as a line: i(v), i(t) when the trace has times, log|i|(v) for log residuals.  With a
+ * series resistor the trace's voltage is the source's, and the axis says so. */
+static int plot_fit(const iv_trace *tr, const double *i_model, double dt_s, int log_panel, int source_v,
+                    const char *title, const char *path)
 {
+    const char *vlabel = source_v ? "source voltage (V)" : "voltage (V)";
     int timed = tr->t_s != NULL;
     int panels = 1 + timed + log_panel;
     plot_figure fg;
@@ -96,10 +98,10 @@ static int plot_fit(const iv_trace *tr, const double *i_model, double dt_s, int 
                           "set key top left box opaque\n",
                           panels, title);
     m += (size_t)snprintf(script + m, sizeof script - m,
-                          "set xlabel 'voltage (V)'\nset ylabel 'current (%sA)'\n"
+                          "set xlabel '%s'\nset ylabel 'current (%sA)'\n"
                           "plot '%s' using 1:2 with points pt 7 ps 0.6 lc rgb '#1f77b4' title 'measured', "
                           "'' using 1:3 with lines lw 2 lc rgb '#d62728' title 'fitted model'\n",
-                          ip, data);
+                          vlabel, ip, data);
     if (timed)
         m += (size_t)snprintf(script + m, sizeof script - m,
                               "set xlabel 'time (%ss)'\nset ylabel 'current (%sA)'\n"
@@ -108,12 +110,12 @@ static int plot_fit(const iv_trace *tr, const double *i_model, double dt_s, int 
                               tp, ip, data);
     if (log_panel)
         m += (size_t)snprintf(script + m, sizeof script - m,
-                              "set xlabel 'voltage (V)'\nset ylabel '|current| (A)'\nset logscale y\n"
+                              "set xlabel '%s'\nset ylabel '|current| (A)'\nset logscale y\n"
                               "set format y '10^{%%L}'\nset yrange [%.3g:*]\n"
                               "plot '%s' using 1:5 with points pt 7 ps 0.6 lc rgb '#1f77b4' title 'measured', "
                               "'' using 1:6 with lines lw 2 lc rgb '#d62728' title 'fitted model'\n",
                               /* six decades below the peak: a sample at 0 V would stretch the axis to 1e-20 A */
-                              peak > 0 ? 1e-6 * peak : 1e-15, data);
+                              vlabel, peak > 0 ? 1e-6 * peak : 1e-15, data);
     snprintf(script + m, sizeof script - m, "unset multiplot\n");
     return plot_figure_draw(&fg, script, data);
 }
@@ -367,12 +369,14 @@ static int fit_present(const cli_command *cmd, const cli_args *a, exp_run *r, co
         char title[3000];
         snprintf(title, sizeof title, "cimsim fit: %s to %s (%s residuals, R^2 %.5g)", e->b.type->name, e->data_path,
                  e->p.residual == FIT_RESID_LOG ? "log" : "linear", e->stats.r2);
-        st = plot_fit(&e->tr, e->res.i_model_A, e->p.dt_s, e->p.residual == FIT_RESID_LOG, title, png);
+        st = plot_fit(&e->tr, e->res.i_model_A, e->p.dt_s, e->p.residual == FIT_RESID_LOG, e->res.r_series_ohm > 0,
+                      title, png);
         if (st == CIM_OK && e->have_pred) {
             predict_plot_path(png, png_pred, sizeof png_pred);
             snprintf(title, sizeof title, "cimsim fit: %s fitted to %s, predicting %s (nrmse %.4g, R^2 %.5g)",
                      e->b.type->name, e->data_path, e->predict_path, e->pred_stats.nrmse, e->pred_stats.r2);
-            st = plot_fit(&e->pred, e->i_pred_A, e->p.dt_s, e->p.residual == FIT_RESID_LOG, title, png_pred);
+            st = plot_fit(&e->pred, e->i_pred_A, e->p.dt_s, e->p.residual == FIT_RESID_LOG, e->res.r_series_ohm > 0,
+                          title, png_pred);
         }
     }
     FILE *out = a->quiet ? NULL : a->format == CLI_FORMAT_JSON ? stderr : stdout;

@@ -71,7 +71,7 @@ Test(fit_iv, errors_name_file_line_and_column)
     expect_error("# header next\nt_s,i_A\n0,1e-6\n1,2e-6\n", 2,
                  "iv.csv:2: missing column v_V (the header has t_s (optional), v_V and i_A)");
     expect_error("t_s,V,i_A\n0,0.1,1e-6\n1,0.2,2e-6\n", 2,
-                 "iv.csv:1: column 2 is \"V\"; an I-V trace has the columns t_s (optional), v_V and i_A");
+                 "iv.csv:1: column 2 is \"V\"; an I-V trace has the columns t_s (optional), v_V, i_A and weight (optional)");
     expect_error("v_V,i_A,v_V\n0.1,1e-6,0.1\n0.2,2e-6,0.2\n", 2, "iv.csv:1: column 3 repeats \"v_V\" (column 1)");
     expect_error("0,0.1,1e-6\n1,0.2,2e-6\n", 2, "iv.csv:1: expected a header line of column names, got data");
 }
