@@ -30,7 +30,7 @@ void fit_opts_default(fit_opts *o)
     o->sim_method = SIM_RK8PD;
     o->rtol = 1e-8;
     o->atol = 1e-10;
-    o->max_steps = 1000000;
+    o->max_steps = 100000;
     o->fd_step = 0.0; /* auto: fit_fd_step */
     o->n_starts = 1;
     o->seed = 1;

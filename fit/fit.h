@@ -79,8 +79,9 @@ typedef struct fit_opts {
 } fit_opts;
 
 /* LM, linear residuals, i_floor 1e-12 A, no series resistor, no offset, polarity +1, one thread, 300 K, 200
- * iterations, xtol 1e-8, gtol 1e-8, ftol 1e-10, rk8pd at rtol 1e-8 and atol 1e-10, 1e6 steps, fd_step 0 (auto:
- * 1e-4 at that rtol), one start, seed 1. */
+ * iterations, xtol 1e-8, gtol 1e-8, ftol 1e-10, rk8pd at rtol 1e-8 and atol 1e-10, 1e5 steps per evaluation (a
+ * trial point in a stiff corner of the bounds fails fast instead of taking seconds), fd_step 0 (auto: 1e-4 at that
+ * rtol), one start, seed 1. */
 void fit_opts_default(fit_opts *o);
 
 /* The finite-difference step a fit uses: fd_step if > 0, else sqrt(max(rtol, DBL_EPSILON)). */
