@@ -190,13 +190,8 @@ static double lut_flow(const lut_params *p, double *g, double v_V, double t_s, d
         double rate = c - q * g0;
         if (rate == 0) /* a fixed point at the knot itself */
             break;
-        double target = rate > 0 ? fmin(s_hi, hi) : fmax(s_lo, lo), y = (target - g0) / rate, t_b = INFINITY;
-        if (y <= 0)
-            t_b = 0;
-        else if (fabs(q * y) < 1e-12)
-            t_b = y;
-        else if (1.0 - q * y > 0)
-            t_b = -log1p(-q * y) / q;
+        double target = rate > 0 ? fmin(s_hi, hi) : fmax(s_lo, lo);
+        double t_b = pulse_relax_time_to(q, (target - g0) / rate);
         if (t < t_b) {
             *g = g0 + rate * pulse_relax_phi(q, t);
             integral += g0 * t + rate * pulse_relax_iphi(q, t);

@@ -28,6 +28,19 @@ static inline double pulse_relax_iphi(double q, double t)
     return (t - pulse_relax_phi(q, t)) / q;
 }
 
+/* The time at which phi reaches y >= 0 (a bound (G_b - G0) / (c - q G0) away): -ln(1 - q y) / q, y for q y -> 0,
+ * 0 for y <= 0, INFINITY if never (1 - q y <= 0: the relaxation's asymptote lies short of the bound). */
+static inline double pulse_relax_time_to(double q, double y)
+{
+    if (y <= 0)
+        return 0;
+    if (fabs(q * y) < 1e-12)
+        return y;
+    if (1.0 - q * y > 0)
+        return -log1p(-q * y) / q;
+    return INFINITY;
+}
+
 /* Moves *g by dG/dt = c - q G for t_s within [lo, hi]; returns the integral of G over the time (for the energy). */
 static inline double pulse_relax(double *g, double c, double q, double t_s, double lo, double hi)
 {
@@ -35,13 +48,7 @@ static inline double pulse_relax(double *g, double c, double q, double t_s, doub
     if (rate == 0.0 || !(t_s > 0))
         return g0 * fmax(t_s, 0.0);
     double gb = rate > 0 ? hi : lo, y = (gb - g0) / rate; /* y >= 0 while g0 is inside the bounds */
-    double t_b = INFINITY;                                /* time to the bound; never reached if 1 - q y <= 0 */
-    if (y <= 0)
-        t_b = 0;
-    else if (fabs(q * y) < 1e-12)
-        t_b = y;
-    else if (1.0 - q * y > 0)
-        t_b = -log1p(-q * y) / q;
+    double t_b = pulse_relax_time_to(q, y);               /* time to the bound */
     if (t_s < t_b) {
         *g = g0 + rate * pulse_relax_phi(q, t_s);
         return g0 * t_s + rate * pulse_relax_iphi(q, t_s);

@@ -304,8 +304,8 @@ static int data_path(const cfg *c, const char *cmdline, const char *key, const c
     return cfg_locate_error(c, CIM_EIO);
 }
 
-/* 1 if the file's first non-comment line names the pulse-response columns. */
-static int looks_like_pulse_file(const char *path)
+/* 1 if the file's header (first non-comment line) names column `name`. */
+static int header_has(const char *path, const char *name)
 {
     FILE *fp = fopen(path, "r");
     if (fp == NULL)
@@ -315,11 +315,17 @@ static int looks_like_pulse_file(const char *path)
     while (fgets(line, sizeof line, fp) != NULL) {
         if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
             continue;
-        yes = strstr(line, "pulse") != NULL && (strstr(line, "g_S") != NULL || strstr(line, "g_norm") != NULL);
+        yes = strstr(line, name) != NULL;
         break;
     }
     fclose(fp);
     return yes;
+}
+
+/* 1 if the file's header names the pulse-response columns. */
+static int looks_like_pulse_file(const char *path)
+{
+    return header_has(path, "pulse") && (header_has(path, "g_S") || header_has(path, "g_norm"));
 }
 
 static int read_trace(const exp_fit *e, const cfg *c, const char *path, size_t min_points, iv_trace *tr)
@@ -411,23 +417,6 @@ static int check_bound(exp_fit *e, const cfg *c, const exp_fit_bound *b, fit_par
     return CIM_OK;
 }
 
-/* 1 if the file's header (first non-comment line) names column `name`. */
-static int header_has(const char *path, const char *name)
-{
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL)
-        return 0;
-    char line[512];
-    int yes = 0;
-    while (fgets(line, sizeof line, fp) != NULL) {
-        if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
-            continue;
-        yes = strstr(line, name) != NULL;
-        break;
-    }
-    fclose(fp);
-    return yes;
-}
 
 static uint64_t file_fnv(const char *path)
 {
