@@ -255,8 +255,17 @@ static int fit_map(const pulse_data *d, int pol, double g_min, double g_max, int
                 ss += (y[k] - f->a - f->b * x[k]) * (y[k] - f->a - f->b * x[k]);
             sigma = sqrt(ss / (double)(m - 2));
         }
-        for (size_t k = 0; k < m; k++)
-            e[k] = (y[k] - f->a - f->b * x[k]) * sqrt(w[k]);
+        /* the outlier test of the next pass weighs its residuals with that pass's weights (from this fit's
+         * asymptote): the robust sigma must be in the same units (pass 0 is unweighted, the next ones are not) */
+        double gi_next = f->b < 1 ? f->a / (1 - f->b) : NAN;
+        for (size_t k = 0; k < m; k++) {
+            double wk = 1;
+            if (weighted && isfinite(gi_next)) {
+                double gap = fmax(pol * (gi_next - x[k]), 1e-3 * (g_max - g_min));
+                wk = 1 / (gap * gap);
+            }
+            e[k] = (y[k] - f->a - f->b * x[k]) * sqrt(wk);
+        }
         rsigma = fmax(pulse_mad_sigma(e, m), 1e-9 * (g_max - g_min) * (weighted ? 1 / (g_max - g_min) : 1));
         f->resid_sd = sqrt(s2);
     }
