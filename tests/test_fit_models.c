@@ -134,6 +134,20 @@ static void fit_opts_for(const setup *su, fit_opts *o)
                              model's stray 1e-11 A into a residual of many decades */
 }
 
+/* For cs's np keys: the true values into want, the start (the truth with each key times its start factor) into
+ * start, and the bounds [truth / 10, truth * 10] into par. */
+static void starts_and_bounds(const device_type *T, const void *truth, const case_spec *cs, size_t np, void *start,
+                              fit_param *par, double *want)
+{
+    memcpy(start, truth, T->params->size);
+    for (size_t j = 0; j < np; j++) {
+        want[j] = get_key(T, truth, cs[j].key);
+        set_key(T, start, cs[j].key, want[j] * cs[j].start_factor);
+        double a = want[j] / 10, b = want[j] * 10;
+        par[j] = (fit_param){cs[j].key, fmin(a, b), fmax(a, b), FIT_MAP_AUTO};
+    }
+}
+
 /* Fits cs's keys from their starts within [truth / 10, truth * 10]: within 5% of the truth and within 4 standard
  * errors of it (a 6e-5 chance per key for a correct standard error), the residual the noise's.  Returns the wall
  * time of the fit. */
@@ -145,15 +159,9 @@ static double recover(const device_type *T, const void *truth, const setup *su, 
     memcpy(clean, tr.i_A, tr.n * sizeof *clean);
     add_noise(&tr, clean, seed);
     void *start = malloc(T->params->size);
-    memcpy(start, truth, T->params->size);
     fit_param par[8];
     double want[8];
-    for (size_t j = 0; j < np; j++) {
-        want[j] = get_key(T, truth, cs[j].key);
-        set_key(T, start, cs[j].key, want[j] * cs[j].start_factor);
-        double a = want[j] / 10, b = want[j] * 10;
-        par[j] = (fit_param){cs[j].key, fmin(a, b), fmax(a, b), FIT_MAP_AUTO};
-    }
+    starts_and_bounds(T, truth, cs, np, start, par, want);
     fit_opts o;
     fit_opts_for(su, &o);
     if (debug_on()) { /* the fit's model at the truth against the clean data */
@@ -411,14 +419,10 @@ static void coverage_run(const device_type *T, const void *truth, const setup *s
     double *clean = malloc(tr.n * sizeof *clean);
     memcpy(clean, tr.i_A, tr.n * sizeof *clean);
     void *start = malloc(T->params->size);
-    memcpy(start, truth, T->params->size);
     fit_param par[8];
     double want[8];
+    starts_and_bounds(T, truth, cs, np, start, par, want);
     for (size_t j = 0; j < np; j++) {
-        want[j] = get_key(T, truth, cs[j].key);
-        set_key(T, start, cs[j].key, want[j] * cs[j].start_factor);
-        double a = want[j] / 10, b = want[j] * 10;
-        par[j] = (fit_param){cs[j].key, fmin(a, b), fmax(a, b), FIT_MAP_AUTO};
         inside[j] = 0;
         sum_z2[j] = 0;
     }
@@ -574,7 +578,9 @@ Test(fit_coverage, feram_lk_standard_errors_cover_the_truth, .timeout = 600)
 
 /* Yakopcic as the misfit test below makes its data (b = 3, 0.8 V at 100 Hz through 5 kohm, two periods): a1, a2 and
  * both rates. */
-Test(fit_coverage, yakopcic_standard_errors_cover_the_truth, .timeout = 600)
+static const case_spec YAK_CS[] = {{"a1", 1.4}, {"a2", 0.62}, {"a_p", 1.45}, {"a_n", 0.6}};
+
+static void *yakopcic_truth(setup *su)
 {
     const device_type *Y = &device_yakopcic;
     void *truth = defaults_of(Y);
@@ -584,9 +590,15 @@ Test(fit_coverage, yakopcic_standard_errors_cover_the_truth, .timeout = 600)
     set_key(Y, truth, "a2", 2e-4);
     set_key(Y, truth, "a_p", 5000);
     set_key(Y, truth, "a_n", 5000);
-    setup su = sine_setup(0.8, 100, 2.0, 200, 5000);
-    static const case_spec yc[] = {{"a1", 1.4}, {"a2", 0.62}, {"a_p", 1.45}, {"a_n", 0.6}};
-    check_coverage(Y, truth, &su, yc, 4, 0, N_SEEDS_MODELS);
+    *su = sine_setup(0.8, 100, 2.0, 200, 5000);
+    return truth;
+}
+
+Test(fit_coverage, yakopcic_standard_errors_cover_the_truth, .timeout = 600)
+{
+    setup su;
+    void *truth = yakopcic_truth(&su);
+    check_coverage(&device_yakopcic, truth, &su, YAK_CS, 4, 0, N_SEEDS_MODELS);
     free(truth);
 }
 
@@ -605,14 +617,8 @@ Test(fit_coverage, yakopcic_standard_errors_cover_the_truth, .timeout = 600)
 Test(fit_misfit, yakopcic_fitted_with_hp_says_so, .timeout = 600)
 {
     const device_type *Y = &device_yakopcic, *H = &device_hp;
-    void *truth = defaults_of(Y);
-    set_key(Y, truth, "b", 3.0);
-    set_key(Y, truth, "x0", 0.3);
-    set_key(Y, truth, "a1", 2e-4);
-    set_key(Y, truth, "a2", 2e-4);
-    set_key(Y, truth, "a_p", 5000);
-    set_key(Y, truth, "a_n", 5000);
-    setup su = sine_setup(0.8, 100, 2.0, 200, 5000);
+    setup su;
+    void *truth = yakopcic_truth(&su);
     iv_trace tr = make_trace(Y, truth, &su);
     double *clean = malloc(tr.n * sizeof *clean);
     memcpy(clean, tr.i_A, tr.n * sizeof *clean);
@@ -624,7 +630,7 @@ Test(fit_misfit, yakopcic_fitted_with_hp_says_so, .timeout = 600)
     /* the right model, from 30-45% off */
     void *ys = malloc(Y->params->size);
     memcpy(ys, truth, Y->params->size);
-    static const case_spec yc[] = {{"a1", 1.4}, {"a2", 0.62}, {"a_p", 1.45}, {"a_n", 0.6}};
+    const case_spec *yc = YAK_CS;
     fit_param yp[4];
     for (size_t j = 0; j < 4; j++) {
         double t = get_key(Y, truth, yc[j].key);
